@@ -1,0 +1,107 @@
+package site
+
+// This file is the contract between the site writer and themes/portal.
+//
+// The writer generates a Hugo project (hugo.toml, content/, data/, static/)
+// and runs Hugo with the theme. Every generated page is a Markdown file whose
+// front matter is JSON and whose body is empty: Hugo renders the page chrome
+// from templates, and the parts that come from an untrusted description are
+// HTML fragments that our Go renderer produced (escaped and sanitised) and
+// that the theme prints with safeHTML, one partial per fragment, so that a
+// user can override any of them from their own layouts/ folder.
+//
+// Hugo lower-cases every key of .Params, so all keys here are snake_case and
+// anything whose keys must survive (try-it data, examples) travels as a
+// pre-serialised string.
+//
+// URLs:
+//
+//	/                                   home (content/_index.md, user-owned)
+//	/apis/                              catalog            layout "catalog"
+//	/apis/{api}/                        API overview       layout "api"
+//	/apis/{api}/docs/...                the API's Markdown docs (user-owned; no layout set: "page"/"section")
+//	/apis/{api}/reference/              operations by tag  layout "reference"
+//	/apis/{api}/reference/{op}/         one operation      layout "operation"
+//	/apis/{api}/webhooks/{op}/          one 3.1 webhook    layout "operation" (webhook: true)
+//	/apis/{api}/schemas/                schema index       layout "schemas"
+//	/apis/{api}/schemas/{schema}/       one schema         layout "schema"
+//	/search-index.json                  search documents (SearchDoc), written after Hugo
+//	/apis/{api}/{file}                  the original description, for download
+
+// FrontMatter is the JSON front matter of every generated page.
+type FrontMatter struct {
+	Title       string `json:"title"`
+	Description string `json:"description,omitempty"` // plain text, for <meta name=description>
+	Layout      string `json:"layout"`
+	Weight      int    `json:"weight,omitempty"`
+	Params      Params `json:"params"`
+	// Sitemap and build options, e.g. excluded pages.
+	Sitemap map[string]any `json:"sitemap,omitempty"`
+}
+
+// Params is .Params of a generated page. Fields are empty where they do not
+// apply to the page's layout.
+type Params struct {
+	Generated bool `json:"generated"` // always true: lets templates tell generated pages from user pages
+
+	// API is set on every page under /apis/{api}/.
+	API *APIParams `json:"api,omitempty"`
+
+	// Operation pages.
+	Method      string   `json:"method,omitempty"`       // GET, POST, ...
+	Path        string   `json:"path,omitempty"`         // /pets/{petId}, or the webhook name
+	OperationID string   `json:"operation_id,omitempty"` //
+	Tags        []string `json:"op_tags,omitempty"`      // the operation's tags
+	Deprecated  bool     `json:"deprecated,omitempty"`   //
+	Webhook     bool     `json:"webhook,omitempty"`      //
+
+	// Schema pages.
+	SchemaName string `json:"schema_name,omitempty"`
+
+	// HTML fragments, rendered and sanitised in Go. Keys by layout:
+	//   api:       description, servers, security, info (contact, licence, terms)
+	//   reference: index (operations grouped by tag, with method badges)
+	//   schemas:   index
+	//   operation: description, security, parameters, request, responses,
+	//              callbacks, samples (code samples, tabbed), tryit (the
+	//              try-it island's <script type="application/json"> data)
+	//   schema:    description, schema (the schema tree), example, used_by
+	//   catalog:   (none; the template lists .Pages of the apis section)
+	HTML map[string]string `json:"html,omitempty"`
+
+	// Nav is the API sidebar for this page, rendered in Go with the current
+	// page marked aria-current="page": overview, docs, reference by tag
+	// (only the current tag's operations expanded), schemas.
+	Nav string `json:"nav,omitempty"`
+}
+
+// APIParams describes the API a page belongs to.
+type APIParams struct {
+	Slug        string   `json:"slug"`
+	Title       string   `json:"title"`
+	Version     string   `json:"version"`      // the portal.yaml version, else info.version
+	Kind        string   `json:"kind"`         // openapi, asyncapi
+	SpecVersion string   `json:"spec_version"` // 3.1.0, 2.0, ...
+	Labels      []string `json:"labels,omitempty"`
+	Summary     string   `json:"summary,omitempty"` // plain text, one paragraph, for the catalog card
+	Download    string   `json:"download"`          // URL of the original description
+	Operations  int      `json:"operations"`
+	Schemas     int      `json:"schemas"`
+	HasDocs     bool     `json:"has_docs"`
+	URL         string   `json:"url"` // /apis/{api}/
+}
+
+// SearchDoc is one entry of /search-index.json. Short keys keep the index
+// small; the search island indexes t, p, o, g, s and shows the rest.
+type SearchDoc struct {
+	ID      int    `json:"id"`
+	Kind    string `json:"k"`           // api, operation, webhook, schema, page
+	Title   string `json:"t"`           //
+	URL     string `json:"u"`           //
+	API     string `json:"a,omitempty"` // API title
+	Method  string `json:"m,omitempty"` //
+	Path    string `json:"p,omitempty"` //
+	OpID    string `json:"o,omitempty"` //
+	Tag     string `json:"g,omitempty"` //
+	Summary string `json:"s,omitempty"` // plain text, at most ~160 characters
+}

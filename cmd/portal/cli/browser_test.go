@@ -1,0 +1,367 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/page"
+	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
+
+	"github.com/portal-dev/portal/generator/site"
+)
+
+// servePortal runs `portal serve` for the sample portal on a loopback port.
+func servePortal(t *testing.T) (*Server, string) {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "http://" + ln.Addr().String()
+	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: base})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	if err := s.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(s)
+	hs.Listener.Close()
+	hs.Listener = ln
+	hs.Start()
+	t.Cleanup(hs.Close)
+	return s, base
+}
+
+// browser starts Debian's headless Chromium. A missing chromium is a test
+// failure, never a skip: `make test` installs it.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	path, err := exec.LookPath("chromium")
+	if err != nil {
+		t.Fatalf("chromium not found (%v); run make deps (Debian package chromium)", err)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	bctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	if err := chromedp.Do(bctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return bctx
+}
+
+// tab opens a new tab with a deadline.
+func tab(t *testing.T, bctx context.Context) context.Context {
+	t.Helper()
+	ctx, cancel := chromedp.NewContext(bctx)
+	t.Cleanup(cancel)
+	ctx, cancel2 := context.WithTimeout(ctx, 60*time.Second)
+	t.Cleanup(cancel2)
+	return ctx
+}
+
+func searchDocs(t *testing.T, base string) []site.SearchDoc {
+	t.Helper()
+	res, err := http.Get(base + "/search-index.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	var docs []site.SearchDoc
+	if err := json.NewDecoder(res.Body).Decode(&docs); err != nil {
+		t.Fatal(err)
+	}
+	return docs
+}
+
+func findOp(t *testing.T, docs []site.SearchDoc, api, method, path string) string {
+	t.Helper()
+	for _, d := range docs {
+		if d.Method == method && d.Path == path && strings.HasPrefix(d.URL, "/apis/"+api+"/") {
+			return d.URL
+		}
+	}
+	t.Fatalf("no %s %s in %s's search entries", method, path, api)
+	return ""
+}
+
+func TestBrowser(t *testing.T) {
+	_, base := servePortal(t)
+	docs := searchDocs(t, base)
+	bctx := browser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+
+	t.Run("try-it calls the embedded httpbin", func(t *testing.T) {
+		ctx := tab(t, bctx)
+		url := base + findOp(t, docs, "httpbin", "GET", "/anything")
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(url),
+			chromedp.WaitVisible(css(`#tryit form`)),
+			chromedp.SetValue(css(`#tryit select`), base+"/upstream/httpbin"),
+			chromedp.Click(css(`#tryit button[type=submit]`)),
+			chromedp.WaitVisible(css(`#tryit-response-body`)),
+			chromedp.Poll[chromedp.Void](`/\d{3}/.test(document.querySelector('#tryit-status')?.textContent || '')`),
+		)
+		if err != nil {
+			t.Fatalf("try-it on %s: %v", url, err)
+		}
+		status, err := chromedp.Run(ctx, chromedp.Text(css(`#tryit-status`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := chromedp.Run(ctx, chromedp.Text(css(`#tryit-response-body`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(status, "200") {
+			t.Errorf("try-it status = %q, want 200", status)
+		}
+		if !strings.Contains(body, `"method"`) || !strings.Contains(body, "/anything") {
+			t.Errorf("try-it body = %q, want httpbin's echo of /anything", body)
+		}
+	})
+
+	t.Run("search finds an operation by path", func(t *testing.T) {
+		ctx := tab(t, bctx)
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/"),
+			chromedp.WaitVisible(css(`#search-input`)),
+			chromedp.Focus(css(`#search-input`)),
+			chromedp.SendKeys(css(`#search-input`), "/status/{code}"),
+			chromedp.WaitVisible(css(`#search-results [role=option]`)),
+		)
+		if err != nil {
+			t.Fatalf("search: %v", err)
+		}
+		first, err := chromedp.Run(ctx, chromedp.Text(css(`#search-results [role=option]`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(first, "/status/") {
+			t.Errorf("first result = %q, want the /status/{code} operation", first)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.KeyEvent(kb.ArrowDown),
+			chromedp.KeyEvent(kb.Enter),
+			chromedp.Poll[chromedp.Void](`location.pathname.includes('/reference/')`),
+		)
+		if err != nil {
+			t.Fatalf("keyboard selection: %v", err)
+		}
+		href, err := chromedp.Run(ctx, chromedp.Location())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(href, "/apis/httpbin/reference/") {
+			t.Errorf("Enter went to %q, want the operation page", href)
+		}
+	})
+
+	t.Run("dark mode toggles", func(t *testing.T) {
+		ctx := tab(t, bctx)
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/apis/"), chromedp.WaitVisible(css(`#theme-toggle`))); err != nil {
+			t.Fatal(err)
+		}
+		theme, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(async () => {
+			for (let i = 0; i < 3 && document.documentElement.dataset.theme !== 'dark'; i++) {
+				document.querySelector('#theme-toggle').click();
+				await new Promise(r => setTimeout(r, 50));
+			}
+			return document.documentElement.dataset.theme || '';
+		})()`, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("theme toggle: %v", err)
+		}
+		if theme != "dark" {
+			t.Fatalf("data-theme = %q after toggling, want dark", theme)
+		}
+		bg, err := chromedp.Run(ctx, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if luminance(bg) > 0.3 {
+			t.Errorf("body background = %s in dark mode, want a dark colour", bg)
+		}
+		// The choice survives a reload.
+		if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(css(`#theme-toggle`))); err != nil {
+			t.Fatal(err)
+		}
+		again, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.documentElement.dataset.theme || ''`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if again != "dark" {
+			t.Errorf("data-theme after reload = %q, want dark", again)
+		}
+	})
+
+	t.Run("hostile spec runs no script", func(t *testing.T) {
+		var pages []string
+		for _, d := range docs {
+			if strings.HasPrefix(d.URL, "/apis/hostile/") {
+				pages = append(pages, d.URL)
+			}
+		}
+		if len(pages) < 3 {
+			t.Fatalf("only %d hostile pages in the search index", len(pages))
+		}
+		pages = append(pages, "/apis/", "/apis/hostile/reference/", "/apis/hostile/schemas/")
+		ctx := tab(t, bctx)
+		var dialogs atomic.Int32
+		if err := chromedp.Listen(ctx, func(ev any) {
+			if _, ok := ev.(*page.EventJavascriptDialogOpening); ok {
+				dialogs.Add(1)
+			}
+		}); err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range pages {
+			err := chromedp.Do(ctx,
+				chromedp.Navigate(base+p),
+				chromedp.WaitReady(css(`body`)),
+				chromedp.Sleep(100*time.Millisecond),
+			)
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			pwned, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__pwned !== undefined`))
+			if err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			if pwned {
+				t.Errorf("%s ran the hostile spec's script (window.__pwned is set)", p)
+			}
+		}
+		if n := dialogs.Load(); n > 0 {
+			t.Errorf("hostile pages opened %d dialogs", n)
+		}
+	})
+}
+
+// luminance returns the relative luminance of a CSS rgb()/rgba() colour.
+func luminance(css string) float64 {
+	var r, g, b float64
+	s := strings.TrimSuffix(strings.TrimPrefix(strings.TrimPrefix(css, "rgba("), "rgb("), ")")
+	parts := strings.Split(s, ",")
+	if len(parts) < 3 {
+		return 1
+	}
+	fmt.Sscan(strings.TrimSpace(parts[0]), &r)
+	fmt.Sscan(strings.TrimSpace(parts[1]), &g)
+	fmt.Sscan(strings.TrimSpace(parts[2]), &b)
+	return (0.2126*r + 0.7152*g + 0.0722*b) / 255
+}
+
+// TestServeRebuildsOnChange edits a Markdown page under `portal serve` and
+// expects a rebuild, a reload event and the new text.
+func TestServeRebuildsOnChange(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	for _, d := range []string{"sample-specs", "content"} {
+		if err := os.CopyFS(filepath.Join(dir, d), os.DirFS(filepath.Join("../../..", d))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := os.ReadFile("../../../portal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "portal.yaml"), cfg, 0o644)
+
+	s, err := NewServer(ServerOptions{Config: filepath.Join(dir, "portal.yaml"), Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	t.Cleanup(cancel)
+	if err := s.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	t.Cleanup(hs.Close)
+	go s.Watch(ctx)
+
+	// Listen for the reload event before editing.
+	req, _ := http.NewRequestWithContext(ctx, "GET", hs.URL+"/_portal/livereload", nil)
+	res, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	events := make(chan string, 4)
+	go func() {
+		buf := make([]byte, 256)
+		for {
+			n, err := res.Body.Read(buf)
+			if n > 0 {
+				events <- string(buf[:n])
+			}
+			if err != nil {
+				close(events)
+				return
+			}
+		}
+	}()
+	<-events                           // ": connected"
+	time.Sleep(300 * time.Millisecond) // let the watcher register its folders
+
+	page := filepath.Join(dir, "content", "apis", "httpbin", "quick-start.md")
+	old, _ := os.ReadFile(page)
+	if err := os.WriteFile(page, append(old, []byte("\nA freshly edited paragraph.\n")...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case ev := <-events:
+		if !strings.Contains(ev, "reload") {
+			t.Fatalf("livereload sent %q, want reload", ev)
+		}
+	case <-ctx.Done():
+		t.Fatal("no reload event within 60 s of the edit")
+	}
+	body := get(t, hs.URL+"/apis/httpbin/docs/quick-start/")
+	if !strings.Contains(body, "A freshly edited paragraph.") {
+		t.Errorf("the page was not rebuilt with the edit")
+	}
+}
+
+func get(t *testing.T, url string) string {
+	t.Helper()
+	res, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("GET %s = %d", url, res.StatusCode)
+	}
+	return string(b)
+}

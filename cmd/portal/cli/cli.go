@@ -1,0 +1,201 @@
+// Package cli implements the portal command: build, validate and serve.
+// It takes its arguments and writers as parameters so that tests can run it.
+package cli
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/portal-dev/portal/generator"
+	"github.com/portal-dev/portal/generator/config"
+	"github.com/portal-dev/portal/generator/spec"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitFailure = 1 // the command ran and found errors
+	exitUsage   = 2 // bad flags or arguments
+)
+
+const usage = `portal builds, checks and serves an API developer portal.
+
+Usage:
+
+	portal <command> [flags]
+
+Commands:
+
+	build      build the static site from portal.yaml
+	validate   check portal.yaml and every API description
+	serve      build, serve and rebuild on change, with an embedded httpbin
+	version    print the version
+
+Run "portal <command> --help" for a command's flags.
+`
+
+// Version is set at link time.
+var Version = "dev"
+
+// Main runs the command line args and returns the exit code.
+func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return exitUsage
+	}
+	cmd, rest := args[0], args[1:]
+	switch cmd {
+	case "build":
+		return runBuild(ctx, rest, stdout, stderr)
+	case "validate":
+		return runValidate(ctx, rest, stdout, stderr)
+	case "serve":
+		return runServe(ctx, rest, stdout, stderr)
+	case "version", "--version":
+		fmt.Fprintf(stdout, "portal %s\n", Version)
+		return exitOK
+	case "help", "-h", "--help", "-help":
+		fmt.Fprint(stdout, usage)
+		return exitOK
+	default:
+		fmt.Fprintf(stderr, "portal: unknown command %q\n\n%s", cmd, usage)
+		return exitUsage
+	}
+}
+
+// newFlags makes a flag set whose --help prints a description and the flags.
+func newFlags(name, synopsis string, stderr io.Writer) *flag.FlagSet {
+	fs := flag.NewFlagSet("portal "+name, flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: portal %s [flags]\n\n%s\n\nFlags:\n", name, synopsis)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags and answers --help (exit 0) and errors (exit 2).
+func parse(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, ok bool) {
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return exitOK, false
+		}
+		return exitUsage, false
+	}
+	if fs.NArg() > 0 {
+		fmt.Fprintf(fs.Output(), "portal: unexpected argument %q\n", fs.Arg(0))
+		return exitUsage, false
+	}
+	return 0, true
+}
+
+// envDefault returns the PORTAL_<NAME> environment value, else def; flags
+// override it (flags over env over file).
+func envDefault(name, def string) string {
+	if v := os.Getenv("PORTAL_" + strings.ToUpper(name)); v != "" {
+		return v
+	}
+	return def
+}
+
+func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("build", "Build the static portal described by portal.yaml into --out.", stderr)
+	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	out := fs.String("out", envDefault("out", "public"), "output `folder` for the static site (env PORTAL_OUT)")
+	data := fs.String("data", envDefault("data", ".portal"), "data `folder`: the generated Hugo project and catalog.json (env PORTAL_DATA)")
+	catalog := fs.String("catalog", "", "where to write catalog.json (default <data>/catalog.json)")
+	quiet := fs.Bool("quiet", false, "print only the summary and errors")
+	if code, ok := parse(fs, args, stdout); !ok {
+		return code
+	}
+	progress := stderr
+	if *quiet {
+		progress = io.Discard
+	}
+	b, err := generator.NewBuilder(generator.Options{Config: *cfgPath, Out: *out, Data: *data, Catalog: *catalog, Progress: progress, HugoLog: stderr})
+	if err != nil {
+		return fail(stderr, err)
+	}
+	defer b.Close()
+	sum, err := b.Build(ctx)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if len(sum.Warnings) > 0 && !*quiet {
+		fmt.Fprintf(stderr, "%d warning(s); run portal validate to see them\n", len(sum.Warnings))
+	}
+	fmt.Fprintf(stdout, "built %s: %d APIs, %d operations, %d schemas, %d pages, %s in %.2f s\n",
+		b.Options().Out, sum.APIs, sum.Operations, sum.Schemas, sum.Pages, bytesize(sum.Bytes), sum.Duration.Seconds())
+	return exitOK
+}
+
+func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("validate", "Check portal.yaml and every API description it lists. Exits 1 on errors;\nwarnings (lint) do not fail unless --strict.", stderr)
+	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	strict := fs.Bool("strict", false, "treat warnings as errors")
+	noWarn := fs.Bool("no-warnings", false, "print errors only")
+	if code, ok := parse(fs, args, stdout); !ok {
+		return code
+	}
+	problems, err := generator.Validate(ctx, *cfgPath)
+	if err != nil {
+		return fail(stderr, err)
+	}
+	if *noWarn {
+		kept := problems[:0]
+		for _, p := range problems {
+			if p.Severity.String() == "error" {
+				kept = append(kept, p)
+			}
+		}
+		problems = kept
+	}
+	errs, warns := generator.PrintProblems(stdout, problems)
+	fmt.Fprintf(stdout, "%d error(s), %d warning(s)\n", errs, warns)
+	if errs > 0 || (*strict && warns > 0) {
+		return exitFailure
+	}
+	return exitOK
+}
+
+// fail prints err the way users need it: config errors one per line,
+// description problems in full.
+func fail(stderr io.Writer, err error) int {
+	var pe *generator.ProblemsError
+	var ce config.Errors
+	switch {
+	case errors.As(err, &pe):
+		generator.PrintProblems(stderr, onlyErrors(pe))
+		fmt.Fprintf(stderr, "portal: %v\n", err)
+	case errors.As(err, &ce):
+		fmt.Fprintf(stderr, "%v\nportal: fix portal.yaml and try again\n", ce)
+	default:
+		fmt.Fprintf(stderr, "portal: %v\n", err)
+	}
+	return exitFailure
+}
+
+func onlyErrors(pe *generator.ProblemsError) []spec.Problem {
+	var out []spec.Problem
+	for _, p := range pe.Problems {
+		if p.Severity.String() == "error" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+func bytesize(n int64) string {
+	switch {
+	case n >= 1<<20:
+		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
+	case n >= 1<<10:
+		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
+	}
+	return fmt.Sprintf("%d B", n)
+}

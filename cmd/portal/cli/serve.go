@@ -1,0 +1,361 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/fsnotify/fsnotify"
+	"github.com/mccutchen/go-httpbin/v2/httpbin"
+
+	"github.com/portal-dev/portal/generator"
+	"github.com/portal-dev/portal/generator/config"
+	"github.com/portal-dev/portal/generator/spec"
+)
+
+// upstreamPrefix is where `portal serve` mounts its embedded httpbin.
+const upstreamPrefix = "/upstream/httpbin"
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", "Build the portal, serve it with an embedded httpbin upstream, and rebuild\nand reload the browser when portal.yaml, a description or content changes.", stderr)
+	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	addr := fs.String("addr", envDefault("addr", "127.0.0.1:8080"), "listen `address` (env PORTAL_ADDR)")
+	data := fs.String("data", envDefault("data", ".portal"), "data `folder`: built site, Hugo project, store (env PORTAL_DATA)")
+	watch := fs.Bool("watch", true, "rebuild on change")
+	if code, ok := parse(fs, args, stdout); !ok {
+		return code
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("listen on %s: %w (is another portal running? pass --addr)", *addr, err))
+	}
+	s, err := NewServer(ServerOptions{Config: *cfgPath, Data: *data, BaseURL: "http://" + ln.Addr().String(), Progress: stderr})
+	if err != nil {
+		ln.Close()
+		return fail(stderr, err)
+	}
+	defer s.Close()
+	if err := s.Build(ctx); err != nil {
+		ln.Close()
+		return fail(stderr, err)
+	}
+	if *watch {
+		go func() {
+			if err := s.Watch(ctx); err != nil {
+				fmt.Fprintf(stderr, "portal: watch: %v\n", err)
+			}
+		}()
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	fmt.Fprintf(stdout, "Portal running at http://%s/ (Ctrl+C to stop)\n", ln.Addr())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fail(stderr, err)
+	}
+	return exitOK
+}
+
+// ServerOptions configure a Server.
+type ServerOptions struct {
+	Config   string
+	Data     string
+	BaseURL  string // http://127.0.0.1:8080, for try-it's local server entry
+	Progress io.Writer
+}
+
+// Server is `portal serve`: the built site, the embedded httpbin upstream
+// and live reload, rebuilding on change.
+type Server struct {
+	opts    ServerOptions
+	builder *generator.Builder
+	mux     *http.ServeMux
+	out     string
+
+	mu      sync.Mutex // serialises builds
+	reload  *broadcaster
+	lastErr error
+}
+
+// NewServer prepares a server; call Build before serving.
+func NewServer(o ServerOptions) (*Server, error) {
+	if o.Progress == nil {
+		o.Progress = io.Discard
+	}
+	cfg, err := config.Load(o.Config)
+	if err != nil {
+		return nil, err
+	}
+	extra := map[string][]spec.Server{}
+	for _, a := range cfg.APIs {
+		if a.UpstreamURL == "httpbin" {
+			extra[a.Slug] = []spec.Server{{URL: strings.TrimSuffix(o.BaseURL, "/") + upstreamPrefix, Description: "Local httpbin (portal serve)"}}
+		}
+	}
+	b, err := generator.NewBuilder(generator.Options{
+		Config:       o.Config,
+		Data:         o.Data,
+		Out:          filepath.Join(o.Data, "public"),
+		Progress:     o.Progress,
+		Watch:        true,
+		LiveReload:   true,
+		ExtraServers: extra,
+	})
+	if err != nil {
+		return nil, err
+	}
+	s := &Server{opts: o, builder: b, out: b.Options().Out, reload: newBroadcaster()}
+	s.mux = http.NewServeMux()
+	s.mux.Handle(upstreamPrefix+"/", cors(httpbin.New(httpbin.WithPrefix(upstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler()))
+	s.mux.HandleFunc("GET /_portal/livereload", s.handleLiveReload)
+	s.mux.HandleFunc("/", s.handleSite)
+	return s, nil
+}
+
+// ServeHTTP serves the portal.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+
+// Build rebuilds the site; changed lists user files that changed.
+func (s *Server) Build(ctx context.Context, changed ...string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sum, err := s.builder.Build(ctx, changed...)
+	s.lastErr = err
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(s.opts.Progress, "built %d APIs, %d operations, %d pages in %d ms\n", sum.APIs, sum.Operations, sum.Pages, sum.Duration.Milliseconds())
+	return nil
+}
+
+// Close releases the builder.
+func (s *Server) Close() error { return s.builder.Close() }
+
+// Watch rebuilds when a watched file changes, until ctx ends.
+func (s *Server) Watch(ctx context.Context) error {
+	w, err := fsnotify.NewWatcher()
+	if err != nil {
+		return err
+	}
+	defer w.Close()
+	data, _ := filepath.Abs(s.opts.Data)
+	add := func(root string) {
+		filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				return nil
+			}
+			if d.IsDir() {
+				if abs, _ := filepath.Abs(p); abs == data || strings.HasPrefix(d.Name(), ".") && p != root || d.Name() == "node_modules" {
+					return filepath.SkipDir
+				}
+				w.Add(p)
+			}
+			return nil
+		})
+	}
+	watchAll := func() {
+		cfg := s.builder.Config
+		if cfg == nil {
+			return
+		}
+		w.Add(filepath.Dir(cfg.File))
+		for _, d := range []string{cfg.Content, cfg.Layouts, cfg.Static} {
+			if d != "" {
+				add(d)
+			}
+		}
+		for _, a := range cfg.APIs {
+			w.Add(filepath.Dir(a.Spec))
+			if a.Docs != "" {
+				add(a.Docs)
+			}
+		}
+	}
+	watchAll()
+	pending := map[string]bool{}
+	var timer <-chan time.Time
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case ev, ok := <-w.Events:
+			if !ok {
+				return nil
+			}
+			if strings.HasPrefix(ev.Name, data+string(filepath.Separator)) || strings.HasSuffix(ev.Name, "~") || strings.HasPrefix(filepath.Base(ev.Name), ".") {
+				continue
+			}
+			if ev.Has(fsnotify.Create) {
+				if st, err := os.Stat(ev.Name); err == nil && st.IsDir() {
+					add(ev.Name)
+				}
+			}
+			pending[ev.Name] = true
+			timer = time.After(80 * time.Millisecond)
+		case err, ok := <-w.Errors:
+			if !ok {
+				return nil
+			}
+			fmt.Fprintf(s.opts.Progress, "portal: watch: %v\n", err)
+		case <-timer:
+			files := make([]string, 0, len(pending))
+			for f := range pending {
+				files = append(files, f)
+			}
+			pending = map[string]bool{}
+			start := time.Now()
+			fmt.Fprintf(s.opts.Progress, "change: %s\n", strings.Join(relAll(files), ", "))
+			if err := s.Build(ctx, files...); err != nil {
+				fmt.Fprintf(s.opts.Progress, "portal: rebuild failed:\n%v\n", err)
+				var pe *generator.ProblemsError
+				if errors.As(err, &pe) {
+					generator.PrintProblems(s.opts.Progress, onlyErrors(pe))
+				}
+				continue
+			}
+			fmt.Fprintf(s.opts.Progress, "rebuilt in %d ms; reloading browsers\n", time.Since(start).Milliseconds())
+			watchAll()
+			s.reload.send("reload")
+		}
+	}
+}
+
+func relAll(files []string) []string {
+	wd, _ := os.Getwd()
+	out := make([]string, len(files))
+	for i, f := range files {
+		if r, err := filepath.Rel(wd, f); err == nil {
+			out[i] = r
+		} else {
+			out[i] = f
+		}
+	}
+	return out
+}
+
+// handleSite serves the built site, with the portal's 404 page.
+func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
+	if r.Method != http.MethodGet && r.Method != http.MethodHead {
+		w.Header().Set("Allow", "GET, HEAD")
+		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
+		return
+	}
+	s.mu.Lock()
+	lastErr := s.lastErr
+	s.mu.Unlock()
+	if lastErr != nil && strings.HasSuffix(r.URL.Path, "/") {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.WriteHeader(http.StatusInternalServerError)
+		fmt.Fprintf(w, "The last build failed; fix the problem and save again (this page reloads).\n\n%v\n", lastErr)
+		return
+	}
+	p := filepath.Join(s.out, filepath.FromSlash(filepath.Clean("/"+r.URL.Path)))
+	st, err := os.Stat(p)
+	if err == nil && st.IsDir() {
+		if !strings.HasSuffix(r.URL.Path, "/") {
+			http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+			return
+		}
+		p = filepath.Join(p, "index.html")
+		_, err = os.Stat(p)
+	}
+	w.Header().Set("Cache-Control", "no-cache")
+	if err != nil {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		w.WriteHeader(http.StatusNotFound)
+		if f, err := os.Open(filepath.Join(s.out, "404.html")); err == nil {
+			io.Copy(w, f)
+			f.Close()
+		}
+		return
+	}
+	http.ServeFile(w, r, p)
+}
+
+// handleLiveReload streams "reload" events to the theme's script.
+func (s *Server) handleLiveReload(w http.ResponseWriter, r *http.Request) {
+	fl, ok := w.(http.Flusher)
+	if !ok {
+		http.Error(w, "streaming unsupported", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "text/event-stream")
+	w.Header().Set("Cache-Control", "no-cache")
+	ch := s.reload.subscribe()
+	defer s.reload.unsubscribe(ch)
+	fmt.Fprint(w, ": connected\n\n")
+	fl.Flush()
+	for {
+		select {
+		case <-r.Context().Done():
+			return
+		case msg := <-ch:
+			fmt.Fprintf(w, "data: %s\n\n", msg)
+			fl.Flush()
+		}
+	}
+}
+
+// cors lets try-it call the local upstream from any local origin.
+func cors(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if o := r.Header.Get("Origin"); o != "" {
+			w.Header().Set("Access-Control-Allow-Origin", o)
+			w.Header().Set("Vary", "Origin")
+			w.Header().Set("Access-Control-Expose-Headers", "*")
+			if r.Method == http.MethodOptions {
+				w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
+				w.Header().Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
+				w.Header().Set("Access-Control-Max-Age", "600")
+				w.WriteHeader(http.StatusNoContent)
+				return
+			}
+		}
+		h.ServeHTTP(w, r)
+	})
+}
+
+type broadcaster struct {
+	mu   sync.Mutex
+	subs map[chan string]bool
+}
+
+func newBroadcaster() *broadcaster { return &broadcaster{subs: map[chan string]bool{}} }
+
+func (b *broadcaster) subscribe() chan string {
+	ch := make(chan string, 1)
+	b.mu.Lock()
+	b.subs[ch] = true
+	b.mu.Unlock()
+	return ch
+}
+
+func (b *broadcaster) unsubscribe(ch chan string) {
+	b.mu.Lock()
+	delete(b.subs, ch)
+	b.mu.Unlock()
+}
+
+func (b *broadcaster) send(msg string) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	for ch := range b.subs {
+		select {
+		case ch <- msg:
+		default:
+		}
+	}
+}

@@ -1,0 +1,132 @@
+package config
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func writeTree(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, body := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestLoad(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{
+		"portal.yaml": `name: acme
+display_name: Acme APIs
+branding:
+  primary_color: "#1456f0"
+apis:
+  - slug: httpbin
+    spec: specs/a.yaml
+    version: "1.0"
+    labels: {team: core}
+    docs: content/apis/httpbin
+  - slug: private-one
+    spec: specs/a.yaml
+    visibility: private
+`,
+		"specs/a.yaml":                  "openapi: 3.0.3\n",
+		"content/apis/httpbin/intro.md": "# hi\n",
+	})
+	c, err := Load(filepath.Join(dir, "portal.yaml"))
+	if err != nil {
+		t.Fatalf("Load = %v, want nil", err)
+	}
+	if got, want := len(c.APIs), 2; got != want {
+		t.Fatalf("len(APIs) = %d, want %d", got, want)
+	}
+	if got, want := c.APIs[0].Spec, filepath.Join(dir, "specs/a.yaml"); got != want {
+		t.Errorf("APIs[0].Spec = %q, want %q", got, want)
+	}
+	if got, want := c.APIs[0].Visibility, Public; got != want {
+		t.Errorf("APIs[0].Visibility = %q, want %q", got, want)
+	}
+	if got, want := c.APIs[1].Visibility, Private; got != want {
+		t.Errorf("APIs[1].Visibility = %q, want %q", got, want)
+	}
+	if got, want := c.Content, filepath.Join(dir, "content"); got != want {
+		t.Errorf("Content = %q, want %q", got, want)
+	}
+	if c.Layouts != "" {
+		t.Errorf("Layouts = %q, want empty (no folder)", c.Layouts)
+	}
+}
+
+func TestParseErrors(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{"a.yaml": "openapi: 3.0.3\n"})
+	tests := map[string]struct {
+		yaml string
+		want []string // substrings, each in one error, in order
+	}{
+		"unknown top-level key": {
+			yaml: "name: acme\ndisplay_nme: X\napis:\n  - slug: a\n    spec: a.yaml\n",
+			want: []string{`portal.yaml:2: display_nme: unknown key "display_nme"; did you mean "display_name"?`},
+		},
+		"unknown api key": {
+			yaml: "name: acme\napis:\n  - slug: a\n    spec: a.yaml\n    colour: red\n",
+			want: []string{`portal.yaml:5: apis[0].colour: unknown key "colour"`},
+		},
+		"bad values": {
+			yaml: "name: Acme Inc\nbranding:\n  primary_color: blue\napis:\n  - slug: Bad Slug\n    spec: missing.yaml\n    visibility: secret\n",
+			want: []string{
+				`portal.yaml:1: name: "Acme Inc" must be lower-case`,
+				`portal.yaml:3: branding.primary_color: "blue" must be a hex colour`,
+				`portal.yaml:5: apis[0].slug: "Bad Slug" must be lower-case`,
+				`portal.yaml:6: apis[0].spec: file`,
+				`portal.yaml:7: apis[0].visibility: "secret" must be public or private`,
+			},
+		},
+		"duplicate slug": {
+			yaml: "name: acme\napis:\n  - slug: a\n    spec: a.yaml\n  - slug: a\n    spec: a.yaml\n",
+			want: []string{`portal.yaml:5: apis[1].slug: "a" is already used by apis[0]`},
+		},
+		"no apis": {
+			yaml: "name: acme\n",
+			want: []string{`apis: no APIs listed`},
+		},
+		"syntax": {
+			yaml: "name: acme\napis: [\n",
+			want: []string{`portal.yaml:2: not valid YAML: did not find`},
+		},
+		"wrong shape": {
+			yaml: "name: acme\napis:\n  slug: a\n",
+			want: []string{`portal.yaml:3: apis: must be a list`},
+		},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			_, err := Parse(filepath.Join(dir, "portal.yaml"), []byte(tt.yaml))
+			var errs Errors
+			if !errors.As(err, &errs) {
+				t.Fatalf("Parse = %v, want Errors", err)
+			}
+			if len(errs) != len(tt.want) {
+				t.Fatalf("Parse gave %d errors, want %d:\n%v", len(errs), len(tt.want), err)
+			}
+			for i, w := range tt.want {
+				got := errs[i].Error()
+				got = strings.Replace(got, filepath.Join(dir, "portal.yaml"), "portal.yaml", 1)
+				if !strings.Contains(got, w) {
+					t.Errorf("error %d = %q, want it to contain %q", i, got, w)
+				}
+			}
+		})
+	}
+}

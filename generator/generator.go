@@ -1,0 +1,484 @@
+// Package generator builds a portal: it loads portal.yaml and every API
+// description, writes the Hugo project (package site), renders it with Hugo
+// (package hugo), and writes the search index and catalog.json.
+package generator
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/portal-dev/portal/generator/config"
+	"github.com/portal-dev/portal/generator/hugo"
+	"github.com/portal-dev/portal/generator/openapi"
+	"github.com/portal-dev/portal/generator/render"
+	"github.com/portal-dev/portal/generator/site"
+	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/themes"
+)
+
+// Options configure a Builder.
+type Options struct {
+	Config  string // path of portal.yaml
+	Out     string // output folder (the static site)
+	WorkDir string // the generated Hugo project; default: <Data>/site
+	Data    string // data folder; default: .portal next to portal.yaml
+	Catalog string // catalog.json path; default: <Data>/catalog.json
+
+	Progress io.Writer // progress lines; nil discards them
+	HugoLog  io.Writer // Hugo's warnings; nil: Progress
+
+	// Watch keeps the Hugo site between builds for fast rebuilds.
+	Watch      bool
+	LiveReload bool
+	// ExtraServers are offered first in try-it, per API slug.
+	ExtraServers map[string][]spec.Server
+	// Theme replaces the embedded themes (tests).
+	Theme fs.FS
+}
+
+// Summary reports a build.
+type Summary struct {
+	APIs       int
+	Operations int
+	Schemas    int
+	Pages      int   // HTML files written
+	Bytes      int64 // size of the output folder
+	Duration   time.Duration
+	Warnings   []spec.Problem
+}
+
+// ProblemsError is returned when descriptions have errors.
+type ProblemsError struct{ Problems []spec.Problem }
+
+func (e *ProblemsError) Error() string {
+	n := 0
+	for _, p := range e.Problems {
+		if p.Severity == spec.Error {
+			n++
+		}
+	}
+	return fmt.Sprintf("%d error(s) in API descriptions; run portal validate for the full list", n)
+}
+
+// Builder builds one portal, once or repeatedly.
+type Builder struct {
+	opts   Options
+	writer *site.Writer
+	hugo   *hugo.Site
+	hugoCf []byte // hugo.json the current Hugo site was loaded with
+	cache  map[string]cachedSpec
+	// summaries outlive the parsed descriptions, for catalog.json.
+	summaries map[string]apiSummary
+	Config    *config.Config // the last loaded configuration
+}
+
+type apiSummary struct {
+	title, version, kind, specVersion string
+	operations                        int
+	auth                              *AuthStrategy
+}
+
+type cachedSpec struct {
+	mod      time.Time
+	size     int64
+	api      *spec.API
+	raw      []byte
+	problems []spec.Problem
+}
+
+// NewBuilder checks the options and fills in defaults.
+func NewBuilder(opts Options) (*Builder, error) {
+	if opts.Config == "" {
+		opts.Config = "portal.yaml"
+	}
+	if opts.Data == "" {
+		opts.Data = filepath.Join(filepath.Dir(opts.Config), ".portal")
+	}
+	if opts.Out == "" {
+		opts.Out = filepath.Join(opts.Data, "public")
+	}
+	if opts.WorkDir == "" {
+		opts.WorkDir = filepath.Join(opts.Data, "site")
+	}
+	if opts.Catalog == "" {
+		opts.Catalog = filepath.Join(opts.Data, "catalog.json")
+	}
+	for _, p := range []*string{&opts.Out, &opts.WorkDir, &opts.Data, &opts.Catalog} {
+		abs, err := filepath.Abs(*p)
+		if err != nil {
+			return nil, err
+		}
+		*p = abs
+	}
+	if opts.Progress == nil {
+		opts.Progress = io.Discard
+	}
+	if opts.HugoLog == nil {
+		opts.HugoLog = opts.Progress
+	}
+	if opts.Theme == nil {
+		opts.Theme = themes.FS
+	}
+	return &Builder{opts: opts, writer: &site.Writer{Dir: opts.WorkDir}, cache: map[string]cachedSpec{}, summaries: map[string]apiSummary{}}, nil
+}
+
+// Options returns the options with defaults filled in.
+func (b *Builder) Options() Options { return b.opts }
+
+func (b *Builder) progress(format string, args ...any) {
+	fmt.Fprintf(b.opts.Progress, format+"\n", args...)
+}
+
+// Build builds the portal. In watch mode, changed lists user files that
+// changed since the last build (Markdown, layouts, static files), so that
+// Hugo re-renders only what depends on them.
+func (b *Builder) Build(ctx context.Context, changed ...string) (Summary, error) {
+	start := time.Now()
+	var sum Summary
+	cfg, err := config.Load(b.opts.Config)
+	if err != nil {
+		return sum, err
+	}
+	b.Config = cfg
+
+	apis, problems, err := b.loadAPIs(ctx, cfg)
+	if err != nil {
+		return sum, err
+	}
+	for _, p := range problems {
+		if p.Severity == spec.Warning {
+			sum.Warnings = append(sum.Warnings, p)
+		}
+	}
+
+	b.progress("writing the site for %d API(s)…", len(apis))
+	t := time.Now()
+	st, err := b.writer.Write(site.Options{
+		Config:       cfg,
+		APIs:         apis,
+		Theme:        b.opts.Theme,
+		LiveReload:   b.opts.LiveReload,
+		ExtraServers: b.opts.ExtraServers,
+	})
+	if err != nil {
+		return sum, err
+	}
+	sum.APIs, sum.Operations, sum.Schemas = st.APIs, st.Operations, st.Schemas
+	b.progress("wrote %d generated pages (%d changed files) in %s", st.Pages, len(st.Changed), ms(time.Since(t)))
+
+	// The parsed descriptions are not needed by Hugo; let the collector
+	// take them before Hugo allocates (peak memory matters on big specs).
+	if !b.opts.Watch {
+		apisForIndex := indexDocs(apis)
+		apis = nil
+		b.cache = map[string]cachedSpec{}
+		runtime.GC()
+		debug.FreeOSMemory()
+		return b.finish(sum, st, changed, apisForIndex, start)
+	}
+	return b.finish(sum, st, changed, indexDocs(apis), start)
+}
+
+func (b *Builder) finish(sum Summary, st site.Stats, changed []string, docs []site.SearchDoc, start time.Time) (Summary, error) {
+	t := time.Now()
+	hugoCf, _ := os.ReadFile(filepath.Join(b.opts.WorkDir, "hugo.json"))
+	if b.hugo == nil || !bytes.Equal(hugoCf, b.hugoCf) || !b.opts.Watch {
+		if b.hugo != nil {
+			b.hugo.Close()
+			b.hugo = nil
+		}
+		if !b.opts.Watch {
+			if err := os.RemoveAll(b.opts.Out); err != nil {
+				return sum, fmt.Errorf("clean %s: %w", b.opts.Out, err)
+			}
+		}
+		h, err := hugo.New(hugo.Options{Dir: b.opts.WorkDir, PublishDir: b.opts.Out, Watch: b.opts.Watch, Log: b.opts.HugoLog})
+		if err != nil {
+			return sum, err
+		}
+		b.progress("rendering with Hugo…")
+		if err := h.Build(); err != nil {
+			h.Close()
+			return sum, err
+		}
+		b.hugo, b.hugoCf = h, hugoCf
+	} else {
+		files := append(append([]string(nil), st.Changed...), changed...)
+		if len(files) > 0 {
+			if err := b.hugo.Build(files...); err != nil {
+				return sum, err
+			}
+		}
+	}
+	b.progress("Hugo rendered the site in %s", ms(time.Since(t)))
+
+	pages := b.hugo.Pages()
+	for _, p := range pages {
+		if p.Generated || p.Kind == "404" || p.Kind == "robotstxt" || p.Kind == "sitemap" {
+			continue
+		}
+		summary := p.Summary
+		if summary == "" {
+			summary = truncate(p.Plain, 160)
+		}
+		docs = append(docs, site.SearchDoc{Kind: "page", Title: p.Title, URL: p.URL, Summary: summary})
+	}
+	for i := range docs {
+		docs[i].ID = i
+	}
+	if err := writeJSON(filepath.Join(b.opts.Out, "search-index.json"), docs, false); err != nil {
+		return sum, err
+	}
+	if err := b.writeCatalog(); err != nil {
+		return sum, err
+	}
+	if !b.opts.Watch {
+		b.hugo.Close()
+		b.hugo = nil
+	}
+	n, size, err := dirStats(b.opts.Out)
+	if err != nil {
+		return sum, err
+	}
+	sum.Pages, sum.Bytes = n, size
+	sum.Duration = time.Since(start)
+	return sum, nil
+}
+
+// loadAPIs parses every description (in parallel, reusing unchanged ones).
+func (b *Builder) loadAPIs(ctx context.Context, cfg *config.Config) ([]*site.API, []spec.Problem, error) {
+	apis := make([]*site.API, len(cfg.APIs))
+	probs := make([][]spec.Problem, len(cfg.APIs))
+	errs := make([]error, len(cfg.APIs))
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	for i, ac := range cfg.APIs {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if err := ctx.Err(); err != nil {
+				errs[i] = err
+				return
+			}
+			t := time.Now()
+			fi, err := os.Stat(ac.Spec)
+			if err != nil {
+				errs[i] = fmt.Errorf("%s:%d: apis[%d].spec: %w", cfg.File, ac.Line, i, err)
+				return
+			}
+			mu.Lock()
+			c, ok := b.cache[ac.Spec]
+			mu.Unlock()
+			if !ok || !c.mod.Equal(fi.ModTime()) || c.size != fi.Size() {
+				raw, err := os.ReadFile(ac.Spec)
+				if err != nil {
+					errs[i] = fmt.Errorf("load spec %s: %w", ac.Spec, err)
+					return
+				}
+				api, problems, err := openapi.Load(displayPath(ac.Spec), raw)
+				c = cachedSpec{mod: fi.ModTime(), size: fi.Size(), api: api, raw: raw, problems: problems}
+				if err != nil {
+					c.api = nil
+				}
+				if b.opts.Watch {
+					mu.Lock()
+					b.cache[ac.Spec] = c
+					mu.Unlock()
+				}
+				if c.api != nil {
+					b.progress("loaded %s: %s %s, %d operations, %d schemas in %s", ac.Slug, kindName(c.api), c.api.SpecVersion, len(c.api.Operations)+len(c.api.Webhooks), len(c.api.Schemas), ms(time.Since(t)))
+				}
+			}
+			probs[i] = c.problems
+			if c.api == nil {
+				if len(c.problems) == 0 {
+					errs[i] = fmt.Errorf("load spec %s: no usable description", ac.Spec)
+				}
+				return
+			}
+			apis[i] = &site.API{Config: ac, Spec: c.api, Raw: c.raw}
+			mu.Lock()
+			b.summaries[ac.Spec] = apiSummary{
+				title: c.api.Title, version: c.api.Version, kind: string(c.api.Kind), specVersion: c.api.SpecVersion,
+				operations: len(c.api.Operations) + len(c.api.Webhooks), auth: keyAuth(c.api),
+			}
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	var all []spec.Problem
+	for _, p := range probs {
+		all = append(all, p...)
+	}
+	if err := errors.Join(errs...); err != nil {
+		return nil, all, err
+	}
+	for _, p := range all {
+		if p.Severity == spec.Error {
+			return nil, all, &ProblemsError{Problems: all}
+		}
+	}
+	return apis, all, nil
+}
+
+func kindName(a *spec.API) string {
+	if a.Kind == spec.KindAsyncAPI {
+		return "AsyncAPI"
+	}
+	if strings.HasPrefix(a.SpecVersion, "2.") {
+		return "Swagger"
+	}
+	return "OpenAPI"
+}
+
+// indexDocs makes the search entries of the APIs' own pages.
+func indexDocs(apis []*site.API) []site.SearchDoc {
+	var docs []site.SearchDoc
+	for _, a := range apis {
+		if !a.Public() {
+			continue
+		}
+		base := "/apis/" + a.Config.Slug + "/"
+		r := render.New(a.Spec, render.Options{Base: base})
+		title := a.Config.Title
+		if title == "" {
+			title = a.Spec.Title
+		}
+		summary := a.Config.Description
+		if summary == "" {
+			summary = render.PlainText(a.Spec.Description, 160)
+		}
+		docs = append(docs, site.SearchDoc{Kind: "api", Title: title, URL: base, Summary: summary})
+		for _, list := range [][]*spec.Operation{a.Spec.Operations, a.Spec.Webhooks} {
+			for _, op := range list {
+				kind := "operation"
+				if op.Webhook {
+					kind = "webhook"
+				}
+				tag := ""
+				if len(op.Tags) > 0 {
+					tag = op.Tags[0]
+				}
+				s := op.Summary
+				if s == "" {
+					s = render.PlainText(op.Description, 120)
+				}
+				docs = append(docs, site.SearchDoc{
+					Kind: kind, Title: opTitle(op), URL: r.OperationURL(op), API: title,
+					Method: op.Method, Path: op.Path, OpID: op.ID, Tag: tag, Summary: truncate(s, 160),
+				})
+			}
+		}
+		for _, ns := range a.Spec.Schemas {
+			docs = append(docs, site.SearchDoc{Kind: "schema", Title: ns.Name, URL: r.SchemaURL(ns), API: title, Summary: render.PlainText(ns.Schema.Description, 120)})
+		}
+	}
+	return docs
+}
+
+func opTitle(op *spec.Operation) string {
+	if op.Summary != "" {
+		return op.Summary
+	}
+	if op.ID != "" {
+		return op.ID
+	}
+	return op.Method + " " + op.Path
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	cut := strings.LastIndexByte(s[:n], ' ')
+	if cut < n/2 {
+		cut = n
+	}
+	return strings.TrimRight(s[:cut], " ,.;:") + "…"
+}
+
+func writeJSON(p string, v any, indent bool) error {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if indent {
+		enc.SetIndent("", "  ")
+	}
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("encode %s: %w", filepath.Base(p), err)
+	}
+	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+		return err
+	}
+	return os.WriteFile(p, b.Bytes(), 0o644)
+}
+
+func dirStats(dir string) (pages int, size int64, err error) {
+	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		size += info.Size()
+		if strings.HasSuffix(p, ".html") {
+			pages++
+		}
+		return nil
+	})
+	return pages, size, err
+}
+
+func displayPath(p string) string {
+	if wd, err := os.Getwd(); err == nil {
+		if rel, err := filepath.Rel(wd, p); err == nil && !strings.HasPrefix(rel, "..") {
+			return rel
+		}
+	}
+	return p
+}
+
+func ms(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%d ms", d.Milliseconds())
+	}
+	return fmt.Sprintf("%.2f s", d.Seconds())
+}
+
+// Close releases a watching builder's Hugo site.
+func (b *Builder) Close() error {
+	if b.hugo != nil {
+		return b.hugo.Close()
+	}
+	return nil
+}
+
+// sortedProblems orders problems by file, line and severity.
+func sortedProblems(ps []spec.Problem) []spec.Problem {
+	out := append([]spec.Problem(nil), ps...)
+	sort.SliceStable(out, func(i, j int) bool {
+		if out[i].File != out[j].File {
+			return out[i].File < out[j].File
+		}
+		if out[i].Line != out[j].Line {
+			return out[i].Line < out[j].Line
+		}
+		return out[i].Severity > out[j].Severity
+	})
+	return out
+}

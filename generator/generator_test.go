@@ -1,0 +1,232 @@
+package generator
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/portal-dev/portal/generator/site"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files")
+
+// build builds the portal at cfg into a temporary folder.
+func build(t *testing.T, cfg string) (string, Summary) {
+	t.Helper()
+	data := t.TempDir()
+	b, err := NewBuilder(Options{Config: cfg, Data: data, Out: filepath.Join(data, "public")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	sum, err := b.Build(context.Background())
+	if err != nil {
+		t.Fatalf("Build(%s) = %v", cfg, err)
+	}
+	return filepath.Join(data, "public"), sum
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	data, err := os.ReadFile(name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(data)
+}
+
+func TestBuildSample(t *testing.T) {
+	t.Parallel()
+	out, sum := build(t, "../portal.yaml")
+	if sum.APIs != 4 {
+		t.Errorf("Build().APIs = %d, want 4", sum.APIs)
+	}
+	if sum.Operations < 30 || sum.Pages < 40 {
+		t.Errorf("Build() = %d operations, %d pages; want at least 30 and 40", sum.Operations, sum.Pages)
+	}
+	for _, f := range []string{
+		"index.html", "404.html", "sitemap.xml", "robots.txt", "search-index.json",
+		"apis/index.html",
+		"apis/httpbin/index.html",
+		"apis/httpbin/reference/index.html",
+		"apis/httpbin/schemas/index.html",
+		"apis/httpbin/docs/quick-start/index.html",
+		"apis/httpbin/docs/guides/authentication/index.html",
+		"apis/httpbin/httpbin.openapi.yaml",
+		"apis/petstore/reference/index.html",
+		"apis/museum/webhooks/index.html",
+		"about/index.html",
+	} {
+		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
+			t.Errorf("missing %s: %v", f, err)
+		}
+	}
+
+	var docs []site.SearchDoc
+	if err := json.Unmarshal([]byte(readFile(t, filepath.Join(out, "search-index.json"))), &docs); err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, d := range docs {
+		kinds[d.Kind]++
+	}
+	for _, k := range []string{"api", "operation", "webhook", "schema", "page"} {
+		if kinds[k] == 0 {
+			t.Errorf("search index has no %q entries: %v", k, kinds)
+		}
+	}
+
+	sitemap := readFile(t, filepath.Join(out, "sitemap.xml"))
+	for _, want := range []string{"/apis/httpbin/", "/apis/httpbin/docs/quick-start/"} {
+		if !strings.Contains(sitemap, want) {
+			t.Errorf("sitemap.xml lacks %s", want)
+		}
+	}
+
+	// No page carries live markup from the hostile description.
+	bad := regexp.MustCompile(`(?i)<script[^>]*>[^<]*__pwned|\son[a-z]+\s*=\s*["']?[^"'>]*__pwned|javascript:[^"'<>]*__pwned|<iframe|<svg[^>]*onload`)
+	err := filepath.WalkDir(filepath.Join(out, "apis", "hostile"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(p, ".html") {
+			return err
+		}
+		if m := bad.FindString(readFile(t, p)); m != "" {
+			t.Errorf("%s contains live hostile markup: %q", p, m)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestBuildPrivateAPIStaysOut(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	spec, err := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := filepath.Join(dir, "portal.yaml")
+	os.WriteFile(cfg, []byte("name: p\napis:\n  - slug: open\n    spec: "+spec+"\n  - slug: secret\n    spec: "+spec+"\n    visibility: private\n"), 0o644)
+	out, sum := build(t, cfg)
+	if sum.APIs != 1 {
+		t.Errorf("Build().APIs = %d, want 1 (the private one is not published)", sum.APIs)
+	}
+	if _, err := os.Stat(filepath.Join(out, "apis", "secret")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("private API has pages in the public site: %v", err)
+	}
+	for _, f := range []string{"search-index.json", "sitemap.xml", "apis/index.html"} {
+		if strings.Contains(readFile(t, filepath.Join(out, f)), "/apis/secret/") {
+			t.Errorf("%s mentions the private API", f)
+		}
+	}
+}
+
+func TestThemeOverride(t *testing.T) {
+	t.Parallel()
+	out, _ := build(t, "testdata/override/portal.yaml")
+	matches, _ := filepath.Glob(filepath.Join(out, "apis/museum/reference/*/index.html"))
+	if len(matches) == 0 {
+		t.Fatal("no operation pages built")
+	}
+	page := readFile(t, matches[0])
+	if !strings.Contains(page, `data-test=override`) && !strings.Contains(page, `data-test="override"`) {
+		t.Errorf("operation page does not use the user's layouts/_partials/operation/parameters.html")
+	}
+}
+
+func TestBuildRejectsBrokenSpec(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "bad.yaml"), []byte("openapi: 3.0.3\ninfo:\n  title: x\n  version: '1'\npaths:\n  /a:\n    get:\n      responses:\n        '200':\n          $ref: '#/components/responses/Missing'\n"), 0o644)
+	cfg := filepath.Join(dir, "portal.yaml")
+	os.WriteFile(cfg, []byte("name: p\napis:\n  - slug: bad\n    spec: bad.yaml\n"), 0o644)
+	b, err := NewBuilder(Options{Config: cfg, Data: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = b.Build(context.Background())
+	var pe *ProblemsError
+	if !errors.As(err, &pe) {
+		t.Fatalf("Build() = %v, want a *ProblemsError", err)
+	}
+	found := false
+	for _, p := range pe.Problems {
+		if p.Severity.String() == "error" && strings.HasSuffix(p.File, "bad.yaml") && p.Line > 0 {
+			found = true
+		}
+	}
+	if !found {
+		t.Errorf("Build() problems = %+v, want an error located in bad.yaml", pe.Problems)
+	}
+}
+
+// TestGolden compares the <main> of representative pages with testdata/golden.
+func TestGolden(t *testing.T) {
+	t.Parallel()
+	out, _ := build(t, "../portal.yaml")
+	var docs []site.SearchDoc
+	json.Unmarshal([]byte(readFile(t, filepath.Join(out, "search-index.json"))), &docs)
+	pages := map[string]string{
+		"catalog":          "/apis/",
+		"httpbin-overview": "/apis/httpbin/",
+		"museum-reference": "/apis/museum/reference/",
+	}
+	for _, d := range docs {
+		switch {
+		case d.Kind == "operation" && d.Method == "GET" && d.Path == "/anything" && strings.Contains(d.URL, "/httpbin/"):
+			pages["httpbin-get-anything"] = d.URL
+		case d.Kind == "webhook" && strings.Contains(d.URL, "/museum/") && pages["museum-webhook"] == "":
+			pages["museum-webhook"] = d.URL
+		case d.Kind == "schema" && strings.Contains(d.URL, "/petstore/") && d.Title == "Category":
+			pages["petstore-schema-category"] = d.URL
+		}
+	}
+	for name, url := range pages {
+		t.Run(name, func(t *testing.T) {
+			html := readFile(t, filepath.Join(out, filepath.FromSlash(url), "index.html"))
+			got := mainOf(html)
+			if got == "" {
+				t.Fatalf("%s has no <main>", url)
+			}
+			golden := filepath.Join("testdata", "golden", name+".html")
+			if *update {
+				os.MkdirAll(filepath.Dir(golden), 0o755)
+				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want := readFile(t, golden)
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("%s <main> differs from %s (-want +got); run go test ./generator -run TestGolden -update if intended:\n%s", url, golden, diff)
+			}
+		})
+	}
+	if len(pages) != 6 {
+		t.Errorf("found %d of 6 golden pages: %v", len(pages), pages)
+	}
+}
+
+var fingerprint = regexp.MustCompile(`\.[0-9a-f]{64}\.(css|js)`)
+
+// mainOf returns the <main> element, one tag per line.
+func mainOf(html string) string {
+	i := strings.Index(html, "<main")
+	j := strings.LastIndex(html, "</main>")
+	if i < 0 || j < i {
+		return ""
+	}
+	s := html[i : j+len("</main>")]
+	s = fingerprint.ReplaceAllString(s, ".$1")
+	return strings.ReplaceAll(s, "><", ">\n<") + "\n"
+}

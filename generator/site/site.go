@@ -1,0 +1,475 @@
+// Package site writes the Hugo project that renders a portal: hugo.json with
+// the user's folders mounted, one generated page per API, operation and
+// schema, the theme, and the files to download. frontmatter.go is its
+// contract with the theme.
+package site
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/portal-dev/portal/generator/config"
+	"github.com/portal-dev/portal/generator/render"
+	"github.com/portal-dev/portal/generator/spec"
+)
+
+// API is one loaded API with its portal.yaml entry.
+type API struct {
+	Config config.API
+	Spec   *spec.API
+	Raw    []byte // the original description, offered for download
+}
+
+// Public reports whether the API goes into the static site.
+func (a *API) Public() bool { return a.Config.Visibility != config.Private }
+
+// Options describe one site.
+type Options struct {
+	Config *config.Config
+	APIs   []*API
+	// Theme holds themes/<name>/...; it is copied into the project.
+	Theme fs.FS
+	// LiveReload adds the reload script that `portal serve` answers.
+	LiveReload bool
+	// ExtraServers are offered first in try-it, per API slug (the local
+	// upstream under `portal serve`).
+	ExtraServers map[string][]spec.Server
+}
+
+// Stats counts what was written.
+type Stats struct {
+	APIs       int
+	Operations int
+	Schemas    int
+	Pages      int // generated pages
+	Changed    []string
+}
+
+// Writer writes a project into one folder and remembers what it wrote, so
+// that a rewrite touches only files whose bytes changed.
+type Writer struct {
+	Dir string
+
+	mu      sync.Mutex
+	written map[string]bool
+	changed []string
+	err     error // the first write error
+}
+
+// Write writes the whole project and removes generated files that are no
+// longer produced. It returns the files whose content changed.
+func (w *Writer) Write(o Options) (Stats, error) {
+	w.written = map[string]bool{}
+	w.changed = nil
+	w.err = nil
+	var st Stats
+
+	if err := w.writeTheme(o.Theme); err != nil {
+		return st, err
+	}
+	if err := w.writeConfig(o); err != nil {
+		return st, err
+	}
+	userHome := o.Config.Content != "" && exists(filepath.Join(o.Config.Content, "_index.md"))
+	if !userHome {
+		w.page("content/_index.md", FrontMatter{Title: o.Config.DisplayName, Description: o.Config.Description, Layout: "home", Params: Params{Generated: true}}, "")
+	}
+	w.page("content/apis/_index.md", FrontMatter{Title: "APIs", Description: "Every API published on " + o.Config.DisplayName + ".", Layout: "catalog", Params: Params{Generated: true}}, "")
+	st.Pages += 2
+
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
+	for i, a := range o.APIs {
+		if !a.Public() {
+			continue
+		}
+		st.APIs++
+		st.Operations += len(a.Spec.Operations) + len(a.Spec.Webhooks)
+		st.Schemas += len(a.Spec.Schemas)
+		st.Pages += w.writeAPI(a, o, i, sem, &wg)
+	}
+	wg.Wait()
+	if w.err != nil {
+		return st, w.err
+	}
+	if err := w.prune(); err != nil {
+		return st, err
+	}
+	sort.Strings(w.changed)
+	st.Changed = w.changed
+	return st, nil
+}
+
+// writeAPI writes one API's pages; operations render in parallel.
+func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *sync.WaitGroup) int {
+	slug := a.Config.Slug
+	base := "/apis/" + slug + "/"
+	r := render.New(a.Spec, render.Options{Base: base, ExtraServers: o.ExtraServers[slug]})
+	api := apiParams(a, base)
+	dir := "content/apis/" + slug + "/"
+	pages := 0
+
+	title := api.Title
+	ov := r.Overview()
+	w.page(dir+"_index.md", FrontMatter{
+		Title: title, Description: api.Summary, Layout: "api", Weight: index + 1,
+		Params: Params{Generated: true, API: api, HTML: ov, Nav: r.Nav(base)},
+	}, "")
+	refURL := base + "reference/"
+	w.page(dir+"reference/_index.md", FrontMatter{
+		Title: "API reference", Description: title + " operations by tag.", Layout: "reference",
+		Params: Params{Generated: true, API: api, HTML: map[string]string{"index": r.ReferenceIndex()}, Nav: r.Nav(refURL)},
+	}, "")
+	pages += 2
+	if len(a.Spec.Webhooks) > 0 {
+		whURL := base + "webhooks/"
+		w.page(dir+"webhooks/_index.md", FrontMatter{
+			Title: "Webhooks", Description: title + " webhooks.", Layout: "reference",
+			Params: Params{Generated: true, API: api, HTML: map[string]string{"index": r.ReferenceIndex()}, Nav: r.Nav(whURL)},
+		}, "")
+		pages++
+	}
+	schURL := base + "schemas/"
+	w.page(dir+"schemas/_index.md", FrontMatter{
+		Title: "Schemas", Description: title + " data models.", Layout: "schemas",
+		Params: Params{Generated: true, API: api, HTML: map[string]string{"index": r.SchemasIndex()}, Nav: r.Nav(schURL)},
+	}, "")
+	pages++
+	if a.Config.Docs != "" && !exists(filepath.Join(a.Config.Docs, "_index.md")) {
+		w.page(dir+"docs/_index.md", FrontMatter{Title: "Documentation", Description: title + " guides.", Params: Params{API: api}}, "")
+		pages++
+	}
+	if len(a.Raw) > 0 {
+		w.file("static"+api.Download, a.Raw)
+	}
+
+	ops := make([]*spec.Operation, 0, len(a.Spec.Operations)+len(a.Spec.Webhooks))
+	ops = append(ops, a.Spec.Operations...)
+	ops = append(ops, a.Spec.Webhooks...)
+	const chunk = 64
+	for start := 0; start < len(ops); start += chunk {
+		end := min(start+chunk, len(ops))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(ops []*spec.Operation, first int) {
+			defer func() { <-sem; wg.Done() }()
+			for i, op := range ops {
+				folder := "reference/"
+				if op.Webhook {
+					folder = "webhooks/"
+				}
+				desc := op.Summary
+				if desc == "" {
+					desc = render.PlainText(op.Description, 160)
+				}
+				w.page(dir+folder+op.Slug+".md", FrontMatter{
+					Title: opTitle(op), Description: desc, Layout: "operation", Weight: first + i + 1,
+					Params: Params{
+						Generated: true, API: api,
+						Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
+						Deprecated: op.Deprecated, Webhook: op.Webhook,
+						HTML: r.Operation(op), Nav: r.Nav(r.OperationURL(op)),
+					},
+				}, "")
+			}
+		}(ops[start:end], start)
+	}
+	for start := 0; start < len(a.Spec.Schemas); start += chunk {
+		end := min(start+chunk, len(a.Spec.Schemas))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(nss []*spec.NamedSchema, first int) {
+			defer func() { <-sem; wg.Done() }()
+			for i, ns := range nss {
+				desc := render.PlainText(ns.Schema.Description, 160)
+				if desc == "" {
+					desc = "The " + ns.Name + " schema of " + title + "."
+				}
+				w.page(dir+"schemas/"+ns.Slug+".md", FrontMatter{
+					Title: ns.Name, Description: desc, Layout: "schema", Weight: first + i + 1,
+					Params: Params{Generated: true, API: api, SchemaName: ns.Name, HTML: r.Schema(ns), Nav: r.Nav(r.SchemaURL(ns))},
+				}, "")
+			}
+		}(a.Spec.Schemas[start:end], start)
+	}
+	return pages + len(ops) + len(a.Spec.Schemas)
+}
+
+func opTitle(op *spec.Operation) string {
+	if op.Summary != "" {
+		return op.Summary
+	}
+	if op.ID != "" {
+		return op.ID
+	}
+	return op.Method + " " + op.Path
+}
+
+func apiParams(a *API, base string) *APIParams {
+	s := a.Spec
+	title := a.Config.Title
+	if title == "" {
+		title = s.Title
+	}
+	if title == "" {
+		title = a.Config.Slug
+	}
+	version := a.Config.Version
+	if version == "" {
+		version = s.Version
+	}
+	summary := a.Config.Description
+	if summary == "" {
+		summary = s.Summary
+	}
+	if summary == "" {
+		summary = render.PlainText(s.Description, 200)
+	}
+	labels := make([]string, 0, len(a.Config.Labels))
+	for k, v := range a.Config.Labels {
+		labels = append(labels, k+": "+v)
+	}
+	sort.Strings(labels)
+	return &APIParams{
+		Slug:        a.Config.Slug,
+		Title:       title,
+		Version:     version,
+		Kind:        string(s.Kind),
+		SpecVersion: s.SpecVersion,
+		Labels:      labels,
+		Summary:     summary,
+		Download:    base + path.Base(filepath.ToSlash(a.Config.Spec)),
+		Operations:  len(s.Operations) + len(s.Webhooks),
+		Schemas:     len(s.Schemas),
+		HasDocs:     a.Config.Docs != "",
+		URL:         base,
+	}
+}
+
+// hugoConfig is hugo.json.
+type hugoConfig struct {
+	Title                  string         `json:"title"`
+	BaseURL                string         `json:"baseURL"`
+	Theme                  string         `json:"theme"`
+	Locale                 string         `json:"locale"`
+	EnableRobotsTXT        bool           `json:"enableRobotsTXT"`
+	DisableKinds           []string       `json:"disableKinds"`
+	Params                 map[string]any `json:"params"`
+	Module                 map[string]any `json:"module"`
+	Minify                 map[string]any `json:"minify"`
+	Markup                 map[string]any `json:"markup"`
+	Sitemap                map[string]any `json:"sitemap"`
+	Build                  map[string]any `json:"build"`
+	Caches                 map[string]any `json:"caches"`
+	TimeZone               string         `json:"timeZone"`
+	DisablePathToLower     bool           `json:"disablePathToLower"`
+	EnableGitInfo          bool           `json:"enableGitInfo"`
+	CapitalizeListTitles   bool           `json:"capitalizeListTitles"`
+	PluralizeListTitles    bool           `json:"pluralizeListTitles"`
+	RemovePathAccents      bool           `json:"removePathAccents"`
+	SummaryLength          int            `json:"summaryLength"`
+	DefaultContentLanguage string         `json:"defaultContentLanguage"`
+}
+
+func (w *Writer) writeConfig(o Options) error {
+	c := o.Config
+	mounts := []map[string]any{
+		{"source": "content", "target": "content"},
+		{"source": "static", "target": "static"},
+	}
+	if c.Content != "" {
+		var exclude []string
+		for _, a := range o.APIs {
+			if a.Config.Docs != "" {
+				if rel, err := filepath.Rel(c.Content, a.Config.Docs); err == nil && !strings.HasPrefix(rel, "..") {
+					exclude = append(exclude, "! "+filepath.ToSlash(rel)+"/**")
+				}
+			}
+			// Generated pages own /apis/{slug}/ outside docs.
+			exclude = append(exclude, "! apis/"+a.Config.Slug+"/_index.md")
+		}
+		exclude = append(exclude, "! apis/_index.md")
+		mounts = append(mounts, map[string]any{"source": c.Content, "target": "content", "files": exclude})
+	}
+	for _, a := range o.APIs {
+		if a.Config.Docs != "" && a.Public() {
+			mounts = append(mounts, map[string]any{"source": a.Config.Docs, "target": "content/apis/" + a.Config.Slug + "/docs"})
+		}
+	}
+	if c.Layouts != "" {
+		mounts = append(mounts, map[string]any{"source": c.Layouts, "target": "layouts"})
+	}
+	if c.Static != "" {
+		mounts = append(mounts, map[string]any{"source": c.Static, "target": "static"})
+	}
+
+	branding := map[string]any{}
+	for key, p := range map[string]string{"logo": c.Branding.Logo, "favicon": c.Branding.Favicon, "header_image": c.Branding.HeaderImage} {
+		if p == "" {
+			continue
+		}
+		if strings.HasPrefix(p, "https://") {
+			branding[key] = p
+			continue
+		}
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fmt.Errorf("branding %s: %w", key, err)
+		}
+		url := "/branding/" + filepath.Base(p)
+		w.file("static"+url, data)
+		branding[key] = url
+	}
+	if c.Branding.PrimaryColor != "" {
+		branding["primary_color"] = c.Branding.PrimaryColor
+	}
+	nav := make([]map[string]string, 0, len(c.Nav))
+	for _, n := range c.Nav {
+		nav = append(nav, map[string]string{"name": n.Name, "url": n.URL})
+	}
+	baseURL := c.URL
+	if baseURL == "" {
+		baseURL = "/"
+	} else if !strings.HasSuffix(baseURL, "/") {
+		baseURL += "/"
+	}
+	hc := hugoConfig{
+		Title:           c.DisplayName,
+		BaseURL:         baseURL,
+		Theme:           "portal",
+		Locale:          "en",
+		EnableRobotsTXT: true,
+		DisableKinds:    []string{"taxonomy", "term", "rss"},
+		Params: map[string]any{
+			"name":         c.Name,
+			"description":  c.Description,
+			"search_index": "/search-index.json",
+			"livereload":   o.LiveReload,
+			"branding":     branding,
+			"nav":          nav,
+		},
+		Module: map[string]any{"mounts": mounts},
+		Minify: map[string]any{"minifyOutput": true},
+		Markup: map[string]any{
+			"goldmark": map[string]any{
+				"renderer": map[string]any{"unsafe": false},
+				"parser":   map[string]any{"attribute": map[string]any{"block": true}},
+			},
+			"highlight":       map[string]any{"codeFences": true},
+			"tableOfContents": map[string]any{"startLevel": 2, "endLevel": 3},
+		},
+		Sitemap:                map[string]any{"changeFreq": "weekly", "filename": "sitemap.xml"},
+		Build:                  map[string]any{"noJSConfigInAssets": true},
+		Caches:                 map[string]any{"getresource": map[string]any{"dir": ":cacheDir/:project", "maxAge": 0}},
+		TimeZone:               "UTC",
+		SummaryLength:          40,
+		DefaultContentLanguage: "en",
+		PluralizeListTitles:    false,
+		CapitalizeListTitles:   false,
+	}
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(hc); err != nil {
+		return fmt.Errorf("hugo config: %w", err)
+	}
+	w.file("hugo.json", b.Bytes())
+	return nil
+}
+
+func (w *Writer) writeTheme(theme fs.FS) error {
+	if theme == nil {
+		return errors.New("site: no theme")
+	}
+	return fs.WalkDir(theme, ".", func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() || strings.HasSuffix(p, ".go") {
+			return err
+		}
+		data, err := fs.ReadFile(theme, p)
+		if err != nil {
+			return err
+		}
+		w.file("themes/"+p, data)
+		return nil
+	})
+}
+
+// page writes a Markdown page with JSON front matter.
+func (w *Writer) page(name string, fm FrontMatter, body string) {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(fm); err != nil {
+		// FrontMatter holds only strings, numbers and maps of strings.
+		panic(fmt.Sprintf("site: encode front matter of %s: %v", name, err))
+	}
+	b.WriteString(body)
+	w.file(name, b.Bytes())
+}
+
+// file writes data to name (slash-separated, relative to Dir) unless the
+// file already holds exactly those bytes.
+func (w *Writer) file(name string, data []byte) {
+	p := filepath.Join(w.Dir, filepath.FromSlash(name))
+	w.mu.Lock()
+	w.written[p] = true
+	w.mu.Unlock()
+	if old, err := os.ReadFile(p); err == nil && bytes.Equal(old, data) {
+		return
+	}
+	err := os.MkdirAll(filepath.Dir(p), 0o755)
+	if err == nil {
+		err = os.WriteFile(p, data, 0o644)
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.changed = append(w.changed, p)
+	if err != nil && w.err == nil {
+		w.err = fmt.Errorf("write %s: %w", name, err)
+	}
+}
+
+// prune removes files under content/, static/ and themes/ that this write
+// did not produce.
+func (w *Writer) prune() error {
+	for _, top := range []string{"content", "static", "themes"} {
+		root := filepath.Join(w.Dir, top)
+		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if err != nil {
+				if errors.Is(err, fs.ErrNotExist) {
+					return nil
+				}
+				return err
+			}
+			if d.IsDir() || w.written[p] {
+				return nil
+			}
+			w.changed = append(w.changed, p)
+			return os.Remove(p)
+		})
+		if err != nil {
+			return fmt.Errorf("prune %s: %w", top, err)
+		}
+		// Keep the folders Hugo mounts even when empty.
+		if err := os.MkdirAll(root, 0o755); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func exists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
+}

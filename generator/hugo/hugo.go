@@ -6,7 +6,11 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
+	"sync"
 
 	"github.com/bep/logg"
 	"github.com/fsnotify/fsnotify"
@@ -25,6 +29,10 @@ type Options struct {
 	PublishDir string    // absolute output folder
 	Watch      bool      // keep the site for incremental rebuilds
 	Log        io.Writer // Hugo's warnings and errors; nil discards them
+	// Finish, if set, may rewrite each HTML page before it is written;
+	// name is slash-separated, relative to PublishDir. It runs on Hugo's
+	// render goroutines, so the work overlaps rendering.
+	Finish func(name string, page []byte) []byte
 }
 
 // Site is a loaded Hugo site that can be built once, or again and again
@@ -32,6 +40,7 @@ type Options struct {
 type Site struct {
 	h    *hugolib.HugoSites
 	opts Options
+	out  *publisher
 }
 
 // New loads the Hugo configuration in opts.Dir.
@@ -49,6 +58,10 @@ func New(opts Options) (*Site, error) {
 	flags := config.New()
 	flags.Set("workingDir", opts.Dir)
 	flags.Set("publishDir", opts.PublishDir)
+	if os.Getenv("PORTAL_HUGO_METRICS") != "" {
+		flags.Set("templateMetrics", true)
+		flags.Set("templateMetricsHints", true)
+	}
 	if opts.Watch {
 		flags.Set("internal", map[string]any{"watch": true, "running": true})
 	}
@@ -63,6 +76,9 @@ func New(opts Options) (*Site, error) {
 		return nil, fmt.Errorf("hugo config: %w", err)
 	}
 	fs := hugofs.NewFrom(osFs, res.LoadingInfo.BaseConfig)
+	rec := &publisher{Fs: osFs, root: filepath.Clean(opts.PublishDir), finish: opts.Finish, written: map[string]bool{}}
+	pub := hugofs.NewBasePathFs(rec, opts.PublishDir)
+	fs.PublishDir, fs.PublishDirServer, fs.PublishDirStatic = pub, pub, pub
 	h, err := hugolib.NewHugoSites(deps.DepsCfg{
 		Configs:  res,
 		Fs:       fs,
@@ -73,7 +89,7 @@ func New(opts Options) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hugo: %w", err)
 	}
-	return &Site{h: h, opts: opts}, nil
+	return &Site{h: h, opts: opts, out: rec}, nil
 }
 
 // Build renders the site. With changed files (absolute paths), a watching
@@ -81,8 +97,13 @@ func New(opts Options) (*Site, error) {
 func (s *Site) Build(changed ...string) error {
 	var events []fsnotify.Event
 	for _, f := range changed {
-		events = append(events, fsnotify.Event{Name: f, Op: fsnotify.Write})
+		op := fsnotify.Write
+		if _, err := os.Stat(f); err != nil {
+			op = fsnotify.Remove
+		}
+		events = append(events, fsnotify.Event{Name: f, Op: op})
 	}
+	s.out.reset()
 	if err := s.h.Build(hugolib.BuildCfg{}, events...); err != nil {
 		return fmt.Errorf("hugo build: %w", err)
 	}
@@ -126,6 +147,95 @@ func (s *Site) Pages() []Page {
 		out = append(out, pg)
 	}
 	return out
+}
+
+// Written lists the files (slash-separated, relative to the publish folder)
+// that the last Build wrote.
+func (s *Site) Written() []string { return s.out.list() }
+
+// publisher is Hugo's output file system: the OS, with each HTML page
+// passed through finish on its way to disk, and a note of what each build
+// wrote.
+type publisher struct {
+	afero.Fs
+	root    string
+	finish  func(string, []byte) []byte
+	mu      sync.Mutex
+	written map[string]bool
+}
+
+func (p *publisher) note(name string) string {
+	rel, err := filepath.Rel(p.root, name)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return ""
+	}
+	rel = filepath.ToSlash(rel)
+	p.mu.Lock()
+	p.written[rel] = true
+	p.mu.Unlock()
+	return rel
+}
+
+func (p *publisher) reset() {
+	p.mu.Lock()
+	p.written = map[string]bool{}
+	p.mu.Unlock()
+}
+
+func (p *publisher) list() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	out := make([]string, 0, len(p.written))
+	for f := range p.written {
+		out = append(out, f)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Create records the file and creates it.
+func (p *publisher) Create(name string) (afero.File, error) {
+	return p.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_TRUNC, 0o666)
+}
+
+// OpenFile records files opened for writing, and buffers HTML pages so
+// that finish sees each page whole.
+func (p *publisher) OpenFile(name string, flag int, perm os.FileMode) (afero.File, error) {
+	if flag&(os.O_WRONLY|os.O_RDWR|os.O_CREATE) == 0 {
+		return p.Fs.OpenFile(name, flag, perm)
+	}
+	rel := p.note(name)
+	f, err := p.Fs.OpenFile(name, flag, perm)
+	if err != nil || p.finish == nil || !strings.HasSuffix(rel, ".html") {
+		return f, err
+	}
+	return &finishingFile{File: f, name: rel, finish: p.finish}, nil
+}
+
+// finishingFile holds a page's bytes until Close.
+type finishingFile struct {
+	afero.File
+	name   string
+	finish func(string, []byte) []byte
+	buf    []byte
+}
+
+func (f *finishingFile) Write(b []byte) (int, error) {
+	f.buf = append(f.buf, b...)
+	return len(b), nil
+}
+
+func (f *finishingFile) WriteString(s string) (int, error) {
+	f.buf = append(f.buf, s...)
+	return len(s), nil
+}
+
+func (f *finishingFile) Close() error {
+	_, err := f.File.Write(f.finish(f.name, f.buf))
+	if cerr := f.File.Close(); err == nil {
+		err = cerr
+	}
+	return err
 }
 
 // Close releases the site.

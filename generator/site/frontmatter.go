@@ -6,9 +6,9 @@ package site
 // and runs Hugo with the theme. Every generated page is a Markdown file whose
 // front matter is JSON and whose body is empty: Hugo renders the page chrome
 // from templates, and the parts that come from an untrusted description are
-// HTML fragments that our Go renderer produced (escaped and sanitised) and
-// that the theme prints with safeHTML, one partial per fragment, so that a
-// user can override any of them from their own layouts/ folder.
+// HTML fragments that our Go renderer produced (escaped and sanitised). The
+// theme places each fragment with its own partial, so that a user can
+// override or drop any of them from their own layouts/ folder; see Fragments.
 //
 // Hugo lower-cases every key of .Params, so all keys here are snake_case and
 // anything whose keys must survive (try-it data, examples) travels as a
@@ -58,21 +58,23 @@ type Params struct {
 	// Schema pages.
 	SchemaName string `json:"schema_name,omitempty"`
 
-	// HTML fragments, rendered and sanitised in Go. Keys by layout:
-	//   api:       description, servers, security, info (contact, licence, terms)
+	// Fragments names the HTML fragments this page has, rendered and
+	// sanitised in Go. The theme marks where each goes with
+	// <portal-fragment name="NAME"></portal-fragment> (partial
+	// "fragment.html"); after Hugo has rendered the page, the generator
+	// replaces each marker with its fragment. Keeping kilobytes of markup out
+	// of front matter keeps Hugo fast and small on specs with thousands of
+	// operations. Names by layout:
+	//   api:       description, servers, security, info
 	//   reference: index (operations grouped by tag, with method badges)
 	//   schemas:   index
 	//   operation: description, security, parameters, request, responses,
 	//              callbacks, samples (code samples, tabbed), tryit (the
 	//              try-it island's <script type="application/json"> data)
-	//   schema:    description, schema (the schema tree), example, used_by
-	//   catalog:   (none; the template lists .Pages of the apis section)
-	HTML map[string]string `json:"html,omitempty"`
-
-	// Nav is the API sidebar for this page, rendered in Go with the current
-	// page marked aria-current="page": overview, docs, reference by tag
-	// (only the current tag's operations expanded), schemas.
-	Nav string `json:"nav,omitempty"`
+	//   schema:    description, schema, example, used_by
+	//   every generated page under /apis/{api}/: nav, the sidebar's
+	//              operations by tag (only the current tag expanded)
+	Fragments []string `json:"fragments,omitempty"`
 }
 
 // APIParams describes the API a page belongs to.

@@ -63,13 +63,17 @@ type Writer struct {
 	mu      sync.Mutex
 	written map[string]bool
 	changed []string
-	err     error // the first write error
+	frags   map[string]map[string]string // output path → fragment name → HTML
+	adapter map[string][]adapterPage     // API slug → its pages
+	err     error                        // the first write error
 }
 
 // Write writes the whole project and removes generated files that are no
 // longer produced. It returns the files whose content changed.
 func (w *Writer) Write(o Options) (Stats, error) {
 	w.written = map[string]bool{}
+	w.frags = map[string]map[string]string{}
+	w.adapter = map[string][]adapterPage{}
 	w.changed = nil
 	w.err = nil
 	var st Stats
@@ -82,9 +86,9 @@ func (w *Writer) Write(o Options) (Stats, error) {
 	}
 	userHome := o.Config.Content != "" && exists(filepath.Join(o.Config.Content, "_index.md"))
 	if !userHome {
-		w.page("content/_index.md", FrontMatter{Title: o.Config.DisplayName, Description: o.Config.Description, Layout: "home", Params: Params{Generated: true}}, "")
+		w.page("content/_index.md", "/", FrontMatter{Title: o.Config.DisplayName, Description: o.Config.Description, Layout: "home", Params: Params{Generated: true}}, nil)
 	}
-	w.page("content/apis/_index.md", FrontMatter{Title: "APIs", Description: "Every API published on " + o.Config.DisplayName + ".", Layout: "catalog", Params: Params{Generated: true}}, "")
+	w.page("content/apis/_index.md", "/apis/", FrontMatter{Title: "APIs", Description: "Every API published on " + o.Config.DisplayName + ".", Layout: "catalog", Params: Params{Generated: true}}, nil)
 	st.Pages += 2
 
 	var wg sync.WaitGroup
@@ -101,6 +105,9 @@ func (w *Writer) Write(o Options) (Stats, error) {
 	wg.Wait()
 	if w.err != nil {
 		return st, w.err
+	}
+	if err := w.writeAdapter(); err != nil {
+		return st, err
 	}
 	if err := w.prune(); err != nil {
 		return st, err
@@ -120,33 +127,32 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 	pages := 0
 
 	title := api.Title
-	ov := r.Overview()
-	w.page(dir+"_index.md", FrontMatter{
+	w.page(dir+"_index.md", base, FrontMatter{
 		Title: title, Description: api.Summary, Layout: "api", Weight: index + 1,
-		Params: Params{Generated: true, API: api, HTML: ov, Nav: r.Nav(base)},
-	}, "")
+		Params: Params{Generated: true, API: api},
+	}, with(r.Overview(), "nav", r.Nav(base)))
 	refURL := base + "reference/"
-	w.page(dir+"reference/_index.md", FrontMatter{
+	w.page(dir+"reference/_index.md", refURL, FrontMatter{
 		Title: "API reference", Description: title + " operations by tag.", Layout: "reference",
-		Params: Params{Generated: true, API: api, HTML: map[string]string{"index": r.ReferenceIndex()}, Nav: r.Nav(refURL)},
-	}, "")
+		Params: Params{Generated: true, API: api},
+	}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(refURL)})
 	pages += 2
 	if len(a.Spec.Webhooks) > 0 {
 		whURL := base + "webhooks/"
-		w.page(dir+"webhooks/_index.md", FrontMatter{
+		w.page(dir+"webhooks/_index.md", whURL, FrontMatter{
 			Title: "Webhooks", Description: title + " webhooks.", Layout: "reference",
-			Params: Params{Generated: true, API: api, HTML: map[string]string{"index": r.ReferenceIndex()}, Nav: r.Nav(whURL)},
-		}, "")
+			Params: Params{Generated: true, API: api},
+		}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(whURL)})
 		pages++
 	}
 	schURL := base + "schemas/"
-	w.page(dir+"schemas/_index.md", FrontMatter{
+	w.page(dir+"schemas/_index.md", schURL, FrontMatter{
 		Title: "Schemas", Description: title + " data models.", Layout: "schemas",
-		Params: Params{Generated: true, API: api, HTML: map[string]string{"index": r.SchemasIndex()}, Nav: r.Nav(schURL)},
-	}, "")
+		Params: Params{Generated: true, API: api},
+	}, map[string]string{"index": r.SchemasIndex(), "nav": r.Nav(schURL)})
 	pages++
 	if a.Config.Docs != "" && !exists(filepath.Join(a.Config.Docs, "_index.md")) {
-		w.page(dir+"docs/_index.md", FrontMatter{Title: "Documentation", Description: title + " guides.", Params: Params{API: api}}, "")
+		w.page(dir+"docs/_index.md", base+"docs/", FrontMatter{Title: "Documentation", Description: title + " guides."}, nil)
 		pages++
 	}
 	if len(a.Raw) > 0 {
@@ -172,15 +178,15 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 				if desc == "" {
 					desc = render.PlainText(op.Description, 160)
 				}
-				w.page(dir+folder+op.Slug+".md", FrontMatter{
+				url := r.OperationURL(op)
+				w.page(dir+folder+op.Slug+".md", url, FrontMatter{
 					Title: opTitle(op), Description: desc, Layout: "operation", Weight: first + i + 1,
 					Params: Params{
 						Generated: true, API: api,
 						Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
 						Deprecated: op.Deprecated, Webhook: op.Webhook,
-						HTML: r.Operation(op), Nav: r.Nav(r.OperationURL(op)),
 					},
-				}, "")
+				}, with(r.Operation(op), "nav", r.Nav(url)))
 			}
 		}(ops[start:end], start)
 	}
@@ -195,15 +201,58 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 				if desc == "" {
 					desc = "The " + ns.Name + " schema of " + title + "."
 				}
-				w.page(dir+"schemas/"+ns.Slug+".md", FrontMatter{
+				url := r.SchemaURL(ns)
+				w.page(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
 					Title: ns.Name, Description: desc, Layout: "schema", Weight: first + i + 1,
-					Params: Params{Generated: true, API: api, SchemaName: ns.Name, HTML: r.Schema(ns), Nav: r.Nav(r.SchemaURL(ns))},
-				}, "")
+					Params: Params{Generated: true, API: api, SchemaName: ns.Name},
+				}, with(r.Schema(ns), "nav", r.Nav(url)))
 			}
 		}(a.Spec.Schemas[start:end], start)
 	}
 	return pages + len(ops) + len(a.Spec.Schemas)
 }
+
+// adapterPage is one entry of a content adapter data file: the page's
+// front matter plus its kind and path (relative to content/apis).
+type adapterPage struct {
+	Kind string `json:"kind"`
+	Path string `json:"path"`
+	FrontMatter
+}
+
+// adapterTemplate creates every API's pages from assets/portal/pages/*.json.
+const adapterTemplate = `{{- /* Generated by portal: one page per API, operation and schema. */ -}}
+{{- range resources.Match "portal/pages/*.json" }}
+  {{- range (. | transform.Unmarshal) }}
+    {{- $.AddPage . }}
+  {{- end }}
+{{- end }}
+`
+
+func (w *Writer) writeAdapter() error {
+	w.file("content/apis/_content.gotmpl", []byte(adapterTemplate))
+	for slug, pages := range w.adapter {
+		sort.Slice(pages, func(i, j int) bool { return pages[i].Path < pages[j].Path })
+		var b bytes.Buffer
+		enc := json.NewEncoder(&b)
+		enc.SetEscapeHTML(false)
+		if err := enc.Encode(pages); err != nil {
+			return fmt.Errorf("encode pages of %s: %w", slug, err)
+		}
+		w.file("assets/portal/pages/"+slug+".json", b.Bytes())
+	}
+	return w.err
+}
+
+// with adds one fragment to a set.
+func with(frags map[string]string, key, html string) map[string]string {
+	frags[key] = html
+	return frags
+}
+
+// Fragments returns the fragments of the last Write by output path
+// ("apis/x/reference/op/index.html").
+func (w *Writer) Fragments() map[string]map[string]string { return w.frags }
 
 func opTitle(op *spec.Operation) string {
 	if op.Summary != "" {
@@ -286,6 +335,7 @@ func (w *Writer) writeConfig(o Options) error {
 	mounts := []map[string]any{
 		{"source": "content", "target": "content"},
 		{"source": "static", "target": "static"},
+		{"source": "assets", "target": "assets"},
 	}
 	if c.Content != "" {
 		var exclude []string
@@ -405,8 +455,37 @@ func (w *Writer) writeTheme(theme fs.FS) error {
 	})
 }
 
-// page writes a Markdown page with JSON front matter.
-func (w *Writer) page(name string, fm FrontMatter, body string) {
+// fragmentOrder is the order in which fragment names are listed.
+var fragmentOrder = []string{"description", "servers", "security", "info", "index", "parameters", "request", "responses", "callbacks", "samples", "tryit", "schema", "example", "used_by", "nav"}
+
+// page writes a Markdown page with JSON front matter, and keeps its
+// non-empty fragments for Splice under the page's output path.
+func (w *Writer) page(name, url string, fm FrontMatter, frags map[string]string) {
+	if len(frags) > 0 {
+		kept := make(map[string]string, len(frags))
+		for _, k := range fragmentOrder {
+			if v := frags[k]; v != "" {
+				fm.Params.Fragments = append(fm.Params.Fragments, k)
+				kept[k] = v
+			}
+		}
+		out := strings.TrimPrefix(url, "/") + "index.html"
+		w.mu.Lock()
+		w.frags[out] = kept
+		w.mu.Unlock()
+	}
+	if rest, ok := strings.CutPrefix(name, "content/apis/"); ok && fm.Params.API != nil {
+		// An API's pages reach Hugo through the content adapter: one data
+		// file per API instead of one file per operation.
+		kind, p := "page", strings.TrimSuffix(rest, ".md")
+		if dir, ok := strings.CutSuffix(rest, "/_index.md"); ok {
+			kind, p = "section", dir
+		}
+		w.mu.Lock()
+		w.adapter[fm.Params.API.Slug] = append(w.adapter[fm.Params.API.Slug], adapterPage{Kind: kind, Path: p, FrontMatter: fm})
+		w.mu.Unlock()
+		return
+	}
 	var b bytes.Buffer
 	enc := json.NewEncoder(&b)
 	enc.SetEscapeHTML(false)
@@ -414,7 +493,6 @@ func (w *Writer) page(name string, fm FrontMatter, body string) {
 		// FrontMatter holds only strings, numbers and maps of strings.
 		panic(fmt.Sprintf("site: encode front matter of %s: %v", name, err))
 	}
-	b.WriteString(body)
 	w.file(name, b.Bytes())
 }
 
@@ -443,7 +521,7 @@ func (w *Writer) file(name string, data []byte) {
 // prune removes files under content/, static/ and themes/ that this write
 // did not produce.
 func (w *Writer) prune() error {
-	for _, top := range []string{"content", "static", "themes"} {
+	for _, top := range []string{"content", "static", "themes", "assets"} {
 		root := filepath.Join(w.Dir, top)
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
 			if err != nil {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime/pprof"
 	"strings"
 
 	"github.com/portal-dev/portal/generator"
@@ -110,8 +111,20 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	data := fs.String("data", envDefault("data", ".portal"), "data `folder`: the generated Hugo project and catalog.json (env PORTAL_DATA)")
 	catalog := fs.String("catalog", "", "where to write catalog.json (default <data>/catalog.json)")
 	quiet := fs.Bool("quiet", false, "print only the summary and errors")
+	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
 	if code, ok := parse(fs, args, stdout); !ok {
 		return code
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return fail(stderr, err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return fail(stderr, err)
+		}
+		defer pprof.StopCPUProfile()
 	}
 	progress := stderr
 	if *quiet {

@@ -82,7 +82,7 @@ type Builder struct {
 	// summaries outlive the parsed descriptions, for catalog.json.
 	summaries map[string]apiSummary
 	// What the last site write produced, reused while only user files change.
-	frags     map[string]map[string]string
+	frags     map[string]func() map[string]string
 	docs      []site.SearchDoc
 	lastStats site.Stats
 	cfgRaw    []byte
@@ -364,7 +364,7 @@ func (b *Builder) makeDirs() error {
 // splice puts a generated page's fragments into it as Hugo writes it.
 func (b *Builder) splice(name string, page []byte) []byte {
 	if frags := b.frags[name]; frags != nil {
-		return site.Splice(page, frags)
+		return site.Splice(page, frags())
 	}
 	return page
 }

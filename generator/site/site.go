@@ -63,16 +63,16 @@ type Writer struct {
 	mu      sync.Mutex
 	written map[string]bool
 	changed []string
-	frags   map[string]map[string]string // output path → fragment name → HTML
-	adapter map[string][]adapterPage     // API slug → its pages
-	err     error                        // the first write error
+	frags   map[string]func() map[string]string // output path → its fragments, rendered on demand
+	adapter map[string][]adapterPage            // API slug → its pages
+	err     error                               // the first write error
 }
 
 // Write writes the whole project and removes generated files that are no
 // longer produced. It returns the files whose content changed.
 func (w *Writer) Write(o Options) (Stats, error) {
 	w.written = map[string]bool{}
-	w.frags = map[string]map[string]string{}
+	w.frags = map[string]func() map[string]string{}
 	w.adapter = map[string][]adapterPage{}
 	w.changed = nil
 	w.err = nil
@@ -179,14 +179,16 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 					desc = render.PlainText(op.Description, 160)
 				}
 				url := r.OperationURL(op)
-				w.page(dir+folder+op.Slug+".md", url, FrontMatter{
+				w.lazyPage(dir+folder+op.Slug+".md", url, FrontMatter{
 					Title: opTitle(op), Description: desc, Layout: "operation", Weight: first + i + 1,
 					Params: Params{
 						Generated: true, API: api,
 						Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
 						Deprecated: op.Deprecated, Webhook: op.Webhook,
 					},
-				}, with(r.Operation(op), "nav", r.Nav(url)))
+				}, append(r.OperationParts(op), "nav"), func() map[string]string {
+					return with(r.Operation(op), "nav", r.Nav(url))
+				})
 			}
 		}(ops[start:end], start)
 	}
@@ -202,10 +204,12 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 					desc = "The " + ns.Name + " schema of " + title + "."
 				}
 				url := r.SchemaURL(ns)
-				w.page(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
+				w.lazyPage(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
 					Title: ns.Name, Description: desc, Layout: "schema", Weight: first + i + 1,
 					Params: Params{Generated: true, API: api, SchemaName: ns.Name},
-				}, with(r.Schema(ns), "nav", r.Nav(url)))
+				}, append(r.SchemaParts(ns), "nav"), func() map[string]string {
+					return with(r.Schema(ns), "nav", r.Nav(url))
+				})
 			}
 		}(a.Spec.Schemas[start:end], start)
 	}
@@ -250,9 +254,9 @@ func with(frags map[string]string, key, html string) map[string]string {
 	return frags
 }
 
-// Fragments returns the fragments of the last Write by output path
-// ("apis/x/reference/op/index.html").
-func (w *Writer) Fragments() map[string]map[string]string { return w.frags }
+// Fragments returns, by output path ("apis/x/reference/op/index.html"),
+// the functions that render each generated page's fragments.
+func (w *Writer) Fragments() map[string]func() map[string]string { return w.frags }
 
 func opTitle(op *spec.Operation) string {
 	if op.Summary != "" {
@@ -463,15 +467,28 @@ var fragmentOrder = []string{"description", "servers", "security", "info", "inde
 func (w *Writer) page(name, url string, fm FrontMatter, frags map[string]string) {
 	if len(frags) > 0 {
 		kept := make(map[string]string, len(frags))
+		var names []string
 		for _, k := range fragmentOrder {
 			if v := frags[k]; v != "" {
-				fm.Params.Fragments = append(fm.Params.Fragments, k)
+				names = append(names, k)
 				kept[k] = v
 			}
 		}
+		w.lazyPage(name, url, fm, names, func() map[string]string { return kept })
+		return
+	}
+	w.lazyPage(name, url, fm, nil, nil)
+}
+
+// lazyPage writes a page whose fragments (names) render only when Hugo
+// writes the page: the thousands of operation and schema pages of a big
+// description are never all held in memory at once.
+func (w *Writer) lazyPage(name, url string, fm FrontMatter, names []string, frags func() map[string]string) {
+	if frags != nil {
+		fm.Params.Fragments = names
 		out := strings.TrimPrefix(url, "/") + "index.html"
 		w.mu.Lock()
-		w.frags[out] = kept
+		w.frags[out] = frags
 		w.mu.Unlock()
 	}
 	if rest, ok := strings.CutPrefix(name, "content/apis/"); ok && fm.Params.API != nil {

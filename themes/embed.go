@@ -4,7 +4,8 @@ package themes
 
 import "embed"
 
-// FS holds the themes, each under its own folder ("portal/...").
+// FS holds the themes, each under its own folder ("portal/..."): what Hugo
+// reads (layouts, assets, the theme's config), not its README or images.
 //
-//go:embed all:portal
+//go:embed portal/hugo.toml all:portal/layouts all:portal/assets
 var FS embed.FS

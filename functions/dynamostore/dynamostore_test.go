@@ -1,0 +1,163 @@
+package dynamostore_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/portal-dev/portal/functions/dynamostore"
+	"github.com/portal-dev/portal/functions/dynamostore/internal/dynamolocal"
+	"github.com/portal-dev/portal/functions/portal"
+	"github.com/portal-dev/portal/functions/storetest"
+)
+
+// server is the one DynamoDB Local of this test binary.
+var server *dynamolocal.Server
+
+func TestMain(m *testing.M) {
+	var err error
+	server, err = dynamolocal.Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		os.Exit(1)
+	}
+	code := m.Run()
+	server.Stop()
+	os.Exit(code)
+}
+
+func newStore(t testing.TB) *dynamostore.Store {
+	return dynamostore.New(server.Client(), server.NewTable(t))
+}
+
+func TestConformance(t *testing.T) {
+	t.Logf("DynamoDB Local on %s answered after %v", server.URL, server.Startup)
+	storetest.Run(t, func(t *testing.T) portal.Store { return newStore(t) })
+}
+
+// The table DynamoDB Local made from TableInput has the keys, indexes and
+// TTL that the store writes and queries.
+func TestTableDefinition(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	name := server.NewTable(t)
+	out, err := server.Client().DescribeTable(ctx, &dynamodb.DescribeTableInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	td := out.Table
+	keySchema := func(ks []types.KeySchemaElement) string {
+		var parts []string
+		for _, k := range ks {
+			parts = append(parts, aws.ToString(k.AttributeName)+":"+string(k.KeyType))
+		}
+		return strings.Join(parts, ",")
+	}
+	if got, want := keySchema(td.KeySchema), "PK:HASH,SK:RANGE"; got != want {
+		t.Errorf("table key schema = %s, want %s", got, want)
+	}
+	if td.BillingModeSummary == nil || td.BillingModeSummary.BillingMode != types.BillingModePayPerRequest {
+		t.Errorf("billing mode = %+v, want PAY_PER_REQUEST", td.BillingModeSummary)
+	}
+	wantGSIs := map[string]string{
+		dynamostore.GSI1: dynamostore.AttrGSI1PK + ":HASH," + dynamostore.AttrGSI1SK + ":RANGE",
+		dynamostore.GSI2: dynamostore.AttrGSI2PK + ":HASH," + dynamostore.AttrGSI2SK + ":RANGE",
+	}
+	got := map[string]string{}
+	for _, g := range td.GlobalSecondaryIndexes {
+		got[aws.ToString(g.IndexName)] = keySchema(g.KeySchema)
+		if g.Projection == nil || g.Projection.ProjectionType != types.ProjectionTypeAll {
+			t.Errorf("index %s projection = %+v, want ALL", aws.ToString(g.IndexName), g.Projection)
+		}
+	}
+	if fmt.Sprint(got) != fmt.Sprint(wantGSIs) {
+		t.Errorf("indexes = %v, want %v", got, wantGSIs)
+	}
+	ttl, err := server.Client().DescribeTimeToLive(ctx, &dynamodb.DescribeTimeToLiveInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := ttl.TimeToLiveDescription; d == nil || aws.ToString(d.AttributeName) != dynamostore.TTLAttribute || d.TimeToLiveStatus != types.TimeToLiveStatusEnabled {
+		t.Errorf("time to live = %+v, want %s ENABLED", d, dynamostore.TTLAttribute)
+	}
+	if in := dynamostore.PointInTimeRecovery(name); !aws.ToBool(in.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled) {
+		t.Errorf("PointInTimeRecovery(%s) does not enable it", name)
+	}
+
+	// Expiring items carry the TTL attribute, in epoch seconds.
+	s := dynamostore.New(server.Client(), name)
+	exp := time.Now().Add(time.Hour).Truncate(time.Second)
+	if err := s.PutToken(ctx, portal.Token{Hash: "h", Kind: portal.TokenVerifyEmail, DeveloperID: "d", ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CreateSession(ctx, portal.Session{Hash: "s", AdminID: "a", ExpiresAt: exp}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.RecordLoginFailure(ctx, "x@example.com", time.Now(), 15*time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	scan, err := server.Client().Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(name)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var kinds []string
+	for _, item := range scan.Items {
+		pk := item[dynamostore.AttrPK].(*types.AttributeValueMemberS).Value
+		v, ok := item[dynamostore.TTLAttribute].(*types.AttributeValueMemberN)
+		if !ok {
+			t.Errorf("item %s has no numeric %s attribute", pk, dynamostore.TTLAttribute)
+			continue
+		}
+		kinds = append(kinds, pk[:strings.IndexByte(pk, '#')])
+		if strings.HasPrefix(pk, "TOKEN#") || strings.HasPrefix(pk, "SESSION#") {
+			if want := fmt.Sprint(exp.Unix()); v.Value != want {
+				t.Errorf("item %s %s = %s, want %s", pk, dynamostore.TTLAttribute, v.Value, want)
+			}
+		}
+	}
+	slices.Sort(kinds)
+	if want := []string{"LOGINFAIL", "SESSION", "TOKEN"}; !slices.Equal(kinds, want) {
+		t.Errorf("items with TTL = %v, want %v", kinds, want)
+	}
+}
+
+func BenchmarkGetSession(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b)
+	now := time.Now().UTC()
+	d := portal.Developer{ID: "d1", Email: "a@example.com", Status: portal.StatusApproved, CreatedAt: now}
+	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{}); err != nil {
+		b.Fatal(err)
+	}
+	sess := portal.Session{Hash: strings.Repeat("ab", 32), DeveloperID: "d1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateSession(ctx, sess); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.GetSession(ctx, sess.Hash); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+func BenchmarkGetDeveloper(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b)
+	d := portal.Developer{ID: "d1", Email: "a@example.com", FullName: "Ada", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Status: portal.StatusApproved, CreatedAt: time.Now().UTC()}
+	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.GetDeveloper(ctx, d.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
+}

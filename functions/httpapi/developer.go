@@ -1,0 +1,409 @@
+package httpapi
+
+import (
+	"context"
+	"crypto/rand"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/hex"
+	"net/http"
+	netmail "net/mail"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/portal-dev/portal/functions/mail"
+	"github.com/portal-dev/portal/functions/password"
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// msgDisabled is the 403 detail Konnect's users know.
+const msgDisabled = "Your account is disabled or pending approval"
+
+// secret returns a new 256-bit secret (base64url) and its SHA-256 (hex),
+// which is all that is stored.
+func secret() (string, string) {
+	var b [32]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("httpapi: crypto/rand: " + err.Error())
+	}
+	s := base64.RawURLEncoding.EncodeToString(b[:])
+	return s, hashSecret(s)
+}
+
+func hashSecret(s string) string {
+	h := sha256.Sum256([]byte(s))
+	return hex.EncodeToString(h[:])
+}
+
+type signUpRequest struct {
+	Email    string `json:"email"`
+	FullName string `json:"full_name"`
+	Password string `json:"password"`
+}
+
+// signUpAnswer is the same whether or not the email was already known.
+var signUpAnswer = map[string]string{"message": "Check your inbox: we sent a link to confirm your email address."}
+
+func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
+	var req signUpRequest
+	if err := s.decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var bad []portal.FieldError
+	addr, err := netmail.ParseAddress(req.Email)
+	if err != nil || addr.Address != strings.TrimSpace(req.Email) || len(req.Email) > 254 {
+		bad = append(bad, portal.FieldError{Field: "email", Reason: "must be an email address such as dev@example.com"})
+	}
+	name := strings.TrimSpace(req.FullName)
+	if name == "" || utf8.RuneCountInString(name) > 200 {
+		bad = append(bad, portal.FieldError{Field: "full_name", Reason: "must be 1 to 200 characters"})
+	}
+	if reason := password.Check(req.Password); reason != "" {
+		bad = append(bad, portal.FieldError{Field: "password", Reason: reason})
+	}
+	if err := invalid(bad...); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	settings, err := s.EnsureSettings(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Hash first, whether or not the email is known: the answer and its
+	// timing must not tell which addresses have accounts.
+	hash, err := password.Hash(req.Password, s.cfg.Password)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	now := s.now().UTC()
+	d := portal.Developer{
+		ID: newID(), Email: strings.TrimSpace(req.Email), FullName: name, PasswordHash: hash,
+		Status: portal.StatusPending, CreatedAt: now, UpdatedAt: now,
+	}
+	if settings.AutoApproveDevelopers {
+		d.Status = portal.StatusApproved
+	}
+	err = s.store.CreateDeveloper(ctx, d, s.event("developer:"+d.ID, "developer.created", d.ID, map[string]string{"status": string(d.Status)}))
+	switch {
+	case portal.IsCode(err, portal.EConflict):
+		// Known address: same answer, no mail to an attacker's guess.
+		writeJSON(w, http.StatusCreated, signUpAnswer)
+		return
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.sendToken(ctx, d, portal.TokenVerifyEmail, s.cfg.VerifyTTL, "confirm-email-address", "/verify-email"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusCreated, signUpAnswer)
+}
+
+// sendToken stores a single-use token and mails its link.
+func (s *Server) sendToken(ctx context.Context, d portal.Developer, kind portal.TokenKind, ttl time.Duration, template, path string) error {
+	tok, hash := secret()
+	if err := s.store.PutToken(ctx, portal.Token{Hash: hash, Kind: kind, DeveloperID: d.ID, ExpiresAt: s.now().Add(ttl)}); err != nil {
+		return err
+	}
+	return s.mailTo(ctx, d, template, s.cfg.BaseURL+path+"?"+url.Values{"token": {tok}}.Encode())
+}
+
+func (s *Server) mailTo(ctx context.Context, d portal.Developer, template, link string) error {
+	return s.mail.Send(ctx, d.Email, template, mail.Data{FullName: d.FullName, Email: d.Email, Link: link})
+}
+
+type tokenRequest struct {
+	Token string `json:"token"`
+}
+
+func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) {
+	var req tokenRequest
+	if err := s.decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	tok, err := s.store.ConsumeToken(ctx, hashSecret(req.Token), portal.TokenVerifyEmail, s.now())
+	if err != nil {
+		s.writeError(w, r, tokenError(err))
+		return
+	}
+	d, err := s.store.GetDeveloper(ctx, tok.DeveloperID)
+	if err != nil {
+		s.writeError(w, r, tokenError(err))
+		return
+	}
+	if !d.EmailVerified {
+		d.EmailVerified, d.UpdatedAt = true, s.now().UTC()
+		if _, err := s.store.UpdateDeveloper(ctx, d, s.event("developer:"+d.ID, "developer.email_verified", d.ID, nil)); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// tokenError hides whether a token was unknown, used or expired.
+func tokenError(err error) error {
+	if portal.IsCode(err, portal.ENotFound) {
+		return portal.Errorf(portal.EInvalid, "the link is invalid or has expired; ask for a new one")
+	}
+	return err
+}
+
+type authenticateRequest struct {
+	Username string `json:"username"`
+	Password string `json:"password"`
+}
+
+func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
+	var req authenticateRequest
+	if err := s.decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	key := portal.EmailKey(req.Username)
+	now := s.now()
+	// Throttle per account, never per client address: forwarded-for
+	// headers are the attacker's to choose.
+	n, err := s.store.CountLoginFailures(ctx, key, now, s.cfg.LoginWindow)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if n >= s.cfg.LoginFailures {
+		w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.LoginWindow.Seconds())))
+		s.writeError(w, r, portal.Errorf(portal.ETooMany, "too many failed logins for this account; try again in %d minutes or reset your password", int(s.cfg.LoginWindow.Minutes())))
+		return
+	}
+	d, err := s.store.GetDeveloperByEmail(ctx, key)
+	hash := s.dummy
+	if err == nil {
+		hash = d.PasswordHash
+	} else if !portal.IsCode(err, portal.ENotFound) {
+		s.writeError(w, r, err)
+		return
+	}
+	if perr := password.Verify(req.Password, hash); perr != nil || err != nil {
+		if _, ferr := s.store.RecordLoginFailure(ctx, key, now, s.cfg.LoginWindow); ferr != nil {
+			s.writeError(w, r, ferr)
+			return
+		}
+		s.writeError(w, r, portal.Errorf(portal.EUnauthorized, "Invalid credentials"))
+		return
+	}
+	if d.Status != portal.StatusApproved {
+		s.writeError(w, r, portal.Errorf(portal.EForbidden, msgDisabled))
+		return
+	}
+	if !d.EmailVerified {
+		s.writeError(w, r, portal.Errorf(portal.EForbidden, "Confirm your email address first: follow the link we sent you"))
+		return
+	}
+	if err := s.store.ClearLoginFailures(ctx, key); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.startSession(w, r, portal.Session{DeveloperID: d.ID}); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// startSession stores a session and sets its cookie.
+func (s *Server) startSession(w http.ResponseWriter, r *http.Request, sess portal.Session) error {
+	tok, hash := secret()
+	now := s.now().UTC()
+	sess.Hash, sess.CreatedAt, sess.LastSeenAt, sess.ExpiresAt = hash, now, now, now.Add(s.cfg.SessionAbsolute)
+	if err := s.store.CreateSession(r.Context(), sess); err != nil {
+		return err
+	}
+	http.SetCookie(w, &http.Cookie{
+		Name: s.cookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.SessionAbsolute.Seconds()),
+	})
+	return nil
+}
+
+func (s *Server) clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// session returns the live session of the request's cookie.
+func (s *Server) session(r *http.Request) (portal.Session, error) {
+	c, err := r.Cookie(s.cookie)
+	if err != nil || c.Value == "" {
+		return portal.Session{}, portal.Errorf(portal.EUnauthorized, "log in first")
+	}
+	ctx := r.Context()
+	sess, err := s.store.GetSession(ctx, hashSecret(c.Value))
+	if portal.IsCode(err, portal.ENotFound) {
+		return sess, portal.Errorf(portal.EUnauthorized, "your session has ended; log in again")
+	}
+	if err != nil {
+		return sess, err
+	}
+	now := s.now()
+	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.cfg.SessionIdle {
+		s.store.DeleteSession(ctx, sess.Hash)
+		return sess, portal.Errorf(portal.EUnauthorized, "your session has ended; log in again")
+	}
+	// Record activity at most once a minute: the idle timeout needs no
+	// finer grain, and reads stay reads.
+	if now.Sub(sess.LastSeenAt) > time.Minute {
+		if err := s.store.TouchSession(ctx, sess.Hash, now.UTC()); err != nil {
+			return sess, err
+		}
+	}
+	return sess, nil
+}
+
+// developer wraps a handler that needs a logged-in, approved developer.
+func (s *Server) developer(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		sess, err := s.session(r)
+		if err == nil && sess.DeveloperID == "" {
+			err = portal.Errorf(portal.EUnauthorized, "log in as a developer")
+		}
+		if err != nil {
+			if portal.IsCode(err, portal.EUnauthorized) {
+				s.clearCookie(w)
+			}
+			s.writeError(w, r, err)
+			return
+		}
+		d, err := s.store.GetDeveloper(r.Context(), sess.DeveloperID)
+		if portal.IsCode(err, portal.ENotFound) {
+			err = portal.Errorf(portal.EUnauthorized, "your account no longer exists")
+		}
+		if err == nil && d.Status != portal.StatusApproved {
+			err = portal.Errorf(portal.EForbidden, msgDisabled)
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		ctx := context.WithValue(context.WithValue(r.Context(), keyDeveloper, d), keySession, sess)
+		h(w, r.WithContext(ctx))
+	}
+}
+
+func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
+	if c, err := r.Cookie(s.cookie); err == nil && c.Value != "" {
+		if err := s.store.DeleteSession(r.Context(), hashSecret(c.Value)); err != nil && !portal.IsCode(err, portal.ENotFound) {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	s.clearCookie(w)
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type forgotRequest struct {
+	Email string `json:"email"`
+}
+
+func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) {
+	var req forgotRequest
+	if err := s.decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	d, err := s.store.GetDeveloperByEmail(ctx, portal.EmailKey(req.Email))
+	switch {
+	case portal.IsCode(err, portal.ENotFound):
+		// Same answer for unknown addresses.
+	case err != nil:
+		s.writeError(w, r, err)
+		return
+	default:
+		if err := s.sendToken(ctx, d, portal.TokenResetPassword, s.cfg.ResetTTL, "reset-password", "/reset-password"); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+type resetRequest struct {
+	Token    string `json:"token"`
+	Password string `json:"password"`
+}
+
+func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) {
+	var req resetRequest
+	if err := s.decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// Check the new password before spending the single-use token.
+	if reason := password.Check(req.Password); reason != "" {
+		s.writeError(w, r, invalid(portal.FieldError{Field: "password", Reason: reason}))
+		return
+	}
+	ctx := r.Context()
+	tok, err := s.store.ConsumeToken(ctx, hashSecret(req.Token), portal.TokenResetPassword, s.now())
+	if err != nil {
+		s.writeError(w, r, tokenError(err))
+		return
+	}
+	hash, err := password.Hash(req.Password, s.cfg.Password)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var email string
+	for attempt := 0; ; attempt++ {
+		d, err := s.store.GetDeveloper(ctx, tok.DeveloperID)
+		if err != nil {
+			s.writeError(w, r, tokenError(err))
+			return
+		}
+		email = d.Email
+		// Following the mailed link proves the address too.
+		d.PasswordHash, d.EmailVerified, d.UpdatedAt = hash, true, s.now().UTC()
+		_, err = s.store.UpdateDeveloper(ctx, d, s.event("developer:"+d.ID, "developer.password_reset", d.ID, nil))
+		if portal.IsCode(err, portal.EConflict) && attempt < 3 {
+			continue // a concurrent update: read again
+		}
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		break
+	}
+	if err := s.store.DeleteDeveloperSessions(ctx, tok.DeveloperID, ""); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if err := s.store.ClearLoginFailures(ctx, portal.EmailKey(email)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// meView is what a developer sees of their account.
+type meView struct {
+	ID        string                 `json:"id"`
+	Email     string                 `json:"email"`
+	FullName  string                 `json:"full_name"`
+	Status    portal.DeveloperStatus `json:"status"`
+	CreatedAt time.Time              `json:"created_at"`
+}
+
+func (s *Server) handleMe(w http.ResponseWriter, r *http.Request) {
+	d := r.Context().Value(keyDeveloper).(portal.Developer)
+	writeJSON(w, http.StatusOK, meView{ID: d.ID, Email: d.Email, FullName: d.FullName, Status: d.Status, CreatedAt: d.CreatedAt})
+}

@@ -1,0 +1,1216 @@
+// Package storetest is the conformance suite for portal.Store
+// implementations, in the manner of testing/fstest: an implementation's
+// tests call Run with a constructor, and every method and invariant of the
+// interface is checked, including under concurrency.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// Run checks that the stores made by newStore implement portal.Store. Each
+// subtest gets its own empty store from newStore and runs in parallel with
+// the others; newStore should close the store with t.Cleanup.
+func Run(t *testing.T, newStore func(t *testing.T) portal.Store) {
+	tests := []struct {
+		name string
+		fn   func(t *testing.T, s portal.Store)
+	}{
+		{"CreateDeveloper", testCreateDeveloper},
+		{"CreateDeveloperDuplicate", testCreateDeveloperDuplicate},
+		{"CreateDeveloperConcurrentEmail", testCreateDeveloperConcurrentEmail},
+		{"UpdateDeveloper", testUpdateDeveloper},
+		{"SetDeveloperStatus", testSetDeveloperStatus},
+		{"SetDeveloperStatusConcurrent", testSetDeveloperStatusConcurrent},
+		{"DeleteDeveloper", testDeleteDeveloper},
+		{"ListDevelopers", testListDevelopers},
+		{"Tokens", testTokens},
+		{"TokensConcurrentConsume", testTokensConcurrentConsume},
+		{"Sessions", testSessions},
+		{"DeleteDeveloperSessions", testDeleteDeveloperSessions},
+		{"LoginFailures", testLoginFailures},
+		{"Settings", testSettings},
+		{"Teams", testTeams},
+		{"ListTeams", testListTeams},
+		{"TeamMembers", testTeamMembers},
+		{"TeamMembersConcurrent", testTeamMembersConcurrent},
+		{"ListTeamMembers", testListTeamMembers},
+		{"Roles", testRoles},
+		{"DeleteTeam", testDeleteTeam},
+		{"AdminTokens", testAdminTokens},
+		{"AuditEvents", testAuditEvents},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newStore(t))
+		})
+	}
+}
+
+// concurrency is how many goroutines race in the concurrency tests.
+const concurrency = 20
+
+var ctx = context.Background()
+
+func newID() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// now is a time without a monotonic reading, as stores return it.
+func now() time.Time { return time.Now().UTC() }
+
+func event(action, subject string) portal.AuditEvent {
+	return portal.AuditEvent{
+		ID:      newID(),
+		At:      now(),
+		Actor:   "admin:test",
+		Action:  action,
+		Subject: subject,
+		Detail:  map[string]string{"case": action},
+	}
+}
+
+func developer(email string, created time.Time) portal.Developer {
+	return portal.Developer{
+		ID:           newID(),
+		Email:        email,
+		FullName:     "Dev " + email,
+		PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA",
+		Status:       portal.StatusPending,
+		CreatedAt:    created,
+		UpdatedAt:    created,
+	}
+}
+
+// mustCreateDeveloper stores a developer and returns it as the store
+// should return it (Version 1).
+func mustCreateDeveloper(t *testing.T, s portal.Store, email string) portal.Developer {
+	t.Helper()
+	d := developer(email, now())
+	if err := s.CreateDeveloper(ctx, d, event("developer.created", d.ID)); err != nil {
+		t.Fatalf("CreateDeveloper(%s) = %v, want nil", email, err)
+	}
+	d.Version = 1
+	return d
+}
+
+func mustCreateTeam(t *testing.T, s portal.Store, name string, created time.Time) portal.Team {
+	t.Helper()
+	tm := portal.Team{ID: newID(), Name: name, Description: "team " + name, CreatedAt: created, UpdatedAt: created}
+	if err := s.CreateTeam(ctx, tm, event("team.created", tm.ID)); err != nil {
+		t.Fatalf("CreateTeam(%s) = %v, want nil", name, err)
+	}
+	tm.Version = 1
+	return tm
+}
+
+func wantCode(t *testing.T, what string, err error, code string) {
+	t.Helper()
+	if !portal.IsCode(err, code) {
+		t.Errorf("%s = %v, want error with code %s", what, err, code)
+	}
+}
+
+func wantNil(t *testing.T, what string, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatalf("%s = %v, want nil", what, err)
+	}
+}
+
+// auditActions lists the actions of the audit events about subject.
+func auditActions(t *testing.T, s portal.Store, subject string) []string {
+	t.Helper()
+	evs, err := s.ListAuditEvents(ctx, subject)
+	if err != nil {
+		t.Fatalf("ListAuditEvents(%s) = %v, want nil", subject, err)
+	}
+	var actions []string
+	for _, e := range evs {
+		actions = append(actions, e.Action)
+	}
+	return actions
+}
+
+func wantAudit(t *testing.T, s portal.Store, subject string, want ...string) {
+	t.Helper()
+	got := auditActions(t, s, subject)
+	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("ListAuditEvents(%s) actions (-want +got):\n%s", subject, diff)
+	}
+}
+
+func ids[T any](xs []T, id func(T) string) []string {
+	out := []string{}
+	for _, x := range xs {
+		out = append(out, id(x))
+	}
+	return out
+}
+
+func devID(d portal.Developer) string { return d.ID }
+func teamID(t portal.Team) string     { return t.ID }
+
+// race runs fn concurrently n times, released together, and returns the
+// errors by goroutine index.
+func race(n int, fn func(i int) error) []error {
+	errs := make([]error, n)
+	var start, done sync.WaitGroup
+	start.Add(1)
+	for i := range n {
+		done.Go(func() {
+			start.Wait()
+			errs[i] = fn(i)
+		})
+	}
+	start.Done()
+	done.Wait()
+	return errs
+}
+
+// oneWinner checks that exactly one error is nil and the others carry
+// code, and returns the winner's index.
+func oneWinner(t *testing.T, what string, errs []error, code string) int {
+	t.Helper()
+	winner := -1
+	for i, err := range errs {
+		switch {
+		case err == nil && winner >= 0:
+			t.Errorf("%s: calls %d and %d both succeeded, want exactly one", what, winner, i)
+		case err == nil:
+			winner = i
+		case !portal.IsCode(err, code):
+			t.Errorf("%s: call %d = %v, want nil or code %s", what, i, err, code)
+		}
+	}
+	if winner < 0 {
+		t.Fatalf("%s: no call succeeded, want exactly one", what)
+	}
+	return winner
+}
+
+func testCreateDeveloper(t *testing.T, s portal.Store) {
+	d := developer("Ada.Lovelace@Example.com", now())
+	ev := event("developer.created", d.ID)
+	wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, ev))
+	d.Version = 1
+
+	got, err := s.GetDeveloper(ctx, d.ID)
+	wantNil(t, "GetDeveloper", err)
+	if diff := cmp.Diff(d, got); diff != "" {
+		t.Errorf("GetDeveloper(%s) (-want +got):\n%s", d.ID, diff)
+	}
+	for _, email := range []string{"ada.lovelace@example.com", " ADA.LOVELACE@EXAMPLE.COM ", d.Email} {
+		got, err := s.GetDeveloperByEmail(ctx, email)
+		wantNil(t, "GetDeveloperByEmail("+email+")", err)
+		if diff := cmp.Diff(d, got); diff != "" {
+			t.Errorf("GetDeveloperByEmail(%q) (-want +got):\n%s", email, diff)
+		}
+	}
+	_, err = s.GetDeveloper(ctx, newID())
+	wantCode(t, "GetDeveloper(unknown)", err, portal.ENotFound)
+	_, err = s.GetDeveloperByEmail(ctx, "nobody@example.com")
+	wantCode(t, "GetDeveloperByEmail(unknown)", err, portal.ENotFound)
+
+	evs, err := s.ListAuditEvents(ctx, d.ID)
+	wantNil(t, "ListAuditEvents", err)
+	if diff := cmp.Diff([]portal.AuditEvent{ev}, evs); diff != "" {
+		t.Errorf("ListAuditEvents(%s) (-want +got):\n%s", d.ID, diff)
+	}
+}
+
+func testCreateDeveloperDuplicate(t *testing.T, s portal.Store) {
+	first := mustCreateDeveloper(t, s, "grace@example.com")
+
+	dup := developer("  Grace@EXAMPLE.com", now())
+	err := s.CreateDeveloper(ctx, dup, event("developer.created", dup.ID))
+	wantCode(t, "CreateDeveloper(same email, other case)", err, portal.EConflict)
+	_, err = s.GetDeveloper(ctx, dup.ID)
+	wantCode(t, "GetDeveloper(rejected duplicate)", err, portal.ENotFound)
+	wantAudit(t, s, dup.ID)
+
+	sameID := developer("other@example.com", now())
+	sameID.ID = first.ID
+	err = s.CreateDeveloper(ctx, sameID, event("developer.created", sameID.ID))
+	wantCode(t, "CreateDeveloper(same id)", err, portal.EConflict)
+	_, err = s.GetDeveloperByEmail(ctx, "other@example.com")
+	wantCode(t, "GetDeveloperByEmail(rejected same id)", err, portal.ENotFound)
+	got, err := s.GetDeveloper(ctx, first.ID)
+	wantNil(t, "GetDeveloper", err)
+	if diff := cmp.Diff(first, got); diff != "" {
+		t.Errorf("GetDeveloper after rejected create (-want +got):\n%s", diff)
+	}
+	wantAudit(t, s, first.ID, "developer.created")
+
+	_, total, err := s.ListDevelopers(ctx, portal.DeveloperFilter{}, portal.Page{})
+	wantNil(t, "ListDevelopers", err)
+	if total != 1 {
+		t.Errorf("ListDevelopers total = %d, want 1", total)
+	}
+}
+
+func testCreateDeveloperConcurrentEmail(t *testing.T, s portal.Store) {
+	devs := make([]portal.Developer, concurrency)
+	for i := range devs {
+		email := "race@example.com"
+		if i%2 == 1 {
+			email = "RACE@Example.COM"
+		}
+		if i%3 == 0 {
+			email = "Race@example.com"
+		}
+		devs[i] = developer(email, now())
+	}
+	errs := race(concurrency, func(i int) error {
+		return s.CreateDeveloper(ctx, devs[i], event("developer.created", devs[i].ID))
+	})
+	w := oneWinner(t, "concurrent CreateDeveloper", errs, portal.EConflict)
+
+	got, err := s.GetDeveloperByEmail(ctx, "race@example.com")
+	wantNil(t, "GetDeveloperByEmail", err)
+	if got.ID != devs[w].ID {
+		t.Errorf("GetDeveloperByEmail = %s, want the winner %s", got.ID, devs[w].ID)
+	}
+	list, total, err := s.ListDevelopers(ctx, portal.DeveloperFilter{}, portal.Page{Size: 100})
+	wantNil(t, "ListDevelopers", err)
+	if total != 1 || len(list) != 1 {
+		t.Errorf("ListDevelopers = %d developers, total %d, want 1, 1", len(list), total)
+	}
+	for i, d := range devs {
+		want := []string{}
+		if i == w {
+			want = []string{"developer.created"}
+		}
+		wantAudit(t, s, d.ID, want...)
+	}
+}
+
+func testUpdateDeveloper(t *testing.T, s portal.Store) {
+	d := mustCreateDeveloper(t, s, "alan@example.com")
+
+	change := d
+	change.FullName = "Alan Turing"
+	change.PasswordHash = "$argon2id$new"
+	change.EmailVerified = true
+	change.Status = portal.StatusApproved // ignored
+	change.Email = "hijack@example.com"   // ignored
+	ev := event("developer.updated", d.ID)
+	got, err := s.UpdateDeveloper(ctx, change, ev)
+	wantNil(t, "UpdateDeveloper", err)
+	want := d
+	want.FullName, want.PasswordHash, want.EmailVerified = "Alan Turing", "$argon2id$new", true
+	want.UpdatedAt = ev.At
+	want.Version = 2
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("UpdateDeveloper (-want +got):\n%s", diff)
+	}
+	stored, err := s.GetDeveloper(ctx, d.ID)
+	wantNil(t, "GetDeveloper", err)
+	if diff := cmp.Diff(want, stored); diff != "" {
+		t.Errorf("GetDeveloper after update (-want +got):\n%s", diff)
+	}
+	_, err = s.GetDeveloperByEmail(ctx, "hijack@example.com")
+	wantCode(t, "GetDeveloperByEmail(ignored new email)", err, portal.ENotFound)
+
+	stale := change
+	stale.FullName = "Stale"
+	_, err = s.UpdateDeveloper(ctx, stale, event("developer.updated", d.ID)) // version 1
+	wantCode(t, "UpdateDeveloper(stale version)", err, portal.EConflict)
+	stored, err = s.GetDeveloper(ctx, d.ID)
+	wantNil(t, "GetDeveloper", err)
+	if stored.FullName != "Alan Turing" || stored.Version != 2 {
+		t.Errorf("GetDeveloper after stale update = %q v%d, want %q v2", stored.FullName, stored.Version, "Alan Turing")
+	}
+
+	again := got
+	again.FullName = "A. M. Turing"
+	got, err = s.UpdateDeveloper(ctx, again, event("developer.updated", d.ID))
+	wantNil(t, "UpdateDeveloper(version 2)", err)
+	if got.Version != 3 || got.FullName != "A. M. Turing" {
+		t.Errorf("UpdateDeveloper(version 2) = %q v%d, want %q v3", got.FullName, got.Version, "A. M. Turing")
+	}
+
+	unknown := developer("ghost@example.com", now())
+	unknown.Version = 1
+	_, err = s.UpdateDeveloper(ctx, unknown, event("developer.updated", unknown.ID))
+	wantCode(t, "UpdateDeveloper(unknown)", err, portal.ENotFound)
+	wantAudit(t, s, unknown.ID)
+	wantAudit(t, s, d.ID, "developer.created", "developer.updated", "developer.updated")
+}
+
+func testSetDeveloperStatus(t *testing.T, s portal.Store) {
+	d := mustCreateDeveloper(t, s, "barbara@example.com")
+	pending := []portal.DeveloperStatus{portal.StatusPending}
+
+	ev := event("developer.status_changed", d.ID)
+	got, err := s.SetDeveloperStatus(ctx, d.ID, pending, portal.StatusApproved, ev)
+	wantNil(t, "SetDeveloperStatus(pending→approved)", err)
+	want := d
+	want.Status, want.Version, want.UpdatedAt = portal.StatusApproved, 2, ev.At
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("SetDeveloperStatus (-want +got):\n%s", diff)
+	}
+	stored, err := s.GetDeveloper(ctx, d.ID)
+	wantNil(t, "GetDeveloper", err)
+	if diff := cmp.Diff(want, stored); diff != "" {
+		t.Errorf("GetDeveloper after status change (-want +got):\n%s", diff)
+	}
+
+	// Approved is not pending: the change is refused, and says why.
+	_, err = s.SetDeveloperStatus(ctx, d.ID, pending, portal.StatusRejected, event("developer.status_changed", d.ID))
+	wantCode(t, "SetDeveloperStatus(approved, from pending)", err, portal.EPrecondition)
+	if err != nil && !strings.Contains(err.Error(), string(portal.StatusApproved)) {
+		t.Errorf("SetDeveloperStatus precondition error = %q, want it to name the current status %q", err, portal.StatusApproved)
+	}
+	stored, err = s.GetDeveloper(ctx, d.ID)
+	wantNil(t, "GetDeveloper", err)
+	if stored.Status != portal.StatusApproved || stored.Version != 2 {
+		t.Errorf("GetDeveloper after refused change = %s v%d, want approved v2", stored.Status, stored.Version)
+	}
+
+	// Every transition in portal.Transitions works from each allowed state.
+	got, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusRevoked], portal.StatusRevoked, event("developer.status_changed", d.ID))
+	wantNil(t, "SetDeveloperStatus(approved→revoked)", err)
+	if got.Status != portal.StatusRevoked || got.Version != 3 {
+		t.Errorf("SetDeveloperStatus(approved→revoked) = %s v%d, want revoked v3", got.Status, got.Version)
+	}
+	_, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusRevoked], portal.StatusRevoked, event("developer.status_changed", d.ID))
+	wantCode(t, "SetDeveloperStatus(revoked→revoked)", err, portal.EPrecondition)
+	_, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusApproved], portal.StatusApproved, event("developer.status_changed", d.ID))
+	wantNil(t, "SetDeveloperStatus(revoked→approved)", err)
+
+	// The status filter sees the change.
+	list, total, err := s.ListDevelopers(ctx, portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{})
+	wantNil(t, "ListDevelopers(approved)", err)
+	if total != 1 || len(list) != 1 || list[0].ID != d.ID {
+		t.Errorf("ListDevelopers(approved) = %v (total %d), want [%s]", ids(list, devID), total, d.ID)
+	}
+	_, total, err = s.ListDevelopers(ctx, portal.DeveloperFilter{Status: portal.StatusPending}, portal.Page{})
+	wantNil(t, "ListDevelopers(pending)", err)
+	if total != 0 {
+		t.Errorf("ListDevelopers(pending) total = %d, want 0", total)
+	}
+
+	_, err = s.SetDeveloperStatus(ctx, newID(), pending, portal.StatusApproved, event("developer.status_changed", "x"))
+	wantCode(t, "SetDeveloperStatus(unknown)", err, portal.ENotFound)
+
+	evs, err := s.ListAuditEvents(ctx, d.ID)
+	wantNil(t, "ListAuditEvents", err)
+	wantAudit(t, s, d.ID, "developer.created", "developer.status_changed", "developer.status_changed", "developer.status_changed")
+	if len(evs) == 4 {
+		if evs[1].ID != ev.ID || evs[1].Detail["from"] != "pending" || evs[1].Detail["to"] != "approved" || evs[1].Detail["case"] != ev.Action {
+			t.Errorf("status audit event = %+v, want id %s with detail from=pending, to=approved and the caller's detail", evs[1], ev.ID)
+		}
+	}
+}
+
+func testSetDeveloperStatusConcurrent(t *testing.T, s portal.Store) {
+	d := mustCreateDeveloper(t, s, "race-status@example.com")
+	pending := []portal.DeveloperStatus{portal.StatusPending}
+	targets := make([]portal.DeveloperStatus, concurrency)
+	results := make([]portal.Developer, concurrency)
+	for i := range targets {
+		targets[i] = portal.StatusApproved
+		if i%2 == 1 {
+			targets[i] = portal.StatusRejected
+		}
+	}
+	errs := race(concurrency, func(i int) error {
+		var err error
+		results[i], err = s.SetDeveloperStatus(ctx, d.ID, pending, targets[i], event("developer.status_changed", d.ID))
+		return err
+	})
+	w := oneWinner(t, "concurrent SetDeveloperStatus", errs, portal.EPrecondition)
+
+	got, err := s.GetDeveloper(ctx, d.ID)
+	wantNil(t, "GetDeveloper", err)
+	if got.Status != targets[w] || got.Version != 2 || results[w].Version != 2 {
+		t.Errorf("after race: stored %s v%d, winner got v%d; want %s v2", got.Status, got.Version, results[w].Version, targets[w])
+	}
+	wantAudit(t, s, d.ID, "developer.created", "developer.status_changed")
+}
+
+func testDeleteDeveloper(t *testing.T, s portal.Store) {
+	d := mustCreateDeveloper(t, s, "Deleted@example.com")
+	other := mustCreateDeveloper(t, s, "kept@example.com")
+	t1 := mustCreateTeam(t, s, "one", now())
+	t2 := mustCreateTeam(t, s, "two", now())
+	for _, tm := range []portal.Team{t1, t2} {
+		for _, dev := range []portal.Developer{d, other} {
+			wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, dev.ID, event("team.member_added", tm.ID)))
+		}
+	}
+	var sessions []string
+	for _, dev := range []portal.Developer{d, d, other} {
+		sess := session(dev.ID, time.Hour)
+		wantNil(t, "CreateSession", s.CreateSession(ctx, sess))
+		sessions = append(sessions, sess.Hash)
+	}
+
+	ev := event("developer.deleted", d.ID)
+	wantNil(t, "DeleteDeveloper", s.DeleteDeveloper(ctx, d.ID, ev))
+
+	_, err := s.GetDeveloper(ctx, d.ID)
+	wantCode(t, "GetDeveloper(deleted)", err, portal.ENotFound)
+	_, err = s.GetDeveloperByEmail(ctx, d.Email)
+	wantCode(t, "GetDeveloperByEmail(deleted)", err, portal.ENotFound)
+	for i, h := range sessions[:2] {
+		_, err = s.GetSession(ctx, h)
+		wantCode(t, fmt.Sprintf("GetSession(deleted developer's session %d)", i), err, portal.ENotFound)
+	}
+	if _, err := s.GetSession(ctx, sessions[2]); err != nil {
+		t.Errorf("GetSession(other developer's session) = %v, want nil", err)
+	}
+	teams, err := s.ListDeveloperTeams(ctx, d.ID)
+	wantNil(t, "ListDeveloperTeams(deleted)", err)
+	if len(teams) != 0 {
+		t.Errorf("ListDeveloperTeams(deleted) = %v, want none", ids(teams, teamID))
+	}
+	for _, tm := range []portal.Team{t1, t2} {
+		members, total, err := s.ListTeamMembers(ctx, tm.ID, portal.Page{})
+		wantNil(t, "ListTeamMembers", err)
+		if diff := cmp.Diff([]string{other.ID}, ids(members, devID)); diff != "" || total != 1 {
+			t.Errorf("ListTeamMembers(%s) after delete: total %d (-want +got):\n%s", tm.Name, total, diff)
+		}
+	}
+	teams, err = s.ListDeveloperTeams(ctx, other.ID)
+	wantNil(t, "ListDeveloperTeams(other)", err)
+	if diff := cmp.Diff([]string{t1.ID, t2.ID}, ids(teams, teamID)); diff != "" {
+		t.Errorf("ListDeveloperTeams(other) (-want +got):\n%s", diff)
+	}
+	wantAudit(t, s, d.ID, "developer.created", "developer.deleted")
+
+	err = s.DeleteDeveloper(ctx, d.ID, event("developer.deleted", d.ID))
+	wantCode(t, "DeleteDeveloper(again)", err, portal.ENotFound)
+	wantAudit(t, s, d.ID, "developer.created", "developer.deleted")
+
+	// The email is free again; the new account starts with no teams.
+	again := mustCreateDeveloper(t, s, "deleted@EXAMPLE.com")
+	teams, err = s.ListDeveloperTeams(ctx, again.ID)
+	wantNil(t, "ListDeveloperTeams(new account)", err)
+	if len(teams) != 0 {
+		t.Errorf("ListDeveloperTeams(new account) = %v, want none", ids(teams, teamID))
+	}
+}
+
+func testListDevelopers(t *testing.T, s portal.Store) {
+	base := now().Add(-time.Hour)
+	var all, approved []portal.Developer
+	for i := range 25 {
+		// Created out of order: lists follow CreatedAt, not insertion.
+		created := base.Add(time.Duration((i*7)%25) * time.Second)
+		d := developer(fmt.Sprintf("dev%02d@example.com", i), created)
+		wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, event("developer.created", d.ID)))
+		d.Version = 1
+		if i%3 == 0 {
+			var err error
+			d, err = s.SetDeveloperStatus(ctx, d.ID, []portal.DeveloperStatus{portal.StatusPending}, portal.StatusApproved, event("developer.status_changed", d.ID))
+			wantNil(t, "SetDeveloperStatus", err)
+			approved = append(approved, d)
+		}
+		all = append(all, d)
+	}
+	byCreation := func(ds []portal.Developer) {
+		sort.Slice(ds, func(i, j int) bool { return ds[i].CreatedAt.Before(ds[j].CreatedAt) })
+	}
+	byCreation(all)
+	byCreation(approved)
+
+	for _, tc := range []struct {
+		f    portal.DeveloperFilter
+		p    portal.Page
+		want []portal.Developer
+		tot  int
+	}{
+		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 1}, all[:10], 25},
+		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 2}, all[10:20], 25},
+		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 3}, all[20:], 25},
+		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 4}, nil, 25},
+		{portal.DeveloperFilter{}, portal.Page{}, all[:20], 25},                  // defaults: size 20, page 1
+		{portal.DeveloperFilter{}, portal.Page{Size: 1000, Number: -1}, all, 25}, // limits: size 100
+		{portal.DeveloperFilter{}, portal.Page{Size: 7, Number: 4}, all[21:], 25},
+		{portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{Size: 5, Number: 1}, approved[:5], 9},
+		{portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{Size: 5, Number: 2}, approved[5:], 9},
+		{portal.DeveloperFilter{Status: portal.StatusRevoked}, portal.Page{}, nil, 0},
+	} {
+		got, total, err := s.ListDevelopers(ctx, tc.f, tc.p)
+		what := fmt.Sprintf("ListDevelopers(%q, %+v)", tc.f.Status, tc.p)
+		wantNil(t, what, err)
+		if total != tc.tot {
+			t.Errorf("%s total = %d, want %d", what, total, tc.tot)
+		}
+		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", what, diff)
+		}
+	}
+}
+
+func token(kind portal.TokenKind, ttl time.Duration) portal.Token {
+	return portal.Token{Hash: newID() + newID(), Kind: kind, DeveloperID: newID(), ExpiresAt: now().Add(ttl)}
+}
+
+func testTokens(t *testing.T, s portal.Store) {
+	tok := token(portal.TokenVerifyEmail, 24*time.Hour)
+	wantNil(t, "PutToken", s.PutToken(ctx, tok))
+
+	_, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, now())
+	wantCode(t, "ConsumeToken(wrong kind)", err, portal.ENotFound)
+	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, tok.ExpiresAt)
+	wantCode(t, "ConsumeToken(at expiry)", err, portal.ENotFound)
+	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, tok.ExpiresAt.Add(time.Hour))
+	wantCode(t, "ConsumeToken(after expiry)", err, portal.ENotFound)
+
+	got, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, now())
+	wantNil(t, "ConsumeToken", err)
+	if diff := cmp.Diff(tok, got); diff != "" {
+		t.Errorf("ConsumeToken (-want +got):\n%s", diff)
+	}
+	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, now())
+	wantCode(t, "ConsumeToken(again)", err, portal.ENotFound)
+	_, err = s.ConsumeToken(ctx, newID(), portal.TokenVerifyEmail, now())
+	wantCode(t, "ConsumeToken(unknown)", err, portal.ENotFound)
+
+	// A token stored already expired is never consumable.
+	old := token(portal.TokenResetPassword, -time.Minute)
+	wantNil(t, "PutToken(expired)", s.PutToken(ctx, old))
+	_, err = s.ConsumeToken(ctx, old.Hash, portal.TokenResetPassword, now())
+	wantCode(t, "ConsumeToken(expired)", err, portal.ENotFound)
+
+	// Putting a token with an existing hash is refused.
+	dup := token(portal.TokenResetPassword, time.Hour)
+	wantNil(t, "PutToken", s.PutToken(ctx, dup))
+	err = s.PutToken(ctx, portal.Token{Hash: dup.Hash, Kind: portal.TokenResetPassword, DeveloperID: "attacker", ExpiresAt: now().Add(time.Hour)})
+	wantCode(t, "PutToken(same hash)", err, portal.EConflict)
+	got, err = s.ConsumeToken(ctx, dup.Hash, portal.TokenResetPassword, now())
+	wantNil(t, "ConsumeToken", err)
+	if got.DeveloperID != dup.DeveloperID {
+		t.Errorf("ConsumeToken.DeveloperID = %s, want %s", got.DeveloperID, dup.DeveloperID)
+	}
+}
+
+func testTokensConcurrentConsume(t *testing.T, s portal.Store) {
+	tok := token(portal.TokenResetPassword, time.Hour)
+	wantNil(t, "PutToken", s.PutToken(ctx, tok))
+	got := make([]portal.Token, concurrency)
+	errs := race(concurrency, func(i int) error {
+		var err error
+		got[i], err = s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, now())
+		return err
+	})
+	w := oneWinner(t, "concurrent ConsumeToken", errs, portal.ENotFound)
+	if diff := cmp.Diff(tok, got[w]); diff != "" {
+		t.Errorf("winning ConsumeToken (-want +got):\n%s", diff)
+	}
+}
+
+func session(developerID string, ttl time.Duration) portal.Session {
+	n := now()
+	return portal.Session{Hash: newID() + newID(), DeveloperID: developerID, CreatedAt: n, LastSeenAt: n, ExpiresAt: n.Add(ttl)}
+}
+
+func testSessions(t *testing.T, s portal.Store) {
+	d := mustCreateDeveloper(t, s, "session@example.com")
+	sess := session(d.ID, 12*time.Hour)
+	wantNil(t, "CreateSession", s.CreateSession(ctx, sess))
+	got, err := s.GetSession(ctx, sess.Hash)
+	wantNil(t, "GetSession", err)
+	if diff := cmp.Diff(sess, got); diff != "" {
+		t.Errorf("GetSession (-want +got):\n%s", diff)
+	}
+	err = s.CreateSession(ctx, sess)
+	wantCode(t, "CreateSession(same hash)", err, portal.EConflict)
+
+	seen := sess.LastSeenAt.Add(5 * time.Minute)
+	wantNil(t, "TouchSession", s.TouchSession(ctx, sess.Hash, seen))
+	got, err = s.GetSession(ctx, sess.Hash)
+	wantNil(t, "GetSession", err)
+	if !got.LastSeenAt.Equal(seen) || !got.ExpiresAt.Equal(sess.ExpiresAt) || !got.CreatedAt.Equal(sess.CreatedAt) {
+		t.Errorf("GetSession after touch = %+v, want LastSeenAt %v and the rest unchanged", got, seen)
+	}
+	wantCode(t, "TouchSession(unknown)", s.TouchSession(ctx, newID(), seen), portal.ENotFound)
+	_, err = s.GetSession(ctx, newID())
+	wantCode(t, "GetSession(unknown)", err, portal.ENotFound)
+
+	wantNil(t, "DeleteSession", s.DeleteSession(ctx, sess.Hash))
+	_, err = s.GetSession(ctx, sess.Hash)
+	wantCode(t, "GetSession(deleted)", err, portal.ENotFound)
+	wantNil(t, "DeleteSession(again)", s.DeleteSession(ctx, sess.Hash))
+
+	// Expired sessions are gone, even before any clean-up runs.
+	old := session(d.ID, -time.Second)
+	wantNil(t, "CreateSession(expired)", s.CreateSession(ctx, old))
+	_, err = s.GetSession(ctx, old.Hash)
+	wantCode(t, "GetSession(expired)", err, portal.ENotFound)
+	wantCode(t, "TouchSession(expired)", s.TouchSession(ctx, old.Hash, now()), portal.ENotFound)
+
+	// Admin sessions have no developer.
+	admin := session("", time.Hour)
+	admin.AdminID = newID()
+	wantNil(t, "CreateSession(admin)", s.CreateSession(ctx, admin))
+	got, err = s.GetSession(ctx, admin.Hash)
+	wantNil(t, "GetSession(admin)", err)
+	if diff := cmp.Diff(admin, got); diff != "" {
+		t.Errorf("GetSession(admin) (-want +got):\n%s", diff)
+	}
+
+	// A session needs its developer.
+	err = s.CreateSession(ctx, session(newID(), time.Hour))
+	wantCode(t, "CreateSession(unknown developer)", err, portal.ENotFound)
+}
+
+func testDeleteDeveloperSessions(t *testing.T, s portal.Store) {
+	a := mustCreateDeveloper(t, s, "a@example.com")
+	b := mustCreateDeveloper(t, s, "b@example.com")
+	var as []portal.Session
+	for range 3 {
+		sess := session(a.ID, time.Hour)
+		wantNil(t, "CreateSession", s.CreateSession(ctx, sess))
+		as = append(as, sess)
+	}
+	bs := session(b.ID, time.Hour)
+	wantNil(t, "CreateSession", s.CreateSession(ctx, bs))
+
+	wantNil(t, "DeleteDeveloperSessions(keep one)", s.DeleteDeveloperSessions(ctx, a.ID, as[1].Hash))
+	for i, sess := range as {
+		_, err := s.GetSession(ctx, sess.Hash)
+		if i == 1 {
+			wantNil(t, "GetSession(kept)", err)
+		} else {
+			wantCode(t, fmt.Sprintf("GetSession(ended %d)", i), err, portal.ENotFound)
+		}
+	}
+	_, err := s.GetSession(ctx, bs.Hash)
+	wantNil(t, "GetSession(other developer)", err)
+
+	wantNil(t, "DeleteDeveloperSessions(keep none)", s.DeleteDeveloperSessions(ctx, a.ID, ""))
+	_, err = s.GetSession(ctx, as[1].Hash)
+	wantCode(t, "GetSession(after ending all)", err, portal.ENotFound)
+	_, err = s.GetSession(ctx, bs.Hash)
+	wantNil(t, "GetSession(other developer)", err)
+	wantNil(t, "DeleteDeveloperSessions(none left)", s.DeleteDeveloperSessions(ctx, a.ID, ""))
+}
+
+func testLoginFailures(t *testing.T, s portal.Store) {
+	const window = 15 * time.Minute
+	t0 := now()
+	email := "Throttle@Example.com"
+	for i := range 3 {
+		n, err := s.RecordLoginFailure(ctx, email, t0.Add(time.Duration(i)*time.Minute), window)
+		wantNil(t, "RecordLoginFailure", err)
+		if n != i+1 {
+			t.Errorf("RecordLoginFailure #%d = %d, want %d", i+1, n, i+1)
+		}
+	}
+	for _, tc := range []struct {
+		email string
+		at    time.Time
+		want  int
+	}{
+		{"throttle@example.com", t0.Add(2 * time.Minute), 3},
+		{" THROTTLE@example.com", t0.Add(10 * time.Minute), 3},
+		{email, t0.Add(window + 30*time.Second), 2}, // the first fell out of the window
+		{email, t0.Add(window + 2*time.Minute), 0},  // window is (now-window, now]
+		{email, t0.Add(time.Hour), 0},
+		{"other@example.com", t0.Add(2 * time.Minute), 0},
+	} {
+		n, err := s.CountLoginFailures(ctx, tc.email, tc.at, window)
+		wantNil(t, "CountLoginFailures", err)
+		if n != tc.want {
+			t.Errorf("CountLoginFailures(%q, t0+%v) = %d, want %d", tc.email, tc.at.Sub(t0), n, tc.want)
+		}
+	}
+	// Recording late counts only what is still in the window.
+	n, err := s.RecordLoginFailure(ctx, email, t0.Add(window+90*time.Second), window)
+	wantNil(t, "RecordLoginFailure(late)", err)
+	if n != 2 {
+		t.Errorf("RecordLoginFailure(t0+%v) = %d, want 2", window+90*time.Second, n)
+	}
+
+	other, err := s.RecordLoginFailure(ctx, "other@example.com", t0, window)
+	wantNil(t, "RecordLoginFailure(other)", err)
+	if other != 1 {
+		t.Errorf("RecordLoginFailure(other) = %d, want 1", other)
+	}
+	wantNil(t, "ClearLoginFailures", s.ClearLoginFailures(ctx, "THROTTLE@example.com"))
+	n, err = s.CountLoginFailures(ctx, email, t0.Add(window+90*time.Second), window)
+	wantNil(t, "CountLoginFailures(cleared)", err)
+	if n != 0 {
+		t.Errorf("CountLoginFailures after clear = %d, want 0", n)
+	}
+	n, err = s.CountLoginFailures(ctx, "other@example.com", t0, window)
+	wantNil(t, "CountLoginFailures(other)", err)
+	if n != 1 {
+		t.Errorf("CountLoginFailures(other) after clearing another account = %d, want 1", n)
+	}
+
+	// Concurrent failures are all counted.
+	errs := race(concurrency, func(int) error {
+		_, err := s.RecordLoginFailure(ctx, "burst@example.com", now(), window)
+		return err
+	})
+	for _, err := range errs {
+		wantNil(t, "RecordLoginFailure(concurrent)", err)
+	}
+	n, err = s.CountLoginFailures(ctx, "burst@example.com", now(), window)
+	wantNil(t, "CountLoginFailures(burst)", err)
+	if n != concurrency {
+		t.Errorf("CountLoginFailures after %d concurrent failures = %d", concurrency, n)
+	}
+}
+
+func testSettings(t *testing.T, s portal.Store) {
+	_, err := s.GetSettings(ctx)
+	wantCode(t, "GetSettings(none)", err, portal.ENotFound)
+
+	created := now()
+	set := portal.Settings{
+		ID: "default", Name: "acme", DisplayName: "Acme APIs",
+		AuthenticationEnabled: true, AutoApproveDevelopers: false,
+		DefaultAPIVisibility: "public", DefaultPageVisibility: "public",
+		CreatedAt: created, UpdatedAt: created,
+	}
+	ev := event("settings.updated", set.ID)
+	got, err := s.PutSettings(ctx, set, ev)
+	wantNil(t, "PutSettings(first)", err)
+	want := set
+	want.Version, want.UpdatedAt = 1, ev.At
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("PutSettings (-want +got):\n%s", diff)
+	}
+	stored, err := s.GetSettings(ctx)
+	wantNil(t, "GetSettings", err)
+	if diff := cmp.Diff(want, stored); diff != "" {
+		t.Errorf("GetSettings (-want +got):\n%s", diff)
+	}
+
+	_, err = s.PutSettings(ctx, set, event("settings.updated", set.ID)) // version 0 again
+	wantCode(t, "PutSettings(version 0 when stored)", err, portal.EConflict)
+
+	next := got
+	next.AutoApproveDevelopers, next.RBACEnabled = true, true
+	got, err = s.PutSettings(ctx, next, event("settings.updated", set.ID))
+	wantNil(t, "PutSettings(version 1)", err)
+	if got.Version != 2 || !got.AutoApproveDevelopers || !got.RBACEnabled {
+		t.Errorf("PutSettings(version 1) = %+v, want version 2 with the changes", got)
+	}
+	_, err = s.PutSettings(ctx, next, event("settings.updated", set.ID)) // version 1 is stale
+	wantCode(t, "PutSettings(stale)", err, portal.EConflict)
+	stored, err = s.GetSettings(ctx)
+	wantNil(t, "GetSettings", err)
+	if stored.Version != 2 || !stored.AutoApproveDevelopers {
+		t.Errorf("GetSettings after stale put = v%d auto=%v, want v2 auto=true", stored.Version, stored.AutoApproveDevelopers)
+	}
+	wantAudit(t, s, set.ID, "settings.updated", "settings.updated")
+
+	// Concurrent writers of one version: one wins.
+	errs := race(concurrency, func(i int) error {
+		c := stored
+		c.DisplayName = fmt.Sprintf("Acme %d", i)
+		_, err := s.PutSettings(ctx, c, event("settings.updated", set.ID))
+		return err
+	})
+	w := oneWinner(t, "concurrent PutSettings", errs, portal.EConflict)
+	stored, err = s.GetSettings(ctx)
+	wantNil(t, "GetSettings", err)
+	if stored.Version != 3 || stored.DisplayName != fmt.Sprintf("Acme %d", w) {
+		t.Errorf("GetSettings after race = %q v%d, want %q v3", stored.DisplayName, stored.Version, fmt.Sprintf("Acme %d", w))
+	}
+	wantAudit(t, s, set.ID, "settings.updated", "settings.updated", "settings.updated")
+}
+
+func testTeams(t *testing.T, s portal.Store) {
+	tm := mustCreateTeam(t, s, "Platform", now())
+	got, err := s.GetTeam(ctx, tm.ID)
+	wantNil(t, "GetTeam", err)
+	if diff := cmp.Diff(tm, got); diff != "" {
+		t.Errorf("GetTeam (-want +got):\n%s", diff)
+	}
+	_, err = s.GetTeam(ctx, newID())
+	wantCode(t, "GetTeam(unknown)", err, portal.ENotFound)
+
+	dup := portal.Team{ID: newID(), Name: "PLATFORM", CreatedAt: now()}
+	err = s.CreateTeam(ctx, dup, event("team.created", dup.ID))
+	wantCode(t, "CreateTeam(same name, other case)", err, portal.EConflict)
+	wantAudit(t, s, dup.ID)
+	sameID := portal.Team{ID: tm.ID, Name: "Other", CreatedAt: now()}
+	err = s.CreateTeam(ctx, sameID, event("team.created", sameID.ID))
+	wantCode(t, "CreateTeam(same id)", err, portal.EConflict)
+
+	// Concurrent creations of one name: one wins.
+	teams := make([]portal.Team, concurrency)
+	for i := range teams {
+		teams[i] = portal.Team{ID: newID(), Name: []string{"Billing", "billing", "BILLING"}[i%3], CreatedAt: now()}
+	}
+	errs := race(concurrency, func(i int) error {
+		return s.CreateTeam(ctx, teams[i], event("team.created", teams[i].ID))
+	})
+	oneWinner(t, "concurrent CreateTeam", errs, portal.EConflict)
+
+	// Rename: version-checked, the old name is freed, the new one taken.
+	rename := tm
+	rename.Name, rename.Description = "Core Platform", "renamed"
+	ev := event("team.updated", tm.ID)
+	got, err = s.UpdateTeam(ctx, rename, ev)
+	wantNil(t, "UpdateTeam", err)
+	want := rename
+	want.Version, want.UpdatedAt = 2, ev.At
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("UpdateTeam (-want +got):\n%s", diff)
+	}
+	_, err = s.UpdateTeam(ctx, rename, event("team.updated", tm.ID)) // version 1 is stale
+	wantCode(t, "UpdateTeam(stale)", err, portal.EConflict)
+	taken := got
+	taken.Name = "billing"
+	_, err = s.UpdateTeam(ctx, taken, event("team.updated", tm.ID))
+	wantCode(t, "UpdateTeam(name taken)", err, portal.EConflict)
+	stored, err := s.GetTeam(ctx, tm.ID)
+	wantNil(t, "GetTeam", err)
+	if diff := cmp.Diff(want, stored); diff != "" {
+		t.Errorf("GetTeam after refused updates (-want +got):\n%s", diff)
+	}
+	recase := got
+	recase.Name = "CORE platform"
+	got, err = s.UpdateTeam(ctx, recase, event("team.updated", tm.ID))
+	wantNil(t, "UpdateTeam(same name, other case)", err)
+	if got.Name != "CORE platform" || got.Version != 3 {
+		t.Errorf("UpdateTeam(other case) = %q v%d, want %q v3", got.Name, got.Version, "CORE platform")
+	}
+	mustCreateTeam(t, s, "platform", now()) // freed by the rename
+	dup = portal.Team{ID: newID(), Name: "core PLATFORM", CreatedAt: now()}
+	wantCode(t, "CreateTeam(renamed team's name)", s.CreateTeam(ctx, dup, event("team.created", dup.ID)), portal.EConflict)
+
+	unknown := portal.Team{ID: newID(), Name: "ghost", Version: 1}
+	_, err = s.UpdateTeam(ctx, unknown, event("team.updated", unknown.ID))
+	wantCode(t, "UpdateTeam(unknown)", err, portal.ENotFound)
+	wantAudit(t, s, tm.ID, "team.created", "team.updated", "team.updated")
+}
+
+func testListTeams(t *testing.T, s portal.Store) {
+	base := now().Add(-time.Hour)
+	var all []portal.Team
+	for i := range 12 {
+		all = append(all, mustCreateTeam(t, s, fmt.Sprintf("team %02d", i), base.Add(time.Duration((i*5)%12)*time.Second)))
+	}
+	sort.Slice(all, func(i, j int) bool { return all[i].CreatedAt.Before(all[j].CreatedAt) })
+	for _, tc := range []struct {
+		p    portal.Page
+		want []portal.Team
+	}{
+		{portal.Page{Size: 5, Number: 1}, all[:5]},
+		{portal.Page{Size: 5, Number: 3}, all[10:]},
+		{portal.Page{Size: 5, Number: 4}, nil},
+		{portal.Page{}, all},
+	} {
+		got, total, err := s.ListTeams(ctx, tc.p)
+		wantNil(t, "ListTeams", err)
+		if total != 12 {
+			t.Errorf("ListTeams(%+v) total = %d, want 12", tc.p, total)
+		}
+		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("ListTeams(%+v) (-want +got):\n%s", tc.p, diff)
+		}
+	}
+}
+
+func testTeamMembers(t *testing.T, s portal.Store) {
+	d := mustCreateDeveloper(t, s, "member@example.com")
+	t1 := mustCreateTeam(t, s, "first", now())
+	t2 := mustCreateTeam(t, s, "second", now().Add(time.Second))
+
+	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, t2.ID, d.ID, event("team.member_added", t2.ID)))
+	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, t1.ID, d.ID, event("team.member_added", t1.ID)))
+	wantCode(t, "AddTeamMember(again)", s.AddTeamMember(ctx, t1.ID, d.ID, event("team.member_added", t1.ID)), portal.EConflict)
+	wantCode(t, "AddTeamMember(unknown team)", s.AddTeamMember(ctx, newID(), d.ID, event("team.member_added", "none")), portal.ENotFound)
+	wantCode(t, "AddTeamMember(unknown developer)", s.AddTeamMember(ctx, t1.ID, newID(), event("team.member_added", t1.ID)), portal.ENotFound)
+
+	teams, err := s.ListDeveloperTeams(ctx, d.ID)
+	wantNil(t, "ListDeveloperTeams", err)
+	if diff := cmp.Diff([]portal.Team{t1, t2}, teams); diff != "" {
+		t.Errorf("ListDeveloperTeams (-want +got):\n%s", diff)
+	}
+	members, total, err := s.ListTeamMembers(ctx, t1.ID, portal.Page{})
+	wantNil(t, "ListTeamMembers", err)
+	if diff := cmp.Diff([]portal.Developer{d}, members); diff != "" || total != 1 {
+		t.Errorf("ListTeamMembers total %d (-want +got):\n%s", total, diff)
+	}
+	_, _, err = s.ListTeamMembers(ctx, newID(), portal.Page{})
+	wantCode(t, "ListTeamMembers(unknown team)", err, portal.ENotFound)
+
+	wantNil(t, "RemoveTeamMember", s.RemoveTeamMember(ctx, t1.ID, d.ID, event("team.member_removed", t1.ID)))
+	wantCode(t, "RemoveTeamMember(again)", s.RemoveTeamMember(ctx, t1.ID, d.ID, event("team.member_removed", t1.ID)), portal.ENotFound)
+	teams, err = s.ListDeveloperTeams(ctx, d.ID)
+	wantNil(t, "ListDeveloperTeams", err)
+	if diff := cmp.Diff([]string{t2.ID}, ids(teams, teamID)); diff != "" {
+		t.Errorf("ListDeveloperTeams after remove (-want +got):\n%s", diff)
+	}
+	_, total, err = s.ListTeamMembers(ctx, t1.ID, portal.Page{})
+	wantNil(t, "ListTeamMembers", err)
+	if total != 0 {
+		t.Errorf("ListTeamMembers after remove total = %d, want 0", total)
+	}
+	wantNil(t, "AddTeamMember(rejoin)", s.AddTeamMember(ctx, t1.ID, d.ID, event("team.member_added", t1.ID)))
+	wantAudit(t, s, t1.ID, "team.created", "team.member_added", "team.member_removed", "team.member_added")
+	teams, err = s.ListDeveloperTeams(ctx, newID())
+	wantNil(t, "ListDeveloperTeams(unknown developer)", err)
+	if len(teams) != 0 {
+		t.Errorf("ListDeveloperTeams(unknown developer) = %v, want none", ids(teams, teamID))
+	}
+}
+
+func testTeamMembersConcurrent(t *testing.T, s portal.Store) {
+	d := mustCreateDeveloper(t, s, "joiner@example.com")
+	tm := mustCreateTeam(t, s, "crowded", now())
+	errs := race(concurrency, func(int) error {
+		return s.AddTeamMember(ctx, tm.ID, d.ID, event("team.member_added", tm.ID))
+	})
+	oneWinner(t, "concurrent AddTeamMember", errs, portal.EConflict)
+	_, total, err := s.ListTeamMembers(ctx, tm.ID, portal.Page{})
+	wantNil(t, "ListTeamMembers", err)
+	if total != 1 {
+		t.Errorf("ListTeamMembers total = %d, want 1", total)
+	}
+	wantAudit(t, s, tm.ID, "team.created", "team.member_added")
+}
+
+func testListTeamMembers(t *testing.T, s portal.Store) {
+	tm := mustCreateTeam(t, s, "big", now())
+	base := now().Add(-time.Hour)
+	var devs []portal.Developer
+	for i := range 13 {
+		d := developer(fmt.Sprintf("m%02d@example.com", i), base.Add(time.Duration((i*5)%13)*time.Second))
+		wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, event("developer.created", d.ID)))
+		d.Version = 1
+		devs = append(devs, d)
+	}
+	// Joined in reverse; listed by the developers' creation.
+	for i := len(devs) - 1; i >= 0; i-- {
+		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, devs[i].ID, event("team.member_added", tm.ID)))
+	}
+	mustCreateDeveloper(t, s, "outsider@example.com")
+	sort.Slice(devs, func(i, j int) bool { return devs[i].CreatedAt.Before(devs[j].CreatedAt) })
+	for _, tc := range []struct {
+		p    portal.Page
+		want []portal.Developer
+	}{
+		{portal.Page{Size: 5, Number: 1}, devs[:5]},
+		{portal.Page{Size: 5, Number: 2}, devs[5:10]},
+		{portal.Page{Size: 5, Number: 3}, devs[10:]},
+		{portal.Page{Size: 5, Number: 9}, nil},
+		{portal.Page{}, devs},
+	} {
+		got, total, err := s.ListTeamMembers(ctx, tm.ID, tc.p)
+		wantNil(t, "ListTeamMembers", err)
+		if total != 13 {
+			t.Errorf("ListTeamMembers(%+v) total = %d, want 13", tc.p, total)
+		}
+		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("ListTeamMembers(%+v) (-want +got):\n%s", tc.p, diff)
+		}
+	}
+}
+
+func role(teamID, name, entity string) portal.RoleAssignment {
+	return portal.RoleAssignment{ID: newID(), TeamID: teamID, RoleName: name, EntityID: entity, EntityTypeName: "APIs", EntityRegion: "*", CreatedAt: now()}
+}
+
+func testRoles(t *testing.T, s portal.Store) {
+	tm := mustCreateTeam(t, s, "roles", now())
+	other := mustCreateTeam(t, s, "other", now())
+	viewer := role(tm.ID, portal.RoleAPIViewer, "api-1")
+	consumer := role(tm.ID, portal.RoleAPIConsumer, "api-1")
+	consumer.CreatedAt = viewer.CreatedAt.Add(time.Second)
+	consumer2 := role(tm.ID, portal.RoleAPIConsumer, "api-2")
+	consumer2.CreatedAt = viewer.CreatedAt.Add(2 * time.Second)
+	for _, r := range []portal.RoleAssignment{consumer2, viewer, consumer} {
+		wantNil(t, "AssignRole", s.AssignRole(ctx, r, event("team.role_assigned", tm.ID)))
+	}
+	dup := role(tm.ID, portal.RoleAPIViewer, "api-1")
+	wantCode(t, "AssignRole(same team, role and entity)", s.AssignRole(ctx, dup, event("team.role_assigned", tm.ID)), portal.EConflict)
+	sameID := role(tm.ID, portal.RoleAPIViewer, "api-3")
+	sameID.ID = viewer.ID
+	wantCode(t, "AssignRole(same id)", s.AssignRole(ctx, sameID, event("team.role_assigned", tm.ID)), portal.EConflict)
+	wantNil(t, "AssignRole(other team)", s.AssignRole(ctx, role(other.ID, portal.RoleAPIViewer, "api-1"), event("team.role_assigned", other.ID)))
+	wantCode(t, "AssignRole(unknown team)", s.AssignRole(ctx, role(newID(), portal.RoleAPIViewer, "api-1"), event("team.role_assigned", "x")), portal.ENotFound)
+
+	got, err := s.ListTeamRoles(ctx, tm.ID)
+	wantNil(t, "ListTeamRoles", err)
+	if diff := cmp.Diff([]portal.RoleAssignment{viewer, consumer, consumer2}, got); diff != "" {
+		t.Errorf("ListTeamRoles (-want +got):\n%s", diff)
+	}
+	_, err = s.ListTeamRoles(ctx, newID())
+	wantCode(t, "ListTeamRoles(unknown team)", err, portal.ENotFound)
+
+	// Concurrent assignments of one role: one wins.
+	errs := race(concurrency, func(int) error {
+		return s.AssignRole(ctx, role(tm.ID, portal.RoleAPIViewer, "api-race"), event("team.role_assigned", tm.ID))
+	})
+	oneWinner(t, "concurrent AssignRole", errs, portal.EConflict)
+
+	wantNil(t, "RemoveRole", s.RemoveRole(ctx, tm.ID, viewer.ID, event("team.role_removed", tm.ID)))
+	wantCode(t, "RemoveRole(again)", s.RemoveRole(ctx, tm.ID, viewer.ID, event("team.role_removed", tm.ID)), portal.ENotFound)
+	wantCode(t, "RemoveRole(other team's)", s.RemoveRole(ctx, other.ID, consumer.ID, event("team.role_removed", other.ID)), portal.ENotFound)
+	got, err = s.ListTeamRoles(ctx, tm.ID)
+	wantNil(t, "ListTeamRoles", err)
+	left := ids(got, func(r portal.RoleAssignment) string { return r.ID })
+	if len(left) != 3 || slices.Contains(left, viewer.ID) || !slices.Contains(left, consumer.ID) || !slices.Contains(left, consumer2.ID) {
+		t.Errorf("ListTeamRoles after remove = %v, want 3 with %s and %s, without %s", left, consumer.ID, consumer2.ID, viewer.ID)
+	}
+	wantNil(t, "AssignRole(again after remove)", s.AssignRole(ctx, dup, event("team.role_assigned", tm.ID)))
+	wantAudit(t, s, tm.ID, "team.created", "team.role_assigned", "team.role_assigned", "team.role_assigned",
+		"team.role_assigned", "team.role_removed", "team.role_assigned")
+}
+
+func testDeleteTeam(t *testing.T, s portal.Store) {
+	tm := mustCreateTeam(t, s, "Doomed", now())
+	keep := mustCreateTeam(t, s, "kept", now().Add(time.Second))
+	a := mustCreateDeveloper(t, s, "a@example.com")
+	b := mustCreateDeveloper(t, s, "b@example.com")
+	for _, d := range []portal.Developer{a, b} {
+		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, d.ID, event("team.member_added", tm.ID)))
+	}
+	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, keep.ID, a.ID, event("team.member_added", keep.ID)))
+	wantNil(t, "AssignRole", s.AssignRole(ctx, role(tm.ID, portal.RoleAPIConsumer, "api-1"), event("team.role_assigned", tm.ID)))
+	kr := role(keep.ID, portal.RoleAPIConsumer, "api-1")
+	wantNil(t, "AssignRole", s.AssignRole(ctx, kr, event("team.role_assigned", keep.ID)))
+
+	wantNil(t, "DeleteTeam", s.DeleteTeam(ctx, tm.ID, event("team.deleted", tm.ID)))
+	_, err := s.GetTeam(ctx, tm.ID)
+	wantCode(t, "GetTeam(deleted)", err, portal.ENotFound)
+	_, _, err = s.ListTeamMembers(ctx, tm.ID, portal.Page{})
+	wantCode(t, "ListTeamMembers(deleted team)", err, portal.ENotFound)
+	_, err = s.ListTeamRoles(ctx, tm.ID)
+	wantCode(t, "ListTeamRoles(deleted team)", err, portal.ENotFound)
+	for _, d := range []portal.Developer{a, b} {
+		teams, err := s.ListDeveloperTeams(ctx, d.ID)
+		wantNil(t, "ListDeveloperTeams", err)
+		want := []string{}
+		if d.ID == a.ID {
+			want = []string{keep.ID}
+		}
+		if diff := cmp.Diff(want, ids(teams, teamID)); diff != "" {
+			t.Errorf("ListDeveloperTeams(%s) after DeleteTeam (-want +got):\n%s", d.Email, diff)
+		}
+	}
+	roles, err := s.ListTeamRoles(ctx, keep.ID)
+	wantNil(t, "ListTeamRoles(kept)", err)
+	if diff := cmp.Diff([]portal.RoleAssignment{kr}, roles); diff != "" {
+		t.Errorf("ListTeamRoles(kept) (-want +got):\n%s", diff)
+	}
+	_, total, err := s.ListTeams(ctx, portal.Page{})
+	wantNil(t, "ListTeams", err)
+	if total != 1 {
+		t.Errorf("ListTeams total after delete = %d, want 1", total)
+	}
+	wantAudit(t, s, tm.ID, "team.created", "team.member_added", "team.member_added", "team.role_assigned", "team.deleted")
+	wantCode(t, "DeleteTeam(again)", s.DeleteTeam(ctx, tm.ID, event("team.deleted", tm.ID)), portal.ENotFound)
+	wantAudit(t, s, tm.ID, "team.created", "team.member_added", "team.member_added", "team.role_assigned", "team.deleted")
+
+	// The name is free; a new team of that name starts empty.
+	fresh := mustCreateTeam(t, s, "doomed", now())
+	members, total, err := s.ListTeamMembers(ctx, fresh.ID, portal.Page{})
+	wantNil(t, "ListTeamMembers(new team)", err)
+	if total != 0 || len(members) != 0 {
+		t.Errorf("ListTeamMembers(new team) = %d (total %d), want none", len(members), total)
+	}
+	wantNil(t, "AssignRole(new team, same role)", s.AssignRole(ctx, role(fresh.ID, portal.RoleAPIConsumer, "api-1"), event("team.role_assigned", fresh.ID)))
+}
+
+func testAdminTokens(t *testing.T, s portal.Store) {
+	created := now()
+	a := portal.AdminToken{ID: newID(), Name: "ci", Hash: newID() + newID(), CreatedAt: created}
+	b := portal.AdminToken{ID: newID(), Name: "laptop", Hash: newID() + newID(), CreatedAt: created.Add(time.Second)}
+	for _, tok := range []portal.AdminToken{b, a} {
+		wantNil(t, "CreateAdminToken", s.CreateAdminToken(ctx, tok, event("admin_token.created", tok.ID)))
+	}
+	wantCode(t, "CreateAdminToken(same hash)", s.CreateAdminToken(ctx, portal.AdminToken{ID: newID(), Name: "x", Hash: a.Hash, CreatedAt: now()}, event("admin_token.created", "x")), portal.EConflict)
+	wantCode(t, "CreateAdminToken(same id)", s.CreateAdminToken(ctx, portal.AdminToken{ID: a.ID, Name: "x", Hash: newID(), CreatedAt: now()}, event("admin_token.created", a.ID)), portal.EConflict)
+
+	got, err := s.GetAdminTokenByHash(ctx, a.Hash)
+	wantNil(t, "GetAdminTokenByHash", err)
+	if diff := cmp.Diff(a, got); diff != "" {
+		t.Errorf("GetAdminTokenByHash (-want +got):\n%s", diff)
+	}
+	_, err = s.GetAdminTokenByHash(ctx, newID())
+	wantCode(t, "GetAdminTokenByHash(unknown)", err, portal.ENotFound)
+	list, err := s.ListAdminTokens(ctx)
+	wantNil(t, "ListAdminTokens", err)
+	if diff := cmp.Diff([]portal.AdminToken{a, b}, list); diff != "" {
+		t.Errorf("ListAdminTokens (-want +got):\n%s", diff)
+	}
+
+	at := now()
+	wantNil(t, "RevokeAdminToken", s.RevokeAdminToken(ctx, a.ID, at, event("admin_token.revoked", a.ID)))
+	got, err = s.GetAdminTokenByHash(ctx, a.Hash)
+	wantNil(t, "GetAdminTokenByHash(revoked)", err)
+	if got.RevokedAt == nil || !got.RevokedAt.Equal(at) {
+		t.Errorf("GetAdminTokenByHash(revoked).RevokedAt = %v, want %v", got.RevokedAt, at)
+	}
+	wantCode(t, "RevokeAdminToken(again)", s.RevokeAdminToken(ctx, a.ID, now(), event("admin_token.revoked", a.ID)), portal.EPrecondition)
+	wantCode(t, "RevokeAdminToken(unknown)", s.RevokeAdminToken(ctx, newID(), now(), event("admin_token.revoked", "x")), portal.ENotFound)
+	got, err = s.GetAdminTokenByHash(ctx, b.Hash)
+	wantNil(t, "GetAdminTokenByHash(other)", err)
+	if got.RevokedAt != nil {
+		t.Errorf("GetAdminTokenByHash(other).RevokedAt = %v, want nil", got.RevokedAt)
+	}
+	wantAudit(t, s, a.ID, "admin_token.created", "admin_token.revoked")
+}
+
+func testAuditEvents(t *testing.T, s portal.Store) {
+	// Events about one subject come back oldest first, whatever order they
+	// were written in, and stay apart from other subjects' events.
+	d := developer("audit@example.com", now())
+	base := now()
+	created := event("developer.created", d.ID)
+	created.At = base.Add(-time.Hour)
+	wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, created))
+	d.Version = 1
+	late := event("developer.updated", d.ID)
+	late.At = base.Add(time.Minute)
+	late.Detail = nil
+	d.FullName = "late"
+	d, err := s.UpdateDeveloper(ctx, d, late)
+	wantNil(t, "UpdateDeveloper", err)
+	early := event("developer.updated", d.ID)
+	early.At = base.Add(-time.Minute)
+	d.FullName = "early"
+	_, err = s.UpdateDeveloper(ctx, d, early)
+	wantNil(t, "UpdateDeveloper", err)
+
+	evs, err := s.ListAuditEvents(ctx, d.ID)
+	wantNil(t, "ListAuditEvents", err)
+	if diff := cmp.Diff([]portal.AuditEvent{created, early, late}, evs, cmpopts.EquateEmpty()); diff != "" {
+		t.Errorf("ListAuditEvents (-want +got):\n%s", diff)
+	}
+	evs, err = s.ListAuditEvents(ctx, newID())
+	wantNil(t, "ListAuditEvents(unknown)", err)
+	if len(evs) != 0 {
+		t.Errorf("ListAuditEvents(unknown) = %d events, want 0", len(evs))
+	}
+
+	// A store completes an event that lacks an id, a time or a subject.
+	other := developer("bare@example.com", now())
+	before := now()
+	wantNil(t, "CreateDeveloper(bare event)", s.CreateDeveloper(ctx, other, portal.AuditEvent{Actor: "system", Action: "developer.created"}))
+	evs, err = s.ListAuditEvents(ctx, other.ID)
+	wantNil(t, "ListAuditEvents", err)
+	if len(evs) != 1 || evs[0].ID == "" || evs[0].At.Before(before) || evs[0].Subject != other.ID || evs[0].Actor != "system" {
+		t.Errorf("ListAuditEvents(bare event) = %+v, want one event with an id, a time after %v, subject %s", evs, before, other.ID)
+	}
+}

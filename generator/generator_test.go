@@ -48,8 +48,8 @@ func readFile(t *testing.T, name string) string {
 func TestBuildSample(t *testing.T) {
 	t.Parallel()
 	out, sum := build(t, "../portal.yaml")
-	if sum.APIs != 4 {
-		t.Errorf("Build().APIs = %d, want 4", sum.APIs)
+	if sum.APIs != 6 {
+		t.Errorf("Build().APIs = %d, want 6", sum.APIs)
 	}
 	if sum.Operations < 30 || sum.Pages < 40 {
 		t.Errorf("Build() = %d operations, %d pages; want at least 30 and 40", sum.Operations, sum.Pages)
@@ -65,6 +65,15 @@ func TestBuildSample(t *testing.T) {
 		"apis/httpbin/httpbin.openapi.yaml",
 		"apis/petstore/reference/index.html",
 		"apis/museum/webhooks/index.html",
+		"apis/streetlights/index.html",
+		"apis/streetlights/channels/index.html",
+		"apis/streetlights/operations/index.html",
+		"apis/streetlights/operations/turn-on/index.html",
+		"apis/streetlights/messages/light-measured/index.html",
+		"apis/streetlights/streetlights.asyncapi3.yaml",
+		"apis/accounts/operations/close-account/index.html",
+		"apis/accounts/messages/account-closed/index.html",
+		"apis/accounts/schemas/account/index.html",
 		"about/index.html",
 	} {
 		if _, err := os.Stat(filepath.Join(out, f)); err != nil {
@@ -80,7 +89,7 @@ func TestBuildSample(t *testing.T) {
 	for _, d := range docs {
 		kinds[d.Kind]++
 	}
-	for _, k := range []string{"api", "operation", "webhook", "schema", "page"} {
+	for _, k := range []string{"api", "operation", "webhook", "schema", "channel", "message", "page"} {
 		if kinds[k] == 0 {
 			t.Errorf("search index has no %q entries: %v", k, kinds)
 		}
@@ -229,6 +238,7 @@ func TestGolden(t *testing.T) {
 		"catalog":          "/apis/",
 		"httpbin-overview": "/apis/httpbin/",
 		"museum-reference": "/apis/museum/reference/",
+		"streetlights":     "/apis/streetlights/",
 	}
 	for _, d := range docs {
 		switch {
@@ -238,6 +248,10 @@ func TestGolden(t *testing.T) {
 			pages["museum-webhook"] = d.URL
 		case d.Kind == "schema" && strings.Contains(d.URL, "/petstore/") && d.Title == "Category":
 			pages["petstore-schema-category"] = d.URL
+		case d.Kind == "operation" && d.Method == "RECEIVE" && strings.Contains(d.URL, "/streetlights/") && d.OpID == "requestStatus":
+			pages["streetlights-operation-request-status"] = d.URL
+		case d.Kind == "message" && strings.Contains(d.URL, "/accounts/") && d.OpID == "accountClosed":
+			pages["accounts-message-account-closed"] = d.URL
 		}
 	}
 	for name, url := range pages {
@@ -261,8 +275,8 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
-	if len(pages) != 6 {
-		t.Errorf("found %d of 6 golden pages: %v", len(pages), pages)
+	if len(pages) != 9 {
+		t.Errorf("found %d of 9 golden pages: %v", len(pages), pages)
 	}
 }
 

@@ -12,6 +12,9 @@ import (
 // samples, tryit; a key is "" when the operation has nothing for it.
 // Webhooks get no samples or try-it: the API calls you, not you it.
 func (r *Renderer) Operation(op *spec.Operation) map[string]string {
+	if op.Action != "" {
+		return r.asyncOperation(op)
+	}
 	out := map[string]string{
 		"description": r.descriptionHTML(op.Description, op.ExternalDocs),
 		"security":    r.securityHTML(r.effectiveSecurity(op), op.Security != nil),
@@ -112,7 +115,25 @@ func schemeKind(sc *spec.SecurityScheme) string {
 	}
 	switch sc.Type {
 	case "apiKey":
+		return strings.TrimSpace("API key in " + sc.In + " " + sc.Name)
+	case "httpApiKey":
 		return "API key in " + sc.In + " " + sc.Name
+	case "userPassword":
+		return "user and password"
+	case "X509":
+		return "X.509 client certificate"
+	case "symmetricEncryption":
+		return "symmetric encryption"
+	case "asymmetricEncryption":
+		return "asymmetric encryption"
+	case "plain":
+		return "SASL PLAIN"
+	case "scramSha256":
+		return "SASL SCRAM-SHA-256"
+	case "scramSha512":
+		return "SASL SCRAM-SHA-512"
+	case "gssapi":
+		return "SASL GSSAPI (Kerberos)"
 	case "http":
 		k := "HTTP " + sc.Scheme
 		if sc.BearerFormat != "" {
@@ -141,6 +162,7 @@ var paramLocations = []struct{ in, title string }{
 	{"query", "Query parameters"},
 	{"header", "Header parameters"},
 	{"cookie", "Cookie parameters"},
+	{"channel", "Channel parameters"},
 }
 
 func (r *Renderer) paramGroups(params []spec.Parameter) []paramGroup {
@@ -189,6 +211,9 @@ func (r *Renderer) paramNode(p spec.Parameter) *schemaNode {
 	}
 	if p.Explode != nil && *p.Explode != defExplode {
 		n.Facts = append(n.Facts, fact{Label: "explode", Values: []string{boolText(*p.Explode)}})
+	}
+	if p.Location != "" {
+		n.Facts = append(n.Facts, fact{Label: "location", Values: []string{p.Location}})
 	}
 	if p.AllowEmptyValue {
 		n.Facts = append(n.Facts, fact{Label: "allow empty value", Text: "yes"})

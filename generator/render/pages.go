@@ -14,7 +14,10 @@ func (r *Renderer) Overview() map[string]string {
 		"security":    "",
 		"info":        "",
 	}
-	if len(r.api.Servers) > 0 {
+	switch {
+	case len(r.api.Servers) > 0 && r.isAsync():
+		out["servers"] = renderString(asyncServersView(r.asyncServerViews()))
+	case len(r.api.Servers) > 0:
 		out["servers"] = renderString(serversView(r.serverViews()))
 	}
 	if len(r.api.SecuritySchemes) > 0 {
@@ -283,6 +286,9 @@ func (r *Renderer) renderNav(open string) string {
 		if isOpen {
 			for _, op := range ops {
 				label := op.Summary
+				if label == "" && op.Action != "" {
+					label = op.ID
+				}
 				if label == "" {
 					label = op.Path
 				}

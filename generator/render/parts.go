@@ -6,6 +6,9 @@ import "github.com/portal-dev/portal/generator/spec"
 // Operation's order, without rendering them: the site writer lists them in
 // front matter and renders the fragments only when Hugo writes the page.
 func (r *Renderer) OperationParts(op *spec.Operation) []string {
+	if op.Action != "" {
+		return r.asyncOperationParts(op)
+	}
 	var out []string
 	if op.Description != "" || op.ExternalDocs != nil {
 		out = append(out, "description")

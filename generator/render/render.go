@@ -140,6 +140,10 @@ func New(api *spec.API, opts Options) *Renderer {
 			r.groups = append(r.groups, *g)
 		}
 	}
+	if r.isAsync() {
+		// AsyncAPI operations are found by channel, not by tag.
+		r.groups = r.channelGroups()
+	}
 
 	// Direct references, for the "used by" lists of schema pages.
 	for _, op := range allOperations(api) {
@@ -188,6 +192,14 @@ func operationSchemas(op *spec.Operation) []*spec.Schema {
 			out = append(out, mt.Schema)
 		}
 	}
+	for _, m := range op.Messages {
+		out = append(out, m.Payload, m.Headers)
+	}
+	if op.Reply != nil {
+		for _, m := range op.Reply.Messages {
+			out = append(out, m.Payload, m.Headers)
+		}
+	}
 	for _, cb := range op.Callbacks {
 		for _, cop := range cb.Operations {
 			out = append(out, operationSchemas(cop)...)
@@ -232,6 +244,9 @@ func (r *Renderer) OperationURL(op *spec.Operation) string {
 	if op.Webhook {
 		return r.opts.Base + "webhooks/" + op.Slug + "/"
 	}
+	if op.Action != "" {
+		return r.opts.Base + "operations/" + op.Slug + "/"
+	}
 	return r.opts.Base + "reference/" + op.Slug + "/"
 }
 
@@ -248,8 +263,13 @@ func (r *Renderer) schemaURLByName(name string) string {
 	return ""
 }
 
-func (r *Renderer) referenceURL() string { return r.opts.Base + "reference/" }
-func (r *Renderer) schemasURL() string   { return r.opts.Base + "schemas/" }
+func (r *Renderer) referenceURL() string {
+	if r.isAsync() {
+		return r.opts.Base + "channels/"
+	}
+	return r.opts.Base + "reference/"
+}
+func (r *Renderer) schemasURL() string { return r.opts.Base + "schemas/" }
 
 // renderString renders a component into a string. Our components write to
 // a strings.Builder only, so an error is a bug in a template.

@@ -25,6 +25,14 @@ package site
 //	/apis/{api}/webhooks/{op}/          one 3.1 webhook    layout "operation" (webhook: true)
 //	/apis/{api}/schemas/                schema index       layout "schemas"
 //	/apis/{api}/schemas/{schema}/       one schema         layout "schema"
+//
+// AsyncAPI descriptions have no reference/ or webhooks/; instead:
+//
+//	/apis/{api}/channels/               channels           layout "reference"
+//	/apis/{api}/operations/             operations by channel layout "reference"
+//	/apis/{api}/operations/{op}/        one send/receive   layout "operation" (method SEND or RECEIVE, path the channel address)
+//	/apis/{api}/messages/               message index      layout "schemas"
+//	/apis/{api}/messages/{msg}/         one message        layout "message"
 //	/search-index.json                  search documents (SearchDoc), written after Hugo
 //	/apis/{api}/{file}                  the original description, for download
 
@@ -58,6 +66,10 @@ type Params struct {
 	// Schema pages.
 	SchemaName string `json:"schema_name,omitempty"`
 
+	// AsyncAPI message pages.
+	MessageName string `json:"message_name,omitempty"`
+	ContentType string `json:"content_type,omitempty"`
+
 	// Fragments names the HTML fragments this page has, rendered and
 	// sanitised in Go. The theme marks where each goes with
 	// <portal-fragment name="NAME"></portal-fragment> (partial
@@ -72,6 +84,13 @@ type Params struct {
 	//              callbacks, samples (code samples, tabbed), tryit (the
 	//              try-it island's <script type="application/json"> data)
 	//   schema:    description, schema, example, used_by
+	//   operation (AsyncAPI): description, channel (action and address),
+	//              security, parameters (channel parameters), messages
+	//              (payload and headers trees), reply, bindings; no samples
+	//              or tryit
+	//   message:   description, info (name, content type, correlation id,
+	//              traits applied), headers, payload, examples, bindings,
+	//              used_by
 	//   every generated page under /apis/{api}/: nav, the sidebar's
 	//              operations by tag (only the current tag expanded)
 	Fragments []string `json:"fragments,omitempty"`
@@ -91,13 +110,18 @@ type APIParams struct {
 	Schemas     int      `json:"schemas"`
 	HasDocs     bool     `json:"has_docs"`
 	URL         string   `json:"url"` // /apis/{api}/
+	// AsyncAPI: the servers' protocols (kafka, mqtt, ...) for the catalog
+	// badge, and the number of channels and messages.
+	Protocols []string `json:"protocols,omitempty"`
+	Channels  int      `json:"channels,omitempty"`
+	Messages  int      `json:"messages,omitempty"`
 }
 
 // SearchDoc is one entry of /search-index.json. Short keys keep the index
 // small; the search island indexes t, p, o, g, s and shows the rest.
 type SearchDoc struct {
 	ID      int    `json:"id"`
-	Kind    string `json:"k"`           // api, operation, webhook, schema, page
+	Kind    string `json:"k"`           // api, operation, webhook, schema, channel, message, page
 	Title   string `json:"t"`           //
 	URL     string `json:"u"`           //
 	API     string `json:"a,omitempty"` // API title

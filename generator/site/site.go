@@ -131,12 +131,18 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 		Title: title, Description: api.Summary, Layout: "api", Weight: index + 1,
 		Params: Params{Generated: true, API: api},
 	}, with(r.Overview(), "nav", r.Nav(base)))
-	refURL := base + "reference/"
-	w.page(dir+"reference/_index.md", refURL, FrontMatter{
-		Title: "API reference", Description: title + " operations by tag.", Layout: "reference",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(refURL)})
-	pages += 2
+	async := a.Spec.Kind == spec.KindAsyncAPI
+	pages++
+	if async {
+		pages += w.writeAsyncIndexes(a, r, api, dir, base)
+	} else {
+		refURL := base + "reference/"
+		w.page(dir+"reference/_index.md", refURL, FrontMatter{
+			Title: "API reference", Description: title + " operations by tag.", Layout: "reference",
+			Params: Params{Generated: true, API: api},
+		}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(refURL)})
+		pages++
+	}
 	if len(a.Spec.Webhooks) > 0 {
 		whURL := base + "webhooks/"
 		w.page(dir+"webhooks/_index.md", whURL, FrontMatter{
@@ -145,12 +151,14 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 		}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(whURL)})
 		pages++
 	}
-	schURL := base + "schemas/"
-	w.page(dir+"schemas/_index.md", schURL, FrontMatter{
-		Title: "Schemas", Description: title + " data models.", Layout: "schemas",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.SchemasIndex(), "nav": r.Nav(schURL)})
-	pages++
+	if !async || len(a.Spec.Schemas) > 0 {
+		schURL := base + "schemas/"
+		w.page(dir+"schemas/_index.md", schURL, FrontMatter{
+			Title: "Schemas", Description: title + " data models.", Layout: "schemas",
+			Params: Params{Generated: true, API: api},
+		}, map[string]string{"index": r.SchemasIndex(), "nav": r.Nav(schURL)})
+		pages++
+	}
 	if a.Config.Docs != "" && !exists(filepath.Join(a.Config.Docs, "_index.md")) {
 		w.page(dir+"docs/_index.md", base+"docs/", FrontMatter{Title: "Documentation", Description: title + " guides."}, nil)
 		pages++
@@ -171,8 +179,11 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 			defer func() { <-sem; wg.Done() }()
 			for i, op := range ops {
 				folder := "reference/"
-				if op.Webhook {
+				switch {
+				case op.Webhook:
 					folder = "webhooks/"
+				case op.Action != "":
+					folder = "operations/"
 				}
 				desc := op.Summary
 				if desc == "" {
@@ -213,7 +224,53 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 			}
 		}(a.Spec.Schemas[start:end], start)
 	}
-	return pages + len(ops) + len(a.Spec.Schemas)
+	for start := 0; start < len(a.Spec.Messages); start += chunk {
+		end := min(start+chunk, len(a.Spec.Messages))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(ms []*spec.Message, first int) {
+			defer func() { <-sem; wg.Done() }()
+			for i, m := range ms {
+				desc := m.Summary
+				if desc == "" {
+					desc = render.PlainText(m.Description, 160)
+				}
+				if desc == "" {
+					desc = "The " + render.MessageTitle(m) + " message of " + title + "."
+				}
+				url := r.MessageURL(m)
+				w.lazyPage(dir+"messages/"+m.Slug+".md", url, FrontMatter{
+					Title: render.MessageTitle(m), Description: desc, Layout: "message", Weight: first + i + 1,
+					Params: Params{Generated: true, API: api, MessageName: m.Name, ContentType: m.ContentType, Deprecated: m.Deprecated},
+				}, append(r.MessageParts(m), "nav"), func() map[string]string {
+					return with(r.Message(m), "nav", r.Nav(url))
+				})
+			}
+		}(a.Spec.Messages[start:end], start)
+	}
+	return pages + len(ops) + len(a.Spec.Schemas) + len(a.Spec.Messages)
+}
+
+// writeAsyncIndexes writes an AsyncAPI description's channels, operations
+// and messages index pages; it returns how many.
+func (w *Writer) writeAsyncIndexes(a *API, r *render.Renderer, api *APIParams, dir, base string) int {
+	title := api.Title
+	chURL := base + "channels/"
+	w.page(dir+"channels/_index.md", chURL, FrontMatter{
+		Title: "Channels", Description: title + " channels, with their operations and messages.", Layout: "reference",
+		Params: Params{Generated: true, API: api},
+	}, map[string]string{"index": r.ChannelsIndex(), "nav": r.Nav(chURL)})
+	opURL := base + "operations/"
+	w.page(dir+"operations/_index.md", opURL, FrontMatter{
+		Title: "Operations", Description: title + " operations by channel.", Layout: "reference",
+		Params: Params{Generated: true, API: api},
+	}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(opURL)})
+	msgURL := base + "messages/"
+	w.page(dir+"messages/_index.md", msgURL, FrontMatter{
+		Title: "Messages", Description: title + " messages.", Layout: "schemas",
+		Params: Params{Generated: true, API: api},
+	}, map[string]string{"index": r.MessagesIndex(), "nav": r.Nav(msgURL)})
+	return 3
 }
 
 // adapterPage is one entry of a content adapter data file: the page's
@@ -306,6 +363,9 @@ func apiParams(a *API, base string) *APIParams {
 		Schemas:     len(s.Schemas),
 		HasDocs:     a.Config.Docs != "",
 		URL:         base,
+		Protocols:   render.Protocols(s),
+		Channels:    len(s.Channels),
+		Messages:    len(s.Messages),
 	}
 }
 
@@ -460,7 +520,7 @@ func (w *Writer) writeTheme(theme fs.FS) error {
 }
 
 // fragmentOrder is the order in which fragment names are listed.
-var fragmentOrder = []string{"description", "servers", "security", "info", "index", "parameters", "request", "responses", "callbacks", "samples", "tryit", "schema", "example", "used_by", "nav"}
+var fragmentOrder = []string{"description", "channel", "servers", "security", "info", "index", "parameters", "messages", "reply", "request", "responses", "callbacks", "samples", "tryit", "headers", "payload", "schema", "example", "examples", "bindings", "used_by", "nav"}
 
 // page writes a Markdown page with JSON front matter, and keeps its
 // non-empty fragments for Splice under the page's output path.

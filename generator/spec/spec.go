@@ -33,6 +33,13 @@ type API struct {
 	SecuritySchemes []SecurityScheme
 	Security        []SecurityRequirement // document default
 	Schemas         []*NamedSchema        // components/schemas (definitions in 2.0)
+
+	// AsyncAPI only. Operations holds the send and receive operations
+	// (Action set, Method "SEND" or "RECEIVE", Path the channel address).
+	ID                 string     // the application's id (AsyncAPI id)
+	DefaultContentType string     // defaultContentType
+	Channels           []*Channel // in document order
+	Messages           []*Message // every message with a page: components first, then inline ones
 }
 
 // Contact is info.contact.
@@ -49,6 +56,18 @@ type Server struct {
 	URL         string // as written, with {variables}
 	Description string
 	Variables   []ServerVariable
+
+	// AsyncAPI only.
+	Name            string // the key under servers
+	Title           string
+	Summary         string
+	Protocol        string // kafka, mqtt, amqp, ws, http, ...
+	ProtocolVersion string
+	Host            string // 3.x host; 2.x the url's host part
+	Pathname        string
+	Security        []SecurityRequirement
+	Tags            []Tag
+	Bindings        []Binding
 }
 
 // ServerVariable is a server URL template variable.
@@ -85,12 +104,98 @@ type Operation struct {
 	Callbacks    []Callback
 	ExternalDocs *ExternalDocs
 	Pointer      string // JSON pointer to the operation in the source document
+
+	// AsyncAPI only: Action is "send" or "receive" from the application's
+	// point of view (2.x subscribe is send, publish is receive).
+	Action   string
+	Title    string
+	Channel  *Channel
+	Messages []*Message // the messages it sends or receives
+	Reply    *Reply
+	Bindings []Binding
+	Traits   []string // names of the operation traits applied at load
+}
+
+// Channel is an AsyncAPI channel: an address messages travel through.
+type Channel struct {
+	Key          string // the key under channels
+	Slug         string // URL-safe, unique within the API
+	Address      string // with {parameters}; "" when dynamic (3.x address: null)
+	Title        string
+	Summary      string
+	Description  string
+	Parameters   []Parameter // In "channel"
+	Messages     []*Message
+	Servers      []string // names of the servers it is on; empty: all
+	Tags         []Tag
+	ExternalDocs *ExternalDocs
+	Bindings     []Binding
+	Pointer      string
+}
+
+// Message is an AsyncAPI message, with its traits already applied.
+type Message struct {
+	Key           string // component name, or the key it was found under
+	Slug          string // URL-safe, unique within the API
+	Name          string // the name field
+	Title         string
+	Summary       string
+	Description   string
+	ContentType   string // the message's, else the document default
+	SchemaFormat  string // of the payload; "" for the default AsyncAPI schema
+	Payload       *Schema
+	Headers       *Schema
+	CorrelationID *CorrelationID
+	Examples      []MessageExample
+	Tags          []Tag
+	ExternalDocs  *ExternalDocs
+	Bindings      []Binding
+	Deprecated    bool
+	Traits        []string // names of the message traits applied at load
+	Pointer       string
+}
+
+// CorrelationID says where a message carries its correlation id.
+type CorrelationID struct{ Description, Location string }
+
+// MessageExample is one example of a message.
+type MessageExample struct {
+	Name    string
+	Summary string
+	Headers any // nil when absent
+	Payload any // nil when absent
+}
+
+// Reply is the reply an AsyncAPI request/reply operation expects.
+type Reply struct {
+	Channel            *Channel // nil when the address is only known at run time
+	AddressLocation    string   // runtime expression, e.g. $message.header#/replyTo
+	AddressDescription string
+	Messages           []*Message
+}
+
+// Binding is one protocol's bindings of a server, channel, operation or
+// message, as a readable list of fields.
+type Binding struct {
+	Protocol string // kafka, mqtt, amqp, ws, http, ...
+	Version  string // bindingVersion
+	Fields   []BindingField
+}
+
+// BindingField is one field of a binding: nested objects are flattened
+// to dotted names; schema-valued fields (kafka key, http query, ...) keep
+// their schema.
+type BindingField struct {
+	Name   string
+	Value  string // JSON text of the value when Schema is nil
+	Schema *Schema
 }
 
 // Parameter is a path, query, header or cookie parameter.
 type Parameter struct {
 	Name            string
-	In              string // path, query, header, cookie
+	In              string // path, query, header, cookie; channel for AsyncAPI
+	Location        string // AsyncAPI: runtime expression where the value comes from
 	Description     string
 	Required        bool
 	Deprecated      bool
@@ -171,11 +276,14 @@ type Callback struct {
 
 // SecurityScheme is a components/securitySchemes entry.
 type SecurityScheme struct {
-	Key              string // the name under components
-	Type             string // apiKey, http, oauth2, openIdConnect, mutualTLS, basic (2.0)
-	Description      string
-	Name             string // apiKey: header/query/cookie name
-	In               string // apiKey: header, query, cookie
+	Key         string // the name under components
+	Type        string // apiKey, http, oauth2, openIdConnect, mutualTLS, basic (2.0)
+	Description string
+	Name        string // apiKey: header/query/cookie name
+	In          string // apiKey: header, query, cookie
+	// AsyncAPI adds userPassword, X509, symmetricEncryption,
+	// asymmetricEncryption, httpApiKey, plain, scramSha256, scramSha512
+	// and gssapi; its apiKey is "in" user or password.
 	Scheme           string // http: bearer, basic, ...
 	BearerFormat     string
 	OpenIDConnectURL string

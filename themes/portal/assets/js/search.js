@@ -11,7 +11,7 @@
   var empty = document.getElementById("search-empty");
   var status = document.getElementById("search-status");
   var MAX = 10;
-  var KINDS = { api: "API", operation: "Operation", webhook: "Webhook", schema: "Schema", page: "Page" };
+  var KINDS = { api: "API", operation: "Operation", webhook: "Webhook", schema: "Schema", channel: "Channel", message: "Message", page: "Page" };
   var ms = null, docs = {}, loading = null, failed = false;
   var results = [], active = -1, timer = 0;
 
@@ -84,7 +84,7 @@
       ? el("span", "method method-" + String(d.m).toLowerCase() + " sr-badge", String(d.m).toUpperCase())
       : el("span", "badge sr-badge", kind);
     var title = el("span", "sr-title");
-    if (d.p && (d.k === "operation" || d.k === "webhook")) title.appendChild(el("code", "", d.p));
+    if (d.p && (d.k === "operation" || d.k === "webhook" || d.k === "channel")) title.appendChild(el("code", "", d.p));
     else title.textContent = d.t || d.u;
     var meta = [];
     if (d.p && (d.k === "operation" || d.k === "webhook") && d.t && d.t !== d.p) meta.push(d.t);

@@ -65,6 +65,15 @@ PORTAL_BENCH_CONFIG=$GH/portal.yaml go test -run '^$' -bench 'BenchmarkRebuildMa
 PORTAL_GITHUB_SPEC=$SPEC go test -run '^$' -bench . -benchtime 3x -benchmem ./generator/openapi ./generator/render | grep -E '^Benchmark|^ok'
 
 echo
+echo "== Functions: login and me through the HTTP API, p50/p99 (bolt, then DynamoDB Local) =="
+go test -run '^$' -bench 'BenchmarkBolt' -benchtime 300x ./functions/httpapi | grep -E '^Benchmark'
+go test -run '^$' -bench 'BenchmarkAPI|BenchmarkGetSession|BenchmarkGetDeveloper' -benchtime 300x ./functions/dynamostore | grep -E '^Benchmark'
+
+echo
+echo "== Lambda binaries (arm64) =="
+make --no-print-directory lambda
+
+echo
 echo "== Lighthouse, mobile (GitHub operation page) =="
 "$BENCH/benchtool" serve "$GH/public" > "$BENCH/serve.url" &
 SERVE=$!

@@ -3,6 +3,7 @@ package dynamostore_test
 import (
 	"context"
 	"fmt"
+	"github.com/portal-dev/portal/functions/httpapi/apitest"
 	"os"
 	"slices"
 	"strings"
@@ -14,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
-	"github.com/portal-dev/portal/functions/dynamostore/internal/dynamolocal"
+	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/storetest"
 )
@@ -161,3 +162,6 @@ func BenchmarkGetDeveloper(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkAPI is login and me through the HTTP API on DynamoDB Local.
+func BenchmarkAPI(b *testing.B) { apitest.BenchStore(b, newStore(b)) }

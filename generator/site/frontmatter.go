@@ -66,6 +66,10 @@ type Params struct {
 	// Schema pages.
 	SchemaName string `json:"schema_name,omitempty"`
 
+	// Account pages: signup, login, verify-email, forgot-password,
+	// reset-password, account.
+	AccountPage string `json:"account_page,omitempty"`
+
 	// AsyncAPI message pages.
 	MessageName string `json:"message_name,omitempty"`
 	ContentType string `json:"content_type,omitempty"`

@@ -90,6 +90,7 @@ func (w *Writer) Write(o Options) (Stats, error) {
 	}
 	w.page("content/apis/_index.md", "/apis/", FrontMatter{Title: "APIs", Description: "Every API published on " + o.Config.DisplayName + ".", Layout: "catalog", Params: Params{Generated: true}}, nil)
 	st.Pages += 2
+	st.Pages += w.writeAccountPages()
 
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))

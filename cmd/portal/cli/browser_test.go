@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -20,6 +21,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/generator/site"
 )
 
@@ -110,7 +112,7 @@ func findOp(t *testing.T, docs []site.SearchDoc, api, method, path string) strin
 }
 
 func TestBrowser(t *testing.T) {
-	_, base := servePortal(t)
+	srv, base := servePortal(t)
 	docs := searchDocs(t, base)
 	bctx := browser(t)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -236,6 +238,81 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("account pages: sign up, confirm, log in", func(t *testing.T) {
+		ctx := tab(t, bctx)
+		fill := func(sel, v string) chromedp.Action[chromedp.Void] { return chromedp.SendKeys(css(sel), v) }
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/signup/"),
+			chromedp.WaitVisible(css(`#acc-email`)),
+			fill(`#acc-full_name`, "Browser Dev"),
+			fill(`#acc-email`, "browser@example.com"),
+			fill(`#acc-password`, "password1"), // common: refused inline
+			chromedp.Click(css(`#account button[type=submit]`)),
+			chromedp.WaitVisible(css(`#acc-password-err`)),
+		)
+		if err != nil {
+			t.Fatalf("sign-up form: %v", err)
+		}
+		reason, _ := chromedp.Run(ctx, chromedp.Text(css(`#acc-password-err`)))
+		if !strings.Contains(reason, "common") {
+			t.Errorf("password error = %q, want the common-password reason", reason)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.SetValue(css(`#acc-password`), "vX9#qLm2-river"),
+			chromedp.Click(css(`#account button[type=submit]`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.account-status.is-ok') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("sign-up: %v", err)
+		}
+		link := outboxLink(t, srv.opts.Data, "verify-email")
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/verify-email/?"+strings.SplitN(link, "?", 2)[1]),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.account-status.is-ok') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("confirm: %v", err)
+		}
+		// Pending: the login form shows Konnect's message.
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/login/"),
+			chromedp.WaitVisible(css(`#acc-username`)),
+			fill(`#acc-username`, "browser@example.com"),
+			fill(`#acc-password`, "vX9#qLm2-river"),
+			chromedp.Click(css(`#account button[type=submit]`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.account-status.is-error') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("login while pending: %v", err)
+		}
+		msg, _ := chromedp.Run(ctx, chromedp.Text(css(`.account-status`)))
+		if !strings.Contains(msg, "disabled or pending approval") {
+			t.Errorf("pending login says %q", msg)
+		}
+		d, err := srv.store.GetDeveloperByEmail(context.Background(), "browser@example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.store.SetDeveloperStatus(context.Background(), d.ID, []portal.DeveloperStatus{portal.StatusPending}, portal.StatusApproved, portal.AuditEvent{ID: "t", At: time.Now(), Action: "developer.status_changed", Subject: d.ID}); err != nil {
+			t.Fatal(err)
+		}
+		if err := chromedp.Do(ctx, chromedp.Click(css(`#account button[type=submit]`))); err != nil {
+			t.Fatal(err)
+		}
+		// The login page navigates to /account/: poll from Go across it.
+		var details string
+		for range 100 {
+			details, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname === '/account/' && document.querySelector('.account-details dl') ? document.querySelector('.account-details').textContent : ''`))
+			if details != "" {
+				break
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+		if !strings.Contains(details, "browser@example.com") || !strings.Contains(details, "approved") {
+			t.Errorf("account page shows %q", details)
+		}
+	})
+
 	t.Run("hostile spec runs no script", func(t *testing.T) {
 		var pages []string
 		for _, d := range docs {
@@ -279,6 +356,26 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("hostile pages opened %d dialogs", n)
 		}
 	})
+}
+
+// outboxLink returns the first link containing part in the newest mail of
+// the data folder's outbox (quoted-printable soft breaks undone).
+func outboxLink(t *testing.T, data, part string) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(data, "outbox", "*.eml"))
+	if len(files) == 0 {
+		t.Fatalf("no mail in %s/outbox", data)
+	}
+	raw, err := os.ReadFile(files[len(files)-1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	text := strings.ReplaceAll(strings.ReplaceAll(string(raw), "=\r\n", ""), "=3D", "=")
+	m := regexp.MustCompile(`https?://[^\s"<>]*` + regexp.QuoteMeta(part) + `[^\s"<>]*`).FindString(text)
+	if m == "" {
+		t.Fatalf("no %s link in the newest mail:\n%s", part, raw)
+	}
+	return m
 }
 
 // luminance returns the relative luminance of a CSS rgb()/rgba() colour.

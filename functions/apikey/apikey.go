@@ -47,7 +47,14 @@ func Valid(key string) bool {
 		}
 	}
 	body := key[len(Prefix) : len(Prefix)+bodyLen]
-	return key[len(Prefix)+bodyLen:] == checksum(body)
+	n := crc32.ChecksumIEEE([]byte(body))
+	for i := Len - 1; i >= len(Prefix)+bodyLen; i-- {
+		if key[i] != alphabet[n%62] {
+			return false
+		}
+		n /= 62
+	}
+	return true
 }
 
 // Hash is the hex SHA-256 of a key: what the store keeps.
@@ -65,7 +72,13 @@ func Hint(key string) string {
 }
 
 func checksum(body string) string {
-	return base62(new(big.Int).SetUint64(uint64(crc32.ChecksumIEEE([]byte(body)))), sumLen)
+	var out [sumLen]byte
+	n := crc32.ChecksumIEEE([]byte(body))
+	for i := sumLen - 1; i >= 0; i-- {
+		out[i] = alphabet[n%62]
+		n /= 62
+	}
+	return string(out[:])
 }
 
 // base62 writes n in base62, left-padded with zeros to width.

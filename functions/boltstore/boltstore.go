@@ -43,8 +43,22 @@ var (
 	bAdmin       = []byte("admin_tokens")       // id → adminRec
 	bAdminHash   = []byte("admin_token_hashes") // hash → id
 	bAudit       = []byte("audit_events")       // subject \0 at \0 id → AuditEvent
-	allBuckets   = [][]byte{bDevs, bDevEmail, bDevOrder, bTokens, bSessions, bDevSessions, bLoginFail, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit}
-	settingsKey  = []byte("settings")
+	bAPIs        = []byte("apis")               // id → API
+	bAPISlugs    = []byte("api_slugs")          // slug → id
+	bStrategies  = []byte("auth_strategies")    // id → AuthStrategy
+	bApps        = []byte("applications")       // id → appRec
+	bAppOrder    = []byte("application_order")  // created \0 id
+	bDevApps     = []byte("developer_apps")     // developer id \0 created \0 app id
+	bRegs        = []byte("registrations")      // id → regRec
+	bAppRegs     = []byte("app_registrations")  // app id \0 api id → registration id
+	bAPIRegs     = []byte("api_registrations")  // api id \0 app id → registration id
+	bRegOrder    = []byte("registration_order") // created \0 id → status
+	bCreds       = []byte("credentials")        // hash → credRec
+	bAppCreds    = []byte("app_credentials")    // app id \0 credential id → hash
+	bCredIDs     = []byte("credential_ids")     // credential id → hash
+	allBuckets   = [][]byte{bDevs, bDevEmail, bDevOrder, bTokens, bSessions, bDevSessions, bLoginFail, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit,
+		bAPIs, bAPISlugs, bStrategies, bApps, bAppOrder, bDevApps, bRegs, bAppRegs, bAPIRegs, bRegOrder, bCreds, bAppCreds, bCredIDs}
+	settingsKey = []byte("settings")
 )
 
 // The domain types hide secrets and versions from JSON; these records
@@ -93,7 +107,7 @@ type Store struct {
 	now func() time.Time
 }
 
-var _ portal.Store = (*Store)(nil)
+var _ portal.FullStore = (*Store)(nil)
 
 // Open opens (creating if needed) the store file at path and removes
 // expired tokens, sessions and login failures. Only one process can hold
@@ -430,7 +444,7 @@ func (s *Store) SetDeveloperStatus(_ context.Context, id string, from []portal.D
 	return out, err
 }
 
-func statusDetail(ev portal.AuditEvent, from, to portal.DeveloperStatus) portal.AuditEvent {
+func statusDetail[S ~string](ev portal.AuditEvent, from, to S) portal.AuditEvent {
 	if ev.Detail == nil {
 		ev.Detail = map[string]string{}
 	}
@@ -467,6 +481,18 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 		}
 		for _, t := range teams {
 			if err := deleteMembership(tx, t, id); err != nil {
+				return err
+			}
+		}
+		var apps []string
+		if err := forEach(tx.Bucket(bDevApps), key(id, ""), func(k, _ []byte) error {
+			apps = append(apps, suffix(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, a := range apps {
+			if err := deleteApp(tx, a); err != nil {
 				return err
 			}
 		}

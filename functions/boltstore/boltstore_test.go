@@ -23,7 +23,7 @@ func open(t testing.TB, path string) *boltstore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) portal.Store {
+	storetest.Run(t, func(t *testing.T) portal.FullStore {
 		return open(t, filepath.Join(t.TempDir(), "portal.db"))
 	})
 }
@@ -110,4 +110,20 @@ func BenchmarkGetDeveloper(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+func BenchmarkGetCredentialByHash(b *testing.B) {
+	storetest.BenchCredentialByHash(b, open(b, filepath.Join(b.TempDir(), "portal.db")))
+}
+
+// BenchmarkValidatorMiss is the reads of a validation on a cache miss,
+// one after the other.
+func BenchmarkValidatorMiss(b *testing.B) {
+	storetest.BenchValidatorMiss(b, open(b, filepath.Join(b.TempDir(), "portal.db")), false)
+}
+
+// BenchmarkValidatorMissParallel is the same with the four reads that
+// follow the key's at once.
+func BenchmarkValidatorMissParallel(b *testing.B) {
+	storetest.BenchValidatorMiss(b, open(b, filepath.Join(b.TempDir(), "portal.db")), true)
 }

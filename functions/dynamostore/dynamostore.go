@@ -23,6 +23,22 @@
 //	ADMINHASH#<hash>  | ADMINHASH           admin token by hash
 //	AUDIT#<subject>   | <at>#<id>           audit event
 //
+// The application side (apps.go):
+//
+//	APIS              | API#<id>            published API
+//	APISLUG#<slug>    | APISLUG             the same API, under its slug
+//	API#<id>          | REG#<app id>        the API's registration, reverse side (removal)
+//	AUTHSTRATEGIES    | AUTHSTRATEGY#<id>   auth strategy
+//	DEV#<id>          | APP#<app id>        the developer's application, reverse side
+//	DEV#<id>          | APPCOUNT            how many applications the developer has
+//	APP#<id>          | APP                 application; GSI1 APPS
+//	APP#<id>          | REG#<api id>        registration; GSI1 REGISTRATIONS, GSI2 REGISTRATIONS#<status>
+//	APP#<id>          | CRED#<cred id>      the application's credential, reverse side
+//	APP#<id>          | CREDCOUNT           how many credentials the application has
+//	REG#<id>          | REG                 registration id → application and API
+//	KEY#<hash>        | KEY                 credential (the validator's one read)
+//	CRED#<id>         | CRED                credential id → hash
+//
 // Times are stored as fixed-width UTC strings, so string order is time
 // order in sort keys and conditions.
 package dynamostore
@@ -59,14 +75,14 @@ type API interface {
 	TransactWriteItems(ctx context.Context, in *dynamodb.TransactWriteItemsInput, opts ...func(*dynamodb.Options)) (*dynamodb.TransactWriteItemsOutput, error)
 }
 
-// Store is a portal.Store in one DynamoDB table.
+// Store is a portal.FullStore in one DynamoDB table.
 type Store struct {
 	db    API
 	table *string
 	now   func() time.Time
 }
 
-var _ portal.Store = (*Store)(nil)
+var _ portal.FullStore = (*Store)(nil)
 
 // New returns a store on the table (created with TableInput).
 func New(client API, table string) *Store {
@@ -244,10 +260,21 @@ func attrIs(name, value string) cond {
 	return cond{expr: "#a = :a", names: map[string]string{"#a": name}, values: map[string]types.AttributeValue{":a": str(value)}}
 }
 
+// always is no condition.
+var always = cond{}
+
+// expression is c's expression, nil for none.
+func (c cond) expression() *string {
+	if c.expr == "" {
+		return nil
+	}
+	return aws.String(c.expr)
+}
+
 func (s *Store) put(item any, c cond) types.TransactWriteItem {
 	return types.TransactWriteItem{Put: &types.Put{
 		TableName: s.table, Item: marshal(item),
-		ConditionExpression: aws.String(c.expr), ExpressionAttributeNames: c.names, ExpressionAttributeValues: c.values,
+		ConditionExpression: c.expression(), ExpressionAttributeNames: c.names, ExpressionAttributeValues: c.values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
 }
@@ -255,7 +282,26 @@ func (s *Store) put(item any, c cond) types.TransactWriteItem {
 func (s *Store) del(k map[string]types.AttributeValue, c cond) types.TransactWriteItem {
 	return types.TransactWriteItem{Delete: &types.Delete{
 		TableName: s.table, Key: k,
-		ConditionExpression: aws.String(c.expr), ExpressionAttributeNames: c.names, ExpressionAttributeValues: c.values,
+		ConditionExpression: c.expression(), ExpressionAttributeNames: c.names, ExpressionAttributeValues: c.values,
+		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
+	}}
+}
+
+// update is an UpdateItem in a transaction; set is the update expression
+// and its names and values.
+func (s *Store) update(k map[string]types.AttributeValue, set, c cond) types.TransactWriteItem {
+	names, values := maps.Clone(set.names), maps.Clone(set.values)
+	if names == nil && len(c.names) > 0 {
+		names = map[string]string{}
+	}
+	if values == nil && len(c.values) > 0 {
+		values = map[string]types.AttributeValue{}
+	}
+	maps.Copy(names, c.names)
+	maps.Copy(values, c.values)
+	return types.TransactWriteItem{Update: &types.Update{
+		TableName: s.table, Key: k, UpdateExpression: aws.String(set.expr),
+		ConditionExpression: c.expression(), ExpressionAttributeNames: names, ExpressionAttributeValues: values,
 		ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
 	}}
 }
@@ -634,9 +680,9 @@ func (s *Store) SetDeveloperStatus(ctx context.Context, id string, from []portal
 }
 
 // DeleteDeveloper implements portal.Store. One transaction removes the
-// developer and frees the email; after it no session or membership can be
-// added (they check the developer exists), so the clean-up that follows
-// finds every one.
+// developer and frees the email; after it no session, membership or
+// application can be added (they check the developer exists), so the
+// clean-up that follows finds every one.
 func (s *Store) DeleteDeveloper(ctx context.Context, id string, ev portal.AuditEvent) error {
 	ev = complete(ev, id, s.now())
 	for attempt := 0; ; attempt++ {
@@ -677,6 +723,8 @@ func (s *Store) cleanDeveloper(ctx context.Context, id string) error {
 			err = s.deleteItem(ctx, sessionPK(strings.TrimPrefix(k.SK, "SESSION#")), "SESSION")
 		case strings.HasPrefix(k.SK, "TEAM#"):
 			err = s.deleteItem(ctx, k.SK, "MEMBER#"+id)
+		case strings.HasPrefix(k.SK, "APP#"):
+			err = s.deleteApp(ctx, strings.TrimPrefix(k.SK, "APP#"), nil)
 		}
 		if err == nil {
 			err = s.deleteItem(ctx, k.PK, k.SK)

@@ -41,7 +41,7 @@ func newStore(t testing.TB) *dynamostore.Store {
 
 func TestConformance(t *testing.T) {
 	t.Logf("DynamoDB Local on %s answered after %v", server.URL, server.Startup)
-	storetest.Run(t, func(t *testing.T) portal.Store { return newStore(t) })
+	storetest.Run(t, func(t *testing.T) portal.FullStore { return newStore(t) })
 }
 
 // The table DynamoDB Local made from TableInput has the keys, indexes and
@@ -165,3 +165,13 @@ func BenchmarkGetDeveloper(b *testing.B) {
 
 // BenchmarkAPI is login and me through the HTTP API on DynamoDB Local.
 func BenchmarkAPI(b *testing.B) { apitest.BenchStore(b, newStore(b)) }
+
+func BenchmarkGetCredentialByHash(b *testing.B) { storetest.BenchCredentialByHash(b, newStore(b)) }
+
+// BenchmarkValidatorMiss is the reads of a validation on a cache miss,
+// one after the other.
+func BenchmarkValidatorMiss(b *testing.B) { storetest.BenchValidatorMiss(b, newStore(b), false) }
+
+// BenchmarkValidatorMissParallel is the same with the four reads that
+// follow the key's at once.
+func BenchmarkValidatorMissParallel(b *testing.B) { storetest.BenchValidatorMiss(b, newStore(b), true) }

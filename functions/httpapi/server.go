@@ -74,6 +74,7 @@ func (c *Config) defaults() {
 // Server holds the handlers' dependencies.
 type Server struct {
 	store  portal.Store
+	apps   portal.AppStore
 	mail   Mailer
 	log    *slog.Logger
 	cfg    Config
@@ -100,6 +101,7 @@ func New(store portal.Store, mail Mailer, log *slog.Logger, cfg Config, now func
 		return nil, err
 	}
 	s := &Server{store: store, mail: mail, log: log, cfg: cfg, now: now, dummy: dummy, cookie: "portal_session"}
+	s.apps, _ = store.(portal.AppStore) // applications and keys need a store that keeps them
 	if cfg.SecureCookies {
 		s.cookie = "__Host-portal_session"
 	}
@@ -163,6 +165,9 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v3/portals/{portalId}/teams/{teamId}/assigned-roles", s.admin(s.handleListRoles))
 	m.HandleFunc("POST /v3/portals/{portalId}/teams/{teamId}/assigned-roles", s.admin(s.handleAssignRole))
 	m.HandleFunc("DELETE /v3/portals/{portalId}/teams/{teamId}/assigned-roles/{roleId}", s.admin(s.handleRemoveRole))
+	if s.apps != nil {
+		s.appRoutes(m)
+	}
 
 	s.mux = m
 }
@@ -222,6 +227,11 @@ func (s *Server) withRequestID(h http.Handler) http.Handler {
 		}()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// contextWith returns r's context with one more value.
+func contextWith(r *http.Request, key, val any) context.Context {
+	return context.WithValue(r.Context(), key, val)
 }
 
 // event makes an audit event.

@@ -208,8 +208,10 @@ type Store interface {
 	// race on one developer wins. The audit event's Detail gains "from"
 	// and "to".
 	SetDeveloperStatus(ctx context.Context, id string, from []DeveloperStatus, to DeveloperStatus, ev AuditEvent) (Developer, error)
-	// DeleteDeveloper removes the developer, their team memberships and
-	// sessions.
+	// DeleteDeveloper removes the developer, their team memberships,
+	// sessions and applications (with the applications' registrations and
+	// credentials, as DeleteApplication). The one audit event is about the
+	// developer.
 	DeleteDeveloper(ctx context.Context, id string, ev AuditEvent) error
 
 	// Single-use tokens (PutToken: Conflict for a known hash).

@@ -22,10 +22,11 @@ import (
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-// Run checks that the stores made by newStore implement portal.Store. Each
-// subtest gets its own empty store from newStore and runs in parallel with
-// the others; newStore should close the store with t.Cleanup.
-func Run(t *testing.T, newStore func(t *testing.T) portal.Store) {
+// Run checks that the stores made by newStore implement portal.Store and
+// portal.AppStore. Each subtest gets its own empty store from newStore and
+// runs in parallel with the others; newStore should close the store with
+// t.Cleanup.
+func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore) {
 	tests := []struct {
 		name string
 		fn   func(t *testing.T, s portal.Store)
@@ -55,6 +56,12 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.Store) {
 		{"AuditEvents", testAuditEvents},
 	}
 	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			tc.fn(t, newStore(t))
+		})
+	}
+	for _, tc := range appTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
 			tc.fn(t, newStore(t))

@@ -5,7 +5,9 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,44 +22,84 @@ const mutantEnv = "STORETEST_MUTANT"
 // mutants break one promise of portal.Store each, on top of a correct
 // store; the suite must fail the named subtests for every one of them.
 var mutants = map[string]struct {
-	wrap func(portal.Store) portal.Store
+	wrap func(portal.FullStore) portal.FullStore
 	fail []string
 }{
 	"stale version accepted": {
-		func(s portal.Store) portal.Store { return &staleOK{s} },
+		func(s portal.FullStore) portal.FullStore { return &staleOK{s} },
 		[]string{"UpdateDeveloper"},
 	},
 	"status from anywhere": {
-		func(s portal.Store) portal.Store { return &anyStatus{s} },
+		func(s portal.FullStore) portal.FullStore { return &anyStatus{s} },
 		[]string{"SetDeveloperStatus", "SetDeveloperStatusConcurrent"},
 	},
 	"audit event lost": {
-		func(s portal.Store) portal.Store { return &auditLost{s} },
+		func(s portal.FullStore) portal.FullStore { return &auditLost{s} },
 		[]string{"CreateDeveloper", "CreateDeveloperConcurrentEmail"},
 	},
 	"token reusable": {
-		func(s portal.Store) portal.Store { return &tokenReuse{s} },
+		func(s portal.FullStore) portal.FullStore { return &tokenReuse{s} },
 		[]string{"Tokens", "TokensConcurrentConsume"},
 	},
 	"expired session alive": {
-		func(s portal.Store) portal.Store { return &sessionAlive{s} },
+		func(s portal.FullStore) portal.FullStore { return &sessionAlive{s} },
 		[]string{"Sessions"},
 	},
 	"no paging": {
-		func(s portal.Store) portal.Store { return &noPaging{s} },
+		func(s portal.FullStore) portal.FullStore { return &noPaging{s} },
 		[]string{"ListDevelopers"},
 	},
 	"login window too wide": {
-		func(s portal.Store) portal.Store { return &wideWindow{s} },
+		func(s portal.FullStore) portal.FullStore { return &wideWindow{s} },
 		[]string{"LoginFailures"},
 	},
 	"duplicate membership accepted": {
-		func(s portal.Store) portal.Store { return &dupMember{s} },
+		func(s portal.FullStore) portal.FullStore { return &dupMember{s} },
 		[]string{"TeamMembers", "TeamMembersConcurrent"},
+	},
+	"application limit not enforced": {
+		func(s portal.FullStore) portal.FullStore { return &appLimitOff{s} },
+		[]string{"ApplicationLimitConcurrent"},
+	},
+	"credential limit not enforced": {
+		func(s portal.FullStore) portal.FullStore { return &credLimitOff{s} },
+		[]string{"CredentialLimitConcurrent"},
+	},
+	"credential outlives its application": {
+		func(s portal.FullStore) portal.FullStore {
+			return &keyOutlives{FullStore: s, keys: map[string]portal.Credential{}}
+		},
+		[]string{"DeleteApplication", "DeleteDeveloperApplications", "Credentials"},
+	},
+	"registrations outlive their application": {
+		func(s portal.FullStore) portal.FullStore {
+			return &regsOutlive{FullStore: s, regs: map[string]portal.Registration{}}
+		},
+		[]string{"DeleteApplication"},
+	},
+	"duplicate registration accepted": {
+		func(s portal.FullStore) portal.FullStore { return &dupRegistration{s} },
+		[]string{"Registrations", "RegistrationsConcurrent"},
+	},
+	"registration status from anywhere": {
+		func(s portal.FullStore) portal.FullStore { return &anyRegStatus{s} },
+		[]string{"RegistrationStatus", "RegistrationStatusConcurrent"},
+	},
+	"publish not idempotent": {
+		func(s portal.FullStore) portal.FullStore { return &publishCountsAll{s} },
+		[]string{"PublishAPIs", "PublishAPIsConcurrent"},
+	},
+	"removed API kept": {
+		func(s portal.FullStore) portal.FullStore { return &publishKeeps{s} },
+		[]string{"PublishAPIs", "PublishAPIsRemovesRegistrations"},
+	},
+	"roles of one team only": {
+		func(s portal.FullStore) portal.FullStore { return &oneTeamRoles{s} },
+		[]string{"DeveloperRoles"},
 	},
 }
 
-func newBolt(t *testing.T) portal.Store {
+func newBolt(t *testing.T) portal.FullStore {
 	s, err := boltstore.Open(filepath.Join(t.TempDir(), "portal.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -71,7 +113,7 @@ func newBolt(t *testing.T) portal.Store {
 // it fails where it should. In the child, it is the suite run.
 func TestMutants(t *testing.T) {
 	if name := os.Getenv(mutantEnv); name != "" {
-		storetest.Run(t, func(t *testing.T) portal.Store { return mutants[name].wrap(newBolt(t)) })
+		storetest.Run(t, func(t *testing.T) portal.FullStore { return mutants[name].wrap(newBolt(t)) })
 		return
 	}
 	for name, m := range mutants {
@@ -92,67 +134,201 @@ func TestMutants(t *testing.T) {
 	}
 }
 
-type staleOK struct{ portal.Store }
+type staleOK struct{ portal.FullStore }
 
 func (s *staleOK) UpdateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) (portal.Developer, error) {
 	if cur, err := s.GetDeveloper(ctx, d.ID); err == nil {
 		d.Version = cur.Version
 	}
-	return s.Store.UpdateDeveloper(ctx, d, ev)
+	return s.FullStore.UpdateDeveloper(ctx, d, ev)
 }
 
-type anyStatus struct{ portal.Store }
+type anyStatus struct{ portal.FullStore }
 
 func (s *anyStatus) SetDeveloperStatus(ctx context.Context, id string, _ []portal.DeveloperStatus, to portal.DeveloperStatus, ev portal.AuditEvent) (portal.Developer, error) {
 	all := []portal.DeveloperStatus{portal.StatusPending, portal.StatusApproved, portal.StatusRejected, portal.StatusRevoked}
-	return s.Store.SetDeveloperStatus(ctx, id, all, to, ev)
+	return s.FullStore.SetDeveloperStatus(ctx, id, all, to, ev)
 }
 
-type auditLost struct{ portal.Store }
+type auditLost struct{ portal.FullStore }
 
 func (s *auditLost) CreateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) error {
 	ev.Subject = "elsewhere"
-	return s.Store.CreateDeveloper(ctx, d, ev)
+	return s.FullStore.CreateDeveloper(ctx, d, ev)
 }
 
-type tokenReuse struct{ portal.Store }
+type tokenReuse struct{ portal.FullStore }
 
 func (s *tokenReuse) ConsumeToken(ctx context.Context, hash string, kind portal.TokenKind, now time.Time) (portal.Token, error) {
-	t, err := s.Store.ConsumeToken(ctx, hash, kind, now)
+	t, err := s.FullStore.ConsumeToken(ctx, hash, kind, now)
 	if err == nil {
 		_ = s.PutToken(ctx, t)
 	}
 	return t, err
 }
 
-type sessionAlive struct{ portal.Store }
+type sessionAlive struct{ portal.FullStore }
 
 func (s *sessionAlive) CreateSession(ctx context.Context, sess portal.Session) error {
 	if sess.ExpiresAt.Before(time.Now()) {
 		sess.ExpiresAt = time.Now().Add(time.Hour)
 	}
-	return s.Store.CreateSession(ctx, sess)
+	return s.FullStore.CreateSession(ctx, sess)
 }
 
-type noPaging struct{ portal.Store }
+type noPaging struct{ portal.FullStore }
 
 func (s *noPaging) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p portal.Page) ([]portal.Developer, int, error) {
 	p.Number = 1
-	return s.Store.ListDevelopers(ctx, f, p)
+	return s.FullStore.ListDevelopers(ctx, f, p)
 }
 
-type wideWindow struct{ portal.Store }
+type wideWindow struct{ portal.FullStore }
 
 func (s *wideWindow) CountLoginFailures(ctx context.Context, email string, now time.Time, window time.Duration) (int, error) {
-	return s.Store.CountLoginFailures(ctx, email, now, 2*window)
+	return s.FullStore.CountLoginFailures(ctx, email, now, 2*window)
 }
 
-type dupMember struct{ portal.Store }
+type dupMember struct{ portal.FullStore }
 
 func (s *dupMember) AddTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	err := s.Store.AddTeamMember(ctx, teamID, developerID, ev)
+	err := s.FullStore.AddTeamMember(ctx, teamID, developerID, ev)
 	if portal.IsCode(err, portal.EConflict) {
 		return nil
 	}
 	return err
+}
+
+type appLimitOff struct{ portal.FullStore }
+
+func (s *appLimitOff) CreateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) error {
+	err := s.FullStore.CreateApplication(ctx, a, ev)
+	if portal.IsCode(err, portal.EPrecondition) {
+		return nil
+	}
+	return err
+}
+
+type credLimitOff struct{ portal.FullStore }
+
+func (s *credLimitOff) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
+	err := s.FullStore.CreateCredential(ctx, c, ev)
+	if portal.IsCode(err, portal.EPrecondition) {
+		return nil
+	}
+	return err
+}
+
+// keyOutlives answers GetCredentialByHash for every key it ever saw
+// created, as a store that forgets to delete keys would.
+type keyOutlives struct {
+	portal.FullStore
+	mu   sync.Mutex
+	keys map[string]portal.Credential
+}
+
+func (s *keyOutlives) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
+	err := s.FullStore.CreateCredential(ctx, c, ev)
+	if err == nil {
+		s.mu.Lock()
+		s.keys[c.Hash] = c
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *keyOutlives) GetCredentialByHash(ctx context.Context, hash string) (portal.Credential, error) {
+	c, err := s.FullStore.GetCredentialByHash(ctx, hash)
+	if portal.IsCode(err, portal.ENotFound) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if old, ok := s.keys[hash]; ok {
+			return old, nil
+		}
+	}
+	return c, err
+}
+
+// regsOutlive keeps answering for the registrations of deleted
+// applications, as a store without the cascade would.
+type regsOutlive struct {
+	portal.FullStore
+	mu   sync.Mutex
+	regs map[string]portal.Registration
+}
+
+func (s *regsOutlive) DeleteApplication(ctx context.Context, id string, ev portal.AuditEvent) error {
+	regs, _ := s.ListRegistrations(ctx, id)
+	err := s.FullStore.DeleteApplication(ctx, id, ev)
+	if err == nil {
+		s.mu.Lock()
+		for _, r := range regs {
+			s.regs[r.ID] = r
+		}
+		s.mu.Unlock()
+	}
+	return err
+}
+
+func (s *regsOutlive) GetRegistration(ctx context.Context, id string) (portal.Registration, error) {
+	r, err := s.FullStore.GetRegistration(ctx, id)
+	if portal.IsCode(err, portal.ENotFound) {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if old, ok := s.regs[id]; ok {
+			return old, nil
+		}
+	}
+	return r, err
+}
+
+type dupRegistration struct{ portal.FullStore }
+
+func (s *dupRegistration) CreateRegistration(ctx context.Context, r portal.Registration, ev portal.AuditEvent) error {
+	err := s.FullStore.CreateRegistration(ctx, r, ev)
+	if portal.IsCode(err, portal.EConflict) {
+		return nil
+	}
+	return err
+}
+
+type anyRegStatus struct{ portal.FullStore }
+
+func (s *anyRegStatus) SetRegistrationStatus(ctx context.Context, id string, _ []portal.RegistrationStatus, to portal.RegistrationStatus, ev portal.AuditEvent) (portal.Registration, error) {
+	all := []portal.RegistrationStatus{portal.RegistrationPending, portal.RegistrationApproved, portal.RegistrationRejected, portal.RegistrationRevoked}
+	return s.FullStore.SetRegistrationStatus(ctx, id, all, to, ev)
+}
+
+type publishCountsAll struct{ portal.FullStore }
+
+func (s *publishCountsAll) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.AuditEvent) (int, error) {
+	n, err := s.FullStore.PublishAPIs(ctx, apis, ev)
+	if err == nil {
+		n = max(n, len(apis))
+	}
+	return n, err
+}
+
+// publishKeeps never removes an API: it publishes the stored ones too.
+type publishKeeps struct{ portal.FullStore }
+
+func (s *publishKeeps) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.AuditEvent) (int, error) {
+	stored, _ := s.ListAPIs(ctx)
+	all := slices.Clone(apis)
+	for _, a := range stored {
+		if !slices.ContainsFunc(all, func(b portal.API) bool { return b.ID == a.ID || b.Slug == a.Slug }) {
+			all = append(all, a)
+		}
+	}
+	return s.FullStore.PublishAPIs(ctx, all, ev)
+}
+
+type oneTeamRoles struct{ portal.FullStore }
+
+func (s *oneTeamRoles) ListDeveloperRoles(ctx context.Context, developerID string) ([]portal.RoleAssignment, error) {
+	teams, err := s.ListDeveloperTeams(ctx, developerID)
+	if err != nil || len(teams) == 0 {
+		return nil, err
+	}
+	return s.ListTeamRoles(ctx, teams[0].ID)
 }

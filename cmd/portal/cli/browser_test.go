@@ -130,7 +130,7 @@ func TestBrowser(t *testing.T) {
 		// Pick the embedded httpbin in the server picker, as a user would.
 		picked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
 			const sel = document.querySelector('#tryit select');
-			const opt = [...sel.options].find(o => o.textContent.includes('portal serve'));
+			const opt = [...sel.options].find(o => o.textContent.includes('Local httpbin'));
 			if (!opt) return false;
 			sel.value = opt.value;
 			sel.dispatchEvent(new Event('change', {bubbles: true}));

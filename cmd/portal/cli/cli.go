@@ -36,6 +36,7 @@ Commands:
 	validate   check portal.yaml and every API description
 	serve      build, serve and rebuild on change, with the functions, an
 	           embedded store and an embedded httpbin
+	publish    mirror the built catalog into the store (local or DynamoDB)
 	admin      manage developers, teams and admin tokens
 	version    print the version
 
@@ -61,6 +62,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runServe(ctx, rest, stdout, stderr)
 	case "admin":
 		return runAdmin(ctx, rest, stdout, stderr)
+	case "publish":
+		return runPublish(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portal %s\n", Version)
 		return exitOK

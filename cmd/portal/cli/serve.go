@@ -17,9 +17,10 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 
-	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/portal"
+	"github.com/portal-dev/portal/functions/publish"
+	"github.com/portal-dev/portal/functions/validate"
 	"github.com/portal-dev/portal/generator"
 	"github.com/portal-dev/portal/generator/config"
 	"github.com/portal-dev/portal/generator/spec"
@@ -78,6 +79,9 @@ type ServerOptions struct {
 	Data     string
 	BaseURL  string // http://127.0.0.1:8080, for try-it's local server entry
 	Progress io.Writer
+	// Store replaces the embedded store in the data folder (tests run the
+	// same server on DynamoDB Local).
+	Store portal.FullStore
 }
 
 // Server is `portal serve`: the built site, the embedded httpbin upstream
@@ -92,8 +96,9 @@ type Server struct {
 	reload  *broadcaster
 	lastErr error
 
-	store *boltstore.Store
+	store portal.FullStore
 	api   *httpapi.Server
+	gate  *validate.Gate
 }
 
 // startFunctions opens the embedded store in the data folder and makes the
@@ -102,9 +107,13 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 	if err := os.MkdirAll(s.opts.Data, 0o700); err != nil {
 		return err
 	}
-	st, err := openStore(s.opts.Data)
-	if err != nil {
-		return err
+	var st portal.FullStore = s.opts.Store
+	if st == nil {
+		bolt, err := openStore(s.opts.Data)
+		if err != nil {
+			return err
+		}
+		st = bolt
 	}
 	base := strings.TrimSuffix(s.opts.BaseURL, "/")
 	// Local admin commands build their mail links from the same URL.
@@ -127,7 +136,15 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 		st.Close()
 		return err
 	}
-	s.store, s.api = st, api
+	// A first admin token, so that a new user can approve developers.
+	if toks, err := st.ListAdminTokens(context.Background()); err == nil && len(toks) == 0 {
+		tok, _, err := httpapi.CreateAdminToken(context.Background(), st, "portal serve (first run)", time.Now())
+		if err == nil {
+			fmt.Fprintf(s.opts.Progress, "admin token (shown once; keep it): %s\n  export PORTAL_URL=%s PORTAL_ADMIN_TOKEN=%s\n", tok, base, tok)
+		}
+	}
+	v := validate.New(st, validate.Options{})
+	s.store, s.api, s.gate = st, api, validate.NewGate(v, st, 5*time.Second)
 	return nil
 }
 
@@ -142,8 +159,12 @@ func NewServer(o ServerOptions) (*Server, error) {
 	}
 	extra := map[string][]spec.Server{}
 	for _, a := range cfg.APIs {
+		base := strings.TrimSuffix(o.BaseURL, "/")
+		if a.UpstreamURL != "" {
+			extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + "/gateway/" + a.Slug, Description: "Local gateway (portal serve): needs an API key"})
+		}
 		if a.UpstreamURL == "httpbin" {
-			extra[a.Slug] = []spec.Server{{URL: strings.TrimSuffix(o.BaseURL, "/") + upstreamPrefix, Description: "Local httpbin (portal serve)"}}
+			extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + upstreamPrefix, Description: "Local httpbin, no key (portal serve)"})
 		}
 	}
 	b, err := generator.NewBuilder(generator.Options{
@@ -167,6 +188,11 @@ func NewServer(o ServerOptions) (*Server, error) {
 	s.mux.Handle("/api/v3/", api)
 	s.mux.Handle("/v3/", api)
 	s.mux.Handle(upstreamPrefix+"/", cors(httpbin.New(httpbin.WithPrefix(upstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler()))
+	s.mux.Handle("/validate", s.gate.ForwardAuth())
+	s.mux.Handle("/gateway/", &validate.Gateway{
+		Gate: s.gate, Prefix: "/gateway/", Origin: strings.TrimSuffix(o.BaseURL, "/"),
+		Local: map[string]http.Handler{"httpbin": httpbin.New(httpbin.WithMaxDuration(10 * time.Second)).Handler()},
+	})
 	s.mux.HandleFunc("GET /_portal/livereload", s.handleLiveReload)
 	s.mux.HandleFunc("/", s.handleSite)
 	return s, nil
@@ -185,12 +211,29 @@ func (s *Server) Build(ctx context.Context, changed ...string) error {
 		return err
 	}
 	fmt.Fprintf(s.opts.Progress, "built %d APIs, %d operations, %d pages in %d ms\n", sum.APIs, sum.Operations, sum.Pages, sum.Duration.Milliseconds())
+	// Mirror the catalog into the store, as `portal publish` does.
+	data, err := os.ReadFile(s.builder.Options().Catalog)
+	if err == nil {
+		var n int
+		n, err = publish.Publish(ctx, s.store, data, time.Now())
+		if n > 0 {
+			fmt.Fprintf(s.opts.Progress, "published %d API change(s) to the local store\n", n)
+		}
+	}
+	if err != nil {
+		s.lastErr = err
+		return err
+	}
+	s.gate.Invalidate()
 	return nil
 }
 
 // Close releases the builder and the store.
 func (s *Server) Close() error {
 	err := s.builder.Close()
+	if s.gate != nil {
+		s.gate.V.Close()
+	}
 	if s.store != nil {
 		if cerr := s.store.Close(); err == nil {
 			err = cerr

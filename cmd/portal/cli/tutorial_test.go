@@ -1,0 +1,225 @@
+package cli
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portal-dev/portal/functions/dynamostore"
+	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
+	"github.com/portal-dev/portal/functions/httpapi"
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+var (
+	dynamoOnce sync.Once
+	dynamo     *dynamolocal.Server
+	dynamoErr  error
+)
+
+// dynamoStore is a fresh table on DynamoDB Local, started once per test
+// binary. Missing Java or the jar is a failure (make deps installs them).
+func dynamoStore(t *testing.T) portal.FullStore {
+	t.Helper()
+	dynamoOnce.Do(func() { dynamo, dynamoErr = dynamolocal.Start() })
+	if dynamoErr != nil {
+		t.Fatal(dynamoErr)
+	}
+	return dynamostore.New(dynamo.Client(), dynamo.NewTable(t))
+}
+
+// TestKongTutorial is the flow of Kong's Dev Portal tutorial, over HTTP,
+// on `portal serve` with the sample httpbin API and its embedded upstream,
+// on the embedded store and on DynamoDB Local.
+func TestKongTutorial(t *testing.T) {
+	t.Parallel()
+	for name, store := range map[string]func(t *testing.T) portal.FullStore{
+		"embedded": func(*testing.T) portal.FullStore { return nil },
+		"dynamodb": dynamoStore,
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			tutorial(t, store(t))
+		})
+	}
+}
+
+func tutorial(t *testing.T, store portal.FullStore) {
+	data := t.TempDir()
+	console := &syncBuffer{}
+	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	ctx := context.Background()
+	// The build publishes the catalog: httpbin with key auth.
+	if err := s.Build(ctx); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(s)
+	t.Cleanup(hs.Close)
+	jar, _ := cookiejar.New(nil)
+	dev := &http.Client{Jar: jar}
+	admin, _, err := httpapi.CreateAdminToken(ctx, s.store, "tutorial", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	type answer struct {
+		status int
+		body   []byte
+	}
+	call := func(c *http.Client, method, path string, body any, headers ...string) answer {
+		t.Helper()
+		var r io.Reader
+		if body != nil {
+			b, _ := json.Marshal(body)
+			r = bytes.NewReader(b)
+		}
+		req, _ := http.NewRequest(method, hs.URL+path, r)
+		if body != nil {
+			req.Header.Set("Content-Type", "application/json")
+		}
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Set(headers[i], headers[i+1])
+		}
+		res, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer res.Body.Close()
+		b, _ := io.ReadAll(res.Body)
+		return answer{res.StatusCode, b}
+	}
+	want := func(a answer, status int, what string) {
+		t.Helper()
+		if a.status != status {
+			t.Fatalf("%s = %d, want %d: %s", what, a.status, status, a.body)
+		}
+	}
+	asAdmin := func(method, path string, body any) answer {
+		t.Helper()
+		return call(http.DefaultClient, method, path, body, "Authorization", "Bearer "+admin)
+	}
+	id := func(a answer) string {
+		var v struct{ ID string }
+		json.Unmarshal(a.body, &v)
+		return v.ID
+	}
+
+	// 1. A call without a key is refused, as Kong's key-auth does.
+	a := call(http.DefaultClient, "GET", "/gateway/httpbin/anything", nil)
+	want(a, 401, "call without a key")
+	if !strings.Contains(string(a.body), "No API key found in request") {
+		t.Errorf("401 body = %s", a.body)
+	}
+
+	// 2. A developer signs up, confirms, and is approved.
+	want(call(dev, "POST", "/api/v3/developer", map[string]string{"email": "tutorial@example.com", "full_name": "Tutorial", "password": "vX9#qLm2-river"}), 201, "sign-up")
+	m := regexp.MustCompile(`verify-email\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(console.String())
+	if m == nil {
+		t.Fatalf("no confirmation link on the console")
+	}
+	want(call(dev, "POST", "/api/v3/developer/verify-email", map[string]string{"token": m[1]}), 204, "confirm")
+	portals := asAdmin("GET", "/v3/portals", nil)
+	var pl struct{ Data []struct{ ID string } }
+	json.Unmarshal(portals.body, &pl)
+	pid := pl.Data[0].ID
+	d, err := s.store.GetDeveloperByEmail(ctx, "tutorial@example.com")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want(asAdmin("PATCH", "/v3/portals/"+pid+"/developers/"+d.ID, map[string]string{"status": "approved"}), 200, "approve developer")
+	want(call(dev, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "tutorial@example.com", "password": "vX9#qLm2-river"}), 204, "login")
+
+	// 3. RBAC on: a team with the developer gets API Consumer on httpbin.
+	want(asAdmin("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": true}), 200, "rbac on")
+	apis := asAdmin("GET", "/v3/apis/httpbin", nil)
+	want(apis, 200, "GET /v3/apis/httpbin")
+	apiID := id(apis)
+	team := asAdmin("POST", "/v3/portals/"+pid+"/teams", map[string]string{"name": "Tutorial team"})
+	want(team, 201, "create team")
+	want(asAdmin("POST", "/v3/portals/"+pid+"/teams/"+id(team)+"/developers", map[string]string{"id": d.ID}), 201, "add developer")
+	want(asAdmin("POST", "/v3/portals/"+pid+"/teams/"+id(team)+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": apiID, "entity_type_name": "APIs"}), 201, "grant API Consumer")
+
+	// 4. An application, registered (pending), and its key.
+	app := call(dev, "POST", "/api/v3/applications", map[string]string{"name": "My app"})
+	want(app, 201, "create application")
+	reg := call(dev, "POST", "/api/v3/applications/"+id(app)+"/registrations", map[string]string{"api_id": apiID})
+	want(reg, 201, "register")
+	if !strings.Contains(string(reg.body), `"status":"pending"`) {
+		t.Errorf("registration = %s, want pending", reg.body)
+	}
+	cred := call(dev, "POST", "/api/v3/applications/"+id(app)+"/credentials", map[string]string{"display_name": "laptop"})
+	want(cred, 201, "create key")
+	var c struct{ ID, Credential string }
+	json.Unmarshal(cred.body, &c)
+	if !strings.HasPrefix(c.Credential, "ptk_") {
+		t.Fatalf("credential answer %s has no key", cred.body)
+	}
+	if list := call(dev, "GET", "/api/v3/applications/"+id(app)+"/credentials", nil); strings.Contains(string(list.body), c.Credential) {
+		t.Errorf("listing credentials shows the key again")
+	}
+
+	// 5. Pending: 403.
+	want(call(http.DefaultClient, "GET", "/gateway/httpbin/anything", nil, "apikey", c.Credential), 403, "call while pending")
+
+	// 6. The admin approves; the call is 200 with the upstream's body.
+	want(asAdmin("PATCH", "/v3/portals/"+pid+"/applications/"+id(app)+"/registrations/"+id(reg), map[string]string{"status": "approved"}), 200, "approve registration")
+	var ok answer
+	for range 60 { // the 403 is cached for up to 5 s
+		ok = call(http.DefaultClient, "GET", "/gateway/httpbin/anything?hello=world", nil, "apikey", c.Credential, "X-Consumer-ID", "forged")
+		if ok.status == 200 {
+			break
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	want(ok, 200, "call after approval")
+	var echo struct {
+		Args    map[string][]string `json:"args"`
+		Headers map[string][]string `json:"headers"`
+	}
+	if err := json.Unmarshal(ok.body, &echo); err != nil {
+		t.Fatalf("upstream body %s: %v", ok.body, err)
+	}
+	if echo.Args["hello"][0] != "world" {
+		t.Errorf("upstream args = %v", echo.Args)
+	}
+	if _, leaked := echo.Headers["Apikey"]; leaked {
+		t.Errorf("the key reached the upstream: %v", echo.Headers)
+	}
+	if got := echo.Headers["X-Consumer-Id"]; len(got) != 1 || got[0] != d.ID {
+		t.Errorf("upstream X-Consumer-Id = %v, want [%s]", got, d.ID)
+	}
+
+	// 7. The key is revoked: 401 within 5 s.
+	want(call(dev, "DELETE", "/api/v3/applications/"+id(app)+"/credentials/"+c.ID, nil), 204, "revoke key")
+	start := time.Now()
+	for {
+		a = call(http.DefaultClient, "GET", "/gateway/httpbin/anything", nil, "apikey", c.Credential)
+		if a.status == 401 {
+			break
+		}
+		if time.Since(start) > 5*time.Second {
+			t.Fatalf("the revoked key still answers %d after %s", a.status, time.Since(start))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	t.Logf("revocation seen at the gateway after %s", time.Since(start).Round(time.Millisecond))
+	if !strings.Contains(string(a.body), "Invalid authentication credentials") {
+		t.Errorf("401 body = %s", a.body)
+	}
+	if mails, _ := filepath.Glob(filepath.Join(data, "outbox", "*app-registration-approved*")); len(mails) != 1 {
+		t.Errorf("%d registration-approved mails, want 1", len(mails))
+	}
+}

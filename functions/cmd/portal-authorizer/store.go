@@ -1,0 +1,19 @@
+package main
+
+import (
+	"context"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
+
+	"github.com/portal-dev/portal/functions/dynamostore"
+)
+
+// newStore builds the DynamoDB client once, before lambda.Start.
+func newStore(table string) (*dynamostore.Store, error) {
+	cfg, err := config.LoadDefaultConfig(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	return dynamostore.New(dynamodb.NewFromConfig(cfg), table), nil
+}

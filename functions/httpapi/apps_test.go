@@ -1,0 +1,226 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portal-dev/portal/functions/apikey"
+	"github.com/portal-dev/portal/functions/portal"
+	"github.com/portal-dev/portal/functions/publish"
+)
+
+const testCatalog = `{"portal":{"name":"acme"},"apis":[
+ {"id":"api-pub","slug":"httpbin","name":"httpbin","version":"1.0","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_prefix":"/gateway/httpbin/","upstream_url":"httpbin"},
+ {"id":"api-priv","slug":"secret","name":"Secret","version":"1","visibility":"private","auth_strategy":{"type":"key_auth","key_names":["X-Key"]},"route_prefix":"/gateway/secret/"}]}`
+
+// appEnv is setup plus a published catalog and a logged-in developer.
+func appEnv(t *testing.T, email string) (*env, *clientT) {
+	t.Helper()
+	e := setup(t)
+	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	e.signUp(email)
+	e.approve(email)
+	return e, &clientT{e: e, c: e.login(email)}
+}
+
+// clientT is a logged-in developer's browser.
+type clientT struct {
+	e *env
+	c *http.Client
+}
+
+func (c *clientT) do(method, path string, body any) answer {
+	c.e.t.Helper()
+	return c.e.do(c.c, method, path, body)
+}
+
+func idOf(t *testing.T, a answer) string {
+	t.Helper()
+	id, _ := a.json(t)["id"].(string)
+	if id == "" {
+		t.Fatalf("no id in %s", a.body)
+	}
+	return id
+}
+
+func TestApplications(t *testing.T) {
+	t.Parallel()
+	e, dev := appEnv(t, "apps@example.com")
+	apis := dev.do("GET", "/api/v3/apis", nil)
+	want(t, apis, 200)
+	if !strings.Contains(string(apis.body), `"slug":"httpbin"`) || strings.Contains(string(apis.body), `"slug":"secret"`) {
+		t.Errorf("visible APIs = %s, want httpbin and not the private one", apis.body)
+	}
+	want(t, dev.do("GET", "/api/v3/apis/httpbin", nil), 200)
+	want(t, dev.do("GET", "/api/v3/apis/secret", nil), 404)
+
+	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": ""}), 400)
+	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "x", "auth_strategy_id": "nope"}), 400)
+	app := dev.do("POST", "/api/v3/applications", map[string]string{"name": "Checkout", "description": "Our shop"})
+	want(t, app, 201)
+	appID := idOf(t, app)
+	if app.json(t)["auth_strategy_id"] != portal.DefaultAuthStrategyID {
+		t.Errorf("application = %s, want the default key-auth strategy", app.body)
+	}
+	want(t, dev.do("PATCH", "/api/v3/applications/"+appID, map[string]string{"name": "Checkout v2"}), 200)
+	list := dev.do("GET", "/api/v3/applications", nil)
+	want(t, list, 200)
+	if !strings.Contains(string(list.body), "Checkout v2") || !strings.Contains(string(list.body), `"total":1`) {
+		t.Errorf("applications = %s", list.body)
+	}
+
+	// Another developer's application is 404 everywhere, never 403.
+	e.signUp("other@example.com")
+	e.approve("other@example.com")
+	other := &clientT{e: e, c: e.login("other@example.com")}
+	for _, p := range []string{"", "/registrations", "/credentials"} {
+		want(t, other.do("GET", "/api/v3/applications/"+appID+p, nil), 404)
+	}
+	want(t, other.do("DELETE", "/api/v3/applications/"+appID, nil), 404)
+	want(t, other.do("POST", "/api/v3/applications/"+appID+"/credentials", map[string]string{}), 404)
+
+	// Registration: pending, once.
+	reg := dev.do("POST", "/api/v3/applications/"+appID+"/registrations", map[string]string{"api_id": "api-pub"})
+	want(t, reg, 201)
+	if reg.json(t)["status"] != "pending" {
+		t.Errorf("registration = %s, want pending", reg.body)
+	}
+	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/registrations", map[string]string{"api_id": "httpbin"}), 409)
+	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/registrations", map[string]string{"api_id": "secret"}), 404)
+
+	// Keys: shown once, with the recognisable prefix; never listed again.
+	cred := dev.do("POST", "/api/v3/applications/"+appID+"/credentials", map[string]string{"display_name": "ci"})
+	want(t, cred, 201)
+	key, _ := cred.json(t)["credential"].(string)
+	if !apikey.Valid(key) {
+		t.Fatalf("credential %q is not a valid key", key)
+	}
+	creds := dev.do("GET", "/api/v3/applications/"+appID+"/credentials", nil)
+	if strings.Contains(string(creds.body), key) || !strings.Contains(string(creds.body), `"key_hint":"ptk_`) {
+		t.Errorf("credentials list = %s: the key must not appear, its hint must", creds.body)
+	}
+	if _, err := e.store.(portal.AppStore).GetCredentialByHash(context.Background(), key); err == nil {
+		t.Errorf("the store finds the raw key: only its hash may be stored")
+	}
+
+	// Rotation: a new key, the old one expiring after the grace period.
+	rot := dev.do("POST", "/api/v3/applications/"+appID+"/credentials/"+idOf(t, cred)+"/rotate", map[string]int{"grace_period": 3600})
+	want(t, rot, 201)
+	newKey, _ := rot.json(t)["credential"].(string)
+	if !apikey.Valid(newKey) || newKey == key {
+		t.Fatalf("rotation gave %q", newKey)
+	}
+	old, err := e.store.(portal.AppStore).GetCredentialByHash(context.Background(), apikey.Hash(key))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if old.ExpiresAt == nil || !old.ExpiresAt.Equal(e.clock.now().Add(time.Hour)) {
+		t.Errorf("old key expires at %v, want in one hour", old.ExpiresAt)
+	}
+	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/credentials/"+idOf(t, cred)+"/rotate", map[string]int{"grace_period": -1}), 400)
+
+	// At most 20 keys per application.
+	for i := 0; i < 18; i++ {
+		want(t, dev.do("POST", "/api/v3/applications/"+appID+"/credentials", map[string]string{}), 201)
+	}
+	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/credentials", map[string]string{}), 409)
+
+	want(t, dev.do("DELETE", "/api/v3/applications/"+appID+"/credentials/"+idOf(t, cred), nil), 204)
+	want(t, dev.do("DELETE", "/api/v3/applications/"+appID+"/credentials/"+idOf(t, cred), nil), 404)
+	want(t, dev.do("DELETE", "/api/v3/applications/"+appID, nil), 204)
+	want(t, dev.do("GET", "/api/v3/applications/"+appID, nil), 404)
+	if _, err := e.store.(portal.AppStore).GetCredentialByHash(context.Background(), apikey.Hash(newKey)); !portal.IsCode(err, portal.ENotFound) {
+		t.Errorf("a key of a deleted application is still stored: %v", err)
+	}
+}
+
+func TestRegistrationApprovalAndRBAC(t *testing.T) {
+	t.Parallel()
+	e, dev := appEnv(t, "reg@example.com")
+	pid := e.portalID()
+	app := idOf(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "App"}))
+
+	// RBAC on: registering needs API Consumer through a team.
+	want(t, e.adminDo("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": true}), 200)
+	apis := dev.do("GET", "/api/v3/apis", nil)
+	if strings.Contains(string(apis.body), "httpbin") {
+		t.Errorf("with RBAC on and no role, APIs = %s", apis.body)
+	}
+	team := idOf(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams", map[string]string{"name": "Team"}))
+	want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+team+"/developers", map[string]string{"id": e.developerID("reg@example.com")}), 201)
+	want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+team+"/assigned-roles", map[string]string{"role_name": "API Viewer", "entity_id": "api-pub"}), 201)
+	a := dev.do("POST", "/api/v3/applications/"+app+"/registrations", map[string]string{"api_id": "api-pub"})
+	want(t, a, 403) // a viewer may look, not consume
+	if !strings.Contains(a.detail(t), "API Consumer") {
+		t.Errorf("403 detail = %q", a.detail(t))
+	}
+	want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+team+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": "api-pub"}), 201)
+	reg := idOf(t, dev.do("POST", "/api/v3/applications/"+app+"/registrations", map[string]string{"api_id": "api-pub"}))
+
+	// The admin sees and approves it; the developer gets one mail.
+	regs := e.adminDo("GET", "/v3/portals/"+pid+"/application-registrations?filter[status][eq]=pending", nil)
+	want(t, regs, 200)
+	if !strings.Contains(string(regs.body), reg) {
+		t.Errorf("pending registrations = %s", regs.body)
+	}
+	apps := e.adminDo("GET", "/v3/portals/"+pid+"/applications", nil)
+	if !strings.Contains(string(apps.body), `"developer_id":"`+e.developerID("reg@example.com")+`"`) {
+		t.Errorf("admin applications = %s", apps.body)
+	}
+	path := "/v3/portals/" + pid + "/applications/" + app + "/registrations/" + reg
+	want(t, e.adminDo("PATCH", path, map[string]string{"status": "revoked"}), 409) // pending cannot be revoked
+	want(t, e.adminDo("PATCH", "/v3/portals/"+pid+"/applications/other/registrations/"+reg, map[string]string{"status": "approved"}), 404)
+	want(t, e.adminDo("PATCH", path, map[string]string{"status": "approved"}), 200)
+	want(t, e.adminDo("PATCH", path, map[string]string{"status": "approved"}), 409)
+	n := 0
+	for _, m := range e.mails() {
+		if strings.Contains(m.subject, "approved") && strings.Contains(m.text, "App") {
+			n++
+		}
+	}
+	if n != 1 {
+		t.Errorf("%d registration-approved mails, want 1: %+v", n, e.mails())
+	}
+
+	// auto_approve_applications: new registrations are approved at once.
+	want(t, e.adminDo("PATCH", "/v3/portals/"+pid, map[string]any{"auto_approve_applications": true, "rbac_enabled": false}), 200)
+	app2 := idOf(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "App 2"}))
+	r2 := dev.do("POST", "/api/v3/applications/"+app2+"/registrations", map[string]string{"api_id": "httpbin"})
+	want(t, r2, 201)
+	if r2.json(t)["status"] != "approved" {
+		t.Errorf("auto-approved registration = %s", r2.body)
+	}
+}
+
+func TestAuthStrategiesAndCatalog(t *testing.T) {
+	t.Parallel()
+	e, _ := appEnv(t, "cat@example.com")
+	list := e.adminDo("GET", "/v3/application-auth-strategies", nil)
+	want(t, list, 200)
+	if !strings.Contains(string(list.body), `"id":"key-auth"`) || !strings.Contains(string(list.body), `"key_names":["apikey"]`) {
+		t.Errorf("strategies = %s, want the default key-auth with apikey", list.body)
+	}
+	want(t, e.adminDo("POST", "/v3/application-auth-strategies", map[string]any{"name": "x", "strategy_type": "oauth"}), 400)
+	want(t, e.adminDo("POST", "/v3/application-auth-strategies", map[string]any{"name": "x", "strategy_type": "key_auth", "configs": map[string]any{"key-auth": map[string]any{"key_names": []string{"bad header!"}}}}), 400)
+	st := e.adminDo("POST", "/v3/application-auth-strategies", map[string]any{"name": "short-lived", "strategy_type": "key_auth", "configs": map[string]any{"key-auth": map[string]any{"key_names": []string{"X-Key"}, "ttl": 3600}}})
+	want(t, st, 201)
+	var s portal.AuthStrategy
+	json.Unmarshal(st.body, &s)
+	if s.TTL != 3600 || s.KeyNames[0] != "X-Key" {
+		t.Errorf("strategy = %s", st.body)
+	}
+	apis := e.adminDo("GET", "/v3/apis", nil)
+	want(t, apis, 200)
+	if !strings.Contains(string(apis.body), `"slug":"secret"`) {
+		t.Errorf("admin catalog = %s, want private APIs too", apis.body)
+	}
+	want(t, e.adminDo("GET", "/v3/apis/api-pub", nil), 200)
+	want(t, e.adminDo("GET", "/v3/apis/httpbin", nil), 200)
+	want(t, e.adminDo("GET", "/v3/apis/nope", nil), 404)
+}

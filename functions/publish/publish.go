@@ -1,0 +1,126 @@
+// Package publish mirrors a build's catalog.json into the store, so that
+// the functions know the published APIs, their visibility, auth strategy,
+// gateway route and upstream. Publishing is idempotent. It reads the JSON
+// itself: the functions never link the generator.
+package publish
+
+import (
+	"context"
+	"crypto/sha1"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// Catalog is catalog.json as `portal build` writes it.
+type Catalog struct {
+	Portal struct {
+		Name        string `json:"name"`
+		DisplayName string `json:"display_name"`
+	} `json:"portal"`
+	APIs []struct {
+		ID           string            `json:"id"`
+		Slug         string            `json:"slug"`
+		Name         string            `json:"name"`
+		Version      string            `json:"version"`
+		Description  string            `json:"description"`
+		Visibility   string            `json:"visibility"`
+		Labels       map[string]string `json:"labels"`
+		SpecType     string            `json:"spec_type"`
+		SpecVersion  string            `json:"spec_version"`
+		AuthStrategy *struct {
+			Type     string   `json:"type"`
+			KeyNames []string `json:"key_names"`
+		} `json:"auth_strategy"`
+		RoutePrefix string `json:"route_prefix"`
+		UpstreamURL string `json:"upstream_url"`
+	} `json:"apis"`
+}
+
+// Store is what publishing writes.
+type Store interface {
+	PublishAPIs(ctx context.Context, apis []portal.API, ev portal.AuditEvent) (int, error)
+	CreateAuthStrategy(ctx context.Context, s portal.AuthStrategy, ev portal.AuditEvent) error
+	GetAuthStrategy(ctx context.Context, id string) (portal.AuthStrategy, error)
+}
+
+// DefaultStrategy is the key_auth strategy that exists by default, as in
+// Konnect: keys in the apikey header.
+func DefaultStrategy(now time.Time) portal.AuthStrategy {
+	return portal.AuthStrategy{ID: portal.DefaultAuthStrategyID, Name: "key-auth", DisplayName: "Key auth", Type: "key_auth", KeyNames: []string{"apikey"}, CreatedAt: now.UTC()}
+}
+
+// EnsureStrategy creates s unless a strategy with its id exists.
+func EnsureStrategy(ctx context.Context, st Store, s portal.AuthStrategy, now time.Time) error {
+	if _, err := st.GetAuthStrategy(ctx, s.ID); err == nil {
+		return nil
+	} else if !portal.IsCode(err, portal.ENotFound) {
+		return err
+	}
+	ev := portal.AuditEvent{ID: "publish-" + s.ID + "-" + fmt.Sprint(now.UnixNano()), At: now.UTC(), Actor: "publish", Action: "auth_strategy.created", Subject: s.ID}
+	err := st.CreateAuthStrategy(ctx, s, ev)
+	if portal.IsCode(err, portal.EConflict) {
+		return nil // created meanwhile
+	}
+	return err
+}
+
+// Publish mirrors the catalog into the store and returns how many APIs
+// changed. APIs whose description declares an apiKey header get a key_auth
+// strategy with those header names (the default one for ["apikey"]).
+func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, error) {
+	var c Catalog
+	if err := json.Unmarshal(data, &c); err != nil {
+		return 0, fmt.Errorf("publish: catalog.json: %w", err)
+	}
+	if err := EnsureStrategy(ctx, st, DefaultStrategy(now), now); err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	apis := make([]portal.API, 0, len(c.APIs))
+	for i, a := range c.APIs {
+		if a.ID == "" || a.Slug == "" {
+			return 0, fmt.Errorf("publish: catalog.json: apis[%d] has no id or slug; rebuild with portal build", i)
+		}
+		api := portal.API{
+			ID: a.ID, Slug: a.Slug, Name: a.Name, Version: a.Version, Description: a.Description,
+			Visibility: a.Visibility, Labels: a.Labels, SpecType: a.SpecType, SpecVersion: a.SpecVersion,
+			RoutePrefix: a.RoutePrefix, UpstreamURL: a.UpstreamURL, PublishedAt: now.UTC(),
+		}
+		if a.AuthStrategy != nil && a.AuthStrategy.Type == "key_auth" {
+			names := a.AuthStrategy.KeyNames
+			if len(names) == 0 || len(names) == 1 && strings.EqualFold(names[0], "apikey") {
+				api.AuthStrategyID = portal.DefaultAuthStrategyID
+			} else {
+				s := strategyFor(names, now)
+				if err := EnsureStrategy(ctx, st, s, now); err != nil {
+					return 0, fmt.Errorf("publish: %w", err)
+				}
+				api.AuthStrategyID = s.ID
+			}
+		}
+		apis = append(apis, api)
+	}
+	ev := portal.AuditEvent{ID: fmt.Sprintf("publish-%d", now.UnixNano()), At: now.UTC(), Actor: "publish", Action: "catalog.published", Subject: "catalog", Detail: map[string]string{"apis": fmt.Sprint(len(apis))}}
+	n, err := st.PublishAPIs(ctx, apis, ev)
+	if err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	return n, nil
+}
+
+// strategyFor names a key_auth strategy after its key names, so that the
+// same names always map to the same strategy.
+func strategyFor(names []string, now time.Time) portal.AuthStrategy {
+	sorted := append([]string(nil), names...)
+	sort.Strings(sorted)
+	h := sha1.Sum([]byte(strings.ToLower(strings.Join(sorted, ","))))
+	return portal.AuthStrategy{
+		ID: "key-auth-" + hex.EncodeToString(h[:4]), Name: "key-auth (" + strings.Join(names, ", ") + ")",
+		DisplayName: "Key auth", Type: "key_auth", KeyNames: names, CreatedAt: now.UTC(),
+	}
+}

@@ -1,0 +1,104 @@
+package storetest
+
+import (
+	"errors"
+	"slices"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// validatorFixture stores what one key's validation reads: an approved
+// developer in a team holding API Consumer on an API, an application with
+// an approved registration to it, and a key.
+type validatorFixture struct {
+	dev  portal.Developer
+	app  portal.Application
+	api  portal.API
+	cred portal.Credential
+}
+
+func newValidatorFixture(b *testing.B, s portal.FullStore) validatorFixture {
+	b.Helper()
+	var f validatorFixture
+	f.api = api("bench")
+	if _, err := s.PublishAPIs(ctx, []portal.API{f.api}, event("catalog.published", "")); err != nil {
+		b.Fatal(err)
+	}
+	f.dev = developer("bench@example.com", now())
+	f.dev.Status = portal.StatusApproved
+	must := func(err error) {
+		if err != nil {
+			b.Fatal(err)
+		}
+	}
+	must(s.CreateDeveloper(ctx, f.dev, event("developer.created", f.dev.ID)))
+	tm := portal.Team{ID: newID(), Name: "bench", CreatedAt: now()}
+	must(s.CreateTeam(ctx, tm, event("team.created", tm.ID)))
+	must(s.AddTeamMember(ctx, tm.ID, f.dev.ID, event("team.member_added", tm.ID)))
+	must(s.AssignRole(ctx, role(tm.ID, portal.RoleAPIConsumer, f.api.ID), event("team.role_assigned", tm.ID)))
+	f.app = application(f.dev.ID, "bench", now())
+	must(s.CreateApplication(ctx, f.app, event("application.created", f.app.ID)))
+	r := registration(f.app.ID, f.api.ID, portal.RegistrationApproved)
+	must(s.CreateRegistration(ctx, r, event("registration.created", r.ID)))
+	f.cred = credential(f.app.ID)
+	must(s.CreateCredential(ctx, f.cred, event("credential.created", f.cred.ID)))
+	return f
+}
+
+// BenchCredentialByHash measures GetCredentialByHash of a stored key.
+func BenchCredentialByHash(b *testing.B, s portal.FullStore) {
+	f := newValidatorFixture(b, s)
+	for b.Loop() {
+		if _, err := s.GetCredentialByHash(ctx, f.cred.Hash); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchValidatorMiss measures the reads of one validation on a cache
+// miss: the key, then its application, the developer, the registration
+// and the developer's roles, one after the other (parallel false) or, as
+// Credential.DeveloperID allows, all four at once. It reports p50 and p99
+// of the whole.
+func BenchValidatorMiss(b *testing.B, s portal.FullStore, parallel bool) {
+	f := newValidatorFixture(b, s)
+	var lat []time.Duration
+	for b.Loop() {
+		start := time.Now()
+		c, err := s.GetCredentialByHash(ctx, f.cred.Hash)
+		if err != nil {
+			b.Fatal(err)
+		}
+		var errs [4]error
+		var roles []portal.RoleAssignment
+		reads := []func(){
+			func() { _, errs[0] = s.GetApplication(ctx, c.ApplicationID) },
+			func() { _, errs[1] = s.GetDeveloper(ctx, c.DeveloperID) },
+			func() { _, errs[2] = s.FindRegistration(ctx, c.ApplicationID, f.api.ID) },
+			func() { roles, errs[3] = s.ListDeveloperRoles(ctx, c.DeveloperID) },
+		}
+		if parallel {
+			var wg sync.WaitGroup
+			for _, r := range reads {
+				wg.Go(r)
+			}
+			wg.Wait()
+		} else {
+			for _, r := range reads {
+				r()
+			}
+		}
+		if err := errors.Join(errs[:]...); err != nil || len(roles) != 1 {
+			b.Fatalf("validator reads: %d roles, %v; want 1, nil", len(roles), err)
+		}
+		lat = append(lat, time.Since(start))
+	}
+	slices.Sort(lat)
+	if len(lat) > 0 {
+		b.ReportMetric(float64(lat[len(lat)/2].Microseconds()), "p50-µs")
+		b.ReportMetric(float64(lat[len(lat)*99/100].Microseconds()), "p99-µs")
+	}
+}

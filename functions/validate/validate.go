@@ -1,0 +1,355 @@
+// Package validate decides whether an API key may call an API: one
+// decision function behind three front ends (forward-auth for nginx,
+// Traefik, Envoy and Caddy; the API Gateway Lambda authorizer; the local
+// gateway of `portal serve`). Decisions are cached in process, bounded, for
+// a short TTL, so that a revocation is seen within seconds; when the store
+// cannot be reached the validator fails closed.
+package validate
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"golang.org/x/sync/singleflight"
+
+	"github.com/portal-dev/portal/functions/apikey"
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// Store is what the validator reads.
+type Store interface {
+	GetCredentialByHash(ctx context.Context, hash string) (portal.Credential, error)
+	GetApplication(ctx context.Context, id string) (portal.Application, error)
+	GetDeveloper(ctx context.Context, id string) (portal.Developer, error)
+	FindRegistration(ctx context.Context, applicationID, apiID string) (portal.Registration, error)
+	ListDeveloperRoles(ctx context.Context, developerID string) ([]portal.RoleAssignment, error)
+	GetSettings(ctx context.Context) (portal.Settings, error)
+	TouchCredential(ctx context.Context, id string, at time.Time) error
+}
+
+// Kong key-auth's messages, which gateway users know.
+const (
+	MsgNoKey     = "No API key found in request"
+	MsgInvalid   = "Invalid authentication credentials"
+	MsgForbidden = "You cannot consume this service"
+	MsgDuplicate = "Duplicate API key found"
+	MsgDown      = "The key cannot be checked right now; try again"
+)
+
+// Decision is the answer for one key and API.
+type Decision struct {
+	Status        int    // 200, 401, 403 or 503
+	Message       string // for the body
+	ConsumerID    string // the developer
+	ApplicationID string
+	CredentialID  string
+}
+
+// Allowed reports whether the call may go through.
+func (d Decision) Allowed() bool { return d.Status == http.StatusOK }
+
+// Options tune a Validator.
+type Options struct {
+	TTL         time.Duration // how long a decision is cached (4 s: revocations show within 5 s)
+	NegativeTTL time.Duration // how long an unknown key is remembered (5 s)
+	MaxEntries  int           // cache bound (100,000)
+	Now         func() time.Time
+}
+
+// Validator decides and caches.
+type Validator struct {
+	store Store
+	opts  Options
+
+	mu    sync.RWMutex
+	cache map[string]entry // key + "\x00" + api id → decision
+	group singleflight.Group
+	st    portal.Settings // cached settings, read at stAt
+	stAt  time.Time
+
+	touches chan touch
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+type entry struct {
+	d       Decision
+	expires time.Time
+	touched *atomic.Int64 // unix seconds of the last recorded use
+}
+
+type touch struct {
+	id string
+	at time.Time
+}
+
+// New makes a Validator; Close stops its background writer.
+func New(store Store, opts Options) *Validator {
+	if opts.TTL == 0 {
+		opts.TTL = 4 * time.Second
+	}
+	if opts.NegativeTTL == 0 {
+		opts.NegativeTTL = opts.TTL
+	}
+	if opts.MaxEntries == 0 {
+		opts.MaxEntries = 100_000
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	v := &Validator{store: store, opts: opts, cache: map[string]entry{}, touches: make(chan touch, 1024), done: make(chan struct{})}
+	v.wg.Add(1)
+	go v.recordUse()
+	return v
+}
+
+// Close stops recording key use.
+func (v *Validator) Close() {
+	close(v.done)
+	v.wg.Wait()
+}
+
+// Decide checks key for api. The key's shape and checksum are checked
+// before any lookup; decisions come from the cache while fresh.
+func (v *Validator) Decide(ctx context.Context, api portal.API, key string) Decision {
+	if key == "" {
+		return Decision{Status: http.StatusUnauthorized, Message: MsgNoKey}
+	}
+	if !apikey.Valid(key) {
+		return Decision{Status: http.StatusUnauthorized, Message: MsgInvalid}
+	}
+	// The cache is keyed by the key itself: a hit costs no hashing. The
+	// process sees the key in the request anyway; the store never does.
+	ck := key + "\x00" + api.ID
+	now := v.opts.Now()
+	v.mu.RLock()
+	e, ok := v.cache[ck]
+	v.mu.RUnlock()
+	if ok && now.Before(e.expires) {
+		v.used(e, now)
+		return e.d
+	}
+	res, _, _ := v.group.Do(ck, func() (any, error) {
+		d, cacheFor := v.decide(ctx, api, apikey.Hash(key))
+		e := entry{d: d, expires: v.opts.Now().Add(cacheFor), touched: new(atomic.Int64)}
+		if cacheFor > 0 {
+			v.put(ck, e)
+		}
+		return e, nil
+	})
+	e = res.(entry)
+	v.used(e, now)
+	return e.d
+}
+
+// decide reads the store: credential, application, then developer,
+// registration and roles in parallel. Any store error fails closed (503,
+// not cached).
+func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (Decision, time.Duration) {
+	invalid := Decision{Status: http.StatusUnauthorized, Message: MsgInvalid}
+	down := Decision{Status: http.StatusServiceUnavailable, Message: MsgDown}
+	cred, err := v.store.GetCredentialByHash(ctx, hash)
+	if portal.IsCode(err, portal.ENotFound) {
+		return invalid, v.opts.NegativeTTL
+	}
+	if err != nil {
+		return down, 0
+	}
+	now := v.opts.Now()
+	ttl := v.opts.TTL
+	if cred.ExpiresAt != nil {
+		if !now.Before(*cred.ExpiresAt) {
+			return invalid, v.opts.NegativeTTL
+		}
+		// Never cache past the key's expiry.
+		ttl = min(ttl, cred.ExpiresAt.Sub(now))
+	}
+	// One more round trip for the rest, in parallel: the credential names
+	// its application and that application's owner.
+	var (
+		wg       sync.WaitGroup
+		app      portal.Application
+		dev      portal.Developer
+		reg      portal.Registration
+		roles    []portal.RoleAssignment
+		errs     [4]error
+		devID    = cred.DeveloperID
+		settings portal.Settings
+	)
+	if devID == "" { // written before credentials named their owner
+		a, err := v.store.GetApplication(ctx, cred.ApplicationID)
+		if portal.IsCode(err, portal.ENotFound) {
+			return invalid, v.opts.NegativeTTL
+		}
+		if err != nil {
+			return down, 0
+		}
+		devID = a.DeveloperID
+	}
+	settings, err = v.settings(ctx)
+	if err != nil {
+		return down, 0
+	}
+	wg.Add(3)
+	go func() { defer wg.Done(); app, errs[0] = v.store.GetApplication(ctx, cred.ApplicationID) }()
+	go func() { defer wg.Done(); dev, errs[1] = v.store.GetDeveloper(ctx, devID) }()
+	go func() { defer wg.Done(); reg, errs[2] = v.store.FindRegistration(ctx, cred.ApplicationID, api.ID) }()
+	if settings.RBACEnabled {
+		wg.Add(1)
+		go func() { defer wg.Done(); roles, errs[3] = v.store.ListDeveloperRoles(ctx, devID) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil && !portal.IsCode(err, portal.ENotFound) {
+			return down, 0
+		}
+	}
+	if errs[0] != nil || errs[1] != nil || app.DeveloperID != devID {
+		return invalid, v.opts.NegativeTTL // the application or its owner is gone
+	}
+	forbidden := Decision{Status: http.StatusForbidden, Message: MsgForbidden, ConsumerID: devID, ApplicationID: app.ID, CredentialID: cred.ID}
+	if dev.Status != portal.StatusApproved || errs[2] != nil || reg.Status != portal.RegistrationApproved {
+		return forbidden, ttl
+	}
+	if settings.RBACEnabled && !holds(roles, portal.RoleAPIConsumer, api.ID) {
+		return forbidden, ttl
+	}
+	return Decision{Status: http.StatusOK, ConsumerID: devID, ApplicationID: app.ID, CredentialID: cred.ID}, ttl
+}
+
+// settings are the portal's settings, cached for the decision TTL: RBAC
+// is switched on or off rarely, and a change shows as fast as a revocation.
+func (v *Validator) settings(ctx context.Context) (portal.Settings, error) {
+	now := v.opts.Now()
+	v.mu.RLock()
+	st, at := v.st, v.stAt
+	v.mu.RUnlock()
+	if !at.IsZero() && now.Sub(at) < v.opts.TTL {
+		return st, nil
+	}
+	st, err := v.store.GetSettings(ctx)
+	if portal.IsCode(err, portal.ENotFound) {
+		st, err = portal.Settings{}, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	v.mu.Lock()
+	v.st, v.stAt = st, now
+	v.mu.Unlock()
+	return st, nil
+}
+
+func holds(roles []portal.RoleAssignment, role, apiID string) bool {
+	for _, r := range roles {
+		if r.RoleName == role && r.EntityID == apiID {
+			return true
+		}
+	}
+	return false
+}
+
+// put stores an entry, evicting some when the cache is full: the bound
+// holds whatever keys callers send.
+func (v *Validator) put(k string, e entry) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.cache) >= v.opts.MaxEntries {
+		now := v.opts.Now()
+		n := 0
+		for ck, old := range v.cache { // random order
+			if !now.Before(old.expires) || n < v.opts.MaxEntries/10 {
+				delete(v.cache, ck)
+				n++
+			}
+			if n >= v.opts.MaxEntries/10 {
+				break
+			}
+		}
+	}
+	v.cache[k] = e
+}
+
+// Forget drops every cached decision (tests, and a store that knows it
+// changed).
+func (v *Validator) Forget() {
+	v.mu.Lock()
+	v.cache = map[string]entry{}
+	v.mu.Unlock()
+}
+
+// used records a credential's use off the hot path, at most once a minute
+// per cached decision: an atomic check, then a queue that drops when full.
+func (v *Validator) used(e entry, at time.Time) {
+	if e.d.CredentialID == "" || !e.d.Allowed() {
+		return
+	}
+	sec := at.Unix()
+	last := e.touched.Load()
+	if sec-last < 60 || !e.touched.CompareAndSwap(last, sec) {
+		return
+	}
+	select {
+	case v.touches <- touch{e.d.CredentialID, at}:
+	default:
+	}
+}
+
+// recordUse writes last_used_at at most once a minute per credential.
+func (v *Validator) recordUse() {
+	defer v.wg.Done()
+	last := map[string]time.Time{}
+	for {
+		select {
+		case <-v.done:
+			return
+		case t := <-v.touches:
+			if prev, ok := last[t.id]; ok && t.at.Sub(prev) < time.Minute {
+				continue
+			}
+			last[t.id] = t.at
+			if len(last) > 100_000 {
+				last = map[string]time.Time{t.id: t.at}
+			}
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			v.store.TouchCredential(ctx, t.id, t.at)
+			cancel()
+		}
+	}
+}
+
+// KeyFrom finds the key in a request as a key_auth strategy says: in a
+// header named by one of keyNames, or (only when inQuery) in the query
+// string. dup is true when the request carries more than one key.
+func KeyFrom(h http.Header, q url.Values, keyNames []string, inQuery bool) (key string, dup bool) {
+	var found []string
+	for _, n := range keyNames {
+		found = append(found, h.Values(n)...)
+		if inQuery {
+			found = append(found, q[n]...)
+		}
+	}
+	switch len(found) {
+	case 0:
+		return "", false
+	case 1:
+		return strings.TrimSpace(found[0]), false
+	}
+	return "", true
+}
+
+// ErrNoAPI is returned when a request names no known API.
+var ErrNoAPI = errors.New("validate: no API matches the request")
+
+// Len is the number of cached decisions.
+func (v *Validator) Len() int {
+	v.mu.RLock()
+	defer v.mu.RUnlock()
+	return len(v.cache)
+}

@@ -38,6 +38,8 @@ type CatalogAPI struct {
 	RoutePrefix  string            `json:"route_prefix"` // where the local gateway serves it
 	UpstreamURL  string            `json:"upstream_url,omitempty"`
 	Operations   int               `json:"operations"`
+	// AutoApproveRegistrations: registrations to this API need no admin.
+	AutoApproveRegistrations bool `json:"auto_approve_registrations,omitempty"`
 }
 
 // AuthStrategy is how the gateway authenticates this API's consumers.
@@ -65,6 +67,8 @@ func (b *Builder) writeCatalog() error {
 			Labels:      ac.Labels,
 			RoutePrefix: "/gateway/" + ac.Slug + "/",
 			UpstreamURL: ac.UpstreamURL,
+
+			AutoApproveRegistrations: ac.AutoApproveRegistrations,
 		}
 		if api != nil {
 			if ca.Name == "" {

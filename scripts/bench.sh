@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # make bench: our portal build vs Redocly CLI on GitHub's REST description,
-# side by side in one run; rebuild time; page and script sizes; Lighthouse.
+# side by side in one run; rebuild time; page and script sizes; login and
+# me latency on both stores; key validation under load; Lambda sizes;
+# Lighthouse.
 # Figures are medians of RUNS alternating runs (RUNS=3 by default).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -68,6 +70,10 @@ echo
 echo "== Functions: login and me through the HTTP API, p50/p99 (bolt, then DynamoDB Local) =="
 go test -run '^$' -bench 'BenchmarkBolt' -benchtime 300x ./functions/httpapi | grep -E '^Benchmark'
 go test -run '^$' -bench 'BenchmarkAPI|BenchmarkGetSession|BenchmarkGetDeveloper' -benchtime 300x ./functions/dynamostore | grep -E '^Benchmark'
+
+echo
+echo "== Key validation under load: forward-auth vs a bare 204 handler; cache miss on DynamoDB Local =="
+go run ./scripts/bench/authload -d 5s
 
 echo
 echo "== Lambda binaries (arm64) =="

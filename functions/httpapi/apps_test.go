@@ -15,7 +15,8 @@ import (
 
 const testCatalog = `{"portal":{"name":"acme"},"apis":[
  {"id":"api-pub","slug":"httpbin","name":"httpbin","version":"1.0","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_prefix":"/gateway/httpbin/","upstream_url":"httpbin"},
- {"id":"api-priv","slug":"secret","name":"Secret","version":"1","visibility":"private","auth_strategy":{"type":"key_auth","key_names":["X-Key"]},"route_prefix":"/gateway/secret/"}]}`
+ {"id":"api-priv","slug":"secret","name":"Secret","version":"1","visibility":"private","auth_strategy":{"type":"key_auth","key_names":["X-Key"]},"route_prefix":"/gateway/secret/"},
+ {"id":"api-open","slug":"open","name":"Open","version":"1","visibility":"public","auto_approve_registrations":true,"route_prefix":"/gateway/open/"}]}`
 
 // appEnv is setup plus a published catalog and a logged-in developer.
 func appEnv(t *testing.T, email string) (*env, *clientT) {
@@ -186,6 +187,14 @@ func TestRegistrationApprovalAndRBAC(t *testing.T) {
 	}
 	if n != 1 {
 		t.Errorf("%d registration-approved mails, want 1: %+v", n, e.mails())
+	}
+
+	// The API's own auto-approve setting.
+	want(t, e.adminDo("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": false}), 200)
+	r1 := dev.do("POST", "/api/v3/applications/"+app+"/registrations", map[string]string{"api_id": "open"})
+	want(t, r1, 201)
+	if r1.json(t)["status"] != "approved" {
+		t.Errorf("registration to an auto-approving API = %s", r1.body)
 	}
 
 	// auto_approve_applications: new registrations are approved at once.

@@ -39,6 +39,8 @@ type Catalog struct {
 		} `json:"auth_strategy"`
 		RoutePrefix string `json:"route_prefix"`
 		UpstreamURL string `json:"upstream_url"`
+
+		AutoApproveRegistrations bool `json:"auto_approve_registrations"`
 	} `json:"apis"`
 }
 
@@ -90,6 +92,7 @@ func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, er
 			ID: a.ID, Slug: a.Slug, Name: a.Name, Version: a.Version, Description: a.Description,
 			Visibility: a.Visibility, Labels: a.Labels, SpecType: a.SpecType, SpecVersion: a.SpecVersion,
 			RoutePrefix: a.RoutePrefix, UpstreamURL: a.UpstreamURL, PublishedAt: now.UTC(),
+			AutoApproveRegistrations: a.AutoApproveRegistrations,
 		}
 		if a.AuthStrategy != nil && a.AuthStrategy.Type == "key_auth" {
 			names := a.AuthStrategy.KeyNames

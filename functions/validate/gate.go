@@ -118,10 +118,15 @@ func (g *Gate) Check(ctx context.Context, api portal.API, s portal.AuthStrategy,
 func WriteDecision(w http.ResponseWriter, d Decision) {
 	if d.Allowed() {
 		h := w.Header()
-		// Canonical names written directly: this runs on every request.
-		h["X-Consumer-Id"] = []string{d.ConsumerID}
-		h["X-Application-Id"] = []string{d.ApplicationID}
-		h["X-Credential-Identifier"] = []string{d.CredentialID}
+		// Canonical names and values made once per decision: this runs on
+		// every request.
+		v := d.hdr
+		if v == nil {
+			v = &[3][]string{{d.ConsumerID}, {d.ApplicationID}, {d.CredentialID}}
+		}
+		h["X-Consumer-Id"] = v[0]
+		h["X-Application-Id"] = v[1]
+		h["X-Credential-Identifier"] = v[2]
 		return
 	}
 	if d.Status == http.StatusUnauthorized {

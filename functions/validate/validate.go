@@ -49,6 +49,8 @@ type Decision struct {
 	ConsumerID    string // the developer
 	ApplicationID string
 	CredentialID  string
+
+	hdr *[3][]string // the consumer header values, built once per cached decision
 }
 
 // Allowed reports whether the call may go through.
@@ -67,11 +69,11 @@ type Validator struct {
 	store Store
 	opts  Options
 
-	mu    sync.RWMutex
-	cache map[string]entry // key + "\x00" + api id → decision
-	group singleflight.Group
-	st    portal.Settings // cached settings, read at stAt
-	stAt  time.Time
+	shards [shardCount]shard // decisions by key and API, sharded to spread lock traffic
+	group  singleflight.Group
+	mu     sync.RWMutex    // guards st and stAt
+	st     portal.Settings // cached settings, read at stAt
+	stAt   time.Time
 
 	touches chan touch
 	done    chan struct{}
@@ -82,6 +84,24 @@ type entry struct {
 	d       Decision
 	expires time.Time
 	touched *atomic.Int64 // unix seconds of the last recorded use
+}
+
+const shardCount = 32
+
+type cacheKey struct{ key, api string }
+
+type shard struct {
+	mu sync.RWMutex
+	m  map[cacheKey]entry
+}
+
+// shardOf picks a shard from the key's last characters (random base62).
+func (v *Validator) shardOf(key string) *shard {
+	var h uint32
+	for i := max(0, len(key)-4); i < len(key); i++ {
+		h = h*31 + uint32(key[i])
+	}
+	return &v.shards[h%shardCount]
 }
 
 type touch struct {
@@ -103,7 +123,10 @@ func New(store Store, opts Options) *Validator {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	v := &Validator{store: store, opts: opts, cache: map[string]entry{}, touches: make(chan touch, 1024), done: make(chan struct{})}
+	v := &Validator{store: store, opts: opts, touches: make(chan touch, 1024), done: make(chan struct{})}
+	for i := range v.shards {
+		v.shards[i].m = map[cacheKey]entry{}
+	}
 	v.wg.Add(1)
 	go v.recordUse()
 	return v
@@ -126,20 +149,21 @@ func (v *Validator) Decide(ctx context.Context, api portal.API, key string) Deci
 	}
 	// The cache is keyed by the key itself: a hit costs no hashing. The
 	// process sees the key in the request anyway; the store never does.
-	ck := key + "\x00" + api.ID
+	ck := cacheKey{key, api.ID}
+	sh := v.shardOf(key)
 	now := v.opts.Now()
-	v.mu.RLock()
-	e, ok := v.cache[ck]
-	v.mu.RUnlock()
+	sh.mu.RLock()
+	e, ok := sh.m[ck]
+	sh.mu.RUnlock()
 	if ok && now.Before(e.expires) {
 		v.used(e, now)
 		return e.d
 	}
-	res, _, _ := v.group.Do(ck, func() (any, error) {
+	res, _, _ := v.group.Do(key+"\x00"+api.ID, func() (any, error) {
 		d, cacheFor := v.decide(ctx, api, apikey.Hash(key))
 		e := entry{d: d, expires: v.opts.Now().Add(cacheFor), touched: new(atomic.Int64)}
 		if cacheFor > 0 {
-			v.put(ck, e)
+			v.put(sh, ck, e)
 		}
 		return e, nil
 	})
@@ -220,7 +244,8 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 	if settings.RBACEnabled && !holds(roles, portal.RoleAPIConsumer, api.ID) {
 		return forbidden, ttl
 	}
-	return Decision{Status: http.StatusOK, ConsumerID: devID, ApplicationID: app.ID, CredentialID: cred.ID}, ttl
+	return Decision{Status: http.StatusOK, ConsumerID: devID, ApplicationID: app.ID, CredentialID: cred.ID,
+		hdr: &[3][]string{{devID}, {app.ID}, {cred.ID}}}, ttl
 }
 
 // settings are the portal's settings, cached for the decision TTL: RBAC
@@ -255,33 +280,37 @@ func holds(roles []portal.RoleAssignment, role, apiID string) bool {
 	return false
 }
 
-// put stores an entry, evicting some when the cache is full: the bound
+// put stores an entry, evicting some when its shard is full: the bound
 // holds whatever keys callers send.
-func (v *Validator) put(k string, e entry) {
-	v.mu.Lock()
-	defer v.mu.Unlock()
-	if len(v.cache) >= v.opts.MaxEntries {
+func (v *Validator) put(sh *shard, k cacheKey, e entry) {
+	limit := max(1, v.opts.MaxEntries/shardCount)
+	sh.mu.Lock()
+	defer sh.mu.Unlock()
+	if len(sh.m) >= limit {
 		now := v.opts.Now()
 		n := 0
-		for ck, old := range v.cache { // random order
-			if !now.Before(old.expires) || n < v.opts.MaxEntries/10 {
-				delete(v.cache, ck)
+		for ck, old := range sh.m { // random order
+			if !now.Before(old.expires) || n < max(1, limit/10) {
+				delete(sh.m, ck)
 				n++
 			}
-			if n >= v.opts.MaxEntries/10 {
+			if n >= max(1, limit/10) {
 				break
 			}
 		}
 	}
-	v.cache[k] = e
+	sh.m[k] = e
 }
 
 // Forget drops every cached decision (tests, and a store that knows it
 // changed).
 func (v *Validator) Forget() {
-	v.mu.Lock()
-	v.cache = map[string]entry{}
-	v.mu.Unlock()
+	for i := range v.shards {
+		sh := &v.shards[i]
+		sh.mu.Lock()
+		sh.m = map[cacheKey]entry{}
+		sh.mu.Unlock()
+	}
 }
 
 // used records a credential's use off the hot path, at most once a minute
@@ -328,18 +357,22 @@ func (v *Validator) recordUse() {
 // header named by one of keyNames, or (only when inQuery) in the query
 // string. dup is true when the request carries more than one key.
 func KeyFrom(h http.Header, q url.Values, keyNames []string, inQuery bool) (key string, dup bool) {
-	var found []string
-	for _, n := range keyNames {
-		found = append(found, h.Values(n)...)
+	n := 0
+	for _, name := range keyNames {
+		for _, v := range h.Values(name) {
+			key, n = v, n+1
+		}
 		if inQuery {
-			found = append(found, q[n]...)
+			for _, v := range q[name] {
+				key, n = v, n+1
+			}
 		}
 	}
-	switch len(found) {
+	switch n {
 	case 0:
 		return "", false
 	case 1:
-		return strings.TrimSpace(found[0]), false
+		return strings.TrimSpace(key), false
 	}
 	return "", true
 }
@@ -349,7 +382,12 @@ var ErrNoAPI = errors.New("validate: no API matches the request")
 
 // Len is the number of cached decisions.
 func (v *Validator) Len() int {
-	v.mu.RLock()
-	defer v.mu.RUnlock()
-	return len(v.cache)
+	n := 0
+	for i := range v.shards {
+		sh := &v.shards[i]
+		sh.mu.RLock()
+		n += len(sh.m)
+		sh.mu.RUnlock()
+	}
+	return n
 }

@@ -65,6 +65,9 @@ type API struct {
 	// UpstreamURL is where the gateway sends this API's traffic. "httpbin"
 	// means the httpbin embedded in `portal serve`.
 	UpstreamURL string `yaml:"upstream_url"`
+	// AutoApproveRegistrations approves applications' registrations to
+	// this API at once, whatever the portal's auto_approve_applications.
+	AutoApproveRegistrations bool `yaml:"auto_approve_registrations"`
 	// Line is where the entry starts in portal.yaml, for later messages.
 	Line int `yaml:"-"`
 }

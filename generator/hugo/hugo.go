@@ -58,6 +58,8 @@ func New(opts Options) (*Site, error) {
 	flags := config.New()
 	flags.Set("workingDir", opts.Dir)
 	flags.Set("publishDir", opts.PublishDir)
+	// PORTAL_HUGO_METRICS=1 prints Hugo's template metrics after a build,
+	// for theme authors chasing a slow partial.
 	if os.Getenv("PORTAL_HUGO_METRICS") != "" {
 		flags.Set("templateMetrics", true)
 		flags.Set("templateMetricsHints", true)

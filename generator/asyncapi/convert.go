@@ -2,6 +2,7 @@ package asyncapi
 
 import (
 	"fmt"
+	"github.com/portal-dev/portal/generator/slug"
 	"strconv"
 	"strings"
 
@@ -19,9 +20,9 @@ type conv struct {
 	schemas    *schemas
 	msgByNode  map[*yaml.Node]*spec.Message
 	chanByNode map[*yaml.Node]*spec.Channel
-	msgSlugs   *slugger
-	chanSlugs  *slugger
-	opSlugs    *slugger
+	msgSlugs   *slug.Slugger
+	chanSlugs  *slug.Slugger
+	opSlugs    *slug.Slugger
 	tagSeen    map[string]bool
 	opIDs      map[string]string // operationId → pointer of first use
 }
@@ -33,9 +34,9 @@ func (l *loader) convert(root *yaml.Node) *spec.API {
 		schemas:    newSchemas(l),
 		msgByNode:  map[*yaml.Node]*spec.Message{},
 		chanByNode: map[*yaml.Node]*spec.Channel{},
-		msgSlugs:   newSlugger(),
-		chanSlugs:  newSlugger(),
-		opSlugs:    newSlugger(),
+		msgSlugs:   slug.New(),
+		chanSlugs:  slug.New(),
+		opSlugs:    slug.New(),
 		tagSeen:    map[string]bool{},
 		opIDs:      map[string]string{},
 	}
@@ -120,7 +121,7 @@ func (c *conv) channel3(key string, v *yaml.Node, pointer string) *spec.Channel 
 		key = lastToken(ref)
 	}
 	ch := &spec.Channel{
-		Key: key, Slug: c.chanSlugs.next(key, "channel", true), Title: str(t, "title"),
+		Key: key, Slug: c.chanSlugs.Next(key, "channel", true), Title: str(t, "title"),
 		Summary: str(t, "summary"), Description: str(t, "description"),
 		ExternalDocs: c.externalDocs(mapValue(t, "externalDocs")), Tags: c.tags(mapValue(t, "tags")),
 		Bindings: c.bindings(mapValue(t, "bindings")), Pointer: pointer,
@@ -194,7 +195,7 @@ func (c *conv) operation3(id string, t *yaml.Node, pointer string) *spec.Operati
 	if rv := mapValue(t, "reply"); rv != nil {
 		op.Reply = c.reply(rv, pointer+"/reply")
 	}
-	op.Slug = c.opSlugs.next(id, "operation", true)
+	op.Slug = c.opSlugs.Next(id, "operation", true)
 	return op
 }
 
@@ -243,7 +244,7 @@ func (c *conv) convert2(root *yaml.Node) {
 			return
 		}
 		ch := &spec.Channel{
-			Key: address, Address: address, Slug: c.chanSlugs.next(address, "channel", true),
+			Key: address, Address: address, Slug: c.chanSlugs.Next(address, "channel", true),
 			Description: str(t, "description"), Bindings: c.bindings(mapValue(t, "bindings")), Pointer: pointer,
 		}
 		c.chanByNode[t] = ch
@@ -289,9 +290,9 @@ func (c *conv) operation2(ch *spec.Channel, action string, t *yaml.Node, pointer
 	op := &spec.Operation{ID: id, Action: action, Method: strings.ToUpper(action), Path: ch.Address, Channel: ch, Pointer: pointer, Traits: traits}
 	c.commonOperation(op, t)
 	if id != "" {
-		op.Slug = c.opSlugs.next(id, "operation", true)
+		op.Slug = c.opSlugs.Next(id, "operation", true)
 	} else {
-		op.Slug = c.opSlugs.next(action+"-"+ch.Address, "operation", false)
+		op.Slug = c.opSlugs.Next(action+"-"+ch.Address, "operation", false)
 	}
 	fallback := id
 	if fallback == "" {
@@ -372,7 +373,7 @@ func (c *conv) message(key string, v *yaml.Node, pointer string) *spec.Message {
 	if key == "" {
 		key = "message" + strconv.Itoa(len(c.api.Messages)+1)
 	}
-	m := &spec.Message{Key: key, Slug: c.msgSlugs.next(key, "message", true), Pointer: pointer}
+	m := &spec.Message{Key: key, Slug: c.msgSlugs.Next(key, "message", true), Pointer: pointer}
 	c.msgByNode[t] = m
 	c.api.Messages = append(c.api.Messages, m)
 

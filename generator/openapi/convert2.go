@@ -7,6 +7,7 @@ import (
 	"github.com/pb33f/libopenapi/datamodel"
 	v2 "github.com/pb33f/libopenapi/datamodel/high/v2"
 
+	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 )
 
@@ -15,14 +16,14 @@ type v2conv struct {
 	l        *loader
 	doc      *v2.Swagger
 	schemas  *schemas
-	slugs    *slugger
+	slugs    *slug.Slugger
 	tags     *tagSet
 	consumes []string
 	produces []string
 }
 
 func (l *loader) convertV2(info *datamodel.SpecInfo, doc *v2.Swagger) *spec.API {
-	c := &v2conv{l: l, doc: doc, schemas: newSchemas("#/definitions/", l.root, l.idx), slugs: newSlugger(), tags: &tagSet{},
+	c := &v2conv{l: l, doc: doc, schemas: newSchemas("#/definitions/", l.root, l.idx), slugs: slug.New(), tags: &tagSet{},
 		consumes: doc.Consumes, produces: doc.Produces}
 	api := &spec.API{Kind: spec.KindOpenAPI, SpecVersion: info.Version}
 	convertInfo(api, doc.Info)
@@ -117,9 +118,9 @@ func (c *v2conv) operation(path, method string, item *v2.PathItem, op *v2.Operat
 	}
 	c.tags.use(op.Tags)
 	if op.OperationId != "" {
-		o.Slug = c.slugs.next(op.OperationId, "operation", true)
+		o.Slug = c.slugs.Next(op.OperationId, "operation", true)
 	} else {
-		o.Slug = c.slugs.next(method+"-"+path, "operation", false)
+		o.Slug = c.slugs.Next(method+"-"+path, "operation", false)
 	}
 	consumes := op.Consumes
 	if len(consumes) == 0 {

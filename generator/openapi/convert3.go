@@ -8,6 +8,7 @@ import (
 	v3 "github.com/pb33f/libopenapi/datamodel/high/v3"
 	"github.com/pb33f/libopenapi/orderedmap"
 
+	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 )
 
@@ -15,12 +16,12 @@ import (
 type v3conv struct {
 	l       *loader
 	schemas *schemas
-	slugs   *slugger
+	slugs   *slug.Slugger
 	tags    *tagSet
 }
 
 func (l *loader) convertV3(info *datamodel.SpecInfo, doc *v3.Document) *spec.API {
-	c := &v3conv{l: l, schemas: newSchemas("#/components/schemas/", l.root, l.idx), slugs: newSlugger(), tags: &tagSet{}}
+	c := &v3conv{l: l, schemas: newSchemas("#/components/schemas/", l.root, l.idx), slugs: slug.New(), tags: &tagSet{}}
 	api := &spec.API{Kind: spec.KindOpenAPI, SpecVersion: info.Version}
 	convertInfo(api, doc.Info)
 	api.ExternalDocs = externalDocs(doc.ExternalDocs)
@@ -214,9 +215,9 @@ func (c *v3conv) operation(path, method string, item *v3.PathItem, op *v3.Operat
 	}
 	c.tags.use(op.Tags)
 	if op.OperationId != "" {
-		o.Slug = c.slugs.next(op.OperationId, "operation", true)
+		o.Slug = c.slugs.Next(op.OperationId, "operation", true)
 	} else {
-		o.Slug = c.slugs.next(method+"-"+path, "operation", false)
+		o.Slug = c.slugs.Next(method+"-"+path, "operation", false)
 	}
 	o.Parameters = c.parameters(item.Parameters, op.Parameters)
 	if rb := op.RequestBody; rb != nil {

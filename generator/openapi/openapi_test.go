@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"encoding/json"
+	"github.com/portal-dev/portal/generator/slug"
 	"os"
 	"path/filepath"
 	"strings"
@@ -377,7 +378,7 @@ components:
 
 func TestSlugs(t *testing.T) {
 	t.Parallel()
-	g := newSlugger()
+	g := slug.New()
 	tests := []struct {
 		in    string
 		camel bool
@@ -393,7 +394,7 @@ func TestSlugs(t *testing.T) {
 		{"HTTPServer", true, "http-server"},
 	}
 	for _, tt := range tests {
-		if got := g.next(tt.in, "operation", tt.camel); got != tt.want {
+		if got := g.Next(tt.in, "operation", tt.camel); got != tt.want {
 			t.Errorf("next(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}

@@ -9,6 +9,7 @@ import (
 	"github.com/pb33f/libopenapi/datamodel/high/base"
 	"github.com/pb33f/libopenapi/index"
 
+	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 )
 
@@ -49,7 +50,7 @@ func (c *schemas) buildComponents(m *yaml.Node) []*spec.NamedSchema {
 		return nil
 	}
 	out := make([]*spec.NamedSchema, 0, len(m.Content)/2)
-	slugs := newSlugger()
+	slugs := slug.New()
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		name := m.Content[i].Value
 		if _, dup := c.components[name]; dup {
@@ -57,7 +58,7 @@ func (c *schemas) buildComponents(m *yaml.Node) []*spec.NamedSchema {
 		}
 		s := &spec.Schema{Ref: name}
 		c.components[name] = s
-		out = append(out, &spec.NamedSchema{Name: name, Slug: slugs.next(name, "schema", false), Schema: s})
+		out = append(out, &spec.NamedSchema{Name: name, Slug: slugs.Next(name, "schema", false), Schema: s})
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		dst := c.components[m.Content[i].Value]

@@ -1,4 +1,5 @@
-package asyncapi
+// Package slug makes the URL-safe, unique names of generated pages.
+package slug
 
 import (
 	"strconv"
@@ -6,16 +7,17 @@ import (
 	"unicode"
 )
 
-// slugger hands out URL-safe, lower-case slugs, unique among those it issued.
-type slugger struct{ seen map[string]bool }
+// Slugger hands out URL-safe, lower-case slugs, unique among those it issued.
+type Slugger struct{ seen map[string]bool }
 
-func newSlugger() *slugger { return &slugger{seen: map[string]bool{}} }
+// New returns a Slugger that has issued nothing.
+func New() *Slugger { return &Slugger{seen: map[string]bool{}} }
 
-// next returns the slug of s (or fallback when s has no usable characters),
+// Next returns the slug of s (or fallback when s has no usable characters),
 // with -2, -3, ... appended when it was issued before. camel splits
 // camelCase words ("listPets" → "list-pets").
-func (g *slugger) next(s, fallback string, camel bool) string {
-	base := kebab(s, camel)
+func (g *Slugger) Next(s, fallback string, camel bool) string {
+	base := Kebab(s, camel)
 	if base == "" {
 		base = fallback
 	}
@@ -27,10 +29,10 @@ func (g *slugger) next(s, fallback string, camel bool) string {
 	return slug
 }
 
-// kebab lower-cases s, splits camelCase words and joins runs of ASCII
+// Kebab lower-cases s, splits camelCase words and joins runs of ASCII
 // letters and digits with single hyphens: "repos/list-for-org" becomes
 // "repos-list-for-org", and so does "reposListForOrg" when camel is set.
-func kebab(s string, camel bool) string {
+func Kebab(s string, camel bool) string {
 	var b strings.Builder
 	b.Grow(len(s) + 4)
 	rs := []rune(s)

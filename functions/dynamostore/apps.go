@@ -371,13 +371,9 @@ func (s *Store) ListAuthStrategies(ctx context.Context) ([]portal.AuthStrategy, 
 	if err != nil {
 		return nil, err
 	}
-	out := make([]portal.AuthStrategy, len(items))
-	for i, m := range items {
-		var it strategyItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, err
-		}
-		out[i] = it.AuthStrategy
+	out, err := decodeAll(items, func(it *strategyItem) portal.AuthStrategy { return it.AuthStrategy })
+	if err != nil {
+		return nil, err
 	}
 	byCreation(out, func(st portal.AuthStrategy) time.Time { return st.CreatedAt }, func(st portal.AuthStrategy) string { return st.ID })
 	if !slices.ContainsFunc(out, func(st portal.AuthStrategy) bool { return st.ID == portal.DefaultAuthStrategyID }) {
@@ -486,13 +482,9 @@ func (s *Store) ListAllApplications(ctx context.Context, p portal.Page) ([]porta
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]portal.Application, 0, len(items))
-	for _, m := range items {
-		var it appItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, it.Application)
+	out, err := decodeAll(items, func(it *appItem) portal.Application { return it.Application })
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -704,13 +696,9 @@ func (s *Store) ListRegistrations(ctx context.Context, applicationID string) ([]
 	if err != nil {
 		return nil, err
 	}
-	out := make([]portal.Registration, len(items))
-	for i, m := range items {
-		var it regItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, err
-		}
-		out[i] = it.Registration
+	out, err := decodeAll(items, func(it *regItem) portal.Registration { return it.Registration })
+	if err != nil {
+		return nil, err
 	}
 	byCreation(out, func(r portal.Registration) time.Time { return r.CreatedAt }, func(r portal.Registration) string { return r.ID })
 	return out, nil
@@ -726,13 +714,9 @@ func (s *Store) ListAllRegistrations(ctx context.Context, status portal.Registra
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]portal.Registration, 0, len(items))
-	for _, m := range items {
-		var it regItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, it.Registration)
+	out, err := decodeAll(items, func(it *regItem) portal.Registration { return it.Registration })
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -848,13 +832,9 @@ func (s *Store) ListCredentials(ctx context.Context, applicationID string) ([]po
 	if err != nil {
 		return nil, err
 	}
-	out := make([]portal.Credential, len(got))
-	for i, m := range got {
-		var it credItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, err
-		}
-		out[i] = it.Credential
+	out, err := decodeAll(got, func(it *credItem) portal.Credential { return it.Credential })
+	if err != nil {
+		return nil, err
 	}
 	byCreation(out, func(c portal.Credential) time.Time { return c.CreatedAt }, func(c portal.Credential) string { return c.ID })
 	return out, nil

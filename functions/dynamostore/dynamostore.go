@@ -606,13 +606,9 @@ func (s *Store) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p 
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]portal.Developer, 0, len(items))
-	for _, m := range items {
-		var it devItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, it.Developer)
+	out, err := decodeAll(items, func(it *devItem) portal.Developer { return it.Developer })
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -1025,13 +1021,9 @@ func (s *Store) ListTeams(ctx context.Context, p portal.Page) ([]portal.Team, in
 	if err != nil {
 		return nil, 0, err
 	}
-	out := make([]portal.Team, 0, len(items))
-	for _, m := range items {
-		var it teamItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, it.Team)
+	out, err := decodeAll(items, func(it *teamItem) portal.Team { return it.Team })
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, total, nil
 }
@@ -1316,13 +1308,9 @@ func (s *Store) ListTeamRoles(ctx context.Context, teamID string) ([]portal.Role
 	if err != nil {
 		return nil, err
 	}
-	out := make([]portal.RoleAssignment, len(items))
-	for i, m := range items {
-		var it roleItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, err
-		}
-		out[i] = it.RoleAssignment
+	out, err := decodeAll(items, func(it *roleItem) portal.RoleAssignment { return it.RoleAssignment })
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
@@ -1382,13 +1370,9 @@ func (s *Store) ListAdminTokens(ctx context.Context) ([]portal.AdminToken, error
 	if err != nil {
 		return nil, err
 	}
-	out := make([]portal.AdminToken, len(items))
-	for i, m := range items {
-		var it adminItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, err
-		}
-		out[i] = it.AdminToken
+	out, err := decodeAll(items, func(it *adminItem) portal.AdminToken { return it.AdminToken })
+	if err != nil {
+		return nil, err
 	}
 	slices.SortFunc(out, func(a, b portal.AdminToken) int {
 		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
@@ -1428,13 +1412,22 @@ func (s *Store) ListAuditEvents(ctx context.Context, subject string) ([]portal.A
 	if err != nil {
 		return nil, err
 	}
-	out := make([]portal.AuditEvent, len(items))
-	for i, m := range items {
-		var it auditItem
+	out, err := decodeAll(items, func(it *auditItem) portal.AuditEvent { return it.AuditEvent })
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// decodeAll unmarshals each item into I and keeps what pick takes of it.
+func decodeAll[I, T any](items []map[string]types.AttributeValue, pick func(*I) T) ([]T, error) {
+	out := make([]T, 0, len(items))
+	for _, m := range items {
+		var it I
 		if err := unmarshal(m, &it); err != nil {
 			return nil, err
 		}
-		out[i] = it.AuditEvent
+		out = append(out, pick(&it))
 	}
 	return out, nil
 }

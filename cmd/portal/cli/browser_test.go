@@ -311,6 +311,50 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(details, "browser@example.com") || !strings.Contains(details, "approved") {
 			t.Errorf("account page shows %q", details)
 		}
+
+		// An application, registered to httpbin, and a key shown once.
+		err = chromedp.Do(ctx,
+			chromedp.WaitVisible(css(`#acc-app_name`)),
+			fill(`#acc-app_name`, "Browser app"),
+			chromedp.Click(css(`.account-apps form button[type=submit]`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.app-card h3')?.textContent === 'Browser app' && document.querySelector('.app-card select') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("create application: %v", err)
+		}
+		picked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+			const sel = document.querySelector('.app-card select');
+			const opt = [...sel.options].find(o => o.textContent.startsWith('httpbin'));
+			if (!opt) return false;
+			sel.value = opt.value;
+			return true;
+		})()`))
+		if err != nil || !picked {
+			t.Fatalf("no httpbin to register to (%v)", err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Click(css(`.app-card .app-row button`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.app-regs .reg-pending') !== null`),
+			chromedp.Click(css(`.app-card .button-primary`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('code.key') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("register and create key: %v", err)
+		}
+		key, _ := chromedp.Run(ctx, chromedp.Text(css(`code.key`)))
+		if !strings.HasPrefix(key, "ptk_") {
+			t.Fatalf("shown key = %q", key)
+		}
+		req, _ := http.NewRequest("GET", base+"/gateway/httpbin/get", nil)
+		req.Header.Set("apikey", key)
+		res, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != 403 {
+			t.Errorf("the new key on a pending registration = %d, want 403", res.StatusCode)
+		}
 	})
 
 	t.Run("hostile spec runs no script", func(t *testing.T) {

@@ -222,7 +222,7 @@
     };
     const create = form([['app_name', 'text', 'New application name'], ['app_description', 'text', 'Description (optional)', { required: false }]], 'Create application', async (v) => {
       const res = await call('POST', '/applications', { name: v.app_name, description: v.app_description });
-      if (res.status === 201) { say('Application created.', 'ok'); load(); return; }
+      if (res.status === 201) { say('Application created.', 'ok'); create.reset(); load(); return; }
       if (res.data && res.data.invalid_parameters) res.data.invalid_parameters.forEach((p) => { p.field = 'app_' + p.field; });
       return res;
     });

@@ -239,8 +239,8 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 			b.hugo = nil
 		}
 		if !b.opts.Watch {
-			if err := os.RemoveAll(b.opts.Out); err != nil {
-				return sum, fmt.Errorf("clean %s: %w", b.opts.Out, err)
+			if err := cleanOut(b.opts.Out); err != nil {
+				return sum, err
 			}
 		}
 		h, err := hugo.New(hugo.Options{Dir: b.opts.WorkDir, PublishDir: b.opts.Out, Watch: b.opts.Watch, Log: b.opts.HugoLog, Finish: b.splice})
@@ -313,6 +313,38 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 	sum.Pages, sum.Bytes = htmlPages, size
 	sum.Duration = time.Since(start)
 	return sum, nil
+}
+
+// outMarker marks a folder that portal build made, and may empty again.
+const outMarker = ".portal-build"
+
+// cleanOut empties the output folder before a build, but only one that is
+// empty or that an earlier build made: `--out .` must never delete a
+// project.
+func cleanOut(out string) error {
+	entries, err := os.ReadDir(out)
+	if errors.Is(err, fs.ErrNotExist) {
+		return writeMarker(out)
+	}
+	if err != nil {
+		return fmt.Errorf("output folder %s: %w", out, err)
+	}
+	if len(entries) > 0 {
+		if _, err := os.Stat(filepath.Join(out, outMarker)); err != nil {
+			return fmt.Errorf("output folder %s is not empty and was not made by portal build; choose another --out, or empty it first", out)
+		}
+		if err := os.RemoveAll(out); err != nil {
+			return fmt.Errorf("clean %s: %w", out, err)
+		}
+	}
+	return writeMarker(out)
+}
+
+func writeMarker(out string) error {
+	if err := os.MkdirAll(out, 0o755); err != nil {
+		return fmt.Errorf("output folder %s: %w", out, err)
+	}
+	return os.WriteFile(filepath.Join(out, outMarker), []byte("made by portal build; portal build empties this folder\n"), 0o644)
 }
 
 // copyTree copies the files of src into dst, skipping files whose copy is

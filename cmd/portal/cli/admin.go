@@ -39,6 +39,8 @@ Usage:
 	portal admin teams remove-developer TEAM_ID DEVELOPER_ID
 	portal admin teams assign-role TEAM_ID --role "API Consumer" --api API_ID
 	portal admin teams roles TEAM_ID
+	portal admin registrations list [--status pending|approved|rejected|revoked]
+	portal admin registrations approve|reject|revoke APPLICATION_ID REGISTRATION_ID
 
 Flags (after the command's words):
 
@@ -189,6 +191,22 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 		}
 		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(words[2])+"/assigned-roles",
 			map[string]string{"role_name": a.f.role, "entity_id": a.f.api, "entity_type_name": "APIs"}, "")
+	case "registrations list":
+		q := url.Values{"page[size]": {"100"}}
+		if a.f.status != "" {
+			q.Set("filter[status][eq]", a.f.status)
+		}
+		return a.list(ctx, "/v3/portals/{portal}/application-registrations?"+q.Encode(), []string{"ID", "APPLICATION", "API", "STATUS", "CREATED"},
+			func(m map[string]any) []string {
+				return []string{str(m["id"]), str(m["application_id"]), str(m["api_id"]), str(m["status"]), str(m["created_at"])}
+			})
+	case "registrations approve", "registrations reject", "registrations revoke":
+		if err := need(4); err != nil {
+			return err
+		}
+		status := map[string]string{"approve": "approved", "reject": "rejected", "revoke": "revoked"}[words[1]]
+		return a.do(ctx, http.MethodPatch, "/v3/portals/{portal}/applications/"+url.PathEscape(words[2])+"/registrations/"+url.PathEscape(words[3]),
+			map[string]string{"status": status}, fmt.Sprintf("registration %s is now %s", words[3], status))
 	case "teams roles":
 		if err := need(3); err != nil {
 			return err

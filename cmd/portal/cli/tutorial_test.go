@@ -175,7 +175,15 @@ func tutorial(t *testing.T, store portal.FullStore) {
 	want(call(http.DefaultClient, "GET", "/gateway/httpbin/anything", nil, "apikey", c.Credential), 403, "call while pending")
 
 	// 6. The admin approves; the call is 200 with the upstream's body.
-	want(asAdmin("PATCH", "/v3/portals/"+pid+"/applications/"+id(app)+"/registrations/"+id(reg), map[string]string{"status": "approved"}), 200, "approve registration")
+	// The admin finds the pending registration and approves it with the CLI.
+	var out, errOut bytes.Buffer
+	if code := Main(ctx, []string{"admin", "registrations", "list", "--status", "pending", "--url", hs.URL, "--token", admin}, &out, &errOut); code != 0 || !strings.Contains(out.String(), id(reg)) {
+		t.Fatalf("admin registrations list = %d: %s%s", code, out.String(), errOut.String())
+	}
+	out.Reset()
+	if code := Main(ctx, []string{"admin", "registrations", "approve", id(app), id(reg), "--url", hs.URL, "--token", admin}, &out, &errOut); code != 0 {
+		t.Fatalf("admin registrations approve = %d: %s", code, errOut.String())
+	}
 	var ok answer
 	for range 60 { // the 403 is cached for up to 5 s
 		ok = call(http.DefaultClient, "GET", "/gateway/httpbin/anything?hello=world", nil, "apikey", c.Credential, "X-Consumer-ID", "forged")

@@ -280,7 +280,10 @@ func TestGolden(t *testing.T) {
 	}
 }
 
-var fingerprint = regexp.MustCompile(`\.[0-9a-f]{64}\.(css|js)`)
+var (
+	fingerprint = regexp.MustCompile(`\.[0-9a-f]{64}\.(css|js)`)
+	betweenTags = regexp.MustCompile(`>\s+<`)
+)
 
 // mainOf returns the <main> element, one tag per line.
 func mainOf(html string) string {
@@ -291,6 +294,7 @@ func mainOf(html string) string {
 	}
 	s := html[i : j+len("</main>")]
 	s = fingerprint.ReplaceAllString(s, ".$1")
+	s = betweenTags.ReplaceAllString(s, "><")
 	return strings.ReplaceAll(s, "><", ">\n<") + "\n"
 }
 

@@ -474,7 +474,7 @@ func (w *Writer) writeConfig(o Options) error {
 			"nav":          nav,
 		},
 		Module: map[string]any{"mounts": mounts},
-		Minify: map[string]any{"minifyOutput": true, "disableSVG": true},
+		Minify: map[string]any{"minifyOutput": false},
 		Markup: map[string]any{
 			"goldmark": map[string]any{
 				"renderer": map[string]any{"unsafe": false},

@@ -11,7 +11,6 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -21,21 +20,17 @@ import (
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-var (
-	dynamoOnce sync.Once
-	dynamo     *dynamolocal.Server
-	dynamoErr  error
-)
-
-// dynamoStore is a fresh table on DynamoDB Local, started once per test
-// binary. Missing Java or the jar is a failure (make deps installs them).
-func dynamoStore(t *testing.T) portal.FullStore {
+// startDynamo starts DynamoDB Local for one test and stops it when the
+// test (and its subtests) end. Missing Java or the jar is a failure
+// (make deps installs them).
+func startDynamo(t *testing.T) *dynamolocal.Server {
 	t.Helper()
-	dynamoOnce.Do(func() { dynamo, dynamoErr = dynamolocal.Start() })
-	if dynamoErr != nil {
-		t.Fatal(dynamoErr)
+	dl, err := dynamolocal.Start()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return dynamostore.New(dynamo.Client(), dynamo.NewTable(t))
+	t.Cleanup(dl.Stop)
+	return dl
 }
 
 // TestKongTutorial is the flow of Kong's Dev Portal tutorial, over HTTP,
@@ -43,9 +38,10 @@ func dynamoStore(t *testing.T) portal.FullStore {
 // on the embedded store and on DynamoDB Local.
 func TestKongTutorial(t *testing.T) {
 	t.Parallel()
+	dl := startDynamo(t)
 	for name, store := range map[string]func(t *testing.T) portal.FullStore{
 		"embedded": func(*testing.T) portal.FullStore { return nil },
-		"dynamodb": dynamoStore,
+		"dynamodb": func(t *testing.T) portal.FullStore { return dynamostore.New(dl.Client(), dl.NewTable(t)) },
 	} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()

@@ -71,6 +71,7 @@ func Start() (*Server, error) {
 		"-inMemory", "-disableTelemetry", "-port", strconv.Itoa(port))
 	s.cmd.Dir = dir
 	s.cmd.Stdout, s.cmd.Stderr = s.out, s.out
+	dieWithParent(s.cmd)
 	start := time.Now()
 	if err := s.cmd.Start(); err != nil {
 		return nil, fmt.Errorf("dynamolocal: start java: %w", err)

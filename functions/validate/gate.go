@@ -106,7 +106,7 @@ func (g *Gate) API(ctx context.Context, ref, path string) (portal.API, portal.Au
 
 // Check decides a request's key for api.
 func (g *Gate) Check(ctx context.Context, api portal.API, s portal.AuthStrategy, h http.Header, q url.Values) Decision {
-	key, dup := KeyFrom(h, q, s.KeyNames, s.KeyInQuery)
+	key, dup := keyFrom(h, q, s.KeyNames, s.KeyInQuery)
 	if dup {
 		return Decision{Status: http.StatusUnauthorized, Message: MsgDuplicate}
 	}
@@ -140,8 +140,6 @@ func WriteDecision(w http.ResponseWriter, d Decision) {
 	json.NewEncoder(w).Encode(map[string]string{"message": d.Message})
 }
 
-var noStore = []string{"no-store"}
-
 // ForwardAuth is the forward-auth endpoint (GET /validate, any method):
 // nginx auth_request, Traefik ForwardAuth, Envoy ext_authz (HTTP) and
 // Caddy forward_auth. The API comes from X-Portal-API (set in the
@@ -150,10 +148,10 @@ var noStore = []string{"no-store"}
 // headers, or from the forwarded URI's query when the strategy allows.
 func (g *Gate) ForwardAuth() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header()["Cache-Control"] = noStore
+		// Canonical header names: no canonicalising on every request.
 		uri := r.Header.Get("X-Forwarded-Uri")
 		if uri == "" {
-			uri = r.Header.Get("X-Original-URI")
+			uri = r.Header.Get("X-Original-Uri")
 		}
 		var path string
 		var query url.Values
@@ -162,7 +160,7 @@ func (g *Gate) ForwardAuth() http.Handler {
 				path, query = u.Path, u.Query()
 			}
 		}
-		api, s, err := g.API(r.Context(), r.Header.Get("X-Portal-API"), path)
+		api, s, err := g.API(r.Context(), r.Header.Get("X-Portal-Api"), path)
 		switch {
 		case err == ErrNoAPI:
 			w.Header().Set("Content-Type", "application/json; charset=utf-8")

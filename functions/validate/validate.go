@@ -357,9 +357,26 @@ func (v *Validator) recordUse() {
 // header named by one of keyNames, or (only when inQuery) in the query
 // string. dup is true when the request carries more than one key.
 func KeyFrom(h http.Header, q url.Values, keyNames []string, inQuery bool) (key string, dup bool) {
+	return keyFrom(h, q, keyNames, inQuery)
+}
+
+// canonical remembers header names as net/http keys them: strategies name
+// few headers, and canonicalising "apikey" on every request allocates.
+var canonical sync.Map
+
+func headerKey(name string) string {
+	if c, ok := canonical.Load(name); ok {
+		return c.(string)
+	}
+	c := http.CanonicalHeaderKey(name)
+	canonical.Store(name, c)
+	return c
+}
+
+func keyFrom(h http.Header, q url.Values, keyNames []string, inQuery bool) (key string, dup bool) {
 	n := 0
 	for _, name := range keyNames {
-		for _, v := range h.Values(name) {
+		for _, v := range h[headerKey(name)] {
 			key, n = v, n+1
 		}
 		if inQuery {

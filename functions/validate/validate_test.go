@@ -96,13 +96,17 @@ func ev(action, subject string) portal.AuditEvent {
 
 // setup publishes a catalog and gives an approved developer an application
 // with an approved registration to httpbin and one key.
-func setup(t *testing.T) *fixture {
-	t.Helper()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "portal.db"))
+func setup(t *testing.T) *fixture { return setupB(t, t) }
+
+// setupB is setup for tests and benchmarks: tb owns the cleanups, t
+// reports.
+func setupB(tb testing.TB, t testing.TB) *fixture {
+	tb.Helper()
+	st, err := boltstore.Open(filepath.Join(tb.TempDir(), "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { st.Close() })
+	tb.Cleanup(func() { st.Close() })
 	ctx := context.Background()
 	c := &clock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
 	if _, err := publish.Publish(ctx, st, []byte(catalog), c.now()); err != nil {
@@ -123,12 +127,12 @@ func setup(t *testing.T) *fixture {
 	f.api, err = st.GetAPI(ctx, "api-httpbin")
 	must(t, err)
 	f.v = validate.New(f.store, validate.Options{Now: c.now})
-	t.Cleanup(f.v.Close)
+	tb.Cleanup(f.v.Close)
 	f.gate = validate.NewGate(f.v, f.store, 5*time.Second)
 	return f
 }
 
-func must(t *testing.T, err error) {
+func must(t testing.TB, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)

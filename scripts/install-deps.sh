@@ -20,6 +20,7 @@ fi
 echo "install-deps: installing ${need[*]} from Debian…" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-$SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+# With recommends: chromium brings its fonts.
+$SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 command -v chromium >/dev/null
 command -v java >/dev/null

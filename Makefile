@@ -44,7 +44,7 @@ test: deps check ## run every test (vet, gofmt, race, browser tests)
 	CI=$${CI:-} $(GO) test -race -count=1 -timeout 40m $(PKGS)
 
 .PHONY: bench
-bench: deps ## benchmarks: GitHub's spec vs Redocly, rebuild time, page sizes, Lighthouse
+bench: deps ## benchmarks: GitHub spec vs Redocly, sizes, rebuild, functions, key validation load, Lighthouse
 	./scripts/bench.sh
 
 .PHONY: vendor

@@ -113,7 +113,10 @@ type APIParams struct {
 	Operations  int      `json:"operations"`
 	Schemas     int      `json:"schemas"`
 	HasDocs     bool     `json:"has_docs"`
-	URL         string   `json:"url"` // /apis/{api}/
+	// KeyAuth: the description asks for an API key in a header, so the
+	// overview offers a way to get one.
+	KeyAuth bool   `json:"key_auth,omitempty"`
+	URL     string `json:"url"` // /apis/{api}/
 	// AsyncAPI: the servers' protocols (kafka, mqtt, ...) for the catalog
 	// badge, and the number of channels and messages.
 	Protocols []string `json:"protocols,omitempty"`

@@ -316,6 +316,16 @@ func with(frags map[string]string, key, html string) map[string]string {
 // the functions that render each generated page's fragments.
 func (w *Writer) Fragments() map[string]func() map[string]string { return w.frags }
 
+// keyAuth reports whether the API declares an API key sent in a header.
+func keyAuth(api *spec.API) bool {
+	for _, sc := range api.SecuritySchemes {
+		if sc.Type == "apiKey" && sc.In == "header" {
+			return true
+		}
+	}
+	return false
+}
+
 func opTitle(op *spec.Operation) string {
 	if op.Summary != "" {
 		return op.Summary
@@ -363,6 +373,7 @@ func apiParams(a *API, base string) *APIParams {
 		Operations:  len(s.Operations) + len(s.Webhooks),
 		Schemas:     len(s.Schemas),
 		HasDocs:     a.Config.Docs != "",
+		KeyAuth:     keyAuth(s),
 		URL:         base,
 		Protocols:   render.Protocols(s),
 		Channels:    len(s.Channels),

@@ -37,7 +37,7 @@ Commands:
 	serve      build, serve and rebuild on change, with the functions, an
 	           embedded store and an embedded httpbin
 	publish    mirror the built catalog into the store (local or DynamoDB)
-	admin      manage developers, teams and admin tokens
+	admin      manage developers, teams, registrations and admin tokens
 	version    print the version
 
 Run "portal <command> --help" for a command's flags.

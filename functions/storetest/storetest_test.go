@@ -37,9 +37,11 @@ var mutants = map[string]struct {
 		func(s portal.FullStore) portal.FullStore { return &auditLost{s} },
 		[]string{"CreateDeveloper", "CreateDeveloperConcurrentEmail"},
 	},
+	// Only the sequential test: under concurrency the re-put races the
+	// other consumers, so whether they see the token is up to timing.
 	"token reusable": {
 		func(s portal.FullStore) portal.FullStore { return &tokenReuse{s} },
-		[]string{"Tokens", "TokensConcurrentConsume"},
+		[]string{"Tokens"},
 	},
 	"expired session alive": {
 		func(s portal.FullStore) portal.FullStore { return &sessionAlive{s} },

@@ -487,21 +487,29 @@ func TestServeRebuildsOnChange(t *testing.T) {
 			}
 		}
 	}()
-	<-events                           // ": connected"
-	time.Sleep(300 * time.Millisecond) // let the watcher register its folders
+	<-events // ": connected"
 
+	// Edit the page until a reload comes: the watcher starts in its own
+	// goroutine and may not be watching yet on a busy machine.
 	page := filepath.Join(dir, "content", "apis", "httpbin", "quick-start.md")
 	old, _ := os.ReadFile(page)
-	if err := os.WriteFile(page, append(old, []byte("\nA freshly edited paragraph.\n")...), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	select {
-	case ev := <-events:
-		if !strings.Contains(ev, "reload") {
-			t.Fatalf("livereload sent %q, want reload", ev)
+	edited := append(old, []byte("\nA freshly edited paragraph.\n")...)
+	tick := time.NewTicker(time.Second)
+	defer tick.Stop()
+	for done := false; !done; {
+		if err := os.WriteFile(page, edited, 0o644); err != nil {
+			t.Fatal(err)
 		}
-	case <-ctx.Done():
-		t.Fatal("no reload event within 60 s of the edit")
+		select {
+		case ev := <-events:
+			if !strings.Contains(ev, "reload") {
+				t.Fatalf("livereload sent %q, want reload", ev)
+			}
+			done = true
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatal("no reload event within 60 s of the edit")
+		}
 	}
 	body := get(t, hs.URL+"/apis/httpbin/docs/quick-start/")
 	if !strings.Contains(body, "A freshly edited paragraph.") {

@@ -194,11 +194,8 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 		// Never cache past the key's expiry.
 		ttl = min(ttl, cred.ExpiresAt.Sub(now))
 	}
-	// One more round trip for the rest, in parallel: the credential names
-	// its application and that application's owner.
 	var (
 		wg       sync.WaitGroup
-		app      portal.Application
 		dev      portal.Developer
 		reg      portal.Registration
 		roles    []portal.RoleAssignment
@@ -206,8 +203,13 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 		devID    = cred.DeveloperID
 		settings portal.Settings
 	)
-	if devID == "" { // written before credentials named their owner
-		a, err := v.store.GetApplication(ctx, cred.ApplicationID)
+	// The credential names its application and that application's owner;
+	// deleting an application deletes its keys in the same transaction, so
+	// a key that exists has an application. Keys written before credentials
+	// named their owner cost one more read.
+	appID := cred.ApplicationID
+	if devID == "" {
+		a, err := v.store.GetApplication(ctx, appID)
 		if portal.IsCode(err, portal.ENotFound) {
 			return invalid, v.opts.NegativeTTL
 		}
@@ -220,10 +222,9 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 	if err != nil {
 		return down, 0
 	}
-	wg.Add(3)
-	go func() { defer wg.Done(); app, errs[0] = v.store.GetApplication(ctx, cred.ApplicationID) }()
+	wg.Add(2)
 	go func() { defer wg.Done(); dev, errs[1] = v.store.GetDeveloper(ctx, devID) }()
-	go func() { defer wg.Done(); reg, errs[2] = v.store.FindRegistration(ctx, cred.ApplicationID, api.ID) }()
+	go func() { defer wg.Done(); reg, errs[2] = v.store.FindRegistration(ctx, appID, api.ID) }()
 	if settings.RBACEnabled {
 		wg.Add(1)
 		go func() { defer wg.Done(); roles, errs[3] = v.store.ListDeveloperRoles(ctx, devID) }()
@@ -234,18 +235,18 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 			return down, 0
 		}
 	}
-	if errs[0] != nil || errs[1] != nil || app.DeveloperID != devID {
-		return invalid, v.opts.NegativeTTL // the application or its owner is gone
+	if errs[1] != nil {
+		return invalid, v.opts.NegativeTTL // the owner is gone
 	}
-	forbidden := Decision{Status: http.StatusForbidden, Message: MsgForbidden, ConsumerID: devID, ApplicationID: app.ID, CredentialID: cred.ID}
+	forbidden := Decision{Status: http.StatusForbidden, Message: MsgForbidden, ConsumerID: devID, ApplicationID: appID, CredentialID: cred.ID}
 	if dev.Status != portal.StatusApproved || errs[2] != nil || reg.Status != portal.RegistrationApproved {
 		return forbidden, ttl
 	}
 	if settings.RBACEnabled && !holds(roles, portal.RoleAPIConsumer, api.ID) {
 		return forbidden, ttl
 	}
-	return Decision{Status: http.StatusOK, ConsumerID: devID, ApplicationID: app.ID, CredentialID: cred.ID,
-		hdr: &[3][]string{{devID}, {app.ID}, {cred.ID}}}, ttl
+	return Decision{Status: http.StatusOK, ConsumerID: devID, ApplicationID: appID, CredentialID: cred.ID,
+		hdr: &[3][]string{{devID}, {appID}, {cred.ID}}}, ttl
 }
 
 // settings are the portal's settings, cached for the decision TTL: RBAC

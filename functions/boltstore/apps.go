@@ -325,6 +325,11 @@ func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev po
 		if _, err := getDev(tx, a.DeveloperID); err != nil {
 			return err
 		}
+		if a.TeamID != "" {
+			if _, err := getTeam(tx, a.TeamID); err != nil {
+				return err
+			}
+		}
 		if tx.Bucket(bApps).Get([]byte(a.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
 		}
@@ -388,6 +393,26 @@ func (s *Store) listApps(bucket, prefix []byte, p portal.Page) ([]portal.Applica
 // ListApplications implements portal.AppStore.
 func (s *Store) ListApplications(_ context.Context, developerID string, p portal.Page) ([]portal.Application, int, error) {
 	return s.listApps(bDevApps, key(developerID, ""), p)
+}
+
+// ListTeamApplications implements portal.AppStore: the embedded store
+// holds one portal's applications, so it reads them in creation order.
+func (s *Store) ListTeamApplications(_ context.Context, teamID string) ([]portal.Application, error) {
+	out := []portal.Application{}
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(bAppOrder), nil, func(k, _ []byte) error {
+			id := string(k[bytes.LastIndexByte(k, 0)+1:])
+			r, err := getApp(tx, id)
+			if err != nil {
+				return err
+			}
+			if a := r.app(); a.TeamID == teamID {
+				out = append(out, a)
+			}
+			return nil
+		})
+	})
+	return out, err
 }
 
 // ListAllApplications implements portal.AppStore.

@@ -835,7 +835,7 @@ func (s *Store) UpdateTeam(_ context.Context, t portal.Team, ev portal.AuditEven
 			}
 		}
 		out = r.team()
-		out.Name, out.Description, out.UpdatedAt, out.Version = t.Name, t.Description, ev.At, r.Version+1
+		out.Name, out.Description, out.CanOwnApplications, out.UpdatedAt, out.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, r.Version+1
 		if err := putTeam(tx, out); err != nil {
 			return err
 		}

@@ -405,13 +405,24 @@ func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev 
 		a.UpdatedAt = a.CreatedAt
 	}
 	a.Version = 1
-	err := s.transact(ctx,
+	tx := []types.TransactWriteItem{
 		s.check(key(devPK(a.DeveloperID), skDev), exists),
 		s.put(newAppItem(a), notExists),
 		s.incr(key(devPK(a.DeveloperID), skAppCount), portal.MaxApplicationsPerDeveloper),
 		s.put(devAppItem{PK: devPK(a.DeveloperID), SK: "APP#" + a.ID, ApplicationID: a.ID, AppCreated: a.CreatedAt}, notExists),
 		s.audit(ev),
-	)
+	}
+	if a.TeamID != "" {
+		// The team must exist; its partition points at the application.
+		tx = append(tx,
+			s.check(key(teamPK(a.TeamID), skTeam), exists),
+			s.put(devAppItem{PK: teamPK(a.TeamID), SK: "APP#" + a.ID, ApplicationID: a.ID, AppCreated: a.CreatedAt}, notExists),
+		)
+	}
+	err := s.transact(ctx, tx...)
+	if bad, _ := failed(err, 5); bad && a.TeamID != "" {
+		return notFound("team", a.TeamID)
+	}
 	if bad, _ := failed(err, 0); bad {
 		return notFound("developer", a.DeveloperID)
 	}
@@ -425,6 +436,32 @@ func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev 
 		return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
 	}
 	return err
+}
+
+// ListTeamApplications implements portal.AppStore: the team's pointers,
+// then each application.
+func (s *Store) ListTeamApplications(ctx context.Context, teamID string) ([]portal.Application, error) {
+	items, err := s.partition(ctx, teamPK(teamID), "APP#")
+	if err != nil {
+		return nil, err
+	}
+	ptrs, err := decodeAll(items, func(it *devAppItem) devAppItem { return *it })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]portal.Application, 0, len(ptrs))
+	for _, p := range ptrs {
+		a, err := s.getApp(ctx, p.ApplicationID)
+		if portal.IsCode(err, portal.ENotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	byCreation(out, func(a portal.Application) time.Time { return a.CreatedAt }, func(a portal.Application) string { return a.ID })
+	return out, nil
 }
 
 // GetApplication implements portal.AppStore.
@@ -575,6 +612,9 @@ func (s *Store) deleteApp(ctx context.Context, id string, ev *portal.AuditEvent)
 				s.del(key(keyPK(c.Hash), skKey), always),
 				s.del(key(credPK(strings.TrimPrefix(c.SK, "CRED#")), skCred), always),
 			)
+		}
+		if app.TeamID != "" {
+			tx = append(tx, s.del(key(teamPK(app.TeamID), "APP#"+id), always))
 		}
 		if ev != nil {
 			tx = append(tx,

@@ -1041,7 +1041,7 @@ func (s *Store) UpdateTeam(ctx context.Context, t portal.Team, ev portal.AuditEv
 		return portal.Team{}, stale
 	}
 	next := cur
-	next.Name, next.Description, next.UpdatedAt, next.Version = t.Name, t.Description, ev.At, cur.Version+1
+	next.Name, next.Description, next.CanOwnApplications, next.UpdatedAt, next.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, cur.Version+1
 	items := []types.TransactWriteItem{s.put(newTeamItem(next), versionIs(cur.Version)), s.audit(ev)}
 	renamed := portal.TeamNameKey(cur.Name) != portal.TeamNameKey(next.Name)
 	if renamed {

@@ -286,8 +286,9 @@ func (s *Server) handleDeleteDeveloper(w http.ResponseWriter, r *http.Request) {
 // Teams.
 
 type teamRequest struct {
-	Name        *string `json:"name"`
-	Description *string `json:"description"`
+	Name               *string `json:"name"`
+	Description        *string `json:"description"`
+	CanOwnApplications *bool   `json:"can_own_applications"`
 }
 
 func checkTeam(req teamRequest, create bool) error {
@@ -332,6 +333,9 @@ func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request) {
 	if req.Description != nil {
 		t.Description = *req.Description
 	}
+	if req.CanOwnApplications != nil {
+		t.CanOwnApplications = *req.CanOwnApplications
+	}
 	if err := s.store.CreateTeam(r.Context(), t, s.event(actor(r), "team.created", t.ID, map[string]string{"name": t.Name})); err != nil {
 		s.writeError(w, r, err)
 		return
@@ -370,6 +374,9 @@ func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request) {
 		}
 		if req.Description != nil {
 			t.Description = *req.Description
+		}
+		if req.CanOwnApplications != nil {
+			t.CanOwnApplications = *req.CanOwnApplications
 		}
 		t.UpdatedAt = s.now().UTC()
 		t, err = s.store.UpdateTeam(ctx, t, s.event(actor(r), "team.updated", t.ID, nil))

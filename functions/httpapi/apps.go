@@ -41,13 +41,24 @@ func (s *Server) appRoutes(m *http.ServeMux) {
 
 type ctxApp struct{}
 
-// ownApp loads the caller's application; anyone else's is 404, never 403.
+// ownApp loads an application of the caller's, or of a team of theirs;
+// anyone else's is 404, never 403.
 func (s *Server) ownApp(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		d := r.Context().Value(keyDeveloper).(portal.Developer)
 		a, err := s.apps.GetApplication(r.Context(), r.PathValue("appId"))
 		if err == nil && a.DeveloperID != d.ID {
-			err = portal.Errorf(portal.ENotFound, "no application %q", r.PathValue("appId"))
+			ok := false
+			if a.TeamID != "" {
+				var teams []portal.Team
+				teams, err = s.store.ListDeveloperTeams(r.Context(), d.ID)
+				for _, t := range teams {
+					ok = ok || t.ID == a.TeamID && t.CanOwnApplications
+				}
+			}
+			if err == nil && !ok {
+				err = portal.Errorf(portal.ENotFound, "no application %q", r.PathValue("appId"))
+			}
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -117,6 +128,9 @@ type appRequest struct {
 	Name           *string `json:"name"`
 	Description    *string `json:"description"`
 	AuthStrategyID *string `json:"auth_strategy_id"`
+	// TeamID shares the application with a team of the caller's that may
+	// own applications.
+	TeamID *string `json:"team_id"`
 }
 
 func checkApp(req appRequest, create bool) error {
@@ -138,11 +152,36 @@ func (s *Server) handleListApps(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	d := r.Context().Value(keyDeveloper).(portal.Developer)
-	apps, total, err := s.apps.ListApplications(r.Context(), d.ID, p)
+	ctx := r.Context()
+	d := ctx.Value(keyDeveloper).(portal.Developer)
+	apps, total, err := s.apps.ListApplications(ctx, d.ID, p)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	// On the first page, the applications the caller's teams share.
+	if p.Number == 1 {
+		teams, err := s.store.ListDeveloperTeams(ctx, d.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, t := range teams {
+			if !t.CanOwnApplications {
+				continue
+			}
+			shared, err := s.apps.ListTeamApplications(ctx, t.ID)
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			for _, a := range shared {
+				if a.DeveloperID != d.ID {
+					apps = append(apps, a)
+					total++
+				}
+			}
+		}
 	}
 	writeJSON(w, http.StatusOK, newList(apps, p, total))
 }
@@ -180,6 +219,22 @@ func (s *Server) handleCreateApp(w http.ResponseWriter, r *http.Request) {
 	}
 	now := s.now().UTC()
 	a := portal.Application{ID: newID(), Name: strings.TrimSpace(*req.Name), DeveloperID: d.ID, AuthStrategyID: strategy, CreatedAt: now, UpdatedAt: now}
+	if req.TeamID != nil && *req.TeamID != "" {
+		teams, err := s.store.ListDeveloperTeams(ctx, d.ID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		for _, t := range teams {
+			if t.ID == *req.TeamID && t.CanOwnApplications {
+				a.TeamID = t.ID
+			}
+		}
+		if a.TeamID == "" {
+			s.writeError(w, r, invalid(portal.FieldError{Field: "team_id", Reason: "must be a team you belong to that may own applications"}))
+			return
+		}
+	}
 	if req.Description != nil {
 		a.Description = *req.Description
 	}
@@ -212,8 +267,12 @@ func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if req.AuthStrategyID != nil {
-		s.writeError(w, r, invalid(portal.FieldError{Field: "auth_strategy_id", Reason: "cannot change after creation"}))
+	if req.AuthStrategyID != nil || req.TeamID != nil {
+		field := "auth_strategy_id"
+		if req.TeamID != nil {
+			field = "team_id"
+		}
+		s.writeError(w, r, invalid(portal.FieldError{Field: field, Reason: "cannot change after creation"}))
 		return
 	}
 	a := appOf(r)

@@ -233,3 +233,49 @@ func TestAuthStrategiesAndCatalog(t *testing.T) {
 	want(t, e.adminDo("GET", "/v3/apis/httpbin", nil), 200)
 	want(t, e.adminDo("GET", "/v3/apis/nope", nil), 404)
 }
+
+// TestTeamApplications: an application created for a team that may own
+// applications is shared with its members, and only with them.
+func TestTeamApplications(t *testing.T) {
+	t.Parallel()
+	e, alice := appEnv(t, "alice@example.com")
+	pid := e.portalID()
+	for _, email := range []string{"bob@example.com", "carol@example.com"} {
+		e.signUp(email)
+		e.approve(email)
+	}
+	bob := &clientT{e: e, c: e.login("bob@example.com")}
+	carol := &clientT{e: e, c: e.login("carol@example.com")}
+	owners := idOf(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams", map[string]any{"name": "Owners", "can_own_applications": true}))
+	plain := idOf(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams", map[string]any{"name": "Plain"}))
+	for _, email := range []string{"alice@example.com", "bob@example.com"} {
+		want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+owners+"/developers", map[string]string{"id": e.developerID(email)}), 201)
+		want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+plain+"/developers", map[string]string{"id": e.developerID(email)}), 201)
+	}
+
+	want(t, alice.do("POST", "/api/v3/applications", map[string]string{"name": "X", "team_id": plain}), 400)
+	want(t, carol.do("POST", "/api/v3/applications", map[string]string{"name": "X", "team_id": owners}), 400)
+	app := alice.do("POST", "/api/v3/applications", map[string]string{"name": "Shared", "team_id": owners})
+	want(t, app, 201)
+	id := idOf(t, app)
+	if app.json(t)["team_id"] != owners {
+		t.Errorf("application = %s, want team_id %s", app.body, owners)
+	}
+
+	list := bob.do("GET", "/api/v3/applications", nil)
+	if !strings.Contains(string(list.body), id) {
+		t.Errorf("a team member's applications = %s, want the shared one", list.body)
+	}
+	want(t, bob.do("GET", "/api/v3/applications/"+id, nil), 200)
+	want(t, bob.do("POST", "/api/v3/applications/"+id+"/credentials", map[string]string{"display_name": "bob's"}), 201)
+	want(t, bob.do("PATCH", "/api/v3/applications/"+id, map[string]string{"team_id": plain}), 400)
+	want(t, carol.do("GET", "/api/v3/applications/"+id, nil), 404)
+	if strings.Contains(string(carol.do("GET", "/api/v3/applications", nil).body), id) {
+		t.Errorf("a non-member sees the shared application")
+	}
+
+	// Leaving the team ends the access.
+	want(t, e.adminDo("DELETE", "/v3/portals/"+pid+"/teams/"+owners+"/developers/"+e.developerID("bob@example.com"), nil), 204)
+	want(t, bob.do("GET", "/api/v3/applications/"+id, nil), 404)
+	want(t, alice.do("GET", "/api/v3/applications/"+id, nil), 200)
+}

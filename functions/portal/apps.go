@@ -52,10 +52,13 @@ const DefaultAuthStrategyID = "key-auth"
 
 // Application belongs to a developer; its credentials are API keys.
 type Application struct {
-	ID             string    `json:"id"`
-	Name           string    `json:"name"`
-	Description    string    `json:"description"`
-	DeveloperID    string    `json:"-"`
+	ID          string `json:"id"`
+	Name        string `json:"name"`
+	Description string `json:"description"`
+	DeveloperID string `json:"-"`
+	// TeamID, when set, shares the application with the members of a team
+	// that may own applications; DeveloperID stays its creator.
+	TeamID         string    `json:"team_id,omitempty"`
 	AuthStrategyID string    `json:"auth_strategy_id"`
 	CreatedAt      time.Time `json:"created_at"`
 	UpdatedAt      time.Time `json:"updated_at"`
@@ -181,6 +184,10 @@ type AppStore interface {
 	// for a known id.
 	CreateApplication(ctx context.Context, a Application, ev AuditEvent) error
 	GetApplication(ctx context.Context, id string) (Application, error)
+	// ListTeamApplications lists the applications a team owns (TeamID),
+	// oldest first; CreateApplication with a TeamID fails with NotFound for
+	// an unknown team.
+	ListTeamApplications(ctx context.Context, teamID string) ([]Application, error)
 	// ListApplications lists a developer's applications (none for an
 	// unknown developer), with their total.
 	ListApplications(ctx context.Context, developerID string, p Page) ([]Application, int, error)

@@ -109,12 +109,15 @@ type Settings struct {
 
 // Team groups developers to whom roles are assigned.
 type Team struct {
-	ID          string    `json:"id"`
-	Name        string    `json:"name"` // unique, case-insensitive
-	Description string    `json:"description"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
-	Version     int64     `json:"-"`
+	ID          string `json:"id"`
+	Name        string `json:"name"` // unique, case-insensitive
+	Description string `json:"description"`
+	// CanOwnApplications lets members create applications that the whole
+	// team shares.
+	CanOwnApplications bool      `json:"can_own_applications"`
+	CreatedAt          time.Time `json:"created_at"`
+	UpdatedAt          time.Time `json:"updated_at"`
+	Version            int64     `json:"-"`
 }
 
 // Role names (Konnect's).

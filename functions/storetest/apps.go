@@ -23,6 +23,7 @@ var appTests = []struct {
 	fn   func(t *testing.T, s portal.FullStore)
 }{
 	{"PublishAPIs", testPublishAPIs},
+	{"TeamApplications", testTeamApplications},
 	{"PublishAPIsRemovesRegistrations", testPublishAPIsRemovesRegistrations},
 	{"PublishAPIsConcurrent", testPublishAPIsConcurrent},
 	{"AuthStrategies", testAuthStrategies},
@@ -1233,5 +1234,44 @@ func testDeveloperRoles(t *testing.T, s portal.FullStore) {
 	wantNil(t, "ListDeveloperRoles(unknown developer)", err)
 	if len(got) != 0 {
 		t.Errorf("ListDeveloperRoles(unknown developer) = %v, want none", ids(got, roleID))
+	}
+}
+
+// testTeamApplications: an application with a TeamID is listed for its
+// team, needs the team to exist, and leaves the list when deleted.
+func testTeamApplications(t *testing.T, s portal.FullStore) {
+	d := mustCreateDeveloper(t, s, "teamapps@example.com")
+	tm := mustCreateTeam(t, s, "Owners", now())
+	shared := application(d.ID, "Shared", now())
+	shared.TeamID = tm.ID
+	wantNil(t, "CreateApplication(team)", s.CreateApplication(ctx, shared, event("application.created", shared.ID)))
+	own := mustCreateApp(t, s, d.ID, "Own", now().Add(time.Second))
+	got, err := s.ListTeamApplications(ctx, tm.ID)
+	wantNil(t, "ListTeamApplications", err)
+	if len(got) != 1 || got[0].ID != shared.ID || got[0].TeamID != tm.ID {
+		t.Errorf("ListTeamApplications = %+v, want only %s with its team", got, shared.ID)
+	}
+	if a, err := s.GetApplication(ctx, shared.ID); err != nil || a.TeamID != tm.ID {
+		t.Errorf("GetApplication(team app) = %+v, %v; want TeamID %s", a, err, tm.ID)
+	}
+	if a, _ := s.GetApplication(ctx, own.ID); a.TeamID != "" {
+		t.Errorf("a developer's own application has TeamID %q", a.TeamID)
+	}
+	orphan := application(d.ID, "Orphan", now())
+	orphan.TeamID = newID()
+	wantCode(t, "CreateApplication(unknown team)", s.CreateApplication(ctx, orphan, event("application.created", orphan.ID)), portal.ENotFound)
+	if _, err := s.GetApplication(ctx, orphan.ID); !portal.IsCode(err, portal.ENotFound) {
+		t.Errorf("the refused application exists: %v", err)
+	}
+	wantNil(t, "DeleteApplication", s.DeleteApplication(ctx, shared.ID, event("application.deleted", shared.ID)))
+	got, err = s.ListTeamApplications(ctx, tm.ID)
+	wantNil(t, "ListTeamApplications(after delete)", err)
+	if len(got) != 0 {
+		t.Errorf("ListTeamApplications after the delete = %+v, want none", got)
+	}
+	empty, err := s.ListTeamApplications(ctx, newID())
+	wantNil(t, "ListTeamApplications(unknown team)", err)
+	if len(empty) != 0 {
+		t.Errorf("ListTeamApplications(unknown team) = %+v", empty)
 	}
 }

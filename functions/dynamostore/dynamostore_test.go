@@ -3,7 +3,6 @@ package dynamostore_test
 import (
 	"context"
 	"fmt"
-	"github.com/portal-dev/portal/functions/httpapi/apitest"
 	"os"
 	"slices"
 	"strings"
@@ -16,6 +15,7 @@ import (
 
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
+	"github.com/portal-dev/portal/functions/httpapi/apitest"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/storetest"
 )

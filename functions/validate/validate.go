@@ -303,17 +303,6 @@ func (v *Validator) put(sh *shard, k cacheKey, e entry) {
 	sh.m[k] = e
 }
 
-// Forget drops every cached decision (tests, and a store that knows it
-// changed).
-func (v *Validator) Forget() {
-	for i := range v.shards {
-		sh := &v.shards[i]
-		sh.mu.Lock()
-		sh.m = map[cacheKey]entry{}
-		sh.mu.Unlock()
-	}
-}
-
 // used records a credential's use off the hot path, at most once a minute
 // per cached decision: an atomic check, then a queue that drops when full.
 func (v *Validator) used(e entry, at time.Time) {

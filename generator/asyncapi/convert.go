@@ -2,13 +2,14 @@ package asyncapi
 
 import (
 	"fmt"
-	"github.com/portal-dev/portal/generator/slug"
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/pb33f/go-yaml"
 
+	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamljson"
 )
 
 // conv converts one AsyncAPI 2.x or 3.x document to the model. Channels
@@ -138,13 +139,13 @@ func (c *conv) channel3(key string, v *yaml.Node, pointer string) *spec.Channel 
 		}
 		sch := &spec.Schema{Type: []string{"string"}, Description: ""}
 		if e := mapValue(p, "enum"); e != nil && e.Kind == yaml.SequenceNode {
-			sch.Enum = nodeValues(e.Content)
+			sch.Enum = yamljson.Values(e.Content)
 		}
 		if d := mapValue(p, "default"); d != nil {
-			sch.Default, sch.HasDefault = nodeValue(d), true
+			sch.Default, sch.HasDefault = yamljson.Value(d), true
 		}
 		if ex := mapValue(p, "examples"); ex != nil && ex.Kind == yaml.SequenceNode {
-			sch.Examples = nodeValues(ex.Content)
+			sch.Examples = yamljson.Values(ex.Content)
 			if len(sch.Examples) > 0 {
 				sch.Example = sch.Examples[0]
 			}
@@ -410,10 +411,10 @@ func (c *conv) message(key string, v *yaml.Node, pointer string) *spec.Message {
 	for i, ev := range items(mapValue(mt, "examples")) {
 		ex := spec.MessageExample{Name: str(ev, "name"), Summary: str(ev, "summary")}
 		if h := mapValue(ev, "headers"); h != nil {
-			ex.Headers = nodeValue(h)
+			ex.Headers = yamljson.Value(h)
 		}
 		if p := mapValue(ev, "payload"); p != nil {
-			ex.Payload = nodeValue(p)
+			ex.Payload = yamljson.Value(p)
 		}
 		if ex.Name == "" && ex.Summary == "" {
 			ex.Name = "Example " + strconv.Itoa(i+1)
@@ -714,5 +715,5 @@ func scalarText(n *yaml.Node) string {
 	if n.Kind == yaml.ScalarNode && n.ShortTag() == "!!str" {
 		return n.Value
 	}
-	return string(appendNodeJSON(nil, n, 0))
+	return string(yamljson.Append(nil, n))
 }

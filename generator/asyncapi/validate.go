@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/message"
 
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamljson"
 )
 
 // The official AsyncAPI JSON Schemas from npm @asyncapi/specs (see
@@ -90,7 +91,7 @@ func (l *loader) validate(d *document, version string) {
 			"Report this to the portal's maintainers; the description was not validated.")
 		return
 	}
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(appendNodeJSON(nil, d.root, 0)))
+	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(yamljson.Append(nil, d.root)))
 	if err != nil {
 		return
 	}

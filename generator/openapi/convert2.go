@@ -9,6 +9,7 @@ import (
 
 	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamljson"
 )
 
 // v2conv converts one Swagger 2.0 document.
@@ -257,9 +258,9 @@ func (c *v2conv) paramSchema(p *v2.Parameter) *spec.Schema {
 		s.Type = []string{p.Type}
 	}
 	if p.Default != nil {
-		s.Default, s.HasDefault = nodeValue(p.Default), true
+		s.Default, s.HasDefault = yamljson.Value(p.Default), true
 	}
-	s.Enum = nodeValues(p.Enum)
+	s.Enum = yamljson.Values(p.Enum)
 	s.Minimum, s.Maximum = intFloat(p.Minimum), intFloat(p.Maximum)
 	if boolValue(p.ExclusiveMinimum) && s.Minimum != nil {
 		s.ExclusiveMinimum, s.Minimum = s.Minimum, nil
@@ -285,9 +286,9 @@ func itemsSchema(it *v2.Items, depth int) *spec.Schema {
 		s.Type = []string{it.Type}
 	}
 	if it.Default != nil {
-		s.Default, s.HasDefault = nodeValue(it.Default), true
+		s.Default, s.HasDefault = yamljson.Value(it.Default), true
 	}
-	s.Enum = nodeValues(it.Enum)
+	s.Enum = yamljson.Values(it.Enum)
 	s.Items = itemsSchema(it.Items, depth+1)
 	return s
 }
@@ -336,7 +337,7 @@ func (c *v2conv) response(code string, r *v2.Response, produces []string) spec.R
 		for _, t := range produces {
 			mt := spec.MediaType{Name: t, Schema: body}
 			if n := examples[t]; n != nil {
-				mt.Example = nodeValue(n)
+				mt.Example = yamljson.Value(n)
 			}
 			out.Content = append(out.Content, mt)
 		}

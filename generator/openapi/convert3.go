@@ -10,6 +10,7 @@ import (
 
 	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamljson"
 )
 
 // v3conv converts one OpenAPI 3.x document.
@@ -289,7 +290,7 @@ func (c *v3conv) parameter(p *v3.Parameter) spec.Parameter {
 		Schema: c.schemas.proxy(p.Schema), Examples: examples(p.Examples),
 	}
 	if p.Example != nil {
-		out.Example = nodeValue(p.Example)
+		out.Example = yamljson.Value(p.Example)
 	}
 	if out.Schema == nil && p.Content != nil {
 		// A parameter described by content: show its first media type.
@@ -297,7 +298,7 @@ func (c *v3conv) parameter(p *v3.Parameter) spec.Parameter {
 			if mt != nil {
 				out.Schema = c.schemas.proxy(mt.Schema)
 				if out.Example == nil && mt.Example != nil {
-					out.Example = nodeValue(mt.Example)
+					out.Example = yamljson.Value(mt.Example)
 				}
 				if out.Examples == nil {
 					out.Examples = examples(mt.Examples)
@@ -320,9 +321,9 @@ func examples(m *orderedmap.Map[string, *base.Example]) []spec.Example {
 		}
 		ex := spec.Example{Name: name, Summary: e.Summary, Description: e.Description, ExternalValue: e.ExternalValue}
 		if e.Value != nil {
-			ex.Value = nodeValue(e.Value)
+			ex.Value = yamljson.Value(e.Value)
 		} else if e.DataValue != nil {
-			ex.Value = nodeValue(e.DataValue)
+			ex.Value = yamljson.Value(e.DataValue)
 		}
 		out = append(out, ex)
 	}
@@ -344,7 +345,7 @@ func (c *v3conv) content(m *orderedmap.Map[string, *v3.MediaType]) []spec.MediaT
 			o.Schema = &spec.Schema{Type: []string{"array"}, Items: c.schemas.proxy(mt.ItemSchema)}
 		}
 		if mt.Example != nil {
-			o.Example = nodeValue(mt.Example)
+			o.Example = yamljson.Value(mt.Example)
 		}
 		if mt.Encoding != nil {
 			for prop, e := range mt.Encoding.FromOldest() {
@@ -374,7 +375,7 @@ func (c *v3conv) response(code string, r *v3.Response) spec.Response {
 			}
 			hd := spec.Header{Name: name, Description: h.Description, Required: h.Required, Deprecated: h.Deprecated, Schema: c.schemas.proxy(h.Schema)}
 			if h.Example != nil {
-				hd.Example = nodeValue(h.Example)
+				hd.Example = yamljson.Value(h.Example)
 			}
 			if hd.Schema == nil && h.Content != nil {
 				for _, mt := range h.Content.FromOldest() {

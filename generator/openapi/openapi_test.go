@@ -2,7 +2,6 @@ package openapi
 
 import (
 	"encoding/json"
-	"github.com/portal-dev/portal/generator/slug"
 	"os"
 	"path/filepath"
 	"strings"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 )
 

@@ -11,6 +11,7 @@ import (
 
 	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamljson"
 )
 
 // schemas converts schemas to spec.Schema graphs. Component schemas are
@@ -326,18 +327,18 @@ func (c *schemas) fill(dst *spec.Schema, n *yaml.Node, idx *index.SpecIndex, ski
 		case "deprecated":
 			dst.Deprecated = v.Value == "true"
 		case "const":
-			dst.Const, dst.HasConst = nodeValue(v), true
+			dst.Const, dst.HasConst = yamljson.Value(v), true
 		case "enum":
 			if v.Kind == yaml.SequenceNode {
-				dst.Enum = nodeValues(v.Content)
+				dst.Enum = yamljson.Values(v.Content)
 			}
 		case "default":
-			dst.Default, dst.HasDefault = nodeValue(v), true
+			dst.Default, dst.HasDefault = yamljson.Value(v), true
 		case "example":
-			dst.Example = nodeValue(v)
+			dst.Example = yamljson.Value(v)
 		case "examples":
 			if v.Kind == yaml.SequenceNode {
-				dst.Examples = nodeValues(v.Content)
+				dst.Examples = yamljson.Values(v.Content)
 			}
 		case "properties":
 			props = v

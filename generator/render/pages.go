@@ -1,8 +1,9 @@
 package render
 
 import (
-	"github.com/portal-dev/portal/generator/spec"
 	"strings"
+
+	"github.com/portal-dev/portal/generator/spec"
 )
 
 // Overview renders the fragments of the API overview page. Keys:

@@ -1,4 +1,7 @@
-package openapi
+// Package yamljson turns YAML nodes into JSON with the document's key
+// order kept: examples, defaults and enum values reach the renderer as
+// json.RawMessage. The OpenAPI and AsyncAPI adapters share it.
+package yamljson
 
 import (
 	"encoding/json"
@@ -12,10 +15,10 @@ import (
 // maxValueDepth bounds recursion through aliases and deeply nested examples.
 const maxValueDepth = 256
 
-// nodeValue converts a YAML node to JSON with the document's key order kept,
+// Value converts a YAML node to JSON with the document's key order kept,
 // returned as json.RawMessage so that renderers can marshal it unchanged.
 // It returns nil for a nil node.
-func nodeValue(n *yaml.Node) any {
+func Value(n *yaml.Node) any {
 	if n == nil {
 		return nil
 	}
@@ -23,17 +26,20 @@ func nodeValue(n *yaml.Node) any {
 	return json.RawMessage(b)
 }
 
-// nodeValues converts each node with nodeValue.
-func nodeValues(ns []*yaml.Node) []any {
+// Values converts each node with Value.
+func Values(ns []*yaml.Node) []any {
 	if len(ns) == 0 {
 		return nil
 	}
 	out := make([]any, 0, len(ns))
 	for _, n := range ns {
-		out = append(out, nodeValue(n))
+		out = append(out, Value(n))
 	}
 	return out
 }
+
+// Append appends the JSON of n to b.
+func Append(b []byte, n *yaml.Node) []byte { return appendNodeJSON(b, n, 0) }
 
 func appendNodeJSON(b []byte, n *yaml.Node, depth int) []byte {
 	if n == nil || depth > maxValueDepth {

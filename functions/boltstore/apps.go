@@ -78,7 +78,7 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 	if err := checkCatalog(apis); err != nil {
 		return 0, err
 	}
-	ev = complete(ev, "", s.now())
+	ev = ev.Complete("")
 	changed := 0
 	err := s.update(func(tx *bolt.Tx) error {
 		changed = 0
@@ -230,7 +230,7 @@ func (s *Store) ListAPIs(_ context.Context) ([]portal.API, error) {
 
 // CreateAuthStrategy implements portal.AppStore.
 func (s *Store) CreateAuthStrategy(_ context.Context, st portal.AuthStrategy, ev portal.AuditEvent) error {
-	ev = complete(ev, st.ID, s.now())
+	ev = ev.Complete(st.ID)
 	if st.CreatedAt.IsZero() {
 		st.CreatedAt = ev.At
 	}
@@ -313,7 +313,7 @@ func putApp(tx *bolt.Tx, a portal.Application) error {
 
 // CreateApplication implements portal.AppStore.
 func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev portal.AuditEvent) error {
-	ev = complete(ev, a.ID, s.now())
+	ev = ev.Complete(a.ID)
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = ev.At
 	}
@@ -422,7 +422,7 @@ func (s *Store) ListAllApplications(_ context.Context, p portal.Page) ([]portal.
 
 // UpdateApplication implements portal.AppStore.
 func (s *Store) UpdateApplication(_ context.Context, a portal.Application, ev portal.AuditEvent) (portal.Application, error) {
-	ev = complete(ev, a.ID, s.now())
+	ev = ev.Complete(a.ID)
 	var out portal.Application
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := getApp(tx, a.ID)
@@ -445,7 +445,7 @@ func (s *Store) UpdateApplication(_ context.Context, a portal.Application, ev po
 
 // DeleteApplication implements portal.AppStore.
 func (s *Store) DeleteApplication(_ context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		if err := deleteApp(tx, id); err != nil {
 			return err
@@ -541,7 +541,7 @@ func deleteReg(tx *bolt.Tx, appID, apiID string) error {
 
 // CreateRegistration implements portal.AppStore.
 func (s *Store) CreateRegistration(_ context.Context, r portal.Registration, ev portal.AuditEvent) error {
-	ev = complete(ev, r.ID, s.now())
+	ev = ev.Complete(r.ID)
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = ev.At
 	}
@@ -658,7 +658,7 @@ func (s *Store) ListAllRegistrations(_ context.Context, status portal.Registrati
 
 // SetRegistrationStatus implements portal.AppStore.
 func (s *Store) SetRegistrationStatus(_ context.Context, id string, from []portal.RegistrationStatus, to portal.RegistrationStatus, ev portal.AuditEvent) (portal.Registration, error) {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	var out portal.Registration
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := getReg(tx, id)
@@ -681,7 +681,7 @@ func (s *Store) SetRegistrationStatus(_ context.Context, id string, from []porta
 
 // DeleteRegistration implements portal.AppStore.
 func (s *Store) DeleteRegistration(_ context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		r, err := getReg(tx, id)
 		if err != nil {
@@ -732,7 +732,7 @@ func deleteCred(tx *bolt.Tx, appID, id string) error {
 
 // CreateCredential implements portal.AppStore.
 func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev portal.AuditEvent) error {
-	ev = complete(ev, c.ID, s.now())
+	ev = ev.Complete(c.ID)
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = ev.At
 	}
@@ -810,7 +810,7 @@ func (s *Store) GetCredentialByHash(_ context.Context, hash string) (portal.Cred
 
 // ExpireCredential implements portal.AppStore.
 func (s *Store) ExpireCredential(_ context.Context, applicationID, id string, at time.Time, ev portal.AuditEvent) (portal.Credential, error) {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	at = at.UTC()
 	var out portal.Credential
 	err := s.update(func(tx *bolt.Tx) error {
@@ -837,7 +837,7 @@ func (s *Store) ExpireCredential(_ context.Context, applicationID, id string, at
 
 // DeleteCredential implements portal.AppStore.
 func (s *Store) DeleteCredential(_ context.Context, applicationID, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := appCred(tx, applicationID, id); err != nil {
 			return err

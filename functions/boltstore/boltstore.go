@@ -12,7 +12,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"time"
 
@@ -103,15 +102,14 @@ func (r adminRec) token() portal.AdminToken { t := r.AdminToken; t.Hash = r.Hash
 
 // Store is a portal.Store in one bbolt file.
 type Store struct {
-	db  *bolt.DB
-	now func() time.Time
+	db *bolt.DB
 }
 
 var _ portal.FullStore = (*Store)(nil)
 
-// Open opens (creating if needed) the store file at path and removes
-// expired tokens, sessions and login failures. Only one process can hold
-// the file; another gets an error after a second.
+// Open opens (creating if needed) the store file at path. Only one process
+// can hold the file; another gets an error after a second. Expired items
+// stay until the caller, who owns the clock, calls Purge.
 func Open(path string) (*Store, error) {
 	db, err := bolt.Open(path, 0o600, &bolt.Options{Timeout: time.Second})
 	if errors.Is(err, bolterrors.ErrTimeout) {
@@ -120,7 +118,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db, now: func() time.Time { return time.Now().UTC() }}
+	s := &Store{db: db}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -129,9 +127,6 @@ func Open(path string) (*Store, error) {
 		}
 		return nil
 	})
-	if err == nil {
-		err = s.Purge(context.Background(), s.now())
-	}
 	if err != nil {
 		_ = db.Close()
 		return nil, fmt.Errorf("open store %s: %w", path, err)
@@ -153,7 +148,7 @@ func (s *Store) Purge(_ context.Context, now time.Time) error {
 			if err := json.Unmarshal(v, &sess); err != nil {
 				return err
 			}
-			if !sess.ExpiresAt.After(now) {
+			if sess.Expired(now) {
 				drop = append(drop, sess)
 			}
 			return nil
@@ -261,23 +256,8 @@ func suffix(k []byte) string { return string(k[bytes.LastIndexByte(k, 0)+1:]) }
 
 // audit completes ev as the Store interface promises and writes it.
 func (s *Store) audit(tx *bolt.Tx, ev portal.AuditEvent, subject string) error {
-	ev = complete(ev, subject, s.now())
+	ev = ev.Complete(subject)
 	return put(tx.Bucket(bAudit), key(ev.Subject, stamp(ev.At), ev.ID), ev)
-}
-
-func complete(ev portal.AuditEvent, subject string, now time.Time) portal.AuditEvent {
-	if ev.ID == "" {
-		ev.ID = newID()
-	}
-	if ev.At.IsZero() {
-		ev.At = now
-	}
-	ev.At = ev.At.UTC()
-	if ev.Subject == "" {
-		ev.Subject = subject
-	}
-	ev.Detail = maps.Clone(ev.Detail)
-	return ev
 }
 
 func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
@@ -311,7 +291,7 @@ func putDev(tx *bolt.Tx, d portal.Developer) error {
 
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(_ context.Context, d portal.Developer, ev portal.AuditEvent) error {
-	ev = complete(ev, d.ID, s.now())
+	ev = ev.Complete(d.ID)
 	d = normDev(d, ev.At)
 	d.Version = 1
 	return s.update(func(tx *bolt.Tx) error {
@@ -397,7 +377,7 @@ func (s *Store) ListDevelopers(_ context.Context, f portal.DeveloperFilter, p po
 
 // UpdateDeveloper implements portal.Store.
 func (s *Store) UpdateDeveloper(_ context.Context, d portal.Developer, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = complete(ev, d.ID, s.now())
+	ev = ev.Complete(d.ID)
 	var out portal.Developer
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := getDev(tx, d.ID)
@@ -420,7 +400,7 @@ func (s *Store) UpdateDeveloper(_ context.Context, d portal.Developer, ev portal
 
 // SetDeveloperStatus implements portal.Store.
 func (s *Store) SetDeveloperStatus(_ context.Context, id string, from []portal.DeveloperStatus, to portal.DeveloperStatus, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	var out portal.Developer
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := getDev(tx, id)
@@ -454,7 +434,7 @@ func statusDetail[S ~string](ev portal.AuditEvent, from, to S) portal.AuditEvent
 
 // DeleteDeveloper implements portal.Store.
 func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		r, err := getDev(tx, id)
 		if err != nil {
@@ -556,19 +536,19 @@ func (s *Store) CreateSession(_ context.Context, sess portal.Session) error {
 	})
 }
 
-func (s *Store) liveSession(tx *bolt.Tx, hash string) (portal.Session, error) {
+func liveSession(tx *bolt.Tx, hash string, now time.Time) (portal.Session, error) {
 	var sess portal.Session
 	ok, err := get(tx.Bucket(bSessions), []byte(hash), &sess)
-	if err == nil && (!ok || !sess.ExpiresAt.After(s.now())) {
+	if err == nil && (!ok || sess.Expired(now)) {
 		err = portal.Errorf(portal.ENotFound, "session not found or expired")
 	}
 	return sess, err
 }
 
 // GetSession implements portal.Store.
-func (s *Store) GetSession(_ context.Context, hash string) (portal.Session, error) {
+func (s *Store) GetSession(_ context.Context, hash string, now time.Time) (portal.Session, error) {
 	var sess portal.Session
-	err := s.view(func(tx *bolt.Tx) (err error) { sess, err = s.liveSession(tx, hash); return err })
+	err := s.view(func(tx *bolt.Tx) (err error) { sess, err = liveSession(tx, hash, now); return err })
 	if err != nil {
 		return portal.Session{}, err
 	}
@@ -578,7 +558,7 @@ func (s *Store) GetSession(_ context.Context, hash string) (portal.Session, erro
 // TouchSession implements portal.Store.
 func (s *Store) TouchSession(_ context.Context, hash string, at time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
-		sess, err := s.liveSession(tx, hash)
+		sess, err := liveSession(tx, hash, at)
 		if err != nil {
 			return err
 		}
@@ -703,7 +683,7 @@ func (s *Store) GetSettings(_ context.Context) (portal.Settings, error) {
 
 // PutSettings implements portal.Store.
 func (s *Store) PutSettings(_ context.Context, set portal.Settings, ev portal.AuditEvent) (portal.Settings, error) {
-	ev = complete(ev, set.ID, s.now())
+	ev = ev.Complete(set.ID)
 	err := s.update(func(tx *bolt.Tx) error {
 		var r settingsRec
 		ok, err := get(tx.Bucket(bMeta), settingsKey, &r)
@@ -748,7 +728,7 @@ func putTeam(tx *bolt.Tx, t portal.Team) error {
 
 // CreateTeam implements portal.Store.
 func (s *Store) CreateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) error {
-	ev = complete(ev, t.ID, s.now())
+	ev = ev.Complete(t.ID)
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = ev.At
 	}
@@ -812,7 +792,7 @@ func (s *Store) ListTeams(_ context.Context, p portal.Page) ([]portal.Team, int,
 
 // UpdateTeam implements portal.Store.
 func (s *Store) UpdateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) (portal.Team, error) {
-	ev = complete(ev, t.ID, s.now())
+	ev = ev.Complete(t.ID)
 	var out portal.Team
 	err := s.update(func(tx *bolt.Tx) error {
 		r, err := getTeam(tx, t.ID)
@@ -846,7 +826,7 @@ func (s *Store) UpdateTeam(_ context.Context, t portal.Team, ev portal.AuditEven
 
 // DeleteTeam implements portal.Store.
 func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		r, err := getTeam(tx, id)
 		if err != nil {
@@ -904,7 +884,7 @@ func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) e
 
 // AddTeamMember implements portal.Store.
 func (s *Store) AddTeamMember(_ context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	ev = complete(ev, teamID, s.now())
+	ev = ev.Complete(teamID)
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := getTeam(tx, teamID); err != nil {
 			return err
@@ -929,7 +909,7 @@ func (s *Store) AddTeamMember(_ context.Context, teamID, developerID string, ev 
 
 // RemoveTeamMember implements portal.Store.
 func (s *Store) RemoveTeamMember(_ context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	ev = complete(ev, teamID, s.now())
+	ev = ev.Complete(teamID)
 	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bMembers).Get(key(teamID, developerID)) == nil {
 			return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
@@ -1025,7 +1005,7 @@ func sortTeams(ts []portal.Team) {
 
 // AssignRole implements portal.Store.
 func (s *Store) AssignRole(_ context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
-	ev = complete(ev, r.TeamID, s.now())
+	ev = ev.Complete(r.TeamID)
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = ev.At
 	}
@@ -1054,7 +1034,7 @@ func (s *Store) AssignRole(_ context.Context, r portal.RoleAssignment, ev portal
 
 // RemoveRole implements portal.Store.
 func (s *Store) RemoveRole(_ context.Context, teamID, assignmentID string, ev portal.AuditEvent) error {
-	ev = complete(ev, teamID, s.now())
+	ev = ev.Complete(teamID)
 	return s.update(func(tx *bolt.Tx) error {
 		var r roleRec
 		k := key(teamID, assignmentID)
@@ -1104,7 +1084,7 @@ func (s *Store) ListTeamRoles(_ context.Context, teamID string) ([]portal.RoleAs
 
 // CreateAdminToken implements portal.Store.
 func (s *Store) CreateAdminToken(_ context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
-	ev = complete(ev, t.ID, s.now())
+	ev = ev.Complete(t.ID)
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = ev.At
 	}
@@ -1171,7 +1151,7 @@ func (s *Store) ListAdminTokens(_ context.Context) ([]portal.AdminToken, error) 
 
 // RevokeAdminToken implements portal.Store.
 func (s *Store) RevokeAdminToken(_ context.Context, id string, at time.Time, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		var r adminRec
 		ok, err := get(tx.Bucket(bAdmin), []byte(id), &r)

@@ -23,12 +23,16 @@ func open(t testing.TB, path string) *boltstore.Store {
 }
 
 func TestConformance(t *testing.T) {
-	storetest.Run(t, func(t *testing.T) portal.FullStore {
-		return open(t, filepath.Join(t.TempDir(), "portal.db"))
-	})
+	for _, c := range storetest.Shifts {
+		t.Run(c.Name, func(t *testing.T) {
+			storetest.Run(t, func(t *testing.T) portal.FullStore {
+				return open(t, filepath.Join(t.TempDir(), "portal.db"))
+			}, storetest.Shifted(c.Shift))
+		})
+	}
 }
 
-func TestReopenKeepsDataAndPurgesExpired(t *testing.T) {
+func TestReopenKeepsDataAndPurgeRemovesExpired(t *testing.T) {
 	ctx := context.Background()
 	path := filepath.Join(t.TempDir(), "portal.db")
 	s, err := boltstore.Open(path)
@@ -37,7 +41,7 @@ func TestReopenKeepsDataAndPurgesExpired(t *testing.T) {
 	}
 	now := time.Now().UTC()
 	d := portal.Developer{ID: "d1", Email: "a@example.com", Status: portal.StatusPending, CreatedAt: now}
-	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{Action: "developer.created"}); err != nil {
+	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: now, Action: "developer.created"}); err != nil {
 		t.Fatal(err)
 	}
 	live := portal.Session{Hash: "live", DeveloperID: "d1", ExpiresAt: now.Add(time.Hour)}
@@ -58,8 +62,15 @@ func TestReopenKeepsDataAndPurgesExpired(t *testing.T) {
 	if _, err := s.GetDeveloper(ctx, "d1"); err != nil {
 		t.Errorf("GetDeveloper after reopen = %v, want nil", err)
 	}
-	if _, err := s.GetSession(ctx, "live"); err != nil {
+	if _, err := s.GetSession(ctx, "live", now); err != nil {
 		t.Errorf("GetSession(live) after reopen = %v, want nil", err)
+	}
+	// Expired items stay until the caller, who owns the clock, purges.
+	if err := s.CreateSession(ctx, dead); !portal.IsCode(err, portal.EConflict) {
+		t.Errorf("CreateSession(expired, not yet purged) = %v, want conflict", err)
+	}
+	if err := s.Purge(ctx, now); err != nil {
+		t.Fatal(err)
 	}
 	// Purged: putting the same hashes again no longer conflicts.
 	if err := s.CreateSession(ctx, dead); err != nil {
@@ -84,7 +95,7 @@ func BenchmarkGetSession(b *testing.B) {
 	s := open(b, filepath.Join(b.TempDir(), "portal.db"))
 	now := time.Now().UTC()
 	d := portal.Developer{ID: "d1", Email: "a@example.com", Status: portal.StatusApproved, CreatedAt: now}
-	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{}); err != nil {
+	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: now}); err != nil {
 		b.Fatal(err)
 	}
 	sess := portal.Session{Hash: strings.Repeat("ab", 32), DeveloperID: "d1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
@@ -92,7 +103,7 @@ func BenchmarkGetSession(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		if _, err := s.GetSession(ctx, sess.Hash); err != nil {
+		if _, err := s.GetSession(ctx, sess.Hash, now); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -102,7 +113,7 @@ func BenchmarkGetDeveloper(b *testing.B) {
 	ctx := context.Background()
 	s := open(b, filepath.Join(b.TempDir(), "portal.db"))
 	d := portal.Developer{ID: "d1", Email: "a@example.com", FullName: "Ada", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Status: portal.StatusApproved, CreatedAt: time.Now().UTC()}
-	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{}); err != nil {
+	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: d.CreatedAt}); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {

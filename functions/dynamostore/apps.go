@@ -193,7 +193,7 @@ func (s *Store) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.Au
 	if err := checkCatalog(apis); err != nil {
 		return 0, err
 	}
-	ev = complete(ev, "", s.now())
+	ev = ev.Complete("")
 	keep, slugs := map[string]bool{}, map[string]bool{}
 	for _, a := range apis {
 		keep[a.ID], slugs[a.Slug] = true, true
@@ -336,7 +336,7 @@ func (s *Store) ListAPIs(ctx context.Context) ([]portal.API, error) {
 
 // CreateAuthStrategy implements portal.AppStore.
 func (s *Store) CreateAuthStrategy(ctx context.Context, st portal.AuthStrategy, ev portal.AuditEvent) error {
-	ev = complete(ev, st.ID, s.now())
+	ev = ev.Complete(st.ID)
 	if st.CreatedAt.IsZero() {
 		st.CreatedAt = ev.At
 	}
@@ -397,7 +397,7 @@ func (s *Store) getApp(ctx context.Context, id string) (portal.Application, erro
 // application counter goes up in the same transaction, on the condition
 // that it stays within the limit: the limit holds under any concurrency.
 func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) error {
-	ev = complete(ev, a.ID, s.now())
+	ev = ev.Complete(a.ID)
 	if a.CreatedAt.IsZero() {
 		a.CreatedAt = ev.At
 	}
@@ -528,7 +528,7 @@ func (s *Store) ListAllApplications(ctx context.Context, p portal.Page) ([]porta
 
 // UpdateApplication implements portal.AppStore.
 func (s *Store) UpdateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) (portal.Application, error) {
-	ev = complete(ev, a.ID, s.now())
+	ev = ev.Complete(a.ID)
 	cur, err := s.getApp(ctx, a.ID)
 	if err != nil {
 		return portal.Application{}, err
@@ -555,7 +555,7 @@ func (s *Store) UpdateApplication(ctx context.Context, a portal.Application, ev 
 
 // DeleteApplication implements portal.AppStore.
 func (s *Store) DeleteApplication(ctx context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	return s.deleteApp(ctx, id, &ev)
 }
 
@@ -665,7 +665,7 @@ func (s *Store) deleteApp(ctx context.Context, id string, ev *portal.AuditEvent)
 // CreateRegistration implements portal.AppStore: the registration's key
 // is the application and the API, so there is one per pair.
 func (s *Store) CreateRegistration(ctx context.Context, r portal.Registration, ev portal.AuditEvent) error {
-	ev = complete(ev, r.ID, s.now())
+	ev = ev.Complete(r.ID)
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = ev.At
 	}
@@ -764,7 +764,7 @@ func (s *Store) ListAllRegistrations(ctx context.Context, status portal.Registra
 // SetRegistrationStatus implements portal.AppStore, as SetDeveloperStatus:
 // a write conditional on the version read, read again after a lost race.
 func (s *Store) SetRegistrationStatus(ctx context.Context, id string, from []portal.RegistrationStatus, to portal.RegistrationStatus, ev portal.AuditEvent) (portal.Registration, error) {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	for attempt := 0; ; attempt++ {
 		cur, err := s.getReg(ctx, id)
 		if err != nil {
@@ -796,7 +796,7 @@ func (s *Store) SetRegistrationStatus(ctx context.Context, id string, from []por
 
 // DeleteRegistration implements portal.AppStore.
 func (s *Store) DeleteRegistration(ctx context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	cur, err := s.getReg(ctx, id)
 	if err != nil {
 		return err
@@ -819,7 +819,7 @@ func (s *Store) DeleteRegistration(ctx context.Context, id string, ev portal.Aud
 // its hash (unique, and the validator's one read); the application's
 // credential counter goes up in the same transaction, within the limit.
 func (s *Store) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
-	ev = complete(ev, c.ID, s.now())
+	ev = ev.Complete(c.ID)
 	if c.CreatedAt.IsZero() {
 		c.CreatedAt = ev.At
 	}
@@ -914,7 +914,7 @@ func (s *Store) appCred(ctx context.Context, applicationID, id string) (portal.C
 // ExpireCredential implements portal.AppStore: a conditional update that
 // only brings the expiry forward.
 func (s *Store) ExpireCredential(ctx context.Context, applicationID, id string, at time.Time, ev portal.AuditEvent) (portal.Credential, error) {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	at = at.UTC()
 	for attempt := 0; ; attempt++ {
 		cur, err := s.appCred(ctx, applicationID, id)
@@ -946,7 +946,7 @@ func (s *Store) ExpireCredential(ctx context.Context, applicationID, id string, 
 
 // DeleteCredential implements portal.AppStore.
 func (s *Store) DeleteCredential(ctx context.Context, applicationID, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	cur, err := s.appCred(ctx, applicationID, id)
 	if err != nil {
 		return err

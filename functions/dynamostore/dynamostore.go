@@ -79,14 +79,13 @@ type API interface {
 type Store struct {
 	db    API
 	table *string
-	now   func() time.Time
 }
 
 var _ portal.FullStore = (*Store)(nil)
 
 // New returns a store on the table (created with TableInput).
 func New(client API, table string) *Store {
-	return &Store{db: client, table: aws.String(table), now: func() time.Time { return time.Now().UTC() }}
+	return &Store{db: client, table: aws.String(table)}
 }
 
 // Close implements portal.Store; the client needs no closing.
@@ -318,21 +317,6 @@ func (s *Store) audit(ev portal.AuditEvent) types.TransactWriteItem {
 	return s.put(auditItem{PK: auditPK(ev.Subject), SK: stamp(ev.At) + "#" + ev.ID, AuditEvent: ev}, notExists)
 }
 
-func complete(ev portal.AuditEvent, subject string, now time.Time) portal.AuditEvent {
-	if ev.ID == "" {
-		ev.ID = newID()
-	}
-	if ev.At.IsZero() {
-		ev.At = now
-	}
-	ev.At = ev.At.UTC()
-	if ev.Subject == "" {
-		ev.Subject = subject
-	}
-	ev.Detail = maps.Clone(ev.Detail)
-	return ev
-}
-
 // canceled is a transaction that DynamoDB refused: reasons[i] is the
 // code for item i ("None" when that item was fine).
 type canceled struct {
@@ -556,7 +540,7 @@ func (s *Store) getDev(ctx context.Context, id string) (portal.Developer, error)
 
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) error {
-	ev = complete(ev, d.ID, s.now())
+	ev = ev.Complete(d.ID)
 	if d.CreatedAt.IsZero() {
 		d.CreatedAt = ev.At
 	}
@@ -615,7 +599,7 @@ func (s *Store) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p 
 
 // UpdateDeveloper implements portal.Store.
 func (s *Store) UpdateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = complete(ev, d.ID, s.now())
+	ev = ev.Complete(d.ID)
 	cur, err := s.getDev(ctx, d.ID)
 	if err != nil {
 		return portal.Developer{}, err
@@ -645,7 +629,7 @@ func (s *Store) UpdateDeveloper(ctx context.Context, d portal.Developer, ev port
 // the one read; when another write got there first it reads again, so of
 // racing calls the first wins and the others see its status.
 func (s *Store) SetDeveloperStatus(ctx context.Context, id string, from []portal.DeveloperStatus, to portal.DeveloperStatus, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	for attempt := 0; ; attempt++ {
 		cur, err := s.getDev(ctx, id)
 		if err != nil {
@@ -680,7 +664,7 @@ func (s *Store) SetDeveloperStatus(ctx context.Context, id string, from []portal
 // application can be added (they check the developer exists), so the
 // clean-up that follows finds every one.
 func (s *Store) DeleteDeveloper(ctx context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	for attempt := 0; ; attempt++ {
 		cur, err := s.getDev(ctx, id)
 		if err != nil {
@@ -804,13 +788,13 @@ func (s *Store) CreateSession(ctx context.Context, sess portal.Session) error {
 }
 
 // GetSession implements portal.Store.
-func (s *Store) GetSession(ctx context.Context, hash string) (portal.Session, error) {
+func (s *Store) GetSession(ctx context.Context, hash string, now time.Time) (portal.Session, error) {
 	var it sessionItem
 	ok, err := s.getItem(ctx, sessionPK(hash), "SESSION", &it)
 	if err != nil {
 		return portal.Session{}, err
 	}
-	if !ok || !it.ExpiresAt.After(s.now()) { // TTL deletes late
+	if !ok || it.Session.Expired(now) { // TTL deletes late
 		return portal.Session{}, portal.Errorf(portal.ENotFound, "session not found or expired")
 	}
 	return it.Session, nil
@@ -823,7 +807,7 @@ func (s *Store) TouchSession(ctx context.Context, hash string, at time.Time) err
 		Key:                       key(sessionPK(hash), "SESSION"),
 		UpdateExpression:          aws.String("SET LastSeenAt = :at"),
 		ConditionExpression:       aws.String("attribute_exists(PK) AND ExpiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(stamp(at)), ":now": str(stamp(s.now()))},
+		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(stamp(at)), ":now": str(stamp(at))},
 	})
 	if isConditionFailed(err) {
 		return portal.Errorf(portal.ENotFound, "session not found or expired")
@@ -956,7 +940,7 @@ func (s *Store) GetSettings(ctx context.Context) (portal.Settings, error) {
 
 // PutSettings implements portal.Store.
 func (s *Store) PutSettings(ctx context.Context, set portal.Settings, ev portal.AuditEvent) (portal.Settings, error) {
-	ev = complete(ev, set.ID, s.now())
+	ev = ev.Complete(set.ID)
 	c := versionIs(set.Version)
 	if set.Version == 0 {
 		c = notExists
@@ -988,7 +972,7 @@ func (s *Store) getTeam(ctx context.Context, id string) (portal.Team, error) {
 
 // CreateTeam implements portal.Store.
 func (s *Store) CreateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) error {
-	ev = complete(ev, t.ID, s.now())
+	ev = ev.Complete(t.ID)
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = ev.At
 	}
@@ -1031,7 +1015,7 @@ func (s *Store) ListTeams(ctx context.Context, p portal.Page) ([]portal.Team, in
 // UpdateTeam implements portal.Store. A rename moves the name item in the
 // same transaction.
 func (s *Store) UpdateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) (portal.Team, error) {
-	ev = complete(ev, t.ID, s.now())
+	ev = ev.Complete(t.ID)
 	cur, err := s.getTeam(ctx, t.ID)
 	if err != nil {
 		return portal.Team{}, err
@@ -1070,7 +1054,7 @@ func (s *Store) UpdateTeam(ctx context.Context, t portal.Team, ev portal.AuditEv
 // removes the team and frees its name; memberships and roles, which can
 // no longer be added, are cleaned up after.
 func (s *Store) DeleteTeam(ctx context.Context, id string, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	for attempt := 0; ; attempt++ {
 		cur, err := s.getTeam(ctx, id)
 		if err != nil {
@@ -1116,7 +1100,7 @@ func (s *Store) DeleteTeam(ctx context.Context, id string, ev portal.AuditEvent)
 
 // AddTeamMember implements portal.Store.
 func (s *Store) AddTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	ev = complete(ev, teamID, s.now())
+	ev = ev.Complete(teamID)
 	if _, err := s.getTeam(ctx, teamID); err != nil {
 		return err
 	}
@@ -1148,7 +1132,7 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, developerID string, e
 
 // RemoveTeamMember implements portal.Store.
 func (s *Store) RemoveTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	ev = complete(ev, teamID, s.now())
+	ev = ev.Complete(teamID)
 	err := s.transact(ctx,
 		s.del(key(teamPK(teamID), "MEMBER#"+developerID), exists),
 		s.del(key(devPK(developerID), "TEAM#"+teamID), exists),
@@ -1254,7 +1238,7 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 
 // AssignRole implements portal.Store.
 func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
-	ev = complete(ev, r.TeamID, s.now())
+	ev = ev.Complete(r.TeamID)
 	if r.CreatedAt.IsZero() {
 		r.CreatedAt = ev.At
 	}
@@ -1278,7 +1262,7 @@ func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev port
 
 // RemoveRole implements portal.Store.
 func (s *Store) RemoveRole(ctx context.Context, teamID, assignmentID string, ev portal.AuditEvent) error {
-	ev = complete(ev, teamID, s.now())
+	ev = ev.Complete(teamID)
 	var it roleItem
 	ok, err := s.getItem(ctx, teamPK(teamID), "ROLE#"+assignmentID, &it)
 	if err != nil {
@@ -1325,7 +1309,7 @@ func (s *Store) ListTeamRoles(ctx context.Context, teamID string) ([]portal.Role
 
 // CreateAdminToken implements portal.Store.
 func (s *Store) CreateAdminToken(ctx context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
-	ev = complete(ev, t.ID, s.now())
+	ev = ev.Complete(t.ID)
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = ev.At
 	}
@@ -1385,7 +1369,7 @@ func (s *Store) ListAdminTokens(ctx context.Context) ([]portal.AdminToken, error
 
 // RevokeAdminToken implements portal.Store.
 func (s *Store) RevokeAdminToken(ctx context.Context, id string, at time.Time, ev portal.AuditEvent) error {
-	ev = complete(ev, id, s.now())
+	ev = ev.Complete(id)
 	err := s.transact(ctx,
 		types.TransactWriteItem{Update: &types.Update{
 			TableName:                           s.table,

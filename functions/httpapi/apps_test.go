@@ -21,7 +21,13 @@ const testCatalog = `{"portal":{"name":"acme"},"apis":[
 // appEnv is setup plus a published catalog and a logged-in developer.
 func appEnv(t *testing.T, email string) (*env, *clientT) {
 	t.Helper()
-	e := setup(t)
+	return appEnvAt(t, testClock(), email)
+}
+
+// appEnvAt is appEnv with every clock starting at base.
+func appEnvAt(t *testing.T, base time.Time, email string) (*env, *clientT) {
+	t.Helper()
+	e := setupAt(t, base)
 	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.now()); err != nil {
 		t.Fatal(err)
 	}
@@ -52,7 +58,11 @@ func idOf(t *testing.T, a answer) string {
 
 func TestApplications(t *testing.T) {
 	t.Parallel()
-	e, dev := appEnv(t, "apps@example.com")
+	applications(t, testClock())
+}
+
+func applications(t *testing.T, base time.Time) {
+	e, dev := appEnvAt(t, base, "apps@example.com")
 	apis := dev.do("GET", "/api/v3/apis", nil)
 	want(t, apis, 200)
 	if !strings.Contains(string(apis.body), `"slug":"httpbin"`) || strings.Contains(string(apis.body), `"slug":"secret"`) {
@@ -143,7 +153,11 @@ func TestApplications(t *testing.T) {
 
 func TestRegistrationApprovalAndRBAC(t *testing.T) {
 	t.Parallel()
-	e, dev := appEnv(t, "reg@example.com")
+	registrationApprovalAndRBAC(t, testClock())
+}
+
+func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
+	e, dev := appEnvAt(t, base, "reg@example.com")
 	pid := e.portalID()
 	app := idOf(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "App"}))
 
@@ -238,7 +252,11 @@ func TestAuthStrategiesAndCatalog(t *testing.T) {
 // applications is shared with its members, and only with them.
 func TestTeamApplications(t *testing.T) {
 	t.Parallel()
-	e, alice := appEnv(t, "alice@example.com")
+	teamApplications(t, testClock())
+}
+
+func teamApplications(t *testing.T, base time.Time) {
+	e, alice := appEnvAt(t, base, "alice@example.com")
 	pid := e.portalID()
 	for _, email := range []string{"bob@example.com", "carol@example.com"} {
 		e.signUp(email)

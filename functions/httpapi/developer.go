@@ -100,7 +100,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.sendToken(ctx, d, portal.TokenVerifyEmail, s.cfg.VerifyTTL, "confirm-email-address", "/verify-email"); err != nil {
+	if err := s.sendToken(ctx, d, portal.TokenVerifyEmail, s.cfg.VerifyTTL, "confirm-email-address", "/verify-email/"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -246,15 +246,15 @@ func (s *Server) session(r *http.Request) (portal.Session, error) {
 		return portal.Session{}, portal.Errorf(portal.EUnauthorized, "log in first")
 	}
 	ctx := r.Context()
-	sess, err := s.store.GetSession(ctx, hashSecret(c.Value))
+	now := s.now()
+	sess, err := s.store.GetSession(ctx, hashSecret(c.Value), now)
 	if portal.IsCode(err, portal.ENotFound) {
 		return sess, portal.Errorf(portal.EUnauthorized, "your session has ended; log in again")
 	}
 	if err != nil {
 		return sess, err
 	}
-	now := s.now()
-	if now.After(sess.ExpiresAt) || now.Sub(sess.LastSeenAt) > s.cfg.SessionIdle {
+	if sess.Expired(now) || now.Sub(sess.LastSeenAt) > s.cfg.SessionIdle {
 		s.store.DeleteSession(ctx, sess.Hash)
 		return sess, portal.Errorf(portal.EUnauthorized, "your session has ended; log in again")
 	}
@@ -328,7 +328,7 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	default:
-		if err := s.sendToken(ctx, d, portal.TokenResetPassword, s.cfg.ResetTTL, "reset-password", "/reset-password"); err != nil {
+		if err := s.sendToken(ctx, d, portal.TokenResetPassword, s.cfg.ResetTTL, "reset-password", "/reset-password/"); err != nil {
 			s.writeError(w, r, err)
 			return
 		}

@@ -42,6 +42,10 @@ func (c *clock) add(d time.Duration) {
 	c.mu.Unlock()
 }
 
+// testClock is where the server's clock starts in most tests: a fixed
+// date, so that failures reproduce. Nothing in the stack may compare it
+// with the wall clock; TestFlowsOnAnyDate runs the flows on other dates to
+// keep it so.
 func testClock() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
 
 type env struct {
@@ -58,16 +62,22 @@ var testCost = password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, Salt
 
 func setup(t *testing.T) *env {
 	t.Helper()
+	return setupAt(t, testClock())
+}
+
+// setupAt is setup with the server's clock starting at base.
+func setupAt(t *testing.T, base time.Time) *env {
+	t.Helper()
 	dir := t.TempDir()
 	st, err := boltstore.Open(filepath.Join(dir, "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return setupWith(t, st, dir)
+	return setupWith(t, st, dir, base)
 }
 
-func setupWith(t *testing.T, st portal.Store, dir string) *env {
+func setupWith(t *testing.T, st portal.Store, dir string, base time.Time) *env {
 	t.Helper()
 	outbox := filepath.Join(dir, "outbox")
 	ob, err := mail.NewOutbox(outbox, io.Discard, "Portal <portal@localhost>")
@@ -78,7 +88,7 @@ func setupWith(t *testing.T, st portal.Store, dir string) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	c := &clock{t: testClock()}
+	c := &clock{t: base}
 	srv, err := httpapi.New(st, mailer, nil, httpapi.Config{
 		BaseURL:  "http://127.0.0.1:8080",
 		Defaults: portal.Settings{Name: "acme", DisplayName: "Acme"},
@@ -276,16 +286,54 @@ func (e *env) login(email string) *http.Client {
 	return c
 }
 
+// TestFlowsOnAnyDate runs the account and application flows with the
+// server's one clock set far from the wall clock, both ways: any part that
+// read the wall clock instead (a store judging sessions, a cookie's
+// Expires, a token's expiry) would fail here.
+func TestFlowsOnAnyDate(t *testing.T) {
+	t.Parallel()
+	wall := time.Now().UTC()
+	dates := map[string]time.Time{
+		"a year ahead":  wall.AddDate(1, 0, 0),
+		"a year behind": wall.AddDate(-1, 0, 0),
+		"2099":          time.Date(2099, 12, 31, 23, 0, 0, 0, time.UTC),
+		"leap day 2000": time.Date(2000, 2, 29, 23, 30, 0, 0, time.UTC),
+		"before 1970":   time.Date(1969, 7, 20, 20, 17, 0, 0, time.UTC),
+	}
+	flows := map[string]func(*testing.T, time.Time){
+		"SignUpFlow":                  signUpFlow,
+		"SessionCookie":               sessionCookie,
+		"LoginErrorsAndThrottle":      loginErrorsAndThrottle,
+		"ForgotAndResetPassword":      forgotAndResetPassword,
+		"VerifyTokenExpires":          verifyTokenExpires,
+		"Applications":                applications,
+		"RegistrationApprovalAndRBAC": registrationApprovalAndRBAC,
+		"TeamApplications":            teamApplications,
+	}
+	for dn, date := range dates {
+		for fn, flow := range flows {
+			t.Run(dn+"/"+fn, func(t *testing.T) {
+				t.Parallel()
+				flow(t, date)
+			})
+		}
+	}
+}
+
 func TestSignUpFlow(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	signUpFlow(t, testClock())
+}
+
+func signUpFlow(t *testing.T, base time.Time) {
+	e := setupAt(t, base)
 	first := e.do(nil, "POST", "/api/v3/developer", map[string]string{"email": "Ada@Example.com", "full_name": "Ada", "password": goodPassword})
 	want(t, first, 201)
 	ms := e.mails()
 	if len(ms) != 1 || ms[0].template != "confirm-email-address" || ms[0].to != "<Ada@Example.com>" && !strings.Contains(ms[0].to, "Ada@Example.com") {
 		t.Fatalf("mails = %+v, want one confirm-email-address to Ada@Example.com", ms)
 	}
-	if !strings.Contains(ms[0].text, "http://127.0.0.1:8080/verify-email?token=") {
+	if !strings.Contains(ms[0].text, "http://127.0.0.1:8080/verify-email/?token=") {
 		t.Errorf("confirmation mail lacks the configured link: %s", ms[0].text)
 	}
 
@@ -328,7 +376,11 @@ func TestSignUpFlow(t *testing.T) {
 
 func TestSessionCookie(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	sessionCookie(t, testClock())
+}
+
+func sessionCookie(t *testing.T, base time.Time) {
+	e := setupAt(t, base)
 	e.signUp("bob@example.com")
 	e.approve("bob@example.com")
 	a := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "bob@example.com", "password": goodPassword})
@@ -344,7 +396,7 @@ func TestSessionCookie(t *testing.T) {
 		t.Errorf("session cookie %q is shorter than 256 bits of base64", cookie)
 	}
 	// The store never holds the cookie itself.
-	if _, err := e.store.GetSession(context.Background(), cookie); !portal.IsCode(err, portal.ENotFound) {
+	if _, err := e.store.GetSession(context.Background(), cookie, e.clock.now()); !portal.IsCode(err, portal.ENotFound) {
 		t.Errorf("GetSession(raw cookie) = %v, want not found (only the hash is stored)", err)
 	}
 	me := func() int {
@@ -367,10 +419,10 @@ func TestSessionCookie(t *testing.T) {
 	for elapsed := 20 * time.Minute; elapsed <= 13*time.Hour; elapsed += 20 * time.Minute {
 		e.clock.add(20 * time.Minute)
 		got := e.do(c, "GET", "/api/v3/developer/me", nil).status
-		if elapsed <= 12*time.Hour && got != 200 {
+		if elapsed < 12*time.Hour && got != 200 {
 			t.Fatalf("me after %s of activity = %d, want 200", elapsed, got)
 		}
-		if elapsed > 12*time.Hour && got != 401 {
+		if elapsed >= 12*time.Hour && got != 401 {
 			t.Fatalf("me after %s of activity = %d, want 401 (absolute timeout 12 h)", elapsed, got)
 		}
 	}
@@ -388,7 +440,11 @@ func TestSessionCookie(t *testing.T) {
 
 func TestLoginErrorsAndThrottle(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	loginErrorsAndThrottle(t, testClock())
+}
+
+func loginErrorsAndThrottle(t *testing.T, base time.Time) {
+	e := setupAt(t, base)
 	e.signUp("carol@example.com")
 	e.approve("carol@example.com")
 	wrong := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "carol@example.com", "password": "wrong password!"})
@@ -414,7 +470,11 @@ func TestLoginErrorsAndThrottle(t *testing.T) {
 
 func TestForgotAndResetPassword(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	forgotAndResetPassword(t, testClock())
+}
+
+func forgotAndResetPassword(t *testing.T, base time.Time) {
+	e := setupAt(t, base)
 	e.signUp("dan@example.com")
 	e.approve("dan@example.com")
 	other := e.login("dan@example.com")
@@ -446,7 +506,11 @@ func TestForgotAndResetPassword(t *testing.T) {
 
 func TestVerifyTokenExpires(t *testing.T) {
 	t.Parallel()
-	e := setup(t)
+	verifyTokenExpires(t, testClock())
+}
+
+func verifyTokenExpires(t *testing.T, base time.Time) {
+	e := setupAt(t, base)
 	want(t, e.do(nil, "POST", "/api/v3/developer", map[string]string{"email": "erin@example.com", "full_name": "Erin", "password": goodPassword}), 201)
 	tok := e.lastToken("confirm-email-address")
 	e.clock.add(24*time.Hour + time.Minute)

@@ -108,7 +108,7 @@ func TestReplayEvents(t *testing.T) {
 	}
 	raw, _ := os.ReadFile(files[0])
 	text := strings.ReplaceAll(string(raw), "=\r\n", "")
-	m := regexp.MustCompile(`verify-email\?token=3D([A-Za-z0-9_-]+)|verify-email\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(text)
+	m := regexp.MustCompile(`verify-email/\?token=3D([A-Za-z0-9_-]+)|verify-email/\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(text)
 	if m == nil {
 		t.Fatalf("no confirmation link in %s", raw)
 	}

@@ -57,7 +57,7 @@ var sampleData = Data{
 	PortalURL:       "https://developer.example.com",
 	FullName:        "Ada Lovelace",
 	Email:           "ada@example.com",
-	Link:            "https://developer.example.com/verify-email?token=sample",
+	Link:            "https://developer.example.com/verify-email/?token=sample",
 	APIName:         "Payments",
 	ApplicationName: "Checkout",
 }

@@ -90,6 +90,10 @@ type Session struct {
 	ExpiresAt   time.Time // absolute timeout
 }
 
+// Expired reports whether the session's absolute lifetime is over at now:
+// it lives while now is before ExpiresAt.
+func (s Session) Expired(now time.Time) bool { return !now.Before(s.ExpiresAt) }
+
 // Settings are the portal's settings (Konnect's Portal fields).
 type Settings struct {
 	ID                               string    `json:"id"`
@@ -193,7 +197,10 @@ type DeveloperFilter struct {
 //
 // Stores store new objects with Version 1 and stamp UpdatedAt on every
 // change with the audit event's time. They complete the event: a random
-// ID, At = now and Subject = the changed object's id when empty.
+// ID and Subject = the changed object's id when empty. A store has no
+// clock of its own: every time it needs (the event's At, "now" for
+// expiry) comes from the caller, so one injected clock rules all parties;
+// an event without At is refused as EInvalid.
 type Store interface {
 	// Developers. CreateDeveloper fails with Conflict when another
 	// developer has the same EmailKey.
@@ -225,10 +232,12 @@ type Store interface {
 	ConsumeToken(ctx context.Context, hash string, kind TokenKind, now time.Time) (Token, error)
 
 	// Sessions. CreateSession fails with Conflict for a known hash and
-	// NotFound for an unknown developer; expired sessions are NotFound;
-	// DeleteSession of an unknown session is not an error (logout).
+	// NotFound for an unknown developer; sessions expired at now are
+	// NotFound; TouchSession records activity at `at` and is NotFound for
+	// a session expired by then; DeleteSession of an unknown session is
+	// not an error (logout).
 	CreateSession(ctx context.Context, s Session) error
-	GetSession(ctx context.Context, hash string) (Session, error)
+	GetSession(ctx context.Context, hash string, now time.Time) (Session, error)
 	TouchSession(ctx context.Context, hash string, at time.Time) error
 	DeleteSession(ctx context.Context, hash string) error
 	// DeleteDeveloperSessions ends every session of a developer but the

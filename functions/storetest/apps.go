@@ -20,27 +20,27 @@ import (
 // into it (DeleteDeveloper).
 var appTests = []struct {
 	name string
-	fn   func(t *testing.T, s portal.FullStore)
+	fn   func(su suite, t *testing.T, s portal.FullStore)
 }{
-	{"PublishAPIs", testPublishAPIs},
-	{"TeamApplications", testTeamApplications},
-	{"PublishAPIsRemovesRegistrations", testPublishAPIsRemovesRegistrations},
-	{"PublishAPIsConcurrent", testPublishAPIsConcurrent},
-	{"AuthStrategies", testAuthStrategies},
-	{"Applications", testApplications},
-	{"ListApplications", testListApplications},
-	{"ApplicationLimitConcurrent", testApplicationLimitConcurrent},
-	{"Registrations", testRegistrations},
-	{"RegistrationsConcurrent", testRegistrationsConcurrent},
-	{"ListAllRegistrations", testListAllRegistrations},
-	{"RegistrationStatus", testRegistrationStatus},
-	{"RegistrationStatusConcurrent", testRegistrationStatusConcurrent},
-	{"Credentials", testCredentials},
-	{"CredentialLimitConcurrent", testCredentialLimitConcurrent},
-	{"CredentialHashConcurrent", testCredentialHashConcurrent},
-	{"DeleteApplication", testDeleteApplication},
-	{"DeleteDeveloperApplications", testDeleteDeveloperApplications},
-	{"DeveloperRoles", testDeveloperRoles},
+	{"PublishAPIs", suite.testPublishAPIs},
+	{"TeamApplications", suite.testTeamApplications},
+	{"PublishAPIsRemovesRegistrations", suite.testPublishAPIsRemovesRegistrations},
+	{"PublishAPIsConcurrent", suite.testPublishAPIsConcurrent},
+	{"AuthStrategies", suite.testAuthStrategies},
+	{"Applications", suite.testApplications},
+	{"ListApplications", suite.testListApplications},
+	{"ApplicationLimitConcurrent", suite.testApplicationLimitConcurrent},
+	{"Registrations", suite.testRegistrations},
+	{"RegistrationsConcurrent", suite.testRegistrationsConcurrent},
+	{"ListAllRegistrations", suite.testListAllRegistrations},
+	{"RegistrationStatus", suite.testRegistrationStatus},
+	{"RegistrationStatusConcurrent", suite.testRegistrationStatusConcurrent},
+	{"Credentials", suite.testCredentials},
+	{"CredentialLimitConcurrent", suite.testCredentialLimitConcurrent},
+	{"CredentialHashConcurrent", suite.testCredentialHashConcurrent},
+	{"DeleteApplication", suite.testDeleteApplication},
+	{"DeleteDeveloperApplications", suite.testDeleteDeveloperApplications},
+	{"DeveloperRoles", suite.testDeveloperRoles},
 }
 
 func api(slug string) portal.API {
@@ -63,9 +63,9 @@ func published(at time.Time, apis ...portal.API) []portal.API {
 	return out
 }
 
-func mustPublish(t *testing.T, s portal.FullStore, want int, apis ...portal.API) portal.AuditEvent {
+func (su suite) mustPublish(t *testing.T, s portal.FullStore, want int, apis ...portal.API) portal.AuditEvent {
 	t.Helper()
-	ev := event("catalog.published", "")
+	ev := su.event("catalog.published", "")
 	n, err := s.PublishAPIs(ctx, apis, ev)
 	if err != nil || n != want {
 		t.Fatalf("PublishAPIs(%d APIs) = %d, %v, want %d, nil", len(apis), n, err, want)
@@ -80,25 +80,25 @@ func application(developerID, name string, created time.Time) portal.Application
 	}
 }
 
-func mustCreateApp(t *testing.T, s portal.FullStore, developerID, name string, created time.Time) portal.Application {
+func (su suite) mustCreateApp(t *testing.T, s portal.FullStore, developerID, name string, created time.Time) portal.Application {
 	t.Helper()
 	a := application(developerID, name, created)
-	if err := s.CreateApplication(ctx, a, event("application.created", a.ID)); err != nil {
+	if err := s.CreateApplication(ctx, a, su.event("application.created", a.ID)); err != nil {
 		t.Fatalf("CreateApplication(%s) = %v, want nil", name, err)
 	}
 	a.Version = 1
 	return a
 }
 
-func registration(appID, apiID string, st portal.RegistrationStatus) portal.Registration {
-	n := now()
+func (su suite) registration(appID, apiID string, st portal.RegistrationStatus) portal.Registration {
+	n := su.now()
 	return portal.Registration{ID: newID(), ApplicationID: appID, APIID: apiID, Status: st, CreatedAt: n, UpdatedAt: n}
 }
 
-func mustRegister(t *testing.T, s portal.FullStore, appID, apiID string) portal.Registration {
+func (su suite) mustRegister(t *testing.T, s portal.FullStore, appID, apiID string) portal.Registration {
 	t.Helper()
-	r := registration(appID, apiID, portal.RegistrationPending)
-	if err := s.CreateRegistration(ctx, r, event("registration.created", r.ID)); err != nil {
+	r := su.registration(appID, apiID, portal.RegistrationPending)
+	if err := s.CreateRegistration(ctx, r, su.event("registration.created", r.ID)); err != nil {
 		t.Fatalf("CreateRegistration(%s, %s) = %v, want nil", appID, apiID, err)
 	}
 	r.Version = 1
@@ -107,16 +107,16 @@ func mustRegister(t *testing.T, s portal.FullStore, appID, apiID string) portal.
 
 // credential is a new key of the application; set DeveloperID to the
 // application's developer to compare it with what the store returns.
-func credential(appID string) portal.Credential {
+func (su suite) credential(appID string) portal.Credential {
 	hash := newID() + newID() + newID()
-	return portal.Credential{ID: newID(), ApplicationID: appID, DisplayName: "key " + hash[:4], Hash: hash, Hint: "pk_…" + hash[:4], CreatedAt: now()}
+	return portal.Credential{ID: newID(), ApplicationID: appID, DisplayName: "key " + hash[:4], Hash: hash, Hint: "pk_…" + hash[:4], CreatedAt: su.now()}
 }
 
-func mustCreateCredential(t *testing.T, s portal.FullStore, app portal.Application) portal.Credential {
+func (su suite) mustCreateCredential(t *testing.T, s portal.FullStore, app portal.Application) portal.Credential {
 	t.Helper()
-	c := credential(app.ID)
+	c := su.credential(app.ID)
 	c.DeveloperID = "ignored: the store sets it"
-	if err := s.CreateCredential(ctx, c, event("credential.created", c.ID)); err != nil {
+	if err := s.CreateCredential(ctx, c, su.event("credential.created", c.ID)); err != nil {
 		t.Fatalf("CreateCredential(%s) = %v, want nil", app.ID, err)
 	}
 	c.DeveloperID = app.DeveloperID
@@ -137,10 +137,10 @@ func wantAPIs(t *testing.T, s portal.FullStore, what string, want []portal.API) 
 	}
 }
 
-func testPublishAPIs(t *testing.T, s portal.FullStore) {
+func (su suite) testPublishAPIs(t *testing.T, s portal.FullStore) {
 	a, b, c := api("billing"), api("accounts"), api("catalog")
 	b.Labels = nil
-	ev := mustPublish(t, s, 3, a, b, c)
+	ev := su.mustPublish(t, s, 3, a, b, c)
 	want := published(ev.At, a, b, c)
 	wantAPIs(t, s, "after the first publish", want)
 	got, err := s.GetAPI(ctx, a.ID)
@@ -166,9 +166,9 @@ func testPublishAPIs(t *testing.T, s portal.FullStore) {
 	// The same catalog again, whatever its PublishedAt and however empty
 	// its labels, changes nothing and writes no event.
 	again := []portal.API{c, a, b}
-	again[0].PublishedAt = now().Add(time.Hour)
+	again[0].PublishedAt = su.now().Add(time.Hour)
 	again[2].Labels = map[string]string{}
-	n, err := s.PublishAPIs(ctx, again, event("catalog.published", ""))
+	n, err := s.PublishAPIs(ctx, again, su.event("catalog.published", ""))
 	if err != nil || n != 0 {
 		t.Errorf("PublishAPIs(same catalog) = %d, %v, want 0, nil", n, err)
 	}
@@ -180,7 +180,7 @@ func testPublishAPIs(t *testing.T, s portal.FullStore) {
 	a2.Visibility, a2.Labels = "private", map[string]string{"team": "money"}
 	c2 := c
 	c2.Slug = "products"
-	ev2 := mustPublish(t, s, 3, a2, c2)
+	ev2 := su.mustPublish(t, s, 3, a2, c2)
 	want = []portal.API{published(ev2.At, a2)[0], published(ev2.At, c2)[0]}
 	wantAPIs(t, s, "after changes", want)
 	_, err = s.GetAPI(ctx, b.ID)
@@ -205,7 +205,7 @@ func testPublishAPIs(t *testing.T, s portal.FullStore) {
 	// Two APIs swap slugs in one publish.
 	a3, c3 := a2, c2
 	a3.Slug, c3.Slug = c2.Slug, a2.Slug
-	ev3 := mustPublish(t, s, 2, a3, c3)
+	ev3 := su.mustPublish(t, s, 2, a3, c3)
 	wantAPIs(t, s, "after a swap", published(ev3.At, a3, c3))
 	for _, x := range []portal.API{a3, c3} {
 		got, err := s.GetAPIBySlug(ctx, x.Slug)
@@ -222,7 +222,7 @@ func testPublishAPIs(t *testing.T, s portal.FullStore) {
 		"same slug": {d, api("dup")},
 		"no id":     {func() portal.API { x := api("x"); x.ID = ""; return x }()},
 	} {
-		n, err := s.PublishAPIs(ctx, bad, event("catalog.published", ""))
+		n, err := s.PublishAPIs(ctx, bad, su.event("catalog.published", ""))
 		wantCode(t, "PublishAPIs("+name+")", err, portal.EInvalid)
 		if n != 0 {
 			t.Errorf("PublishAPIs(%s) changed %d, want 0", name, n)
@@ -232,21 +232,21 @@ func testPublishAPIs(t *testing.T, s portal.FullStore) {
 	wantAudit(t, s, d.ID)
 
 	// An empty catalog removes everything.
-	mustPublish(t, s, 2)
+	su.mustPublish(t, s, 2)
 	wantAPIs(t, s, "after an empty publish", nil)
 }
 
-func testPublishAPIsRemovesRegistrations(t *testing.T, s portal.FullStore) {
+func (su suite) testPublishAPIsRemovesRegistrations(t *testing.T, s portal.FullStore) {
 	gone, kept := api("legacy"), api("current")
-	mustPublish(t, s, 2, gone, kept)
-	d := mustCreateDeveloper(t, s, "reg@example.com")
-	a1 := mustCreateApp(t, s, d.ID, "one", now())
-	a2 := mustCreateApp(t, s, d.ID, "two", now().Add(time.Second))
-	r1 := mustRegister(t, s, a1.ID, gone.ID)
-	r2 := mustRegister(t, s, a2.ID, gone.ID)
-	rk := mustRegister(t, s, a1.ID, kept.ID)
+	su.mustPublish(t, s, 2, gone, kept)
+	d := su.mustCreateDeveloper(t, s, "reg@example.com")
+	a1 := su.mustCreateApp(t, s, d.ID, "one", su.now())
+	a2 := su.mustCreateApp(t, s, d.ID, "two", su.now().Add(time.Second))
+	r1 := su.mustRegister(t, s, a1.ID, gone.ID)
+	r2 := su.mustRegister(t, s, a2.ID, gone.ID)
+	rk := su.mustRegister(t, s, a1.ID, kept.ID)
 
-	mustPublish(t, s, 1, kept)
+	su.mustPublish(t, s, 1, kept)
 	for _, r := range []portal.Registration{r1, r2} {
 		_, err := s.GetRegistration(ctx, r.ID)
 		wantCode(t, "GetRegistration(removed API's)", err, portal.ENotFound)
@@ -268,24 +268,24 @@ func testPublishAPIsRemovesRegistrations(t *testing.T, s portal.FullStore) {
 	if total != 1 {
 		t.Errorf("ListAllRegistrations(pending) total = %d, want 1", total)
 	}
-	err = s.CreateRegistration(ctx, registration(a2.ID, gone.ID, portal.RegistrationPending), event("registration.created", "x"))
+	err = s.CreateRegistration(ctx, su.registration(a2.ID, gone.ID, portal.RegistrationPending), su.event("registration.created", "x"))
 	wantCode(t, "CreateRegistration(removed API)", err, portal.ENotFound)
 
 	// Published again, the API starts with no registrations.
-	mustPublish(t, s, 1, gone, kept)
+	su.mustPublish(t, s, 1, gone, kept)
 	_, err = s.FindRegistration(ctx, a1.ID, gone.ID)
 	wantCode(t, "FindRegistration(republished API)", err, portal.ENotFound)
-	mustRegister(t, s, a1.ID, gone.ID)
+	su.mustRegister(t, s, a1.ID, gone.ID)
 }
 
-func testPublishAPIsConcurrent(t *testing.T, s portal.FullStore) {
+func (su suite) testPublishAPIsConcurrent(t *testing.T, s portal.FullStore) {
 	var apis []portal.API
 	for i := range 5 {
 		apis = append(apis, api(fmt.Sprintf("api%d", i)))
 	}
 	var total atomic.Int64
 	errs := race(concurrency, func(int) error {
-		n, err := s.PublishAPIs(ctx, apis, event("catalog.published", ""))
+		n, err := s.PublishAPIs(ctx, apis, su.event("catalog.published", ""))
 		total.Add(int64(n))
 		return err
 	})
@@ -307,7 +307,7 @@ func testPublishAPIsConcurrent(t *testing.T, s portal.FullStore) {
 	}
 }
 
-func testAuthStrategies(t *testing.T, s portal.FullStore) {
+func (su suite) testAuthStrategies(t *testing.T, s portal.FullStore) {
 	def := portal.DefaultAuthStrategy()
 	got, err := s.GetAuthStrategy(ctx, portal.DefaultAuthStrategyID)
 	wantNil(t, "GetAuthStrategy(default)", err)
@@ -323,15 +323,15 @@ func testAuthStrategies(t *testing.T, s portal.FullStore) {
 		t.Errorf("ListAuthStrategies(none stored) (-want +got):\n%s", diff)
 	}
 
-	base := now()
+	base := su.now()
 	long := portal.AuthStrategy{ID: "long", Name: "long", DisplayName: "Long keys", Type: "key_auth", KeyNames: []string{"x-api-key", "apikey"}, TTL: 3600, KeyInQuery: true, CreatedAt: base.Add(time.Second)}
 	short := portal.AuthStrategy{ID: "short", Name: "short", DisplayName: "Short keys", Type: "key_auth", KeyNames: []string{"apikey"}, TTL: 60, CreatedAt: base}
 	for _, st := range []portal.AuthStrategy{long, short} {
-		wantNil(t, "CreateAuthStrategy", s.CreateAuthStrategy(ctx, st, event("auth_strategy.created", st.ID)))
+		wantNil(t, "CreateAuthStrategy", s.CreateAuthStrategy(ctx, st, su.event("auth_strategy.created", st.ID)))
 	}
 	dup := short
 	dup.TTL = 1
-	wantCode(t, "CreateAuthStrategy(same id)", s.CreateAuthStrategy(ctx, dup, event("auth_strategy.created", short.ID)), portal.EConflict)
+	wantCode(t, "CreateAuthStrategy(same id)", s.CreateAuthStrategy(ctx, dup, su.event("auth_strategy.created", short.ID)), portal.EConflict)
 	got, err = s.GetAuthStrategy(ctx, "long")
 	wantNil(t, "GetAuthStrategy", err)
 	if diff := cmp.Diff(long, got); diff != "" {
@@ -349,8 +349,8 @@ func testAuthStrategies(t *testing.T, s portal.FullStore) {
 	// The default can be replaced, once.
 	custom := def
 	custom.TTL, custom.CreatedAt = 86400, base.Add(2*time.Second)
-	wantNil(t, "CreateAuthStrategy(default id)", s.CreateAuthStrategy(ctx, custom, event("auth_strategy.created", custom.ID)))
-	wantCode(t, "CreateAuthStrategy(default id again)", s.CreateAuthStrategy(ctx, custom, event("auth_strategy.created", custom.ID)), portal.EConflict)
+	wantNil(t, "CreateAuthStrategy(default id)", s.CreateAuthStrategy(ctx, custom, su.event("auth_strategy.created", custom.ID)))
+	wantCode(t, "CreateAuthStrategy(default id again)", s.CreateAuthStrategy(ctx, custom, su.event("auth_strategy.created", custom.ID)), portal.EConflict)
 	got, err = s.GetAuthStrategy(ctx, portal.DefaultAuthStrategyID)
 	wantNil(t, "GetAuthStrategy(replaced default)", err)
 	if diff := cmp.Diff(custom, got); diff != "" {
@@ -363,10 +363,10 @@ func testAuthStrategies(t *testing.T, s portal.FullStore) {
 	}
 }
 
-func testApplications(t *testing.T, s portal.FullStore) {
-	d := mustCreateDeveloper(t, s, "apps@example.com")
-	a := application(d.ID, "Weather app", now())
-	ev := event("application.created", a.ID)
+func (su suite) testApplications(t *testing.T, s portal.FullStore) {
+	d := su.mustCreateDeveloper(t, s, "apps@example.com")
+	a := application(d.ID, "Weather app", su.now())
+	ev := su.event("application.created", a.ID)
 	wantNil(t, "CreateApplication", s.CreateApplication(ctx, a, ev))
 	a.Version = 1
 	got, err := s.GetApplication(ctx, a.ID)
@@ -382,11 +382,11 @@ func testApplications(t *testing.T, s portal.FullStore) {
 	_, err = s.GetApplication(ctx, newID())
 	wantCode(t, "GetApplication(unknown)", err, portal.ENotFound)
 
-	sameID := application(d.ID, "copy", now())
+	sameID := application(d.ID, "copy", su.now())
 	sameID.ID = a.ID
-	wantCode(t, "CreateApplication(same id)", s.CreateApplication(ctx, sameID, event("application.created", a.ID)), portal.EConflict)
-	orphan := application(newID(), "orphan", now())
-	wantCode(t, "CreateApplication(unknown developer)", s.CreateApplication(ctx, orphan, event("application.created", orphan.ID)), portal.ENotFound)
+	wantCode(t, "CreateApplication(same id)", s.CreateApplication(ctx, sameID, su.event("application.created", a.ID)), portal.EConflict)
+	orphan := application(newID(), "orphan", su.now())
+	wantCode(t, "CreateApplication(unknown developer)", s.CreateApplication(ctx, orphan, su.event("application.created", orphan.ID)), portal.ENotFound)
 	_, err = s.GetApplication(ctx, orphan.ID)
 	wantCode(t, "GetApplication(refused)", err, portal.ENotFound)
 	wantAudit(t, s, orphan.ID)
@@ -398,9 +398,9 @@ func testApplications(t *testing.T, s portal.FullStore) {
 
 	change := a
 	change.Name, change.Description, change.AuthStrategyID = "Forecast", "renamed", "long"
-	change.DeveloperID = newID()            // ignored
-	change.CreatedAt = now().Add(time.Hour) // ignored
-	ev = event("application.updated", a.ID)
+	change.DeveloperID = newID()               // ignored
+	change.CreatedAt = su.now().Add(time.Hour) // ignored
+	ev = su.event("application.updated", a.ID)
 	got, err = s.UpdateApplication(ctx, change, ev)
 	wantNil(t, "UpdateApplication", err)
 	want := a
@@ -413,11 +413,11 @@ func testApplications(t *testing.T, s portal.FullStore) {
 	if diff := cmp.Diff(want, stored); diff != "" {
 		t.Errorf("GetApplication after update (-want +got):\n%s", diff)
 	}
-	_, err = s.UpdateApplication(ctx, change, event("application.updated", a.ID)) // version 1 is stale
+	_, err = s.UpdateApplication(ctx, change, su.event("application.updated", a.ID)) // version 1 is stale
 	wantCode(t, "UpdateApplication(stale)", err, portal.EConflict)
-	unknown := application(d.ID, "ghost", now())
+	unknown := application(d.ID, "ghost", su.now())
 	unknown.Version = 1
-	_, err = s.UpdateApplication(ctx, unknown, event("application.updated", unknown.ID))
+	_, err = s.UpdateApplication(ctx, unknown, su.event("application.updated", unknown.ID))
 	wantCode(t, "UpdateApplication(unknown)", err, portal.ENotFound)
 	wantAudit(t, s, unknown.ID)
 	wantAudit(t, s, a.ID, "application.created", "application.updated")
@@ -426,7 +426,7 @@ func testApplications(t *testing.T, s portal.FullStore) {
 	errs := race(concurrency, func(i int) error {
 		c := got
 		c.Name = fmt.Sprintf("race %d", i)
-		_, err := s.UpdateApplication(ctx, c, event("application.updated", a.ID))
+		_, err := s.UpdateApplication(ctx, c, su.event("application.updated", a.ID))
 		return err
 	})
 	w := oneWinner(t, "concurrent UpdateApplication", errs, portal.EConflict)
@@ -437,18 +437,18 @@ func testApplications(t *testing.T, s portal.FullStore) {
 	}
 }
 
-func testListApplications(t *testing.T, s portal.FullStore) {
-	d := mustCreateDeveloper(t, s, "many@example.com")
-	other := mustCreateDeveloper(t, s, "few@example.com")
-	base := now().Add(-time.Hour)
+func (su suite) testListApplications(t *testing.T, s portal.FullStore) {
+	d := su.mustCreateDeveloper(t, s, "many@example.com")
+	other := su.mustCreateDeveloper(t, s, "few@example.com")
+	base := su.now().Add(-time.Hour)
 	var mine, all []portal.Application
 	for i := range 12 {
-		a := mustCreateApp(t, s, d.ID, fmt.Sprintf("app %02d", i), base.Add(time.Duration((i*5)%12)*time.Second))
+		a := su.mustCreateApp(t, s, d.ID, fmt.Sprintf("app %02d", i), base.Add(time.Duration((i*5)%12)*time.Second))
 		mine = append(mine, a)
 		all = append(all, a)
 	}
 	for i := range 3 {
-		all = append(all, mustCreateApp(t, s, other.ID, fmt.Sprintf("other %d", i), base.Add(time.Duration(i)*time.Second+time.Millisecond)))
+		all = append(all, su.mustCreateApp(t, s, other.ID, fmt.Sprintf("other %d", i), base.Add(time.Duration(i)*time.Second+time.Millisecond)))
 	}
 	byCreated := func(as []portal.Application) {
 		sort.Slice(as, func(i, j int) bool { return as[i].CreatedAt.Before(as[j].CreatedAt) })
@@ -538,22 +538,22 @@ func countWinners(t *testing.T, what string, errs []error, want int, code string
 	return won
 }
 
-func testApplicationLimitConcurrent(t *testing.T, s portal.FullStore) {
+func (su suite) testApplicationLimitConcurrent(t *testing.T, s portal.FullStore) {
 	const max = portal.MaxApplicationsPerDeveloper
 	const room = concurrency / 2
-	d := mustCreateDeveloper(t, s, "limit@example.com")
-	other := mustCreateDeveloper(t, s, "other@example.com")
-	base := now().Add(-time.Hour)
+	d := su.mustCreateDeveloper(t, s, "limit@example.com")
+	other := su.mustCreateDeveloper(t, s, "other@example.com")
+	base := su.now().Add(-time.Hour)
 	fill(t, max-room, func(i int) error {
 		a := application(d.ID, fmt.Sprintf("app %d", i), base.Add(time.Duration(i)*time.Millisecond))
-		return s.CreateApplication(ctx, a, event("application.created", a.ID))
+		return s.CreateApplication(ctx, a, su.event("application.created", a.ID))
 	})
 	apps := make([]portal.Application, concurrency)
 	for i := range apps {
-		apps[i] = application(d.ID, fmt.Sprintf("race %d", i), now())
+		apps[i] = application(d.ID, fmt.Sprintf("race %d", i), su.now())
 	}
 	errs := race(concurrency, func(i int) error {
-		return s.CreateApplication(ctx, apps[i], event("application.created", apps[i].ID))
+		return s.CreateApplication(ctx, apps[i], su.event("application.created", apps[i].ID))
 	})
 	won := countWinners(t, "concurrent CreateApplication at the limit", errs, room, portal.EPrecondition)
 	for i, a := range apps {
@@ -577,28 +577,28 @@ func testApplicationLimitConcurrent(t *testing.T, s portal.FullStore) {
 	}
 
 	// The limit is per developer, and deleting makes room for one.
-	mustCreateApp(t, s, other.ID, "elsewhere", now())
-	extra := application(d.ID, "extra", now())
-	wantCode(t, "CreateApplication(over the limit)", s.CreateApplication(ctx, extra, event("application.created", extra.ID)), portal.EPrecondition)
-	wantNil(t, "DeleteApplication", s.DeleteApplication(ctx, list[0].ID, event("application.deleted", list[0].ID)))
-	wantNil(t, "CreateApplication(after a delete)", s.CreateApplication(ctx, extra, event("application.created", extra.ID)))
-	again := application(d.ID, "again", now())
-	wantCode(t, "CreateApplication(over the limit again)", s.CreateApplication(ctx, again, event("application.created", again.ID)), portal.EPrecondition)
+	su.mustCreateApp(t, s, other.ID, "elsewhere", su.now())
+	extra := application(d.ID, "extra", su.now())
+	wantCode(t, "CreateApplication(over the limit)", s.CreateApplication(ctx, extra, su.event("application.created", extra.ID)), portal.EPrecondition)
+	wantNil(t, "DeleteApplication", s.DeleteApplication(ctx, list[0].ID, su.event("application.deleted", list[0].ID)))
+	wantNil(t, "CreateApplication(after a delete)", s.CreateApplication(ctx, extra, su.event("application.created", extra.ID)))
+	again := application(d.ID, "again", su.now())
+	wantCode(t, "CreateApplication(over the limit again)", s.CreateApplication(ctx, again, su.event("application.created", again.ID)), portal.EPrecondition)
 }
 
-func testRegistrations(t *testing.T, s portal.FullStore) {
+func (su suite) testRegistrations(t *testing.T, s portal.FullStore) {
 	a1, a2 := api("one"), api("two")
-	mustPublish(t, s, 2, a1, a2)
-	d := mustCreateDeveloper(t, s, "registrant@example.com")
-	app := mustCreateApp(t, s, d.ID, "app", now())
-	other := mustCreateApp(t, s, d.ID, "other", now())
+	su.mustPublish(t, s, 2, a1, a2)
+	d := su.mustCreateDeveloper(t, s, "registrant@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
+	other := su.mustCreateApp(t, s, d.ID, "other", su.now())
 
-	r2 := registration(app.ID, a2.ID, portal.RegistrationApproved)
-	r1 := registration(app.ID, a1.ID, portal.RegistrationPending)
+	r2 := su.registration(app.ID, a2.ID, portal.RegistrationApproved)
+	r1 := su.registration(app.ID, a1.ID, portal.RegistrationPending)
 	r1.CreatedAt = r2.CreatedAt.Add(-time.Second)
-	ev := event("registration.created", r2.ID)
+	ev := su.event("registration.created", r2.ID)
 	wantNil(t, "CreateRegistration(approved)", s.CreateRegistration(ctx, r2, ev))
-	wantNil(t, "CreateRegistration(pending)", s.CreateRegistration(ctx, r1, event("registration.created", r1.ID)))
+	wantNil(t, "CreateRegistration(pending)", s.CreateRegistration(ctx, r1, su.event("registration.created", r1.ID)))
 	r1.Version, r2.Version = 1, 1
 	got, err := s.GetRegistration(ctx, r2.ID)
 	wantNil(t, "GetRegistration", err)
@@ -620,18 +620,18 @@ func testRegistrations(t *testing.T, s portal.FullStore) {
 		t.Errorf("ListAuditEvents(%s) (-want +got):\n%s", r2.ID, diff)
 	}
 
-	dup := registration(app.ID, a1.ID, portal.RegistrationPending)
-	wantCode(t, "CreateRegistration(same application and API)", s.CreateRegistration(ctx, dup, event("registration.created", dup.ID)), portal.EConflict)
+	dup := su.registration(app.ID, a1.ID, portal.RegistrationPending)
+	wantCode(t, "CreateRegistration(same application and API)", s.CreateRegistration(ctx, dup, su.event("registration.created", dup.ID)), portal.EConflict)
 	wantAudit(t, s, dup.ID)
-	sameID := registration(other.ID, a1.ID, portal.RegistrationPending)
+	sameID := su.registration(other.ID, a1.ID, portal.RegistrationPending)
 	sameID.ID = r1.ID
-	wantCode(t, "CreateRegistration(same id)", s.CreateRegistration(ctx, sameID, event("registration.created", r1.ID)), portal.EConflict)
+	wantCode(t, "CreateRegistration(same id)", s.CreateRegistration(ctx, sameID, su.event("registration.created", r1.ID)), portal.EConflict)
 	_, err = s.FindRegistration(ctx, other.ID, a1.ID)
 	wantCode(t, "FindRegistration(refused same id)", err, portal.ENotFound)
-	noApp := registration(newID(), a1.ID, portal.RegistrationPending)
-	wantCode(t, "CreateRegistration(unknown application)", s.CreateRegistration(ctx, noApp, event("registration.created", noApp.ID)), portal.ENotFound)
-	noAPI := registration(app.ID, newID(), portal.RegistrationPending)
-	wantCode(t, "CreateRegistration(unknown API)", s.CreateRegistration(ctx, noAPI, event("registration.created", noAPI.ID)), portal.ENotFound)
+	noApp := su.registration(newID(), a1.ID, portal.RegistrationPending)
+	wantCode(t, "CreateRegistration(unknown application)", s.CreateRegistration(ctx, noApp, su.event("registration.created", noApp.ID)), portal.ENotFound)
+	noAPI := su.registration(app.ID, newID(), portal.RegistrationPending)
+	wantCode(t, "CreateRegistration(unknown API)", s.CreateRegistration(ctx, noAPI, su.event("registration.created", noAPI.ID)), portal.ENotFound)
 	wantAudit(t, s, noAPI.ID)
 
 	regs, err := s.ListRegistrations(ctx, app.ID)
@@ -645,8 +645,8 @@ func testRegistrations(t *testing.T, s portal.FullStore) {
 		t.Errorf("ListRegistrations(unknown application) = %v, want none", ids(regs, regID))
 	}
 
-	wantNil(t, "DeleteRegistration", s.DeleteRegistration(ctx, r1.ID, event("registration.deleted", r1.ID)))
-	wantCode(t, "DeleteRegistration(again)", s.DeleteRegistration(ctx, r1.ID, event("registration.deleted", r1.ID)), portal.ENotFound)
+	wantNil(t, "DeleteRegistration", s.DeleteRegistration(ctx, r1.ID, su.event("registration.deleted", r1.ID)))
+	wantCode(t, "DeleteRegistration(again)", s.DeleteRegistration(ctx, r1.ID, su.event("registration.deleted", r1.ID)), portal.ENotFound)
 	_, err = s.GetRegistration(ctx, r1.ID)
 	wantCode(t, "GetRegistration(deleted)", err, portal.ENotFound)
 	_, err = s.FindRegistration(ctx, app.ID, a1.ID)
@@ -658,20 +658,20 @@ func testRegistrations(t *testing.T, s portal.FullStore) {
 		t.Errorf("ListAllRegistrations total after delete = %d, want 1", total)
 	}
 	// Registering again after a delete works.
-	mustRegister(t, s, app.ID, a1.ID)
+	su.mustRegister(t, s, app.ID, a1.ID)
 }
 
-func testRegistrationsConcurrent(t *testing.T, s portal.FullStore) {
+func (su suite) testRegistrationsConcurrent(t *testing.T, s portal.FullStore) {
 	a := api("contested")
-	mustPublish(t, s, 1, a)
-	d := mustCreateDeveloper(t, s, "racer@example.com")
-	app := mustCreateApp(t, s, d.ID, "app", now())
+	su.mustPublish(t, s, 1, a)
+	d := su.mustCreateDeveloper(t, s, "racer@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
 	regs := make([]portal.Registration, concurrency)
 	for i := range regs {
-		regs[i] = registration(app.ID, a.ID, portal.RegistrationPending)
+		regs[i] = su.registration(app.ID, a.ID, portal.RegistrationPending)
 	}
 	errs := race(concurrency, func(i int) error {
-		return s.CreateRegistration(ctx, regs[i], event("registration.created", regs[i].ID))
+		return s.CreateRegistration(ctx, regs[i], su.event("registration.created", regs[i].ID))
 	})
 	w := oneWinner(t, "concurrent CreateRegistration", errs, portal.EConflict)
 	got, err := s.ListRegistrations(ctx, app.ID)
@@ -693,25 +693,25 @@ func testRegistrationsConcurrent(t *testing.T, s portal.FullStore) {
 	}
 }
 
-func testListAllRegistrations(t *testing.T, s portal.FullStore) {
+func (su suite) testListAllRegistrations(t *testing.T, s portal.FullStore) {
 	var apis []portal.API
 	for i := range 4 {
 		apis = append(apis, api(fmt.Sprintf("list%d", i)))
 	}
-	mustPublish(t, s, 4, apis...)
-	d := mustCreateDeveloper(t, s, "lister@example.com")
-	base := now().Add(-time.Hour)
+	su.mustPublish(t, s, 4, apis...)
+	d := su.mustCreateDeveloper(t, s, "lister@example.com")
+	base := su.now().Add(-time.Hour)
 	var all, approved, pending []portal.Registration
 	for i := range 3 {
-		app := mustCreateApp(t, s, d.ID, fmt.Sprintf("app %d", i), base)
+		app := su.mustCreateApp(t, s, d.ID, fmt.Sprintf("app %d", i), base)
 		for j, a := range apis {
-			r := registration(app.ID, a.ID, portal.RegistrationPending)
+			r := su.registration(app.ID, a.ID, portal.RegistrationPending)
 			r.CreatedAt = base.Add(time.Duration((i*4+j)*7%12) * time.Second)
 			r.UpdatedAt = r.CreatedAt
 			if j%2 == 0 {
 				r.Status = portal.RegistrationApproved
 			}
-			wantNil(t, "CreateRegistration", s.CreateRegistration(ctx, r, event("registration.created", r.ID)))
+			wantNil(t, "CreateRegistration", s.CreateRegistration(ctx, r, su.event("registration.created", r.ID)))
 			r.Version = 1
 			all = append(all, r)
 			if r.Status == portal.RegistrationApproved {
@@ -753,15 +753,15 @@ func testListAllRegistrations(t *testing.T, s portal.FullStore) {
 	}
 }
 
-func testRegistrationStatus(t *testing.T, s portal.FullStore) {
+func (su suite) testRegistrationStatus(t *testing.T, s portal.FullStore) {
 	a := api("status")
-	mustPublish(t, s, 1, a)
-	d := mustCreateDeveloper(t, s, "status@example.com")
-	app := mustCreateApp(t, s, d.ID, "app", now())
-	r := mustRegister(t, s, app.ID, a.ID)
+	su.mustPublish(t, s, 1, a)
+	d := su.mustCreateDeveloper(t, s, "status@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
+	r := su.mustRegister(t, s, app.ID, a.ID)
 	tr := portal.RegistrationTransitions
 
-	ev := event("registration.status_changed", r.ID)
+	ev := su.event("registration.status_changed", r.ID)
 	got, err := s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationApproved], portal.RegistrationApproved, ev)
 	wantNil(t, "SetRegistrationStatus(pending→approved)", err)
 	want := r
@@ -780,17 +780,17 @@ func testRegistrationStatus(t *testing.T, s portal.FullStore) {
 		}
 	}
 
-	_, err = s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationRejected], portal.RegistrationRejected, event("registration.status_changed", r.ID))
+	_, err = s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationRejected], portal.RegistrationRejected, su.event("registration.status_changed", r.ID))
 	wantCode(t, "SetRegistrationStatus(approved→rejected)", err, portal.EPrecondition)
 	if err != nil && !strings.Contains(err.Error(), string(portal.RegistrationApproved)) {
 		t.Errorf("SetRegistrationStatus precondition error = %q, want it to name the current status", err)
 	}
-	got, err = s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationRevoked], portal.RegistrationRevoked, event("registration.status_changed", r.ID))
+	got, err = s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationRevoked], portal.RegistrationRevoked, su.event("registration.status_changed", r.ID))
 	wantNil(t, "SetRegistrationStatus(approved→revoked)", err)
 	if got.Status != portal.RegistrationRevoked || got.Version != 3 {
 		t.Errorf("SetRegistrationStatus(approved→revoked) = %s v%d, want revoked v3", got.Status, got.Version)
 	}
-	_, err = s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationRevoked], portal.RegistrationRevoked, event("registration.status_changed", r.ID))
+	_, err = s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationRevoked], portal.RegistrationRevoked, su.event("registration.status_changed", r.ID))
 	wantCode(t, "SetRegistrationStatus(revoked→revoked)", err, portal.EPrecondition)
 
 	// The status filter follows the changes.
@@ -807,7 +807,7 @@ func testRegistrationStatus(t *testing.T, s portal.FullStore) {
 		}
 	}
 
-	_, err = s.SetRegistrationStatus(ctx, newID(), tr[portal.RegistrationApproved], portal.RegistrationApproved, event("registration.status_changed", "x"))
+	_, err = s.SetRegistrationStatus(ctx, newID(), tr[portal.RegistrationApproved], portal.RegistrationApproved, su.event("registration.status_changed", "x"))
 	wantCode(t, "SetRegistrationStatus(unknown)", err, portal.ENotFound)
 	wantAudit(t, s, r.ID, "registration.created", "registration.status_changed", "registration.status_changed")
 	evs, err := s.ListAuditEvents(ctx, r.ID)
@@ -819,12 +819,12 @@ func testRegistrationStatus(t *testing.T, s portal.FullStore) {
 	}
 }
 
-func testRegistrationStatusConcurrent(t *testing.T, s portal.FullStore) {
+func (su suite) testRegistrationStatusConcurrent(t *testing.T, s portal.FullStore) {
 	a := api("approve")
-	mustPublish(t, s, 1, a)
-	d := mustCreateDeveloper(t, s, "approve@example.com")
-	app := mustCreateApp(t, s, d.ID, "app", now())
-	r := mustRegister(t, s, app.ID, a.ID)
+	su.mustPublish(t, s, 1, a)
+	d := su.mustCreateDeveloper(t, s, "approve@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
+	r := su.mustRegister(t, s, app.ID, a.ID)
 	pending := []portal.RegistrationStatus{portal.RegistrationPending}
 	targets := make([]portal.RegistrationStatus, concurrency)
 	for i := range targets {
@@ -834,7 +834,7 @@ func testRegistrationStatusConcurrent(t *testing.T, s portal.FullStore) {
 		}
 	}
 	errs := race(concurrency, func(i int) error {
-		_, err := s.SetRegistrationStatus(ctx, r.ID, pending, targets[i], event("registration.status_changed", r.ID))
+		_, err := s.SetRegistrationStatus(ctx, r.ID, pending, targets[i], su.event("registration.status_changed", r.ID))
 		return err
 	})
 	w := oneWinner(t, "concurrent SetRegistrationStatus", errs, portal.EPrecondition)
@@ -846,19 +846,19 @@ func testRegistrationStatusConcurrent(t *testing.T, s portal.FullStore) {
 	wantAudit(t, s, r.ID, "registration.created", "registration.status_changed")
 }
 
-func testCredentials(t *testing.T, s portal.FullStore) {
-	d := mustCreateDeveloper(t, s, "keys@example.com")
-	app := mustCreateApp(t, s, d.ID, "app", now())
-	other := mustCreateApp(t, s, d.ID, "other", now())
+func (su suite) testCredentials(t *testing.T, s portal.FullStore) {
+	d := su.mustCreateDeveloper(t, s, "keys@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
+	other := su.mustCreateApp(t, s, d.ID, "other", su.now())
 
-	c1 := credential(app.ID)
-	exp := now().Add(24 * time.Hour)
-	c2 := credential(app.ID)
+	c1 := su.credential(app.ID)
+	exp := su.now().Add(24 * time.Hour)
+	c2 := su.credential(app.ID)
 	c2.CreatedAt, c2.ExpiresAt = c1.CreatedAt.Add(-time.Second), &exp
 	c1.DeveloperID, c2.DeveloperID = d.ID, d.ID
-	ev := event("credential.created", c1.ID)
+	ev := su.event("credential.created", c1.ID)
 	wantNil(t, "CreateCredential", s.CreateCredential(ctx, c1, ev))
-	wantNil(t, "CreateCredential(expiring)", s.CreateCredential(ctx, c2, event("credential.created", c2.ID)))
+	wantNil(t, "CreateCredential(expiring)", s.CreateCredential(ctx, c2, su.event("credential.created", c2.ID)))
 	for _, c := range []portal.Credential{c1, c2} {
 		got, err := s.GetCredentialByHash(ctx, c.Hash)
 		wantNil(t, "GetCredentialByHash", err)
@@ -884,17 +884,17 @@ func testCredentials(t *testing.T, s portal.FullStore) {
 		t.Errorf("ListAuditEvents(%s) (-want +got):\n%s", c1.ID, diff)
 	}
 
-	sameHash := credential(other.ID)
+	sameHash := su.credential(other.ID)
 	sameHash.Hash = c1.Hash
-	wantCode(t, "CreateCredential(same hash, other application)", s.CreateCredential(ctx, sameHash, event("credential.created", sameHash.ID)), portal.EConflict)
+	wantCode(t, "CreateCredential(same hash, other application)", s.CreateCredential(ctx, sameHash, su.event("credential.created", sameHash.ID)), portal.EConflict)
 	wantAudit(t, s, sameHash.ID)
-	sameID := credential(other.ID)
+	sameID := su.credential(other.ID)
 	sameID.ID = c1.ID
-	wantCode(t, "CreateCredential(same id)", s.CreateCredential(ctx, sameID, event("credential.created", c1.ID)), portal.EConflict)
+	wantCode(t, "CreateCredential(same id)", s.CreateCredential(ctx, sameID, su.event("credential.created", c1.ID)), portal.EConflict)
 	_, err = s.GetCredentialByHash(ctx, sameID.Hash)
 	wantCode(t, "GetCredentialByHash(refused)", err, portal.ENotFound)
-	noApp := credential(newID())
-	wantCode(t, "CreateCredential(unknown application)", s.CreateCredential(ctx, noApp, event("credential.created", noApp.ID)), portal.ENotFound)
+	noApp := su.credential(newID())
+	wantCode(t, "CreateCredential(unknown application)", s.CreateCredential(ctx, noApp, su.event("credential.created", noApp.ID)), portal.ENotFound)
 	_, err = s.GetCredentialByHash(ctx, noApp.Hash)
 	wantCode(t, "GetCredentialByHash(refused)", err, portal.ENotFound)
 	got, err := s.GetCredentialByHash(ctx, c1.Hash)
@@ -904,8 +904,8 @@ func testCredentials(t *testing.T, s portal.FullStore) {
 	}
 
 	// Expiry: brought forward, never extended.
-	grace := now().Add(time.Hour)
-	ev = event("credential.expired", c1.ID)
+	grace := su.now().Add(time.Hour)
+	ev = su.event("credential.expired", c1.ID)
 	got, err = s.ExpireCredential(ctx, app.ID, c1.ID, grace, ev)
 	wantNil(t, "ExpireCredential", err)
 	want := c1
@@ -918,25 +918,25 @@ func testCredentials(t *testing.T, s portal.FullStore) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("GetCredentialByHash after expire (-want +got):\n%s", diff)
 	}
-	got, err = s.ExpireCredential(ctx, app.ID, c1.ID, grace.Add(time.Hour), event("credential.expired", c1.ID))
+	got, err = s.ExpireCredential(ctx, app.ID, c1.ID, grace.Add(time.Hour), su.event("credential.expired", c1.ID))
 	wantNil(t, "ExpireCredential(later)", err)
 	if got.ExpiresAt == nil || !got.ExpiresAt.Equal(grace) {
 		t.Errorf("ExpireCredential(later) expires at %v, want still %v", got.ExpiresAt, grace)
 	}
-	soon := now().Add(time.Minute)
-	got, err = s.ExpireCredential(ctx, app.ID, c2.ID, soon, event("credential.expired", c2.ID))
+	soon := su.now().Add(time.Minute)
+	got, err = s.ExpireCredential(ctx, app.ID, c2.ID, soon, su.event("credential.expired", c2.ID))
 	wantNil(t, "ExpireCredential(sooner than its TTL)", err)
 	if got.ExpiresAt == nil || !got.ExpiresAt.Equal(soon) {
 		t.Errorf("ExpireCredential(sooner) expires at %v, want %v", got.ExpiresAt, soon)
 	}
-	_, err = s.ExpireCredential(ctx, other.ID, c1.ID, soon, event("credential.expired", c1.ID))
+	_, err = s.ExpireCredential(ctx, other.ID, c1.ID, soon, su.event("credential.expired", c1.ID))
 	wantCode(t, "ExpireCredential(other application's)", err, portal.ENotFound)
-	_, err = s.ExpireCredential(ctx, app.ID, newID(), soon, event("credential.expired", "x"))
+	_, err = s.ExpireCredential(ctx, app.ID, newID(), soon, su.event("credential.expired", "x"))
 	wantCode(t, "ExpireCredential(unknown)", err, portal.ENotFound)
 	wantAudit(t, s, c1.ID, "credential.created", "credential.expired")
 
 	// Last use: forward only, not audited.
-	used := now()
+	used := su.now()
 	wantNil(t, "TouchCredential", s.TouchCredential(ctx, c1.ID, used))
 	wantNil(t, "TouchCredential(earlier)", s.TouchCredential(ctx, c1.ID, used.Add(-time.Minute)))
 	got, err = s.GetCredentialByHash(ctx, c1.Hash)
@@ -953,12 +953,12 @@ func testCredentials(t *testing.T, s portal.FullStore) {
 	wantAudit(t, s, c1.ID, "credential.created", "credential.expired")
 
 	// Deletion: the key stops resolving at once.
-	wantCode(t, "DeleteCredential(other application's)", s.DeleteCredential(ctx, other.ID, c1.ID, event("credential.deleted", c1.ID)), portal.ENotFound)
-	wantNil(t, "DeleteCredential", s.DeleteCredential(ctx, app.ID, c1.ID, event("credential.deleted", c1.ID)))
+	wantCode(t, "DeleteCredential(other application's)", s.DeleteCredential(ctx, other.ID, c1.ID, su.event("credential.deleted", c1.ID)), portal.ENotFound)
+	wantNil(t, "DeleteCredential", s.DeleteCredential(ctx, app.ID, c1.ID, su.event("credential.deleted", c1.ID)))
 	_, err = s.GetCredentialByHash(ctx, c1.Hash)
 	wantCode(t, "GetCredentialByHash(deleted)", err, portal.ENotFound)
-	wantCode(t, "DeleteCredential(again)", s.DeleteCredential(ctx, app.ID, c1.ID, event("credential.deleted", c1.ID)), portal.ENotFound)
-	wantCode(t, "TouchCredential(deleted)", s.TouchCredential(ctx, c1.ID, now()), portal.ENotFound)
+	wantCode(t, "DeleteCredential(again)", s.DeleteCredential(ctx, app.ID, c1.ID, su.event("credential.deleted", c1.ID)), portal.ENotFound)
+	wantCode(t, "TouchCredential(deleted)", s.TouchCredential(ctx, c1.ID, su.now()), portal.ENotFound)
 	_, err = s.GetCredentialByHash(ctx, c1.Hash)
 	wantCode(t, "GetCredentialByHash(deleted, after touch)", err, portal.ENotFound)
 	list, err = s.ListCredentials(ctx, app.ID)
@@ -968,25 +968,25 @@ func testCredentials(t *testing.T, s portal.FullStore) {
 	}
 	wantAudit(t, s, c1.ID, "credential.created", "credential.expired", "credential.deleted")
 	// The hash is free again.
-	wantNil(t, "CreateCredential(deleted hash)", s.CreateCredential(ctx, sameHash, event("credential.created", sameHash.ID)))
+	wantNil(t, "CreateCredential(deleted hash)", s.CreateCredential(ctx, sameHash, su.event("credential.created", sameHash.ID)))
 }
 
-func testCredentialLimitConcurrent(t *testing.T, s portal.FullStore) {
+func (su suite) testCredentialLimitConcurrent(t *testing.T, s portal.FullStore) {
 	const max = portal.MaxCredentialsPerApplication
 	const room = 5
-	d := mustCreateDeveloper(t, s, "keyring@example.com")
-	app := mustCreateApp(t, s, d.ID, "app", now())
-	other := mustCreateApp(t, s, d.ID, "other", now())
+	d := su.mustCreateDeveloper(t, s, "keyring@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
+	other := su.mustCreateApp(t, s, d.ID, "other", su.now())
 	var first []portal.Credential
 	for range max - room {
-		first = append(first, mustCreateCredential(t, s, app))
+		first = append(first, su.mustCreateCredential(t, s, app))
 	}
 	creds := make([]portal.Credential, concurrency)
 	for i := range creds {
-		creds[i] = credential(app.ID)
+		creds[i] = su.credential(app.ID)
 	}
 	errs := race(concurrency, func(i int) error {
-		return s.CreateCredential(ctx, creds[i], event("credential.created", creds[i].ID))
+		return s.CreateCredential(ctx, creds[i], su.event("credential.created", creds[i].ID))
 	})
 	won := countWinners(t, "concurrent CreateCredential at the limit", errs, room, portal.EPrecondition)
 	for i, c := range creds {
@@ -1003,26 +1003,26 @@ func testCredentialLimitConcurrent(t *testing.T, s portal.FullStore) {
 	if len(list) != max {
 		t.Errorf("ListCredentials = %d, want %d", len(list), max)
 	}
-	mustCreateCredential(t, s, other) // the limit is per application
-	extra := credential(app.ID)
-	wantCode(t, "CreateCredential(over the limit)", s.CreateCredential(ctx, extra, event("credential.created", extra.ID)), portal.EPrecondition)
-	wantNil(t, "DeleteCredential", s.DeleteCredential(ctx, app.ID, first[0].ID, event("credential.deleted", first[0].ID)))
-	wantNil(t, "CreateCredential(after a delete)", s.CreateCredential(ctx, extra, event("credential.created", extra.ID)))
-	again := credential(app.ID)
-	wantCode(t, "CreateCredential(over the limit again)", s.CreateCredential(ctx, again, event("credential.created", again.ID)), portal.EPrecondition)
+	su.mustCreateCredential(t, s, other) // the limit is per application
+	extra := su.credential(app.ID)
+	wantCode(t, "CreateCredential(over the limit)", s.CreateCredential(ctx, extra, su.event("credential.created", extra.ID)), portal.EPrecondition)
+	wantNil(t, "DeleteCredential", s.DeleteCredential(ctx, app.ID, first[0].ID, su.event("credential.deleted", first[0].ID)))
+	wantNil(t, "CreateCredential(after a delete)", s.CreateCredential(ctx, extra, su.event("credential.created", extra.ID)))
+	again := su.credential(app.ID)
+	wantCode(t, "CreateCredential(over the limit again)", s.CreateCredential(ctx, again, su.event("credential.created", again.ID)), portal.EPrecondition)
 }
 
-func testCredentialHashConcurrent(t *testing.T, s portal.FullStore) {
-	d := mustCreateDeveloper(t, s, "hash@example.com")
-	apps := []portal.Application{mustCreateApp(t, s, d.ID, "a", now()), mustCreateApp(t, s, d.ID, "b", now())}
+func (su suite) testCredentialHashConcurrent(t *testing.T, s portal.FullStore) {
+	d := su.mustCreateDeveloper(t, s, "hash@example.com")
+	apps := []portal.Application{su.mustCreateApp(t, s, d.ID, "a", su.now()), su.mustCreateApp(t, s, d.ID, "b", su.now())}
 	hash := newID() + newID()
 	creds := make([]portal.Credential, concurrency)
 	for i := range creds {
-		creds[i] = credential(apps[i%2].ID)
+		creds[i] = su.credential(apps[i%2].ID)
 		creds[i].Hash = hash
 	}
 	errs := race(concurrency, func(i int) error {
-		return s.CreateCredential(ctx, creds[i], event("credential.created", creds[i].ID))
+		return s.CreateCredential(ctx, creds[i], su.event("credential.created", creds[i].ID))
 	})
 	w := oneWinner(t, "concurrent CreateCredential with one hash", errs, portal.EConflict)
 	got, err := s.GetCredentialByHash(ctx, hash)
@@ -1042,31 +1042,31 @@ func testCredentialHashConcurrent(t *testing.T, s portal.FullStore) {
 	}
 	// The losers left nothing behind: the counter still allows the rest.
 	for range portal.MaxCredentialsPerApplication - 1 {
-		mustCreateCredential(t, s, apps[w%2])
+		su.mustCreateCredential(t, s, apps[w%2])
 	}
 }
 
-func testDeleteApplication(t *testing.T, s portal.FullStore) {
+func (su suite) testDeleteApplication(t *testing.T, s portal.FullStore) {
 	a1, a2 := api("del1"), api("del2")
-	mustPublish(t, s, 2, a1, a2)
-	d := mustCreateDeveloper(t, s, "deleter@example.com")
-	app := mustCreateApp(t, s, d.ID, "doomed", now())
-	keep := mustCreateApp(t, s, d.ID, "kept", now().Add(time.Second))
+	su.mustPublish(t, s, 2, a1, a2)
+	d := su.mustCreateDeveloper(t, s, "deleter@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "doomed", su.now())
+	keep := su.mustCreateApp(t, s, d.ID, "kept", su.now().Add(time.Second))
 	var creds []portal.Credential
 	for range 3 {
-		creds = append(creds, mustCreateCredential(t, s, app))
+		creds = append(creds, su.mustCreateCredential(t, s, app))
 	}
-	kc := mustCreateCredential(t, s, keep)
-	regs := []portal.Registration{mustRegister(t, s, app.ID, a1.ID), mustRegister(t, s, app.ID, a2.ID)}
-	kr := mustRegister(t, s, keep.ID, a1.ID)
+	kc := su.mustCreateCredential(t, s, keep)
+	regs := []portal.Registration{su.mustRegister(t, s, app.ID, a1.ID), su.mustRegister(t, s, app.ID, a2.ID)}
+	kr := su.mustRegister(t, s, keep.ID, a1.ID)
 
-	wantNil(t, "DeleteApplication", s.DeleteApplication(ctx, app.ID, event("application.deleted", app.ID)))
+	wantNil(t, "DeleteApplication", s.DeleteApplication(ctx, app.ID, su.event("application.deleted", app.ID)))
 	_, err := s.GetApplication(ctx, app.ID)
 	wantCode(t, "GetApplication(deleted)", err, portal.ENotFound)
 	for _, c := range creds {
 		_, err := s.GetCredentialByHash(ctx, c.Hash)
 		wantCode(t, "GetCredentialByHash(deleted application's)", err, portal.ENotFound)
-		wantCode(t, "TouchCredential(deleted application's)", s.TouchCredential(ctx, c.ID, now()), portal.ENotFound)
+		wantCode(t, "TouchCredential(deleted application's)", s.TouchCredential(ctx, c.ID, su.now()), portal.ENotFound)
 	}
 	for _, r := range regs {
 		_, err := s.GetRegistration(ctx, r.ID)
@@ -1098,30 +1098,30 @@ func testDeleteApplication(t *testing.T, s portal.FullStore) {
 		t.Errorf("GetCredentialByHash(kept application's) = %v, want nil", err)
 	}
 	wantAudit(t, s, app.ID, "application.created", "application.deleted")
-	wantCode(t, "DeleteApplication(again)", s.DeleteApplication(ctx, app.ID, event("application.deleted", app.ID)), portal.ENotFound)
+	wantCode(t, "DeleteApplication(again)", s.DeleteApplication(ctx, app.ID, su.event("application.deleted", app.ID)), portal.ENotFound)
 	wantAudit(t, s, app.ID, "application.created", "application.deleted")
-	err = s.CreateCredential(ctx, credential(app.ID), event("credential.created", "x"))
+	err = s.CreateCredential(ctx, su.credential(app.ID), su.event("credential.created", "x"))
 	wantCode(t, "CreateCredential(deleted application)", err, portal.ENotFound)
-	err = s.CreateRegistration(ctx, registration(app.ID, a1.ID, portal.RegistrationPending), event("registration.created", "x"))
+	err = s.CreateRegistration(ctx, su.registration(app.ID, a1.ID, portal.RegistrationPending), su.event("registration.created", "x"))
 	wantCode(t, "CreateRegistration(deleted application)", err, portal.ENotFound)
 
 	// The hashes and the pair (application, API) are free again.
-	fresh := mustCreateApp(t, s, d.ID, "fresh", now())
+	fresh := su.mustCreateApp(t, s, d.ID, "fresh", su.now())
 	re := creds[0]
 	re.ID, re.ApplicationID = newID(), fresh.ID
-	wantNil(t, "CreateCredential(hash of a deleted application)", s.CreateCredential(ctx, re, event("credential.created", re.ID)))
+	wantNil(t, "CreateCredential(hash of a deleted application)", s.CreateCredential(ctx, re, su.event("credential.created", re.ID)))
 
 	// Deleting while keys are being added: no key outlives the application.
-	racer := mustCreateApp(t, s, d.ID, "racer", now())
+	racer := su.mustCreateApp(t, s, d.ID, "racer", su.now())
 	added := make([]portal.Credential, concurrency)
 	for i := range added {
-		added[i] = credential(racer.ID)
+		added[i] = su.credential(racer.ID)
 	}
 	race(concurrency+1, func(i int) error {
 		if i == concurrency {
-			return s.DeleteApplication(ctx, racer.ID, event("application.deleted", racer.ID))
+			return s.DeleteApplication(ctx, racer.ID, su.event("application.deleted", racer.ID))
 		}
-		return s.CreateCredential(ctx, added[i], event("credential.created", added[i].ID))
+		return s.CreateCredential(ctx, added[i], su.event("credential.created", added[i].ID))
 	})
 	_, err = s.GetApplication(ctx, racer.ID)
 	wantCode(t, "GetApplication(deleted during key creation)", err, portal.ENotFound)
@@ -1131,25 +1131,25 @@ func testDeleteApplication(t *testing.T, s portal.FullStore) {
 	}
 }
 
-func testDeleteDeveloperApplications(t *testing.T, s portal.FullStore) {
+func (su suite) testDeleteDeveloperApplications(t *testing.T, s portal.FullStore) {
 	a := api("devdel")
-	mustPublish(t, s, 1, a)
-	d := mustCreateDeveloper(t, s, "leaving@example.com")
-	other := mustCreateDeveloper(t, s, "staying@example.com")
+	su.mustPublish(t, s, 1, a)
+	d := su.mustCreateDeveloper(t, s, "leaving@example.com")
+	other := su.mustCreateDeveloper(t, s, "staying@example.com")
 	var apps []portal.Application
 	var creds []portal.Credential
 	var regs []portal.Registration
 	for i := range 2 {
-		app := mustCreateApp(t, s, d.ID, fmt.Sprintf("app %d", i), now())
+		app := su.mustCreateApp(t, s, d.ID, fmt.Sprintf("app %d", i), su.now())
 		apps = append(apps, app)
-		creds = append(creds, mustCreateCredential(t, s, app), mustCreateCredential(t, s, app))
-		regs = append(regs, mustRegister(t, s, app.ID, a.ID))
+		creds = append(creds, su.mustCreateCredential(t, s, app), su.mustCreateCredential(t, s, app))
+		regs = append(regs, su.mustRegister(t, s, app.ID, a.ID))
 	}
-	oa := mustCreateApp(t, s, other.ID, "theirs", now())
-	oc := mustCreateCredential(t, s, oa)
-	or := mustRegister(t, s, oa.ID, a.ID)
+	oa := su.mustCreateApp(t, s, other.ID, "theirs", su.now())
+	oc := su.mustCreateCredential(t, s, oa)
+	or := su.mustRegister(t, s, oa.ID, a.ID)
 
-	wantNil(t, "DeleteDeveloper", s.DeleteDeveloper(ctx, d.ID, event("developer.deleted", d.ID)))
+	wantNil(t, "DeleteDeveloper", s.DeleteDeveloper(ctx, d.ID, su.event("developer.deleted", d.ID)))
 	for _, app := range apps {
 		_, err := s.GetApplication(ctx, app.ID)
 		wantCode(t, "GetApplication(deleted developer's)", err, portal.ENotFound)
@@ -1183,48 +1183,48 @@ func testDeleteDeveloperApplications(t *testing.T, s portal.FullStore) {
 	wantAudit(t, s, d.ID, "developer.created", "developer.deleted")
 
 	// A developer stored again under the same id starts with nothing.
-	again := developer("leaving@example.com", now())
+	again := developer("leaving@example.com", su.now())
 	again.ID = d.ID
-	wantNil(t, "CreateDeveloper(same id again)", s.CreateDeveloper(ctx, again, event("developer.created", d.ID)))
+	wantNil(t, "CreateDeveloper(same id again)", s.CreateDeveloper(ctx, again, su.event("developer.created", d.ID)))
 	list, total, err = s.ListApplications(ctx, d.ID, portal.Page{})
 	wantNil(t, "ListApplications(new account)", err)
 	if total != 0 || len(list) != 0 {
 		t.Errorf("ListApplications(new account) = %v (total %d), want none", ids(list, appID), total)
 	}
-	mustCreateApp(t, s, d.ID, "new", now())
+	su.mustCreateApp(t, s, d.ID, "new", su.now())
 }
 
-func testDeveloperRoles(t *testing.T, s portal.FullStore) {
-	d := mustCreateDeveloper(t, s, "roles@example.com")
-	t1 := mustCreateTeam(t, s, "one", now())
-	t2 := mustCreateTeam(t, s, "two", now())
-	t3 := mustCreateTeam(t, s, "three", now())
+func (su suite) testDeveloperRoles(t *testing.T, s portal.FullStore) {
+	d := su.mustCreateDeveloper(t, s, "roles@example.com")
+	t1 := su.mustCreateTeam(t, s, "one", su.now())
+	t2 := su.mustCreateTeam(t, s, "two", su.now())
+	t3 := su.mustCreateTeam(t, s, "three", su.now())
 	for _, tm := range []portal.Team{t1, t2} {
-		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, d.ID, event("team.member_added", tm.ID)))
+		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, d.ID, su.event("team.member_added", tm.ID)))
 	}
-	base := now()
-	r1 := role(t1.ID, portal.RoleAPIConsumer, "api-1")
+	base := su.now()
+	r1 := su.role(t1.ID, portal.RoleAPIConsumer, "api-1")
 	r1.CreatedAt = base.Add(2 * time.Second)
-	r2 := role(t2.ID, portal.RoleAPIViewer, "api-1")
+	r2 := su.role(t2.ID, portal.RoleAPIViewer, "api-1")
 	r2.CreatedAt = base
-	r3 := role(t2.ID, portal.RoleAPIConsumer, "api-2")
+	r3 := su.role(t2.ID, portal.RoleAPIConsumer, "api-2")
 	r3.CreatedAt = base.Add(time.Second)
-	r4 := role(t3.ID, portal.RoleAPIConsumer, "api-3") // not the developer's team
+	r4 := su.role(t3.ID, portal.RoleAPIConsumer, "api-3") // not the developer's team
 	for _, r := range []portal.RoleAssignment{r1, r2, r3, r4} {
-		wantNil(t, "AssignRole", s.AssignRole(ctx, r, event("team.role_assigned", r.TeamID)))
+		wantNil(t, "AssignRole", s.AssignRole(ctx, r, su.event("team.role_assigned", r.TeamID)))
 	}
 	got, err := s.ListDeveloperRoles(ctx, d.ID)
 	wantNil(t, "ListDeveloperRoles", err)
 	if diff := cmp.Diff([]portal.RoleAssignment{r2, r3, r1}, got); diff != "" {
 		t.Errorf("ListDeveloperRoles (-want +got):\n%s", diff)
 	}
-	wantNil(t, "RemoveTeamMember", s.RemoveTeamMember(ctx, t2.ID, d.ID, event("team.member_removed", t2.ID)))
+	wantNil(t, "RemoveTeamMember", s.RemoveTeamMember(ctx, t2.ID, d.ID, su.event("team.member_removed", t2.ID)))
 	got, err = s.ListDeveloperRoles(ctx, d.ID)
 	wantNil(t, "ListDeveloperRoles", err)
 	if diff := cmp.Diff([]string{r1.ID}, ids(got, roleID)); diff != "" {
 		t.Errorf("ListDeveloperRoles after leaving a team (-want +got):\n%s", diff)
 	}
-	wantNil(t, "RemoveRole", s.RemoveRole(ctx, t1.ID, r1.ID, event("team.role_removed", t1.ID)))
+	wantNil(t, "RemoveRole", s.RemoveRole(ctx, t1.ID, r1.ID, su.event("team.role_removed", t1.ID)))
 	got, err = s.ListDeveloperRoles(ctx, d.ID)
 	wantNil(t, "ListDeveloperRoles", err)
 	if len(got) != 0 {
@@ -1239,13 +1239,13 @@ func testDeveloperRoles(t *testing.T, s portal.FullStore) {
 
 // testTeamApplications: an application with a TeamID is listed for its
 // team, needs the team to exist, and leaves the list when deleted.
-func testTeamApplications(t *testing.T, s portal.FullStore) {
-	d := mustCreateDeveloper(t, s, "teamapps@example.com")
-	tm := mustCreateTeam(t, s, "Owners", now())
-	shared := application(d.ID, "Shared", now())
+func (su suite) testTeamApplications(t *testing.T, s portal.FullStore) {
+	d := su.mustCreateDeveloper(t, s, "teamapps@example.com")
+	tm := su.mustCreateTeam(t, s, "Owners", su.now())
+	shared := application(d.ID, "Shared", su.now())
 	shared.TeamID = tm.ID
-	wantNil(t, "CreateApplication(team)", s.CreateApplication(ctx, shared, event("application.created", shared.ID)))
-	own := mustCreateApp(t, s, d.ID, "Own", now().Add(time.Second))
+	wantNil(t, "CreateApplication(team)", s.CreateApplication(ctx, shared, su.event("application.created", shared.ID)))
+	own := su.mustCreateApp(t, s, d.ID, "Own", su.now().Add(time.Second))
 	got, err := s.ListTeamApplications(ctx, tm.ID)
 	wantNil(t, "ListTeamApplications", err)
 	if len(got) != 1 || got[0].ID != shared.ID || got[0].TeamID != tm.ID {
@@ -1257,13 +1257,13 @@ func testTeamApplications(t *testing.T, s portal.FullStore) {
 	if a, _ := s.GetApplication(ctx, own.ID); a.TeamID != "" {
 		t.Errorf("a developer's own application has TeamID %q", a.TeamID)
 	}
-	orphan := application(d.ID, "Orphan", now())
+	orphan := application(d.ID, "Orphan", su.now())
 	orphan.TeamID = newID()
-	wantCode(t, "CreateApplication(unknown team)", s.CreateApplication(ctx, orphan, event("application.created", orphan.ID)), portal.ENotFound)
+	wantCode(t, "CreateApplication(unknown team)", s.CreateApplication(ctx, orphan, su.event("application.created", orphan.ID)), portal.ENotFound)
 	if _, err := s.GetApplication(ctx, orphan.ID); !portal.IsCode(err, portal.ENotFound) {
 		t.Errorf("the refused application exists: %v", err)
 	}
-	wantNil(t, "DeleteApplication", s.DeleteApplication(ctx, shared.ID, event("application.deleted", shared.ID)))
+	wantNil(t, "DeleteApplication", s.DeleteApplication(ctx, shared.ID, su.event("application.deleted", shared.ID)))
 	got, err = s.ListTeamApplications(ctx, tm.ID)
 	wantNil(t, "ListTeamApplications(after delete)", err)
 	if len(got) != 0 {

@@ -20,37 +20,38 @@ type validatorFixture struct {
 	cred portal.Credential
 }
 
-func newValidatorFixture(b *testing.B, s portal.FullStore) validatorFixture {
+func (su suite) newValidatorFixture(b *testing.B, s portal.FullStore) validatorFixture {
 	b.Helper()
 	var f validatorFixture
 	f.api = api("bench")
-	if _, err := s.PublishAPIs(ctx, []portal.API{f.api}, event("catalog.published", "")); err != nil {
+	if _, err := s.PublishAPIs(ctx, []portal.API{f.api}, su.event("catalog.published", "")); err != nil {
 		b.Fatal(err)
 	}
-	f.dev = developer("bench@example.com", now())
+	f.dev = developer("bench@example.com", su.now())
 	f.dev.Status = portal.StatusApproved
 	must := func(err error) {
 		if err != nil {
 			b.Fatal(err)
 		}
 	}
-	must(s.CreateDeveloper(ctx, f.dev, event("developer.created", f.dev.ID)))
-	tm := portal.Team{ID: newID(), Name: "bench", CreatedAt: now()}
-	must(s.CreateTeam(ctx, tm, event("team.created", tm.ID)))
-	must(s.AddTeamMember(ctx, tm.ID, f.dev.ID, event("team.member_added", tm.ID)))
-	must(s.AssignRole(ctx, role(tm.ID, portal.RoleAPIConsumer, f.api.ID), event("team.role_assigned", tm.ID)))
-	f.app = application(f.dev.ID, "bench", now())
-	must(s.CreateApplication(ctx, f.app, event("application.created", f.app.ID)))
-	r := registration(f.app.ID, f.api.ID, portal.RegistrationApproved)
-	must(s.CreateRegistration(ctx, r, event("registration.created", r.ID)))
-	f.cred = credential(f.app.ID)
-	must(s.CreateCredential(ctx, f.cred, event("credential.created", f.cred.ID)))
+	must(s.CreateDeveloper(ctx, f.dev, su.event("developer.created", f.dev.ID)))
+	tm := portal.Team{ID: newID(), Name: "bench", CreatedAt: su.now()}
+	must(s.CreateTeam(ctx, tm, su.event("team.created", tm.ID)))
+	must(s.AddTeamMember(ctx, tm.ID, f.dev.ID, su.event("team.member_added", tm.ID)))
+	must(s.AssignRole(ctx, su.role(tm.ID, portal.RoleAPIConsumer, f.api.ID), su.event("team.role_assigned", tm.ID)))
+	f.app = application(f.dev.ID, "bench", su.now())
+	must(s.CreateApplication(ctx, f.app, su.event("application.created", f.app.ID)))
+	r := su.registration(f.app.ID, f.api.ID, portal.RegistrationApproved)
+	must(s.CreateRegistration(ctx, r, su.event("registration.created", r.ID)))
+	f.cred = su.credential(f.app.ID)
+	must(s.CreateCredential(ctx, f.cred, su.event("credential.created", f.cred.ID)))
 	return f
 }
 
 // BenchCredentialByHash measures GetCredentialByHash of a stored key.
 func BenchCredentialByHash(b *testing.B, s portal.FullStore) {
-	f := newValidatorFixture(b, s)
+	su := suite{clock: time.Now}
+	f := su.newValidatorFixture(b, s)
 	for b.Loop() {
 		if _, err := s.GetCredentialByHash(ctx, f.cred.Hash); err != nil {
 			b.Fatal(err)
@@ -64,7 +65,8 @@ func BenchCredentialByHash(b *testing.B, s portal.FullStore) {
 // Credential.DeveloperID allows, all four at once. It reports p50 and p99
 // of the whole.
 func BenchValidatorMiss(b *testing.B, s portal.FullStore, parallel bool) {
-	f := newValidatorFixture(b, s)
+	su := suite{clock: time.Now}
+	f := su.newValidatorFixture(b, s)
 	var lat []time.Duration
 	for b.Loop() {
 		start := time.Now()

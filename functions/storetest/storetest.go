@@ -23,48 +23,51 @@ import (
 )
 
 // Run checks that the stores made by newStore implement portal.Store and
-// portal.AppStore. Each subtest gets its own empty store from newStore and
+// portal.AppStore, with every time the suite hands a store taken from
+// clock (time.Now, or a shifted clock to show that a store keeps no clock
+// of its own). Each subtest gets its own empty store from newStore and
 // runs in parallel with the others; newStore should close the store with
 // t.Cleanup.
-func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore) {
+func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func() time.Time) {
+	su := suite{clock: clock}
 	tests := []struct {
 		name string
-		fn   func(t *testing.T, s portal.Store)
+		fn   func(su suite, t *testing.T, s portal.Store)
 	}{
-		{"CreateDeveloper", testCreateDeveloper},
-		{"CreateDeveloperDuplicate", testCreateDeveloperDuplicate},
-		{"CreateDeveloperConcurrentEmail", testCreateDeveloperConcurrentEmail},
-		{"UpdateDeveloper", testUpdateDeveloper},
-		{"SetDeveloperStatus", testSetDeveloperStatus},
-		{"SetDeveloperStatusConcurrent", testSetDeveloperStatusConcurrent},
-		{"DeleteDeveloper", testDeleteDeveloper},
-		{"ListDevelopers", testListDevelopers},
-		{"Tokens", testTokens},
-		{"TokensConcurrentConsume", testTokensConcurrentConsume},
-		{"Sessions", testSessions},
-		{"DeleteDeveloperSessions", testDeleteDeveloperSessions},
-		{"LoginFailures", testLoginFailures},
-		{"Settings", testSettings},
-		{"Teams", testTeams},
-		{"ListTeams", testListTeams},
-		{"TeamMembers", testTeamMembers},
-		{"TeamMembersConcurrent", testTeamMembersConcurrent},
-		{"ListTeamMembers", testListTeamMembers},
-		{"Roles", testRoles},
-		{"DeleteTeam", testDeleteTeam},
-		{"AdminTokens", testAdminTokens},
-		{"AuditEvents", testAuditEvents},
+		{"CreateDeveloper", suite.testCreateDeveloper},
+		{"CreateDeveloperDuplicate", suite.testCreateDeveloperDuplicate},
+		{"CreateDeveloperConcurrentEmail", suite.testCreateDeveloperConcurrentEmail},
+		{"UpdateDeveloper", suite.testUpdateDeveloper},
+		{"SetDeveloperStatus", suite.testSetDeveloperStatus},
+		{"SetDeveloperStatusConcurrent", suite.testSetDeveloperStatusConcurrent},
+		{"DeleteDeveloper", suite.testDeleteDeveloper},
+		{"ListDevelopers", suite.testListDevelopers},
+		{"Tokens", suite.testTokens},
+		{"TokensConcurrentConsume", suite.testTokensConcurrentConsume},
+		{"Sessions", suite.testSessions},
+		{"DeleteDeveloperSessions", suite.testDeleteDeveloperSessions},
+		{"LoginFailures", suite.testLoginFailures},
+		{"Settings", suite.testSettings},
+		{"Teams", suite.testTeams},
+		{"ListTeams", suite.testListTeams},
+		{"TeamMembers", suite.testTeamMembers},
+		{"TeamMembersConcurrent", suite.testTeamMembersConcurrent},
+		{"ListTeamMembers", suite.testListTeamMembers},
+		{"Roles", suite.testRoles},
+		{"DeleteTeam", suite.testDeleteTeam},
+		{"AdminTokens", suite.testAdminTokens},
+		{"AuditEvents", suite.testAuditEvents},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, newStore(t))
+			tc.fn(su, t, newStore(t))
 		})
 	}
 	for _, tc := range appTests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			tc.fn(t, newStore(t))
+			tc.fn(su, t, newStore(t))
 		})
 	}
 }
@@ -80,13 +83,18 @@ func newID() string {
 	return hex.EncodeToString(b)
 }
 
-// now is a time without a monotonic reading, as stores return it.
-func now() time.Time { return time.Now().UTC() }
+// suite is one run of the conformance suite on one clock. Stores have no
+// clock of their own, so every time they see comes from here.
+type suite struct{ clock func() time.Time }
 
-func event(action, subject string) portal.AuditEvent {
+// now is the suite clock's time without a monotonic reading, as stores
+// return it.
+func (su suite) now() time.Time { return su.clock().UTC() }
+
+func (su suite) event(action, subject string) portal.AuditEvent {
 	return portal.AuditEvent{
 		ID:      newID(),
-		At:      now(),
+		At:      su.now(),
 		Actor:   "admin:test",
 		Action:  action,
 		Subject: subject,
@@ -108,20 +116,20 @@ func developer(email string, created time.Time) portal.Developer {
 
 // mustCreateDeveloper stores a developer and returns it as the store
 // should return it (Version 1).
-func mustCreateDeveloper(t *testing.T, s portal.Store, email string) portal.Developer {
+func (su suite) mustCreateDeveloper(t *testing.T, s portal.Store, email string) portal.Developer {
 	t.Helper()
-	d := developer(email, now())
-	if err := s.CreateDeveloper(ctx, d, event("developer.created", d.ID)); err != nil {
+	d := developer(email, su.now())
+	if err := s.CreateDeveloper(ctx, d, su.event("developer.created", d.ID)); err != nil {
 		t.Fatalf("CreateDeveloper(%s) = %v, want nil", email, err)
 	}
 	d.Version = 1
 	return d
 }
 
-func mustCreateTeam(t *testing.T, s portal.Store, name string, created time.Time) portal.Team {
+func (su suite) mustCreateTeam(t *testing.T, s portal.Store, name string, created time.Time) portal.Team {
 	t.Helper()
 	tm := portal.Team{ID: newID(), Name: name, Description: "team " + name, CreatedAt: created, UpdatedAt: created}
-	if err := s.CreateTeam(ctx, tm, event("team.created", tm.ID)); err != nil {
+	if err := s.CreateTeam(ctx, tm, su.event("team.created", tm.ID)); err != nil {
 		t.Fatalf("CreateTeam(%s) = %v, want nil", name, err)
 	}
 	tm.Version = 1
@@ -213,9 +221,9 @@ func oneWinner(t *testing.T, what string, errs []error, code string) int {
 	return winner
 }
 
-func testCreateDeveloper(t *testing.T, s portal.Store) {
-	d := developer("Ada.Lovelace@Example.com", now())
-	ev := event("developer.created", d.ID)
+func (su suite) testCreateDeveloper(t *testing.T, s portal.Store) {
+	d := developer("Ada.Lovelace@Example.com", su.now())
+	ev := su.event("developer.created", d.ID)
 	wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, ev))
 	d.Version = 1
 
@@ -243,19 +251,19 @@ func testCreateDeveloper(t *testing.T, s portal.Store) {
 	}
 }
 
-func testCreateDeveloperDuplicate(t *testing.T, s portal.Store) {
-	first := mustCreateDeveloper(t, s, "grace@example.com")
+func (su suite) testCreateDeveloperDuplicate(t *testing.T, s portal.Store) {
+	first := su.mustCreateDeveloper(t, s, "grace@example.com")
 
-	dup := developer("  Grace@EXAMPLE.com", now())
-	err := s.CreateDeveloper(ctx, dup, event("developer.created", dup.ID))
+	dup := developer("  Grace@EXAMPLE.com", su.now())
+	err := s.CreateDeveloper(ctx, dup, su.event("developer.created", dup.ID))
 	wantCode(t, "CreateDeveloper(same email, other case)", err, portal.EConflict)
 	_, err = s.GetDeveloper(ctx, dup.ID)
 	wantCode(t, "GetDeveloper(rejected duplicate)", err, portal.ENotFound)
 	wantAudit(t, s, dup.ID)
 
-	sameID := developer("other@example.com", now())
+	sameID := developer("other@example.com", su.now())
 	sameID.ID = first.ID
-	err = s.CreateDeveloper(ctx, sameID, event("developer.created", sameID.ID))
+	err = s.CreateDeveloper(ctx, sameID, su.event("developer.created", sameID.ID))
 	wantCode(t, "CreateDeveloper(same id)", err, portal.EConflict)
 	_, err = s.GetDeveloperByEmail(ctx, "other@example.com")
 	wantCode(t, "GetDeveloperByEmail(rejected same id)", err, portal.ENotFound)
@@ -273,7 +281,7 @@ func testCreateDeveloperDuplicate(t *testing.T, s portal.Store) {
 	}
 }
 
-func testCreateDeveloperConcurrentEmail(t *testing.T, s portal.Store) {
+func (su suite) testCreateDeveloperConcurrentEmail(t *testing.T, s portal.Store) {
 	devs := make([]portal.Developer, concurrency)
 	for i := range devs {
 		email := "race@example.com"
@@ -283,10 +291,10 @@ func testCreateDeveloperConcurrentEmail(t *testing.T, s portal.Store) {
 		if i%3 == 0 {
 			email = "Race@example.com"
 		}
-		devs[i] = developer(email, now())
+		devs[i] = developer(email, su.now())
 	}
 	errs := race(concurrency, func(i int) error {
-		return s.CreateDeveloper(ctx, devs[i], event("developer.created", devs[i].ID))
+		return s.CreateDeveloper(ctx, devs[i], su.event("developer.created", devs[i].ID))
 	})
 	w := oneWinner(t, "concurrent CreateDeveloper", errs, portal.EConflict)
 
@@ -309,8 +317,8 @@ func testCreateDeveloperConcurrentEmail(t *testing.T, s portal.Store) {
 	}
 }
 
-func testUpdateDeveloper(t *testing.T, s portal.Store) {
-	d := mustCreateDeveloper(t, s, "alan@example.com")
+func (su suite) testUpdateDeveloper(t *testing.T, s portal.Store) {
+	d := su.mustCreateDeveloper(t, s, "alan@example.com")
 
 	change := d
 	change.FullName = "Alan Turing"
@@ -318,7 +326,7 @@ func testUpdateDeveloper(t *testing.T, s portal.Store) {
 	change.EmailVerified = true
 	change.Status = portal.StatusApproved // ignored
 	change.Email = "hijack@example.com"   // ignored
-	ev := event("developer.updated", d.ID)
+	ev := su.event("developer.updated", d.ID)
 	got, err := s.UpdateDeveloper(ctx, change, ev)
 	wantNil(t, "UpdateDeveloper", err)
 	want := d
@@ -338,7 +346,7 @@ func testUpdateDeveloper(t *testing.T, s portal.Store) {
 
 	stale := change
 	stale.FullName = "Stale"
-	_, err = s.UpdateDeveloper(ctx, stale, event("developer.updated", d.ID)) // version 1
+	_, err = s.UpdateDeveloper(ctx, stale, su.event("developer.updated", d.ID)) // version 1
 	wantCode(t, "UpdateDeveloper(stale version)", err, portal.EConflict)
 	stored, err = s.GetDeveloper(ctx, d.ID)
 	wantNil(t, "GetDeveloper", err)
@@ -348,25 +356,25 @@ func testUpdateDeveloper(t *testing.T, s portal.Store) {
 
 	again := got
 	again.FullName = "A. M. Turing"
-	got, err = s.UpdateDeveloper(ctx, again, event("developer.updated", d.ID))
+	got, err = s.UpdateDeveloper(ctx, again, su.event("developer.updated", d.ID))
 	wantNil(t, "UpdateDeveloper(version 2)", err)
 	if got.Version != 3 || got.FullName != "A. M. Turing" {
 		t.Errorf("UpdateDeveloper(version 2) = %q v%d, want %q v3", got.FullName, got.Version, "A. M. Turing")
 	}
 
-	unknown := developer("ghost@example.com", now())
+	unknown := developer("ghost@example.com", su.now())
 	unknown.Version = 1
-	_, err = s.UpdateDeveloper(ctx, unknown, event("developer.updated", unknown.ID))
+	_, err = s.UpdateDeveloper(ctx, unknown, su.event("developer.updated", unknown.ID))
 	wantCode(t, "UpdateDeveloper(unknown)", err, portal.ENotFound)
 	wantAudit(t, s, unknown.ID)
 	wantAudit(t, s, d.ID, "developer.created", "developer.updated", "developer.updated")
 }
 
-func testSetDeveloperStatus(t *testing.T, s portal.Store) {
-	d := mustCreateDeveloper(t, s, "barbara@example.com")
+func (su suite) testSetDeveloperStatus(t *testing.T, s portal.Store) {
+	d := su.mustCreateDeveloper(t, s, "barbara@example.com")
 	pending := []portal.DeveloperStatus{portal.StatusPending}
 
-	ev := event("developer.status_changed", d.ID)
+	ev := su.event("developer.status_changed", d.ID)
 	got, err := s.SetDeveloperStatus(ctx, d.ID, pending, portal.StatusApproved, ev)
 	wantNil(t, "SetDeveloperStatus(pending→approved)", err)
 	want := d
@@ -381,7 +389,7 @@ func testSetDeveloperStatus(t *testing.T, s portal.Store) {
 	}
 
 	// Approved is not pending: the change is refused, and says why.
-	_, err = s.SetDeveloperStatus(ctx, d.ID, pending, portal.StatusRejected, event("developer.status_changed", d.ID))
+	_, err = s.SetDeveloperStatus(ctx, d.ID, pending, portal.StatusRejected, su.event("developer.status_changed", d.ID))
 	wantCode(t, "SetDeveloperStatus(approved, from pending)", err, portal.EPrecondition)
 	if err != nil && !strings.Contains(err.Error(), string(portal.StatusApproved)) {
 		t.Errorf("SetDeveloperStatus precondition error = %q, want it to name the current status %q", err, portal.StatusApproved)
@@ -393,14 +401,14 @@ func testSetDeveloperStatus(t *testing.T, s portal.Store) {
 	}
 
 	// Every transition in portal.Transitions works from each allowed state.
-	got, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusRevoked], portal.StatusRevoked, event("developer.status_changed", d.ID))
+	got, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusRevoked], portal.StatusRevoked, su.event("developer.status_changed", d.ID))
 	wantNil(t, "SetDeveloperStatus(approved→revoked)", err)
 	if got.Status != portal.StatusRevoked || got.Version != 3 {
 		t.Errorf("SetDeveloperStatus(approved→revoked) = %s v%d, want revoked v3", got.Status, got.Version)
 	}
-	_, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusRevoked], portal.StatusRevoked, event("developer.status_changed", d.ID))
+	_, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusRevoked], portal.StatusRevoked, su.event("developer.status_changed", d.ID))
 	wantCode(t, "SetDeveloperStatus(revoked→revoked)", err, portal.EPrecondition)
-	_, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusApproved], portal.StatusApproved, event("developer.status_changed", d.ID))
+	_, err = s.SetDeveloperStatus(ctx, d.ID, portal.Transitions[portal.StatusApproved], portal.StatusApproved, su.event("developer.status_changed", d.ID))
 	wantNil(t, "SetDeveloperStatus(revoked→approved)", err)
 
 	// The status filter sees the change.
@@ -415,7 +423,7 @@ func testSetDeveloperStatus(t *testing.T, s portal.Store) {
 		t.Errorf("ListDevelopers(pending) total = %d, want 0", total)
 	}
 
-	_, err = s.SetDeveloperStatus(ctx, newID(), pending, portal.StatusApproved, event("developer.status_changed", "x"))
+	_, err = s.SetDeveloperStatus(ctx, newID(), pending, portal.StatusApproved, su.event("developer.status_changed", "x"))
 	wantCode(t, "SetDeveloperStatus(unknown)", err, portal.ENotFound)
 
 	evs, err := s.ListAuditEvents(ctx, d.ID)
@@ -428,8 +436,8 @@ func testSetDeveloperStatus(t *testing.T, s portal.Store) {
 	}
 }
 
-func testSetDeveloperStatusConcurrent(t *testing.T, s portal.Store) {
-	d := mustCreateDeveloper(t, s, "race-status@example.com")
+func (su suite) testSetDeveloperStatusConcurrent(t *testing.T, s portal.Store) {
+	d := su.mustCreateDeveloper(t, s, "race-status@example.com")
 	pending := []portal.DeveloperStatus{portal.StatusPending}
 	targets := make([]portal.DeveloperStatus, concurrency)
 	results := make([]portal.Developer, concurrency)
@@ -441,7 +449,7 @@ func testSetDeveloperStatusConcurrent(t *testing.T, s portal.Store) {
 	}
 	errs := race(concurrency, func(i int) error {
 		var err error
-		results[i], err = s.SetDeveloperStatus(ctx, d.ID, pending, targets[i], event("developer.status_changed", d.ID))
+		results[i], err = s.SetDeveloperStatus(ctx, d.ID, pending, targets[i], su.event("developer.status_changed", d.ID))
 		return err
 	})
 	w := oneWinner(t, "concurrent SetDeveloperStatus", errs, portal.EPrecondition)
@@ -454,24 +462,24 @@ func testSetDeveloperStatusConcurrent(t *testing.T, s portal.Store) {
 	wantAudit(t, s, d.ID, "developer.created", "developer.status_changed")
 }
 
-func testDeleteDeveloper(t *testing.T, s portal.Store) {
-	d := mustCreateDeveloper(t, s, "Deleted@example.com")
-	other := mustCreateDeveloper(t, s, "kept@example.com")
-	t1 := mustCreateTeam(t, s, "one", now())
-	t2 := mustCreateTeam(t, s, "two", now())
+func (su suite) testDeleteDeveloper(t *testing.T, s portal.Store) {
+	d := su.mustCreateDeveloper(t, s, "Deleted@example.com")
+	other := su.mustCreateDeveloper(t, s, "kept@example.com")
+	t1 := su.mustCreateTeam(t, s, "one", su.now())
+	t2 := su.mustCreateTeam(t, s, "two", su.now())
 	for _, tm := range []portal.Team{t1, t2} {
 		for _, dev := range []portal.Developer{d, other} {
-			wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, dev.ID, event("team.member_added", tm.ID)))
+			wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, dev.ID, su.event("team.member_added", tm.ID)))
 		}
 	}
 	var sessions []string
 	for _, dev := range []portal.Developer{d, d, other} {
-		sess := session(dev.ID, time.Hour)
+		sess := su.session(dev.ID, time.Hour)
 		wantNil(t, "CreateSession", s.CreateSession(ctx, sess))
 		sessions = append(sessions, sess.Hash)
 	}
 
-	ev := event("developer.deleted", d.ID)
+	ev := su.event("developer.deleted", d.ID)
 	wantNil(t, "DeleteDeveloper", s.DeleteDeveloper(ctx, d.ID, ev))
 
 	_, err := s.GetDeveloper(ctx, d.ID)
@@ -479,10 +487,10 @@ func testDeleteDeveloper(t *testing.T, s portal.Store) {
 	_, err = s.GetDeveloperByEmail(ctx, d.Email)
 	wantCode(t, "GetDeveloperByEmail(deleted)", err, portal.ENotFound)
 	for i, h := range sessions[:2] {
-		_, err = s.GetSession(ctx, h)
+		_, err = s.GetSession(ctx, h, su.now())
 		wantCode(t, fmt.Sprintf("GetSession(deleted developer's session %d)", i), err, portal.ENotFound)
 	}
-	if _, err := s.GetSession(ctx, sessions[2]); err != nil {
+	if _, err := s.GetSession(ctx, sessions[2], su.now()); err != nil {
 		t.Errorf("GetSession(other developer's session) = %v, want nil", err)
 	}
 	teams, err := s.ListDeveloperTeams(ctx, d.ID)
@@ -504,12 +512,12 @@ func testDeleteDeveloper(t *testing.T, s portal.Store) {
 	}
 	wantAudit(t, s, d.ID, "developer.created", "developer.deleted")
 
-	err = s.DeleteDeveloper(ctx, d.ID, event("developer.deleted", d.ID))
+	err = s.DeleteDeveloper(ctx, d.ID, su.event("developer.deleted", d.ID))
 	wantCode(t, "DeleteDeveloper(again)", err, portal.ENotFound)
 	wantAudit(t, s, d.ID, "developer.created", "developer.deleted")
 
 	// The email is free again; the new account starts with no teams.
-	again := mustCreateDeveloper(t, s, "deleted@EXAMPLE.com")
+	again := su.mustCreateDeveloper(t, s, "deleted@EXAMPLE.com")
 	teams, err = s.ListDeveloperTeams(ctx, again.ID)
 	wantNil(t, "ListDeveloperTeams(new account)", err)
 	if len(teams) != 0 {
@@ -517,18 +525,18 @@ func testDeleteDeveloper(t *testing.T, s portal.Store) {
 	}
 }
 
-func testListDevelopers(t *testing.T, s portal.Store) {
-	base := now().Add(-time.Hour)
+func (su suite) testListDevelopers(t *testing.T, s portal.Store) {
+	base := su.now().Add(-time.Hour)
 	var all, approved []portal.Developer
 	for i := range 25 {
 		// Created out of order: lists follow CreatedAt, not insertion.
 		created := base.Add(time.Duration((i*7)%25) * time.Second)
 		d := developer(fmt.Sprintf("dev%02d@example.com", i), created)
-		wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, event("developer.created", d.ID)))
+		wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, su.event("developer.created", d.ID)))
 		d.Version = 1
 		if i%3 == 0 {
 			var err error
-			d, err = s.SetDeveloperStatus(ctx, d.ID, []portal.DeveloperStatus{portal.StatusPending}, portal.StatusApproved, event("developer.status_changed", d.ID))
+			d, err = s.SetDeveloperStatus(ctx, d.ID, []portal.DeveloperStatus{portal.StatusPending}, portal.StatusApproved, su.event("developer.status_changed", d.ID))
 			wantNil(t, "SetDeveloperStatus", err)
 			approved = append(approved, d)
 		}
@@ -569,56 +577,56 @@ func testListDevelopers(t *testing.T, s portal.Store) {
 	}
 }
 
-func token(kind portal.TokenKind, ttl time.Duration) portal.Token {
-	return portal.Token{Hash: newID() + newID(), Kind: kind, DeveloperID: newID(), ExpiresAt: now().Add(ttl)}
+func (su suite) token(kind portal.TokenKind, ttl time.Duration) portal.Token {
+	return portal.Token{Hash: newID() + newID(), Kind: kind, DeveloperID: newID(), ExpiresAt: su.now().Add(ttl)}
 }
 
-func testTokens(t *testing.T, s portal.Store) {
-	tok := token(portal.TokenVerifyEmail, 24*time.Hour)
+func (su suite) testTokens(t *testing.T, s portal.Store) {
+	tok := su.token(portal.TokenVerifyEmail, 24*time.Hour)
 	wantNil(t, "PutToken", s.PutToken(ctx, tok))
 
-	_, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, now())
+	_, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, su.now())
 	wantCode(t, "ConsumeToken(wrong kind)", err, portal.ENotFound)
 	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, tok.ExpiresAt)
 	wantCode(t, "ConsumeToken(at expiry)", err, portal.ENotFound)
 	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, tok.ExpiresAt.Add(time.Hour))
 	wantCode(t, "ConsumeToken(after expiry)", err, portal.ENotFound)
 
-	got, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, now())
+	got, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, su.now())
 	wantNil(t, "ConsumeToken", err)
 	if diff := cmp.Diff(tok, got); diff != "" {
 		t.Errorf("ConsumeToken (-want +got):\n%s", diff)
 	}
-	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, now())
+	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, su.now())
 	wantCode(t, "ConsumeToken(again)", err, portal.ENotFound)
-	_, err = s.ConsumeToken(ctx, newID(), portal.TokenVerifyEmail, now())
+	_, err = s.ConsumeToken(ctx, newID(), portal.TokenVerifyEmail, su.now())
 	wantCode(t, "ConsumeToken(unknown)", err, portal.ENotFound)
 
 	// A token stored already expired is never consumable.
-	old := token(portal.TokenResetPassword, -time.Minute)
+	old := su.token(portal.TokenResetPassword, -time.Minute)
 	wantNil(t, "PutToken(expired)", s.PutToken(ctx, old))
-	_, err = s.ConsumeToken(ctx, old.Hash, portal.TokenResetPassword, now())
+	_, err = s.ConsumeToken(ctx, old.Hash, portal.TokenResetPassword, su.now())
 	wantCode(t, "ConsumeToken(expired)", err, portal.ENotFound)
 
 	// Putting a token with an existing hash is refused.
-	dup := token(portal.TokenResetPassword, time.Hour)
+	dup := su.token(portal.TokenResetPassword, time.Hour)
 	wantNil(t, "PutToken", s.PutToken(ctx, dup))
-	err = s.PutToken(ctx, portal.Token{Hash: dup.Hash, Kind: portal.TokenResetPassword, DeveloperID: "attacker", ExpiresAt: now().Add(time.Hour)})
+	err = s.PutToken(ctx, portal.Token{Hash: dup.Hash, Kind: portal.TokenResetPassword, DeveloperID: "attacker", ExpiresAt: su.now().Add(time.Hour)})
 	wantCode(t, "PutToken(same hash)", err, portal.EConflict)
-	got, err = s.ConsumeToken(ctx, dup.Hash, portal.TokenResetPassword, now())
+	got, err = s.ConsumeToken(ctx, dup.Hash, portal.TokenResetPassword, su.now())
 	wantNil(t, "ConsumeToken", err)
 	if got.DeveloperID != dup.DeveloperID {
 		t.Errorf("ConsumeToken.DeveloperID = %s, want %s", got.DeveloperID, dup.DeveloperID)
 	}
 }
 
-func testTokensConcurrentConsume(t *testing.T, s portal.Store) {
-	tok := token(portal.TokenResetPassword, time.Hour)
+func (su suite) testTokensConcurrentConsume(t *testing.T, s portal.Store) {
+	tok := su.token(portal.TokenResetPassword, time.Hour)
 	wantNil(t, "PutToken", s.PutToken(ctx, tok))
 	got := make([]portal.Token, concurrency)
 	errs := race(concurrency, func(i int) error {
 		var err error
-		got[i], err = s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, now())
+		got[i], err = s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, su.now())
 		return err
 	})
 	w := oneWinner(t, "concurrent ConsumeToken", errs, portal.ENotFound)
@@ -627,16 +635,16 @@ func testTokensConcurrentConsume(t *testing.T, s portal.Store) {
 	}
 }
 
-func session(developerID string, ttl time.Duration) portal.Session {
-	n := now()
+func (su suite) session(developerID string, ttl time.Duration) portal.Session {
+	n := su.now()
 	return portal.Session{Hash: newID() + newID(), DeveloperID: developerID, CreatedAt: n, LastSeenAt: n, ExpiresAt: n.Add(ttl)}
 }
 
-func testSessions(t *testing.T, s portal.Store) {
-	d := mustCreateDeveloper(t, s, "session@example.com")
-	sess := session(d.ID, 12*time.Hour)
+func (su suite) testSessions(t *testing.T, s portal.Store) {
+	d := su.mustCreateDeveloper(t, s, "session@example.com")
+	sess := su.session(d.ID, 12*time.Hour)
 	wantNil(t, "CreateSession", s.CreateSession(ctx, sess))
-	got, err := s.GetSession(ctx, sess.Hash)
+	got, err := s.GetSession(ctx, sess.Hash, su.now())
 	wantNil(t, "GetSession", err)
 	if diff := cmp.Diff(sess, got); diff != "" {
 		t.Errorf("GetSession (-want +got):\n%s", diff)
@@ -646,77 +654,84 @@ func testSessions(t *testing.T, s portal.Store) {
 
 	seen := sess.LastSeenAt.Add(5 * time.Minute)
 	wantNil(t, "TouchSession", s.TouchSession(ctx, sess.Hash, seen))
-	got, err = s.GetSession(ctx, sess.Hash)
+	got, err = s.GetSession(ctx, sess.Hash, su.now())
 	wantNil(t, "GetSession", err)
 	if !got.LastSeenAt.Equal(seen) || !got.ExpiresAt.Equal(sess.ExpiresAt) || !got.CreatedAt.Equal(sess.CreatedAt) {
 		t.Errorf("GetSession after touch = %+v, want LastSeenAt %v and the rest unchanged", got, seen)
 	}
 	wantCode(t, "TouchSession(unknown)", s.TouchSession(ctx, newID(), seen), portal.ENotFound)
-	_, err = s.GetSession(ctx, newID())
+	_, err = s.GetSession(ctx, newID(), su.now())
 	wantCode(t, "GetSession(unknown)", err, portal.ENotFound)
 
+	// Liveness is decided by the caller's time, never the store's clock.
+	_, err = s.GetSession(ctx, sess.Hash, sess.ExpiresAt.Add(-time.Nanosecond))
+	wantNil(t, "GetSession(just before expiry)", err)
+	_, err = s.GetSession(ctx, sess.Hash, sess.ExpiresAt)
+	wantCode(t, "GetSession(at expiry)", err, portal.ENotFound)
+	wantCode(t, "TouchSession(at expiry)", s.TouchSession(ctx, sess.Hash, sess.ExpiresAt), portal.ENotFound)
+
 	wantNil(t, "DeleteSession", s.DeleteSession(ctx, sess.Hash))
-	_, err = s.GetSession(ctx, sess.Hash)
+	_, err = s.GetSession(ctx, sess.Hash, su.now())
 	wantCode(t, "GetSession(deleted)", err, portal.ENotFound)
 	wantNil(t, "DeleteSession(again)", s.DeleteSession(ctx, sess.Hash))
 
 	// Expired sessions are gone, even before any clean-up runs.
-	old := session(d.ID, -time.Second)
+	old := su.session(d.ID, -time.Second)
 	wantNil(t, "CreateSession(expired)", s.CreateSession(ctx, old))
-	_, err = s.GetSession(ctx, old.Hash)
+	_, err = s.GetSession(ctx, old.Hash, su.now())
 	wantCode(t, "GetSession(expired)", err, portal.ENotFound)
-	wantCode(t, "TouchSession(expired)", s.TouchSession(ctx, old.Hash, now()), portal.ENotFound)
+	wantCode(t, "TouchSession(expired)", s.TouchSession(ctx, old.Hash, su.now()), portal.ENotFound)
 
 	// Admin sessions have no developer.
-	admin := session("", time.Hour)
+	admin := su.session("", time.Hour)
 	admin.AdminID = newID()
 	wantNil(t, "CreateSession(admin)", s.CreateSession(ctx, admin))
-	got, err = s.GetSession(ctx, admin.Hash)
+	got, err = s.GetSession(ctx, admin.Hash, su.now())
 	wantNil(t, "GetSession(admin)", err)
 	if diff := cmp.Diff(admin, got); diff != "" {
 		t.Errorf("GetSession(admin) (-want +got):\n%s", diff)
 	}
 
 	// A session needs its developer.
-	err = s.CreateSession(ctx, session(newID(), time.Hour))
+	err = s.CreateSession(ctx, su.session(newID(), time.Hour))
 	wantCode(t, "CreateSession(unknown developer)", err, portal.ENotFound)
 }
 
-func testDeleteDeveloperSessions(t *testing.T, s portal.Store) {
-	a := mustCreateDeveloper(t, s, "a@example.com")
-	b := mustCreateDeveloper(t, s, "b@example.com")
+func (su suite) testDeleteDeveloperSessions(t *testing.T, s portal.Store) {
+	a := su.mustCreateDeveloper(t, s, "a@example.com")
+	b := su.mustCreateDeveloper(t, s, "b@example.com")
 	var as []portal.Session
 	for range 3 {
-		sess := session(a.ID, time.Hour)
+		sess := su.session(a.ID, time.Hour)
 		wantNil(t, "CreateSession", s.CreateSession(ctx, sess))
 		as = append(as, sess)
 	}
-	bs := session(b.ID, time.Hour)
+	bs := su.session(b.ID, time.Hour)
 	wantNil(t, "CreateSession", s.CreateSession(ctx, bs))
 
 	wantNil(t, "DeleteDeveloperSessions(keep one)", s.DeleteDeveloperSessions(ctx, a.ID, as[1].Hash))
 	for i, sess := range as {
-		_, err := s.GetSession(ctx, sess.Hash)
+		_, err := s.GetSession(ctx, sess.Hash, su.now())
 		if i == 1 {
 			wantNil(t, "GetSession(kept)", err)
 		} else {
 			wantCode(t, fmt.Sprintf("GetSession(ended %d)", i), err, portal.ENotFound)
 		}
 	}
-	_, err := s.GetSession(ctx, bs.Hash)
+	_, err := s.GetSession(ctx, bs.Hash, su.now())
 	wantNil(t, "GetSession(other developer)", err)
 
 	wantNil(t, "DeleteDeveloperSessions(keep none)", s.DeleteDeveloperSessions(ctx, a.ID, ""))
-	_, err = s.GetSession(ctx, as[1].Hash)
+	_, err = s.GetSession(ctx, as[1].Hash, su.now())
 	wantCode(t, "GetSession(after ending all)", err, portal.ENotFound)
-	_, err = s.GetSession(ctx, bs.Hash)
+	_, err = s.GetSession(ctx, bs.Hash, su.now())
 	wantNil(t, "GetSession(other developer)", err)
 	wantNil(t, "DeleteDeveloperSessions(none left)", s.DeleteDeveloperSessions(ctx, a.ID, ""))
 }
 
-func testLoginFailures(t *testing.T, s portal.Store) {
+func (su suite) testLoginFailures(t *testing.T, s portal.Store) {
 	const window = 15 * time.Minute
-	t0 := now()
+	t0 := su.now()
 	email := "Throttle@Example.com"
 	for i := range 3 {
 		n, err := s.RecordLoginFailure(ctx, email, t0.Add(time.Duration(i)*time.Minute), window)
@@ -769,31 +784,31 @@ func testLoginFailures(t *testing.T, s portal.Store) {
 
 	// Concurrent failures are all counted.
 	errs := race(concurrency, func(int) error {
-		_, err := s.RecordLoginFailure(ctx, "burst@example.com", now(), window)
+		_, err := s.RecordLoginFailure(ctx, "burst@example.com", su.now(), window)
 		return err
 	})
 	for _, err := range errs {
 		wantNil(t, "RecordLoginFailure(concurrent)", err)
 	}
-	n, err = s.CountLoginFailures(ctx, "burst@example.com", now(), window)
+	n, err = s.CountLoginFailures(ctx, "burst@example.com", su.now(), window)
 	wantNil(t, "CountLoginFailures(burst)", err)
 	if n != concurrency {
 		t.Errorf("CountLoginFailures after %d concurrent failures = %d", concurrency, n)
 	}
 }
 
-func testSettings(t *testing.T, s portal.Store) {
+func (su suite) testSettings(t *testing.T, s portal.Store) {
 	_, err := s.GetSettings(ctx)
 	wantCode(t, "GetSettings(none)", err, portal.ENotFound)
 
-	created := now()
+	created := su.now()
 	set := portal.Settings{
 		ID: "default", Name: "acme", DisplayName: "Acme APIs",
 		AuthenticationEnabled: true, AutoApproveDevelopers: false,
 		DefaultAPIVisibility: "public", DefaultPageVisibility: "public",
 		CreatedAt: created, UpdatedAt: created,
 	}
-	ev := event("settings.updated", set.ID)
+	ev := su.event("settings.updated", set.ID)
 	got, err := s.PutSettings(ctx, set, ev)
 	wantNil(t, "PutSettings(first)", err)
 	want := set
@@ -807,17 +822,17 @@ func testSettings(t *testing.T, s portal.Store) {
 		t.Errorf("GetSettings (-want +got):\n%s", diff)
 	}
 
-	_, err = s.PutSettings(ctx, set, event("settings.updated", set.ID)) // version 0 again
+	_, err = s.PutSettings(ctx, set, su.event("settings.updated", set.ID)) // version 0 again
 	wantCode(t, "PutSettings(version 0 when stored)", err, portal.EConflict)
 
 	next := got
 	next.AutoApproveDevelopers, next.RBACEnabled = true, true
-	got, err = s.PutSettings(ctx, next, event("settings.updated", set.ID))
+	got, err = s.PutSettings(ctx, next, su.event("settings.updated", set.ID))
 	wantNil(t, "PutSettings(version 1)", err)
 	if got.Version != 2 || !got.AutoApproveDevelopers || !got.RBACEnabled {
 		t.Errorf("PutSettings(version 1) = %+v, want version 2 with the changes", got)
 	}
-	_, err = s.PutSettings(ctx, next, event("settings.updated", set.ID)) // version 1 is stale
+	_, err = s.PutSettings(ctx, next, su.event("settings.updated", set.ID)) // version 1 is stale
 	wantCode(t, "PutSettings(stale)", err, portal.EConflict)
 	stored, err = s.GetSettings(ctx)
 	wantNil(t, "GetSettings", err)
@@ -830,7 +845,7 @@ func testSettings(t *testing.T, s portal.Store) {
 	errs := race(concurrency, func(i int) error {
 		c := stored
 		c.DisplayName = fmt.Sprintf("Acme %d", i)
-		_, err := s.PutSettings(ctx, c, event("settings.updated", set.ID))
+		_, err := s.PutSettings(ctx, c, su.event("settings.updated", set.ID))
 		return err
 	})
 	w := oneWinner(t, "concurrent PutSettings", errs, portal.EConflict)
@@ -842,8 +857,8 @@ func testSettings(t *testing.T, s portal.Store) {
 	wantAudit(t, s, set.ID, "settings.updated", "settings.updated", "settings.updated")
 }
 
-func testTeams(t *testing.T, s portal.Store) {
-	tm := mustCreateTeam(t, s, "Platform", now())
+func (su suite) testTeams(t *testing.T, s portal.Store) {
+	tm := su.mustCreateTeam(t, s, "Platform", su.now())
 	got, err := s.GetTeam(ctx, tm.ID)
 	wantNil(t, "GetTeam", err)
 	if diff := cmp.Diff(tm, got); diff != "" {
@@ -852,28 +867,28 @@ func testTeams(t *testing.T, s portal.Store) {
 	_, err = s.GetTeam(ctx, newID())
 	wantCode(t, "GetTeam(unknown)", err, portal.ENotFound)
 
-	dup := portal.Team{ID: newID(), Name: "PLATFORM", CreatedAt: now()}
-	err = s.CreateTeam(ctx, dup, event("team.created", dup.ID))
+	dup := portal.Team{ID: newID(), Name: "PLATFORM", CreatedAt: su.now()}
+	err = s.CreateTeam(ctx, dup, su.event("team.created", dup.ID))
 	wantCode(t, "CreateTeam(same name, other case)", err, portal.EConflict)
 	wantAudit(t, s, dup.ID)
-	sameID := portal.Team{ID: tm.ID, Name: "Other", CreatedAt: now()}
-	err = s.CreateTeam(ctx, sameID, event("team.created", sameID.ID))
+	sameID := portal.Team{ID: tm.ID, Name: "Other", CreatedAt: su.now()}
+	err = s.CreateTeam(ctx, sameID, su.event("team.created", sameID.ID))
 	wantCode(t, "CreateTeam(same id)", err, portal.EConflict)
 
 	// Concurrent creations of one name: one wins.
 	teams := make([]portal.Team, concurrency)
 	for i := range teams {
-		teams[i] = portal.Team{ID: newID(), Name: []string{"Billing", "billing", "BILLING"}[i%3], CreatedAt: now()}
+		teams[i] = portal.Team{ID: newID(), Name: []string{"Billing", "billing", "BILLING"}[i%3], CreatedAt: su.now()}
 	}
 	errs := race(concurrency, func(i int) error {
-		return s.CreateTeam(ctx, teams[i], event("team.created", teams[i].ID))
+		return s.CreateTeam(ctx, teams[i], su.event("team.created", teams[i].ID))
 	})
 	oneWinner(t, "concurrent CreateTeam", errs, portal.EConflict)
 
 	// Rename: version-checked, the old name is freed, the new one taken.
 	rename := tm
 	rename.Name, rename.Description = "Core Platform", "renamed"
-	ev := event("team.updated", tm.ID)
+	ev := su.event("team.updated", tm.ID)
 	got, err = s.UpdateTeam(ctx, rename, ev)
 	wantNil(t, "UpdateTeam", err)
 	want := rename
@@ -881,11 +896,11 @@ func testTeams(t *testing.T, s portal.Store) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("UpdateTeam (-want +got):\n%s", diff)
 	}
-	_, err = s.UpdateTeam(ctx, rename, event("team.updated", tm.ID)) // version 1 is stale
+	_, err = s.UpdateTeam(ctx, rename, su.event("team.updated", tm.ID)) // version 1 is stale
 	wantCode(t, "UpdateTeam(stale)", err, portal.EConflict)
 	taken := got
 	taken.Name = "billing"
-	_, err = s.UpdateTeam(ctx, taken, event("team.updated", tm.ID))
+	_, err = s.UpdateTeam(ctx, taken, su.event("team.updated", tm.ID))
 	wantCode(t, "UpdateTeam(name taken)", err, portal.EConflict)
 	stored, err := s.GetTeam(ctx, tm.ID)
 	wantNil(t, "GetTeam", err)
@@ -894,26 +909,26 @@ func testTeams(t *testing.T, s portal.Store) {
 	}
 	recase := got
 	recase.Name = "CORE platform"
-	got, err = s.UpdateTeam(ctx, recase, event("team.updated", tm.ID))
+	got, err = s.UpdateTeam(ctx, recase, su.event("team.updated", tm.ID))
 	wantNil(t, "UpdateTeam(same name, other case)", err)
 	if got.Name != "CORE platform" || got.Version != 3 {
 		t.Errorf("UpdateTeam(other case) = %q v%d, want %q v3", got.Name, got.Version, "CORE platform")
 	}
-	mustCreateTeam(t, s, "platform", now()) // freed by the rename
-	dup = portal.Team{ID: newID(), Name: "core PLATFORM", CreatedAt: now()}
-	wantCode(t, "CreateTeam(renamed team's name)", s.CreateTeam(ctx, dup, event("team.created", dup.ID)), portal.EConflict)
+	su.mustCreateTeam(t, s, "platform", su.now()) // freed by the rename
+	dup = portal.Team{ID: newID(), Name: "core PLATFORM", CreatedAt: su.now()}
+	wantCode(t, "CreateTeam(renamed team's name)", s.CreateTeam(ctx, dup, su.event("team.created", dup.ID)), portal.EConflict)
 
 	unknown := portal.Team{ID: newID(), Name: "ghost", Version: 1}
-	_, err = s.UpdateTeam(ctx, unknown, event("team.updated", unknown.ID))
+	_, err = s.UpdateTeam(ctx, unknown, su.event("team.updated", unknown.ID))
 	wantCode(t, "UpdateTeam(unknown)", err, portal.ENotFound)
 	wantAudit(t, s, tm.ID, "team.created", "team.updated", "team.updated")
 }
 
-func testListTeams(t *testing.T, s portal.Store) {
-	base := now().Add(-time.Hour)
+func (su suite) testListTeams(t *testing.T, s portal.Store) {
+	base := su.now().Add(-time.Hour)
 	var all []portal.Team
 	for i := range 12 {
-		all = append(all, mustCreateTeam(t, s, fmt.Sprintf("team %02d", i), base.Add(time.Duration((i*5)%12)*time.Second)))
+		all = append(all, su.mustCreateTeam(t, s, fmt.Sprintf("team %02d", i), base.Add(time.Duration((i*5)%12)*time.Second)))
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedAt.Before(all[j].CreatedAt) })
 	for _, tc := range []struct {
@@ -936,16 +951,16 @@ func testListTeams(t *testing.T, s portal.Store) {
 	}
 }
 
-func testTeamMembers(t *testing.T, s portal.Store) {
-	d := mustCreateDeveloper(t, s, "member@example.com")
-	t1 := mustCreateTeam(t, s, "first", now())
-	t2 := mustCreateTeam(t, s, "second", now().Add(time.Second))
+func (su suite) testTeamMembers(t *testing.T, s portal.Store) {
+	d := su.mustCreateDeveloper(t, s, "member@example.com")
+	t1 := su.mustCreateTeam(t, s, "first", su.now())
+	t2 := su.mustCreateTeam(t, s, "second", su.now().Add(time.Second))
 
-	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, t2.ID, d.ID, event("team.member_added", t2.ID)))
-	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, t1.ID, d.ID, event("team.member_added", t1.ID)))
-	wantCode(t, "AddTeamMember(again)", s.AddTeamMember(ctx, t1.ID, d.ID, event("team.member_added", t1.ID)), portal.EConflict)
-	wantCode(t, "AddTeamMember(unknown team)", s.AddTeamMember(ctx, newID(), d.ID, event("team.member_added", "none")), portal.ENotFound)
-	wantCode(t, "AddTeamMember(unknown developer)", s.AddTeamMember(ctx, t1.ID, newID(), event("team.member_added", t1.ID)), portal.ENotFound)
+	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, t2.ID, d.ID, su.event("team.member_added", t2.ID)))
+	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, t1.ID, d.ID, su.event("team.member_added", t1.ID)))
+	wantCode(t, "AddTeamMember(again)", s.AddTeamMember(ctx, t1.ID, d.ID, su.event("team.member_added", t1.ID)), portal.EConflict)
+	wantCode(t, "AddTeamMember(unknown team)", s.AddTeamMember(ctx, newID(), d.ID, su.event("team.member_added", "none")), portal.ENotFound)
+	wantCode(t, "AddTeamMember(unknown developer)", s.AddTeamMember(ctx, t1.ID, newID(), su.event("team.member_added", t1.ID)), portal.ENotFound)
 
 	teams, err := s.ListDeveloperTeams(ctx, d.ID)
 	wantNil(t, "ListDeveloperTeams", err)
@@ -960,8 +975,8 @@ func testTeamMembers(t *testing.T, s portal.Store) {
 	_, _, err = s.ListTeamMembers(ctx, newID(), portal.Page{})
 	wantCode(t, "ListTeamMembers(unknown team)", err, portal.ENotFound)
 
-	wantNil(t, "RemoveTeamMember", s.RemoveTeamMember(ctx, t1.ID, d.ID, event("team.member_removed", t1.ID)))
-	wantCode(t, "RemoveTeamMember(again)", s.RemoveTeamMember(ctx, t1.ID, d.ID, event("team.member_removed", t1.ID)), portal.ENotFound)
+	wantNil(t, "RemoveTeamMember", s.RemoveTeamMember(ctx, t1.ID, d.ID, su.event("team.member_removed", t1.ID)))
+	wantCode(t, "RemoveTeamMember(again)", s.RemoveTeamMember(ctx, t1.ID, d.ID, su.event("team.member_removed", t1.ID)), portal.ENotFound)
 	teams, err = s.ListDeveloperTeams(ctx, d.ID)
 	wantNil(t, "ListDeveloperTeams", err)
 	if diff := cmp.Diff([]string{t2.ID}, ids(teams, teamID)); diff != "" {
@@ -972,7 +987,7 @@ func testTeamMembers(t *testing.T, s portal.Store) {
 	if total != 0 {
 		t.Errorf("ListTeamMembers after remove total = %d, want 0", total)
 	}
-	wantNil(t, "AddTeamMember(rejoin)", s.AddTeamMember(ctx, t1.ID, d.ID, event("team.member_added", t1.ID)))
+	wantNil(t, "AddTeamMember(rejoin)", s.AddTeamMember(ctx, t1.ID, d.ID, su.event("team.member_added", t1.ID)))
 	wantAudit(t, s, t1.ID, "team.created", "team.member_added", "team.member_removed", "team.member_added")
 	teams, err = s.ListDeveloperTeams(ctx, newID())
 	wantNil(t, "ListDeveloperTeams(unknown developer)", err)
@@ -981,11 +996,11 @@ func testTeamMembers(t *testing.T, s portal.Store) {
 	}
 }
 
-func testTeamMembersConcurrent(t *testing.T, s portal.Store) {
-	d := mustCreateDeveloper(t, s, "joiner@example.com")
-	tm := mustCreateTeam(t, s, "crowded", now())
+func (su suite) testTeamMembersConcurrent(t *testing.T, s portal.Store) {
+	d := su.mustCreateDeveloper(t, s, "joiner@example.com")
+	tm := su.mustCreateTeam(t, s, "crowded", su.now())
 	errs := race(concurrency, func(int) error {
-		return s.AddTeamMember(ctx, tm.ID, d.ID, event("team.member_added", tm.ID))
+		return s.AddTeamMember(ctx, tm.ID, d.ID, su.event("team.member_added", tm.ID))
 	})
 	oneWinner(t, "concurrent AddTeamMember", errs, portal.EConflict)
 	_, total, err := s.ListTeamMembers(ctx, tm.ID, portal.Page{})
@@ -996,21 +1011,21 @@ func testTeamMembersConcurrent(t *testing.T, s portal.Store) {
 	wantAudit(t, s, tm.ID, "team.created", "team.member_added")
 }
 
-func testListTeamMembers(t *testing.T, s portal.Store) {
-	tm := mustCreateTeam(t, s, "big", now())
-	base := now().Add(-time.Hour)
+func (su suite) testListTeamMembers(t *testing.T, s portal.Store) {
+	tm := su.mustCreateTeam(t, s, "big", su.now())
+	base := su.now().Add(-time.Hour)
 	var devs []portal.Developer
 	for i := range 13 {
 		d := developer(fmt.Sprintf("m%02d@example.com", i), base.Add(time.Duration((i*5)%13)*time.Second))
-		wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, event("developer.created", d.ID)))
+		wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, su.event("developer.created", d.ID)))
 		d.Version = 1
 		devs = append(devs, d)
 	}
 	// Joined in reverse; listed by the developers' creation.
 	for i := len(devs) - 1; i >= 0; i-- {
-		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, devs[i].ID, event("team.member_added", tm.ID)))
+		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, devs[i].ID, su.event("team.member_added", tm.ID)))
 	}
-	mustCreateDeveloper(t, s, "outsider@example.com")
+	su.mustCreateDeveloper(t, s, "outsider@example.com")
 	sort.Slice(devs, func(i, j int) bool { return devs[i].CreatedAt.Before(devs[j].CreatedAt) })
 	for _, tc := range []struct {
 		p    portal.Page
@@ -1033,28 +1048,28 @@ func testListTeamMembers(t *testing.T, s portal.Store) {
 	}
 }
 
-func role(teamID, name, entity string) portal.RoleAssignment {
-	return portal.RoleAssignment{ID: newID(), TeamID: teamID, RoleName: name, EntityID: entity, EntityTypeName: "APIs", EntityRegion: "*", CreatedAt: now()}
+func (su suite) role(teamID, name, entity string) portal.RoleAssignment {
+	return portal.RoleAssignment{ID: newID(), TeamID: teamID, RoleName: name, EntityID: entity, EntityTypeName: "APIs", EntityRegion: "*", CreatedAt: su.now()}
 }
 
-func testRoles(t *testing.T, s portal.Store) {
-	tm := mustCreateTeam(t, s, "roles", now())
-	other := mustCreateTeam(t, s, "other", now())
-	viewer := role(tm.ID, portal.RoleAPIViewer, "api-1")
-	consumer := role(tm.ID, portal.RoleAPIConsumer, "api-1")
+func (su suite) testRoles(t *testing.T, s portal.Store) {
+	tm := su.mustCreateTeam(t, s, "roles", su.now())
+	other := su.mustCreateTeam(t, s, "other", su.now())
+	viewer := su.role(tm.ID, portal.RoleAPIViewer, "api-1")
+	consumer := su.role(tm.ID, portal.RoleAPIConsumer, "api-1")
 	consumer.CreatedAt = viewer.CreatedAt.Add(time.Second)
-	consumer2 := role(tm.ID, portal.RoleAPIConsumer, "api-2")
+	consumer2 := su.role(tm.ID, portal.RoleAPIConsumer, "api-2")
 	consumer2.CreatedAt = viewer.CreatedAt.Add(2 * time.Second)
 	for _, r := range []portal.RoleAssignment{consumer2, viewer, consumer} {
-		wantNil(t, "AssignRole", s.AssignRole(ctx, r, event("team.role_assigned", tm.ID)))
+		wantNil(t, "AssignRole", s.AssignRole(ctx, r, su.event("team.role_assigned", tm.ID)))
 	}
-	dup := role(tm.ID, portal.RoleAPIViewer, "api-1")
-	wantCode(t, "AssignRole(same team, role and entity)", s.AssignRole(ctx, dup, event("team.role_assigned", tm.ID)), portal.EConflict)
-	sameID := role(tm.ID, portal.RoleAPIViewer, "api-3")
+	dup := su.role(tm.ID, portal.RoleAPIViewer, "api-1")
+	wantCode(t, "AssignRole(same team, role and entity)", s.AssignRole(ctx, dup, su.event("team.role_assigned", tm.ID)), portal.EConflict)
+	sameID := su.role(tm.ID, portal.RoleAPIViewer, "api-3")
 	sameID.ID = viewer.ID
-	wantCode(t, "AssignRole(same id)", s.AssignRole(ctx, sameID, event("team.role_assigned", tm.ID)), portal.EConflict)
-	wantNil(t, "AssignRole(other team)", s.AssignRole(ctx, role(other.ID, portal.RoleAPIViewer, "api-1"), event("team.role_assigned", other.ID)))
-	wantCode(t, "AssignRole(unknown team)", s.AssignRole(ctx, role(newID(), portal.RoleAPIViewer, "api-1"), event("team.role_assigned", "x")), portal.ENotFound)
+	wantCode(t, "AssignRole(same id)", s.AssignRole(ctx, sameID, su.event("team.role_assigned", tm.ID)), portal.EConflict)
+	wantNil(t, "AssignRole(other team)", s.AssignRole(ctx, su.role(other.ID, portal.RoleAPIViewer, "api-1"), su.event("team.role_assigned", other.ID)))
+	wantCode(t, "AssignRole(unknown team)", s.AssignRole(ctx, su.role(newID(), portal.RoleAPIViewer, "api-1"), su.event("team.role_assigned", "x")), portal.ENotFound)
 
 	got, err := s.ListTeamRoles(ctx, tm.ID)
 	wantNil(t, "ListTeamRoles", err)
@@ -1066,38 +1081,38 @@ func testRoles(t *testing.T, s portal.Store) {
 
 	// Concurrent assignments of one role: one wins.
 	errs := race(concurrency, func(int) error {
-		return s.AssignRole(ctx, role(tm.ID, portal.RoleAPIViewer, "api-race"), event("team.role_assigned", tm.ID))
+		return s.AssignRole(ctx, su.role(tm.ID, portal.RoleAPIViewer, "api-race"), su.event("team.role_assigned", tm.ID))
 	})
 	oneWinner(t, "concurrent AssignRole", errs, portal.EConflict)
 
-	wantNil(t, "RemoveRole", s.RemoveRole(ctx, tm.ID, viewer.ID, event("team.role_removed", tm.ID)))
-	wantCode(t, "RemoveRole(again)", s.RemoveRole(ctx, tm.ID, viewer.ID, event("team.role_removed", tm.ID)), portal.ENotFound)
-	wantCode(t, "RemoveRole(other team's)", s.RemoveRole(ctx, other.ID, consumer.ID, event("team.role_removed", other.ID)), portal.ENotFound)
+	wantNil(t, "RemoveRole", s.RemoveRole(ctx, tm.ID, viewer.ID, su.event("team.role_removed", tm.ID)))
+	wantCode(t, "RemoveRole(again)", s.RemoveRole(ctx, tm.ID, viewer.ID, su.event("team.role_removed", tm.ID)), portal.ENotFound)
+	wantCode(t, "RemoveRole(other team's)", s.RemoveRole(ctx, other.ID, consumer.ID, su.event("team.role_removed", other.ID)), portal.ENotFound)
 	got, err = s.ListTeamRoles(ctx, tm.ID)
 	wantNil(t, "ListTeamRoles", err)
 	left := ids(got, func(r portal.RoleAssignment) string { return r.ID })
 	if len(left) != 3 || slices.Contains(left, viewer.ID) || !slices.Contains(left, consumer.ID) || !slices.Contains(left, consumer2.ID) {
 		t.Errorf("ListTeamRoles after remove = %v, want 3 with %s and %s, without %s", left, consumer.ID, consumer2.ID, viewer.ID)
 	}
-	wantNil(t, "AssignRole(again after remove)", s.AssignRole(ctx, dup, event("team.role_assigned", tm.ID)))
+	wantNil(t, "AssignRole(again after remove)", s.AssignRole(ctx, dup, su.event("team.role_assigned", tm.ID)))
 	wantAudit(t, s, tm.ID, "team.created", "team.role_assigned", "team.role_assigned", "team.role_assigned",
 		"team.role_assigned", "team.role_removed", "team.role_assigned")
 }
 
-func testDeleteTeam(t *testing.T, s portal.Store) {
-	tm := mustCreateTeam(t, s, "Doomed", now())
-	keep := mustCreateTeam(t, s, "kept", now().Add(time.Second))
-	a := mustCreateDeveloper(t, s, "a@example.com")
-	b := mustCreateDeveloper(t, s, "b@example.com")
+func (su suite) testDeleteTeam(t *testing.T, s portal.Store) {
+	tm := su.mustCreateTeam(t, s, "Doomed", su.now())
+	keep := su.mustCreateTeam(t, s, "kept", su.now().Add(time.Second))
+	a := su.mustCreateDeveloper(t, s, "a@example.com")
+	b := su.mustCreateDeveloper(t, s, "b@example.com")
 	for _, d := range []portal.Developer{a, b} {
-		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, d.ID, event("team.member_added", tm.ID)))
+		wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, tm.ID, d.ID, su.event("team.member_added", tm.ID)))
 	}
-	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, keep.ID, a.ID, event("team.member_added", keep.ID)))
-	wantNil(t, "AssignRole", s.AssignRole(ctx, role(tm.ID, portal.RoleAPIConsumer, "api-1"), event("team.role_assigned", tm.ID)))
-	kr := role(keep.ID, portal.RoleAPIConsumer, "api-1")
-	wantNil(t, "AssignRole", s.AssignRole(ctx, kr, event("team.role_assigned", keep.ID)))
+	wantNil(t, "AddTeamMember", s.AddTeamMember(ctx, keep.ID, a.ID, su.event("team.member_added", keep.ID)))
+	wantNil(t, "AssignRole", s.AssignRole(ctx, su.role(tm.ID, portal.RoleAPIConsumer, "api-1"), su.event("team.role_assigned", tm.ID)))
+	kr := su.role(keep.ID, portal.RoleAPIConsumer, "api-1")
+	wantNil(t, "AssignRole", s.AssignRole(ctx, kr, su.event("team.role_assigned", keep.ID)))
 
-	wantNil(t, "DeleteTeam", s.DeleteTeam(ctx, tm.ID, event("team.deleted", tm.ID)))
+	wantNil(t, "DeleteTeam", s.DeleteTeam(ctx, tm.ID, su.event("team.deleted", tm.ID)))
 	_, err := s.GetTeam(ctx, tm.ID)
 	wantCode(t, "GetTeam(deleted)", err, portal.ENotFound)
 	_, _, err = s.ListTeamMembers(ctx, tm.ID, portal.Page{})
@@ -1126,28 +1141,28 @@ func testDeleteTeam(t *testing.T, s portal.Store) {
 		t.Errorf("ListTeams total after delete = %d, want 1", total)
 	}
 	wantAudit(t, s, tm.ID, "team.created", "team.member_added", "team.member_added", "team.role_assigned", "team.deleted")
-	wantCode(t, "DeleteTeam(again)", s.DeleteTeam(ctx, tm.ID, event("team.deleted", tm.ID)), portal.ENotFound)
+	wantCode(t, "DeleteTeam(again)", s.DeleteTeam(ctx, tm.ID, su.event("team.deleted", tm.ID)), portal.ENotFound)
 	wantAudit(t, s, tm.ID, "team.created", "team.member_added", "team.member_added", "team.role_assigned", "team.deleted")
 
 	// The name is free; a new team of that name starts empty.
-	fresh := mustCreateTeam(t, s, "doomed", now())
+	fresh := su.mustCreateTeam(t, s, "doomed", su.now())
 	members, total, err := s.ListTeamMembers(ctx, fresh.ID, portal.Page{})
 	wantNil(t, "ListTeamMembers(new team)", err)
 	if total != 0 || len(members) != 0 {
 		t.Errorf("ListTeamMembers(new team) = %d (total %d), want none", len(members), total)
 	}
-	wantNil(t, "AssignRole(new team, same role)", s.AssignRole(ctx, role(fresh.ID, portal.RoleAPIConsumer, "api-1"), event("team.role_assigned", fresh.ID)))
+	wantNil(t, "AssignRole(new team, same role)", s.AssignRole(ctx, su.role(fresh.ID, portal.RoleAPIConsumer, "api-1"), su.event("team.role_assigned", fresh.ID)))
 }
 
-func testAdminTokens(t *testing.T, s portal.Store) {
-	created := now()
+func (su suite) testAdminTokens(t *testing.T, s portal.Store) {
+	created := su.now()
 	a := portal.AdminToken{ID: newID(), Name: "ci", Hash: newID() + newID(), CreatedAt: created}
 	b := portal.AdminToken{ID: newID(), Name: "laptop", Hash: newID() + newID(), CreatedAt: created.Add(time.Second)}
 	for _, tok := range []portal.AdminToken{b, a} {
-		wantNil(t, "CreateAdminToken", s.CreateAdminToken(ctx, tok, event("admin_token.created", tok.ID)))
+		wantNil(t, "CreateAdminToken", s.CreateAdminToken(ctx, tok, su.event("admin_token.created", tok.ID)))
 	}
-	wantCode(t, "CreateAdminToken(same hash)", s.CreateAdminToken(ctx, portal.AdminToken{ID: newID(), Name: "x", Hash: a.Hash, CreatedAt: now()}, event("admin_token.created", "x")), portal.EConflict)
-	wantCode(t, "CreateAdminToken(same id)", s.CreateAdminToken(ctx, portal.AdminToken{ID: a.ID, Name: "x", Hash: newID(), CreatedAt: now()}, event("admin_token.created", a.ID)), portal.EConflict)
+	wantCode(t, "CreateAdminToken(same hash)", s.CreateAdminToken(ctx, portal.AdminToken{ID: newID(), Name: "x", Hash: a.Hash, CreatedAt: su.now()}, su.event("admin_token.created", "x")), portal.EConflict)
+	wantCode(t, "CreateAdminToken(same id)", s.CreateAdminToken(ctx, portal.AdminToken{ID: a.ID, Name: "x", Hash: newID(), CreatedAt: su.now()}, su.event("admin_token.created", a.ID)), portal.EConflict)
 
 	got, err := s.GetAdminTokenByHash(ctx, a.Hash)
 	wantNil(t, "GetAdminTokenByHash", err)
@@ -1162,15 +1177,15 @@ func testAdminTokens(t *testing.T, s portal.Store) {
 		t.Errorf("ListAdminTokens (-want +got):\n%s", diff)
 	}
 
-	at := now()
-	wantNil(t, "RevokeAdminToken", s.RevokeAdminToken(ctx, a.ID, at, event("admin_token.revoked", a.ID)))
+	at := su.now()
+	wantNil(t, "RevokeAdminToken", s.RevokeAdminToken(ctx, a.ID, at, su.event("admin_token.revoked", a.ID)))
 	got, err = s.GetAdminTokenByHash(ctx, a.Hash)
 	wantNil(t, "GetAdminTokenByHash(revoked)", err)
 	if got.RevokedAt == nil || !got.RevokedAt.Equal(at) {
 		t.Errorf("GetAdminTokenByHash(revoked).RevokedAt = %v, want %v", got.RevokedAt, at)
 	}
-	wantCode(t, "RevokeAdminToken(again)", s.RevokeAdminToken(ctx, a.ID, now(), event("admin_token.revoked", a.ID)), portal.EPrecondition)
-	wantCode(t, "RevokeAdminToken(unknown)", s.RevokeAdminToken(ctx, newID(), now(), event("admin_token.revoked", "x")), portal.ENotFound)
+	wantCode(t, "RevokeAdminToken(again)", s.RevokeAdminToken(ctx, a.ID, su.now(), su.event("admin_token.revoked", a.ID)), portal.EPrecondition)
+	wantCode(t, "RevokeAdminToken(unknown)", s.RevokeAdminToken(ctx, newID(), su.now(), su.event("admin_token.revoked", "x")), portal.ENotFound)
 	got, err = s.GetAdminTokenByHash(ctx, b.Hash)
 	wantNil(t, "GetAdminTokenByHash(other)", err)
 	if got.RevokedAt != nil {
@@ -1179,22 +1194,22 @@ func testAdminTokens(t *testing.T, s portal.Store) {
 	wantAudit(t, s, a.ID, "admin_token.created", "admin_token.revoked")
 }
 
-func testAuditEvents(t *testing.T, s portal.Store) {
+func (su suite) testAuditEvents(t *testing.T, s portal.Store) {
 	// Events about one subject come back oldest first, whatever order they
 	// were written in, and stay apart from other subjects' events.
-	d := developer("audit@example.com", now())
-	base := now()
-	created := event("developer.created", d.ID)
+	d := developer("audit@example.com", su.now())
+	base := su.now()
+	created := su.event("developer.created", d.ID)
 	created.At = base.Add(-time.Hour)
 	wantNil(t, "CreateDeveloper", s.CreateDeveloper(ctx, d, created))
 	d.Version = 1
-	late := event("developer.updated", d.ID)
+	late := su.event("developer.updated", d.ID)
 	late.At = base.Add(time.Minute)
 	late.Detail = nil
 	d.FullName = "late"
 	d, err := s.UpdateDeveloper(ctx, d, late)
 	wantNil(t, "UpdateDeveloper", err)
-	early := event("developer.updated", d.ID)
+	early := su.event("developer.updated", d.ID)
 	early.At = base.Add(-time.Minute)
 	d.FullName = "early"
 	_, err = s.UpdateDeveloper(ctx, d, early)
@@ -1211,13 +1226,33 @@ func testAuditEvents(t *testing.T, s portal.Store) {
 		t.Errorf("ListAuditEvents(unknown) = %d events, want 0", len(evs))
 	}
 
-	// A store completes an event that lacks an id, a time or a subject.
-	other := developer("bare@example.com", now())
-	before := now()
-	wantNil(t, "CreateDeveloper(bare event)", s.CreateDeveloper(ctx, other, portal.AuditEvent{Actor: "system", Action: "developer.created"}))
+	// A store completes an event that lacks an id or a subject; its time
+	// is the caller's.
+	other := developer("bare@example.com", su.now())
+	at := su.now().Add(-time.Minute)
+	wantNil(t, "CreateDeveloper(bare event)", s.CreateDeveloper(ctx, other, portal.AuditEvent{At: at, Actor: "system", Action: "developer.created"}))
 	evs, err = s.ListAuditEvents(ctx, other.ID)
 	wantNil(t, "ListAuditEvents", err)
-	if len(evs) != 1 || evs[0].ID == "" || evs[0].At.Before(before) || evs[0].Subject != other.ID || evs[0].Actor != "system" {
-		t.Errorf("ListAuditEvents(bare event) = %+v, want one event with an id, a time after %v, subject %s", evs, before, other.ID)
+	if len(evs) != 1 || evs[0].ID == "" || !evs[0].At.Equal(at) || evs[0].Subject != other.ID || evs[0].Actor != "system" {
+		t.Errorf("ListAuditEvents(bare event) = %+v, want one event with an id, time %v, subject %s", evs, at, other.ID)
 	}
+}
+
+// Shifted returns a clock d ahead of the wall clock (behind when d < 0).
+// Running the suite on it shows that a store takes every time from its
+// caller: a store that looked at the wall clock would see the suite's
+// sessions and tokens expire too early or live too long.
+func Shifted(d time.Duration) func() time.Time {
+	return func() time.Time { return time.Now().Add(d) }
+}
+
+// Shifts are the clocks a store's conformance test runs the suite on:
+// today, a year ahead and a year behind.
+var Shifts = []struct {
+	Name  string
+	Shift time.Duration
+}{
+	{"today", 0},
+	{"a year ahead", 365 * 24 * time.Hour},
+	{"a year behind", -365 * 24 * time.Hour},
 }

@@ -47,6 +47,12 @@ var mutants = map[string]struct {
 		func(s portal.FullStore) portal.FullStore { return &sessionAlive{s} },
 		[]string{"Sessions"},
 	},
+	// A store that judges sessions by its own (wall) clock instead of the
+	// caller's: caught by the explicit expiry checks, whatever the date.
+	"session liveness by the wall clock": {
+		func(s portal.FullStore) portal.FullStore { return &wallClockSessions{s} },
+		[]string{"Sessions"},
+	},
 	"no paging": {
 		func(s portal.FullStore) portal.FullStore { return &noPaging{s} },
 		[]string{"ListDevelopers"},
@@ -115,7 +121,7 @@ func newBolt(t *testing.T) portal.FullStore {
 // it fails where it should. In the child, it is the suite run.
 func TestMutants(t *testing.T) {
 	if name := os.Getenv(mutantEnv); name != "" {
-		storetest.Run(t, func(t *testing.T) portal.FullStore { return mutants[name].wrap(newBolt(t)) })
+		storetest.Run(t, func(t *testing.T) portal.FullStore { return mutants[name].wrap(newBolt(t)) }, time.Now)
 		return
 	}
 	for name, m := range mutants {
@@ -176,6 +182,12 @@ func (s *sessionAlive) CreateSession(ctx context.Context, sess portal.Session) e
 		sess.ExpiresAt = time.Now().Add(time.Hour)
 	}
 	return s.FullStore.CreateSession(ctx, sess)
+}
+
+type wallClockSessions struct{ portal.FullStore }
+
+func (s *wallClockSessions) GetSession(ctx context.Context, hash string, _ time.Time) (portal.Session, error) {
+	return s.FullStore.GetSession(ctx, hash, time.Now())
 }
 
 type noPaging struct{ portal.FullStore }

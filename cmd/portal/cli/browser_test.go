@@ -1,11 +1,16 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
 	"net"
+	netmail "net/mail"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -21,6 +26,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/generator/site"
 )
@@ -265,13 +271,21 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("sign-up: %v", err)
 		}
+		// The link exactly as the .eml file has it, as a user clicks it.
 		link := outboxLink(t, srv.opts.Data, "verify-email")
+		if !strings.HasPrefix(link, base+"/") {
+			t.Fatalf("confirmation link %q is not on the portal %s", link, base)
+		}
 		err = chromedp.Do(ctx,
-			chromedp.Navigate(base+"/verify-email/?"+strings.SplitN(link, "?", 2)[1]),
+			chromedp.Navigate(link),
 			chromedp.Poll[chromedp.Void](`document.querySelector('.account-status.is-ok') !== null`),
 		)
 		if err != nil {
-			t.Fatalf("confirm: %v", err)
+			t.Fatalf("confirm from %s: %v", link, err)
+		}
+		confirmed, err := srv.store.GetDeveloperByEmail(context.Background(), "browser@example.com")
+		if err != nil || !confirmed.EmailVerified {
+			t.Errorf("after opening the mailed link: developer = %+v, %v; want a confirmed address", confirmed, err)
 		}
 		// Pending: the login form shows Konnect's message.
 		err = chromedp.Do(ctx,
@@ -357,6 +371,56 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("password reset from the mailed link", func(t *testing.T) {
+		ctx := tab(t, bctx)
+		const email, newPassword = "reset@example.com", "another-Str0ng-one"
+		d := portal.Developer{ID: "reset-dev", Email: email, FullName: "Reset", Status: portal.StatusApproved, CreatedAt: time.Now().UTC()}
+		hash, err := password.Hash("vX9#qLm2-river", password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16})
+		if err != nil {
+			t.Fatal(err)
+		}
+		d.PasswordHash = hash
+		if err := srv.store.CreateDeveloper(context.Background(), d, portal.AuditEvent{At: time.Now(), Action: "developer.created"}); err != nil {
+			t.Fatal(err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/forgot-password/"),
+			chromedp.WaitVisible(css(`#acc-email`)),
+			chromedp.SendKeys(css(`#acc-email`), email),
+			chromedp.Click(css(`#account button[type=submit]`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.account-status.is-ok') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("forgot password: %v", err)
+		}
+		link := outboxLink(t, srv.opts.Data, "reset-password")
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(link),
+			chromedp.WaitVisible(css(`#acc-password`)),
+			chromedp.SendKeys(css(`#acc-password`), newPassword),
+			chromedp.Click(css(`#account button[type=submit]`)),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.account-status.is-ok') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("reset from %s: %v", link, err)
+		}
+		// The new password logs in; the old one no longer does.
+		login := func(pw string) int {
+			res, err := http.Post(base+"/api/v3/developer/authenticate", "application/json", strings.NewReader(`{"username":"`+email+`","password":"`+pw+`"}`))
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		if got := login(newPassword); got != 204 {
+			t.Errorf("login with the new password = %d, want 204", got)
+		}
+		if got := login("vX9#qLm2-river"); got != 401 {
+			t.Errorf("login with the old password = %d, want 401", got)
+		}
+	})
+
 	t.Run("hostile spec runs no script", func(t *testing.T) {
 		var pages []string
 		for _, d := range docs {
@@ -403,7 +467,8 @@ func TestBrowser(t *testing.T) {
 }
 
 // outboxLink returns the first link containing part in the newest mail of
-// the data folder's outbox (quoted-printable soft breaks undone).
+// the data folder's outbox, quoted-printable decoded: the URL a mail client
+// opens.
 func outboxLink(t *testing.T, data, part string) string {
 	t.Helper()
 	files, _ := filepath.Glob(filepath.Join(data, "outbox", "*.eml"))
@@ -414,12 +479,55 @@ func outboxLink(t *testing.T, data, part string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	text := strings.ReplaceAll(strings.ReplaceAll(string(raw), "=\r\n", ""), "=3D", "=")
+	text := mailText(t, raw)
 	m := regexp.MustCompile(`https?://[^\s"<>]*` + regexp.QuoteMeta(part) + `[^\s"<>]*`).FindString(text)
 	if m == "" {
 		t.Fatalf("no %s link in the newest mail:\n%s", part, raw)
 	}
 	return m
+}
+
+// mailText returns the decoded text of every part of a MIME message.
+func mailText(t *testing.T, raw []byte) string {
+	t.Helper()
+	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.HasPrefix(mt, "multipart/") {
+		body, err := io.ReadAll(msg.Body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
+			body, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
+			if err != nil {
+				t.Fatal(err)
+			}
+		}
+		return string(body)
+	}
+	var text strings.Builder
+	mr := multipart.NewReader(msg.Body, params["boundary"])
+	for {
+		part, err := mr.NextPart() // decodes quoted-printable parts
+		if err == io.EOF {
+			return text.String()
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := io.ReadAll(part)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text.Write(b)
+		text.WriteString("\n")
+	}
 }
 
 // luminance returns the relative luminance of a CSS rgb()/rgba() colour.

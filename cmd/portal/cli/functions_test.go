@@ -65,7 +65,7 @@ func TestServeFunctions(t *testing.T) {
 	if res := post("/api/v3/developer", `{"email":"kong@example.com","full_name":"Kong Tutorial","password":"vX9#qLm2-river"}`); res.StatusCode != 201 {
 		t.Fatalf("sign-up = %d", res.StatusCode)
 	}
-	m := regexp.MustCompile(`http://127\.0\.0\.1:8080/verify-email\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(console.String())
+	m := regexp.MustCompile(`http://127\.0\.0\.1:8080/verify-email/\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(console.String())
 	if m == nil {
 		t.Fatalf("no confirmation link on the console:\n%s", console.String())
 	}
@@ -117,5 +117,44 @@ func TestServeFunctions(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(data, "portal.db")); err != nil {
 		t.Errorf("no embedded store in the data folder: %v", err)
+	}
+}
+
+// TestSiteRedirectKeepsQuery: a folder asked for without its slash is
+// redirected with the query intact (mailed links carry their token in it),
+// and never to another host.
+func TestSiteRedirectKeepsQuery(t *testing.T) {
+	t.Parallel()
+	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: "http://127.0.0.1:8080"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Close() })
+	for _, dir := range []string{"verify-email", "reset-password", "evil.example"} {
+		if err := os.MkdirAll(filepath.Join(s.out, dir), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for target, want := range map[string]string{
+		"/verify-email?token=a-b_c":      "/verify-email/?token=a-b_c",
+		"/reset-password?token=x%2By&z=": "/reset-password/?token=x%2By&z=",
+		"/verify-email":                  "/verify-email/",
+		"/evil.example?x=1":              "/evil.example/?x=1",
+	} {
+		req := httptest.NewRequest("GET", "http://127.0.0.1:8080"+target, nil)
+		rec := httptest.NewRecorder()
+		s.ServeHTTP(rec, req)
+		if rec.Code != http.StatusMovedPermanently || rec.Header().Get("Location") != want {
+			t.Errorf("GET %s = %d to %q, want 301 to %q", target, rec.Code, rec.Header().Get("Location"), want)
+		}
+	}
+	// A path that starts with two slashes is cleaned by the mux first; the
+	// redirect stays on this host.
+	req := httptest.NewRequest("GET", "http://127.0.0.1:8080/", nil)
+	req.URL.Path = "//evil.example"
+	rec := httptest.NewRecorder()
+	s.ServeHTTP(rec, req)
+	if loc := rec.Header().Get("Location"); strings.HasPrefix(loc, "//") {
+		t.Errorf("GET //evil.example redirects to %q, another host", loc)
 	}
 }

@@ -82,6 +82,9 @@ type ServerOptions struct {
 	// Store replaces the embedded store in the data folder (tests run the
 	// same server on DynamoDB Local).
 	Store portal.FullStore
+	// Now is the one clock of every party: the API, the validator, the
+	// store's expiry checks and clean-up, publishing (time.Now if nil).
+	Now func() time.Time
 }
 
 // Server is `portal serve`: the built site, the embedded httpbin upstream
@@ -113,6 +116,11 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 		if err != nil {
 			return err
 		}
+		// The store keeps no clock; expired sessions and tokens go by ours.
+		if err := bolt.Purge(context.Background(), s.opts.Now()); err != nil {
+			bolt.Close()
+			return err
+		}
 		st = bolt
 	}
 	base := strings.TrimSuffix(s.opts.BaseURL, "/")
@@ -127,7 +135,7 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 		BaseURL:       base,
 		SecureCookies: strings.HasPrefix(base, "https://"),
 		Defaults:      portal.Settings{Name: cfg.Name, DisplayName: cfg.DisplayName, DefaultAPIVisibility: cfg.DefaultAPIVisibility, DefaultPageVisibility: cfg.DefaultPageVisibility},
-	}, nil)
+	}, s.opts.Now)
 	if err != nil {
 		st.Close()
 		return err
@@ -138,12 +146,12 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 	}
 	// A first admin token, so that a new user can approve developers.
 	if toks, err := st.ListAdminTokens(context.Background()); err == nil && len(toks) == 0 {
-		tok, _, err := httpapi.CreateAdminToken(context.Background(), st, "portal serve (first run)", time.Now())
+		tok, _, err := httpapi.CreateAdminToken(context.Background(), st, "portal serve (first run)", s.opts.Now())
 		if err == nil {
 			fmt.Fprintf(s.opts.Progress, "admin token (shown once; keep it): %s\n  export PORTAL_URL=%s PORTAL_ADMIN_TOKEN=%s\n", tok, base, tok)
 		}
 	}
-	v := validate.New(st, validate.Options{})
+	v := validate.New(st, validate.Options{Now: s.opts.Now})
 	s.store, s.api, s.gate = st, api, validate.NewGate(v, st, 5*time.Second)
 	return nil
 }
@@ -152,6 +160,9 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 func NewServer(o ServerOptions) (*Server, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
+	}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	cfg, err := config.Load(o.Config)
 	if err != nil {
@@ -215,7 +226,7 @@ func (s *Server) Build(ctx context.Context, changed ...string) error {
 	data, err := os.ReadFile(s.builder.Options().Catalog)
 	if err == nil {
 		var n int
-		n, err = publish.Publish(ctx, s.store, data, time.Now())
+		n, err = publish.Publish(ctx, s.store, data, s.opts.Now())
 		if n > 0 {
 			fmt.Fprintf(s.opts.Progress, "published %d API change(s) to the local store\n", n)
 		}
@@ -364,7 +375,13 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 	st, err := os.Stat(p)
 	if err == nil && st.IsDir() {
 		if !strings.HasSuffix(r.URL.Path, "/") {
-			http.Redirect(w, r, r.URL.Path+"/", http.StatusMovedPermanently)
+			// Keep the query: mailed links carry their token in it. The
+			// path is rooted once, so the target never leaves the host.
+			target := "/" + strings.TrimLeft(r.URL.EscapedPath(), "/") + "/"
+			if r.URL.RawQuery != "" {
+				target += "?" + r.URL.RawQuery
+			}
+			http.Redirect(w, r, target, http.StatusMovedPermanently)
 			return
 		}
 		p = filepath.Join(p, "index.html")

@@ -3,7 +3,9 @@ package generator
 import (
 	"crypto/sha1"
 	"fmt"
+	"slices"
 	"sort"
+	"strings"
 
 	"github.com/portal-dev/portal/generator/config"
 	"github.com/portal-dev/portal/generator/spec"
@@ -44,8 +46,9 @@ type CatalogAPI struct {
 
 // AuthStrategy is how the gateway authenticates this API's consumers.
 type AuthStrategy struct {
-	Type     string   `json:"type"` // key_auth
-	KeyNames []string `json:"key_names"`
+	Type       string   `json:"type"` // key_auth or none
+	KeyNames   []string `json:"key_names,omitempty"`
+	KeyInQuery bool     `json:"key_in_query,omitempty"`
 }
 
 func (b *Builder) writeCatalog() error {
@@ -79,7 +82,7 @@ func (b *Builder) writeCatalog() error {
 			}
 			ca.SpecType, ca.SpecVersion = string(api.Kind), api.SpecVersion
 			ca.Operations = len(api.Operations) + len(api.Webhooks)
-			ca.AuthStrategy = keyAuth(api)
+			ca.AuthStrategy, _ = authFor(cfg.File, ac, api)
 		} else if s, ok := b.summaries[ac.Spec]; ok {
 			if ca.Name == "" {
 				ca.Name = s.title
@@ -88,6 +91,9 @@ func (b *Builder) writeCatalog() error {
 				ca.Version = s.version
 			}
 			ca.SpecType, ca.SpecVersion, ca.Operations, ca.AuthStrategy = s.kind, s.specVersion, s.operations, s.auth
+		}
+		if ac.Auth == config.AuthNone {
+			ca.AuthStrategy = &AuthStrategy{Type: config.AuthNone}
 		}
 		if ca.Name == "" {
 			ca.Name = ac.Slug
@@ -101,19 +107,49 @@ func (b *Builder) writeCatalog() error {
 	return writeJSON(b.opts.Catalog, cat, true)
 }
 
-// keyAuth returns a key_auth strategy when the API declares an apiKey
-// scheme, with its key names (Konnect's default is ["apikey"]).
-func keyAuth(api *spec.API) *AuthStrategy {
-	var names []string
-	for _, s := range api.SecuritySchemes {
-		if s.Type == "apiKey" && s.In == "header" && s.Name != "" {
-			names = append(names, s.Name)
+// authFor returns the API's auth strategy, always explicit in the
+// catalog: none where portal.yaml says `auth: none`; otherwise key_auth
+// with the key names of the description's apiKey schemes in a header or
+// the query, or Konnect's default ["apikey"]. Nothing is open by accident.
+// The problems warn of security the description declares that the
+// portal's gateways cannot check.
+func authFor(file string, ac config.API, api *spec.API) (*AuthStrategy, []spec.Problem) {
+	if ac.Auth == config.AuthNone {
+		return &AuthStrategy{Type: config.AuthNone}, nil
+	}
+	s := &AuthStrategy{Type: config.AuthKey}
+	var other []string
+	for _, sc := range api.SecuritySchemes {
+		switch {
+		case sc.Type == "apiKey" && (sc.In == "header" || sc.In == "query") && sc.Name != "":
+			if !slices.Contains(s.KeyNames, sc.Name) {
+				s.KeyNames = append(s.KeyNames, sc.Name)
+			}
+			s.KeyInQuery = s.KeyInQuery || sc.In == "query"
+		default:
+			kind := sc.Type
+			if sc.Scheme != "" {
+				kind += " " + sc.Scheme
+			} else if sc.In != "" {
+				kind += " in " + sc.In
+			}
+			other = append(other, kind)
 		}
 	}
-	if len(names) == 0 {
-		return nil
+	// Brokers, not HTTP gateways, carry an AsyncAPI's messages: nothing to
+	// warn of there.
+	if len(s.KeyNames) > 0 || len(other) == 0 || api.Kind == spec.KindAsyncAPI {
+		if len(s.KeyNames) == 0 {
+			s.KeyNames = []string{"apikey"}
+		}
+		return s, nil
 	}
-	return &AuthStrategy{Type: "key_auth", KeyNames: names}
+	s.KeyNames = []string{"apikey"}
+	return s, []spec.Problem{{
+		Severity: spec.Warning, File: displayPath(file), Line: ac.Line, Rule: "auth",
+		Message: fmt.Sprintf("API %s: the description declares %s security, which the portal's gateways cannot check; they will ask for a portal API key in the apikey header", ac.Slug, strings.Join(slices.Compact(slices.Sorted(slices.Values(other))), ", ")),
+		Hint:    "keep it to enforce portal keys in front of the API, add an apiKey security scheme to name the key's header, or set auth: none on the API in portal.yaml if its upstream checks its own credentials",
+	}}
 }
 
 // stableID derives a UUID-shaped id (version 5 layout) from the portal and

@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -462,10 +463,17 @@ func (b *Builder) loadAPIs(ctx context.Context, cfg *config.Config) (_ []*site.A
 				return
 			}
 			apis[i] = &site.API{Config: ac, Spec: c.api, Raw: c.raw}
+			// Keyed by description, shared by the APIs publishing it: the
+			// strategy the description implies; auth: none applies later.
+			auth, authProblems := authFor(cfg.File, config.API{Slug: ac.Slug, Line: ac.Line, Auth: config.AuthKey}, c.api)
+			if ac.Auth == config.AuthNone {
+				authProblems = nil
+			}
+			probs[i] = slices.Concat(c.problems, authProblems)
 			mu.Lock()
 			b.summaries[ac.Spec] = apiSummary{
 				title: c.api.Title, version: c.api.Version, kind: string(c.api.Kind), specVersion: c.api.SpecVersion,
-				operations: len(c.api.Operations) + len(c.api.Webhooks), auth: keyAuth(c.api),
+				operations: len(c.api.Operations) + len(c.api.Webhooks), auth: auth,
 			}
 			mu.Unlock()
 		}()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -320,5 +321,65 @@ func TestLiveMarkup(t *testing.T) {
 				t.Errorf("liveMarkup(%q) = %v, want bad=%v", tt.page, got, tt.bad)
 			}
 		})
+	}
+}
+
+// TestCatalogAuth: every API in catalog.json states its auth strategy:
+// the description's apiKey names, the default apikey header when it has
+// none, or none where portal.yaml says auth: none. A description whose
+// only security cannot be checked by a gateway gets a warning.
+func TestCatalogAuth(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	cfg := filepath.Join(dir, "portal.yaml")
+	os.WriteFile(cfg, []byte("name: p\napis:\n"+
+		"  - slug: petstore\n    spec: "+abs("../sample-specs/petstore.swagger.json")+"\n"+
+		"  - slug: bearer\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n"+
+		"  - slug: open\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n    auth: none\n"), 0o644)
+	data := t.TempDir()
+	b, err := NewBuilder(Options{Config: cfg, Data: data, Out: filepath.Join(data, "public")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { b.Close() })
+	if _, err := b.Build(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	var cat Catalog
+	if err := json.Unmarshal([]byte(readFile(t, b.Options().Catalog)), &cat); err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, a := range cat.APIs {
+		if a.AuthStrategy == nil {
+			t.Errorf("%s has no auth strategy in catalog.json", a.Slug)
+			continue
+		}
+		got[a.Slug] = fmt.Sprintf("%s %v %v", a.AuthStrategy.Type, a.AuthStrategy.KeyNames, a.AuthStrategy.KeyInQuery)
+	}
+	want := map[string]string{"petstore": "key_auth [api_key] false", "bearer": "key_auth [apikey] false", "open": "none [] false"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("auth strategies (-want +got):\n%s", diff)
+	}
+
+	problems, err := Validate(context.Background(), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	for _, p := range problems {
+		if p.Rule == "auth" {
+			warned = append(warned, p.Message)
+		}
+	}
+	if len(warned) != 1 || !strings.Contains(warned[0], "API bearer") || !strings.Contains(warned[0], "http bearer") {
+		t.Errorf("auth warnings = %q, want one about the bearer-only API", warned)
 	}
 }

@@ -50,6 +50,11 @@ type AuthStrategy struct {
 // DefaultAuthStrategyID is the key_auth strategy that exists by default.
 const DefaultAuthStrategyID = "key-auth"
 
+// AuthNone is the strategy type of an API published with `auth: none`: no
+// key is asked for, in every front end alike. It is never stored: such an
+// API has no AuthStrategyID.
+const AuthNone = "none"
+
 // Application belongs to a developer; its credentials are API keys.
 type Application struct {
 	ID          string `json:"id"`

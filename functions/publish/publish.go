@@ -34,8 +34,9 @@ type Catalog struct {
 		SpecType     string            `json:"spec_type"`
 		SpecVersion  string            `json:"spec_version"`
 		AuthStrategy *struct {
-			Type     string   `json:"type"`
-			KeyNames []string `json:"key_names"`
+			Type       string   `json:"type"` // key_auth or none
+			KeyNames   []string `json:"key_names"`
+			KeyInQuery bool     `json:"key_in_query"`
 		} `json:"auth_strategy"`
 		RoutePrefix string `json:"route_prefix"`
 		UpstreamURL string `json:"upstream_url"`
@@ -94,17 +95,27 @@ func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, er
 			RoutePrefix: a.RoutePrefix, UpstreamURL: a.UpstreamURL, PublishedAt: now.UTC(),
 			AutoApproveRegistrations: a.AutoApproveRegistrations,
 		}
-		if a.AuthStrategy != nil && a.AuthStrategy.Type == "key_auth" {
-			names := a.AuthStrategy.KeyNames
-			if len(names) == 0 || len(names) == 1 && strings.EqualFold(names[0], "apikey") {
+		// An API is open only when the catalog says so ("none", from
+		// `auth: none` in portal.yaml); without a strategy it gets the
+		// default key_auth, so that nothing is open by accident.
+		switch {
+		case a.AuthStrategy != nil && a.AuthStrategy.Type == portal.AuthNone:
+			api.AuthStrategyID = ""
+		case a.AuthStrategy == nil:
+			api.AuthStrategyID = portal.DefaultAuthStrategyID
+		case a.AuthStrategy.Type == "key_auth":
+			names, inQuery := a.AuthStrategy.KeyNames, a.AuthStrategy.KeyInQuery
+			if !inQuery && (len(names) == 0 || len(names) == 1 && strings.EqualFold(names[0], "apikey")) {
 				api.AuthStrategyID = portal.DefaultAuthStrategyID
 			} else {
-				s := strategyFor(names, now)
+				s := strategyFor(names, inQuery, now)
 				if err := EnsureStrategy(ctx, st, s, now); err != nil {
 					return 0, fmt.Errorf("publish: %w", err)
 				}
 				api.AuthStrategyID = s.ID
 			}
+		default:
+			return 0, fmt.Errorf("publish: catalog.json: apis[%d] (%s) has auth strategy type %q; the portal knows key_auth and none", i, a.Slug, a.AuthStrategy.Type)
 		}
 		apis = append(apis, api)
 	}
@@ -116,14 +127,21 @@ func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, er
 	return n, nil
 }
 
-// strategyFor names a key_auth strategy after its key names, so that the
-// same names always map to the same strategy.
-func strategyFor(names []string, now time.Time) portal.AuthStrategy {
+// strategyFor names a key_auth strategy after its key names (and whether
+// the query may carry them), so that the same names always map to the same
+// strategy.
+func strategyFor(names []string, inQuery bool, now time.Time) portal.AuthStrategy {
 	sorted := append([]string(nil), names...)
 	sort.Strings(sorted)
-	h := sha1.Sum([]byte(strings.ToLower(strings.Join(sorted, ","))))
+	id := strings.ToLower(strings.Join(sorted, ","))
+	name := "key-auth (" + strings.Join(names, ", ") + ")"
+	if inQuery {
+		id += "?query"
+		name = "key-auth (" + strings.Join(names, ", ") + "; header or query)"
+	}
+	h := sha1.Sum([]byte(id))
 	return portal.AuthStrategy{
-		ID: "key-auth-" + hex.EncodeToString(h[:4]), Name: "key-auth (" + strings.Join(names, ", ") + ")",
-		DisplayName: "Key auth", Type: "key_auth", KeyNames: names, CreatedAt: now.UTC(),
+		ID: "key-auth-" + hex.EncodeToString(h[:4]), Name: name,
+		DisplayName: "Key auth", Type: "key_auth", KeyNames: names, KeyInQuery: inQuery, CreatedAt: now.UTC(),
 	}
 }

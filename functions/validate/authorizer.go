@@ -15,7 +15,14 @@ import (
 func (g *Gate) Authorizer(apiRef string) func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 	return func(ctx context.Context, ev events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error) {
 		deny := events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false}
-		api, s, err := g.API(ctx, apiRef, ev.RawPath)
+		var path string
+		if ev.RawPath != "" {
+			var err error
+			if path, err = NormalizePath(ev.RawPath); err != nil {
+				return deny, nil
+			}
+		}
+		api, s, err := g.API(ctx, apiRef, path)
 		if err != nil {
 			return deny, nil
 		}
@@ -28,6 +35,9 @@ func (g *Gate) Authorizer(apiRef string) func(context.Context, events.APIGateway
 			q.Set(k, v)
 		}
 		d := g.Check(ctx, api, s, h, q)
+		if d.Anonymous {
+			return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: true, Context: map[string]any{"anonymous": true}}, nil
+		}
 		if !d.Allowed() {
 			return events.APIGatewayV2CustomAuthorizerSimpleResponse{IsAuthorized: false, Context: map[string]any{"message": d.Message}}, nil
 		}

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
-	"strings"
 	"sync"
 	"time"
 
@@ -77,41 +76,44 @@ func (g *Gate) Invalidate() {
 	g.mu.Unlock()
 }
 
-// API finds an API by id or slug, or by the longest route prefix that
-// starts path.
+// API finds an API by id or slug (ref, named by the gateway's own
+// configuration), by the longest route prefix of path (normalised with
+// NormalizePath), or both: then they must agree (ErrAPIMismatch
+// otherwise). An API without an auth strategy is open (AuthStrategy.Type
+// "none"); one whose strategy is unknown gets the default key_auth.
 func (g *Gate) API(ctx context.Context, ref, path string) (portal.API, portal.AuthStrategy, error) {
 	apis, st, err := g.catalog(ctx)
 	if err != nil {
 		return portal.API{}, portal.AuthStrategy{}, err
 	}
-	var best portal.API
-	for _, a := range apis {
-		if ref != "" && (a.ID == ref || a.Slug == ref) {
-			best = a
-			break
-		}
-		if ref == "" && path != "" && a.RoutePrefix != "" && strings.HasPrefix(path, a.RoutePrefix) && len(a.RoutePrefix) > len(best.RoutePrefix) {
-			best = a
-		}
+	api, err := match(apis, ref, path)
+	if err != nil {
+		return api, portal.AuthStrategy{}, err
 	}
-	if best.ID == "" {
-		return best, portal.AuthStrategy{}, ErrNoAPI
+	if api.AuthStrategyID == "" {
+		return api, portal.AuthStrategy{Type: portal.AuthNone}, nil
 	}
-	s, ok := st[best.AuthStrategyID]
+	s, ok := st[api.AuthStrategyID]
 	if !ok {
 		s = portal.AuthStrategy{ID: portal.DefaultAuthStrategyID, Type: "key_auth", KeyNames: []string{"apikey"}}
 	}
-	return best, s, nil
+	return api, s, nil
 }
 
-// Check decides a request's key for api.
+// Check decides a request's key for api. An API published with auth
+// "none" is open here as in every front end; any other is checked.
 func (g *Gate) Check(ctx context.Context, api portal.API, s portal.AuthStrategy, h http.Header, q url.Values) Decision {
+	if s.Type == portal.AuthNone {
+		return Decision{Status: http.StatusOK, Anonymous: true}
+	}
 	key, dup := keyFrom(h, q, s.KeyNames, s.KeyInQuery)
 	if dup {
 		return Decision{Status: http.StatusUnauthorized, Message: MsgDuplicate}
 	}
 	return g.V.Decide(ctx, api, key)
 }
+
+var anonymous = []string{"true"}
 
 // WriteDecision answers a denial the way Kong's key-auth does, or sets the
 // consumer headers of an allowed call.
@@ -123,6 +125,10 @@ func WriteDecision(w http.ResponseWriter, d Decision) {
 		v := d.hdr
 		if v == nil {
 			v = &[3][]string{{d.ConsumerID}, {d.ApplicationID}, {d.CredentialID}}
+		}
+		if d.Anonymous {
+			h["X-Anonymous-Consumer"] = anonymous
+			return
 		}
 		h["X-Consumer-Id"] = v[0]
 		h["X-Application-Id"] = v[1]
@@ -142,30 +148,42 @@ func WriteDecision(w http.ResponseWriter, d Decision) {
 
 // ForwardAuth is the forward-auth endpoint (GET /validate, any method):
 // nginx auth_request, Traefik ForwardAuth, Envoy ext_authz (HTTP) and
-// Caddy forward_auth. The API comes from X-Portal-API (set in the
-// gateway's configuration), else from X-Forwarded-Uri (or X-Original-URI)
-// matched against the catalog's routes; the key from the request's
+// Caddy forward_auth. The API comes from X-Portal-API, which the gateway's
+// configuration must set (overwriting whatever the client sent), and from
+// X-Forwarded-Uri or X-Original-URI, normalised and matched against the
+// catalog's routes; when both are present they must name the same API.
+// A header sent twice, two forwarded URIs that disagree, or a path that
+// cannot be normalised is a denial. The key comes from the request's
 // headers, or from the forwarded URI's query when the strategy allows.
 func (g *Gate) ForwardAuth() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Canonical header names: no canonicalising on every request.
-		uri := r.Header.Get("X-Forwarded-Uri")
-		if uri == "" {
-			uri = r.Header.Get("X-Original-Uri")
+		ref, ok := single(r.Header["X-Portal-Api"])
+		if !ok {
+			deny(w, http.StatusForbidden, "X-Portal-API is sent more than once; the gateway must set it once")
+			return
+		}
+		uri, ok := forwardedURI(r.Header)
+		if !ok {
+			deny(w, http.StatusForbidden, "X-Forwarded-Uri and X-Original-Uri disagree or are sent more than once; the gateway must set one")
+			return
 		}
 		var path string
 		var query url.Values
 		if uri != "" {
-			if u, err := url.ParseRequestURI(uri); err == nil {
-				path, query = u.Path, u.Query()
+			var err error
+			if path, query, err = splitURI(uri); err != nil {
+				deny(w, http.StatusForbidden, "The request path cannot be checked safely; it has an encoded slash, a backslash, a control character, a bad escape or dot segments above the root")
+				return
 			}
 		}
-		api, s, err := g.API(r.Context(), r.Header.Get("X-Portal-Api"), path)
+		api, s, err := g.API(r.Context(), ref, path)
 		switch {
 		case err == ErrNoAPI:
-			w.Header().Set("Content-Type", "application/json; charset=utf-8")
-			w.WriteHeader(http.StatusForbidden)
-			json.NewEncoder(w).Encode(map[string]string{"message": "No API matches this request; set X-Portal-API in the gateway's configuration"})
+			deny(w, http.StatusForbidden, "No API matches this request; set X-Portal-API in the gateway's configuration")
+			return
+		case err == ErrAPIMismatch:
+			deny(w, http.StatusForbidden, "X-Portal-API names another API than the request's path routes to")
 			return
 		case err != nil:
 			WriteDecision(w, Decision{Status: http.StatusServiceUnavailable, Message: MsgDown})
@@ -177,4 +195,35 @@ func (g *Gate) ForwardAuth() http.Handler {
 			w.WriteHeader(http.StatusOK)
 		}
 	})
+}
+
+// single returns a header's one value; a header sent more than once is
+// not single (a client's copy beside the gateway's).
+func single(vs []string) (string, bool) {
+	switch len(vs) {
+	case 0:
+		return "", true
+	case 1:
+		return vs[0], true
+	}
+	return "", false
+}
+
+// forwardedURI returns the request URI the gateway forwarded, from
+// X-Forwarded-Uri (Traefik, Caddy) or X-Original-Uri (nginx's usual name);
+// both may be set, but then to the same value.
+func forwardedURI(h http.Header) (string, bool) {
+	fw, ok1 := single(h["X-Forwarded-Uri"])
+	orig, ok2 := single(h["X-Original-Uri"])
+	if !ok1 || !ok2 || fw != "" && orig != "" && fw != orig {
+		return "", false
+	}
+	if fw != "" {
+		return fw, true
+	}
+	return orig, true
+}
+
+func deny(w http.ResponseWriter, status int, msg string) {
+	WriteDecision(w, Decision{Status: status, Message: msg})
 }

@@ -49,6 +49,9 @@ type Decision struct {
 	ConsumerID    string // the developer
 	ApplicationID string
 	CredentialID  string
+	// Anonymous: allowed without a key, the API's auth being "none"
+	// (Kong's X-Anonymous-Consumer).
+	Anonymous bool
 
 	hdr *[3][]string // the consumer header values, built once per cached decision
 }

@@ -68,9 +68,20 @@ type API struct {
 	// AutoApproveRegistrations approves applications' registrations to
 	// this API at once, whatever the portal's auto_approve_applications.
 	AutoApproveRegistrations bool `yaml:"auto_approve_registrations"`
+	// Auth is how the gateway checks this API's callers: key_auth (the
+	// default: the key names of the description's apiKey schemes, else
+	// Konnect's apikey header) or none (open at every gateway; for an API
+	// whose upstream checks its own credentials).
+	Auth string `yaml:"auth"`
 	// Line is where the entry starts in portal.yaml, for later messages.
 	Line int `yaml:"-"`
 }
+
+// Auth strategies of an API.
+const (
+	AuthKey  = "key_auth"
+	AuthNone = "none"
+)
 
 // Visibilities.
 const (
@@ -298,6 +309,13 @@ func (c *Config) validate(file string, doc *yaml.Node) Errors {
 			if st, err := os.Stat(a.Docs); err != nil || !st.IsDir() {
 				add(l("docs"), key+".docs", "folder %s does not exist", a.Docs)
 			}
+		}
+		switch a.Auth {
+		case "":
+			a.Auth = AuthKey
+		case AuthKey, AuthNone:
+		default:
+			add(l("auth"), key+".auth", "%q must be key_auth (keys checked by the portal) or none (open: the upstream checks its own credentials)", a.Auth)
 		}
 		if a.UpstreamURL != "" && a.UpstreamURL != "httpbin" && !strings.HasPrefix(a.UpstreamURL, "http://") && !strings.HasPrefix(a.UpstreamURL, "https://") {
 			add(l("upstream_url"), key+".upstream_url", "%q must be an http(s) URL, or httpbin for the embedded httpbin", a.UpstreamURL)

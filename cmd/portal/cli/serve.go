@@ -198,10 +198,11 @@ func NewServer(o ServerOptions) (*Server, error) {
 	api := s.api.Handler()
 	s.mux.Handle("/api/v3/", api)
 	s.mux.Handle("/v3/", api)
-	s.mux.Handle(upstreamPrefix+"/", cors(httpbin.New(httpbin.WithPrefix(upstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler()))
+	origin := strings.TrimSuffix(o.BaseURL, "/")
+	s.mux.Handle(upstreamPrefix+"/", validate.Upstream(httpbin.New(httpbin.WithPrefix(upstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler(), origin, s.api.Cookies()))
 	s.mux.Handle("/validate", s.gate.ForwardAuth())
 	s.mux.Handle("/gateway/", &validate.Gateway{
-		Gate: s.gate, Prefix: "/gateway/", Origin: strings.TrimSuffix(o.BaseURL, "/"),
+		Gate: s.gate, Prefix: "/gateway/", Origin: origin, Cookies: s.api.Cookies(),
 		Local: map[string]http.Handler{"httpbin": httpbin.New(httpbin.WithMaxDuration(10 * time.Second)).Handler()},
 	})
 	s.mux.HandleFunc("GET /_portal/livereload", s.handleLiveReload)
@@ -422,25 +423,6 @@ func (s *Server) handleLiveReload(w http.ResponseWriter, r *http.Request) {
 			fl.Flush()
 		}
 	}
-}
-
-// cors lets try-it call the local upstream from any local origin.
-func cors(h http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if o := r.Header.Get("Origin"); o != "" {
-			w.Header().Set("Access-Control-Allow-Origin", o)
-			w.Header().Set("Vary", "Origin")
-			w.Header().Set("Access-Control-Expose-Headers", "*")
-			if r.Method == http.MethodOptions {
-				w.Header().Set("Access-Control-Allow-Methods", "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS")
-				w.Header().Set("Access-Control-Allow-Headers", r.Header.Get("Access-Control-Request-Headers"))
-				w.Header().Set("Access-Control-Max-Age", "600")
-				w.WriteHeader(http.StatusNoContent)
-				return
-			}
-		}
-		h.ServeHTTP(w, r)
-	})
 }
 
 type broadcaster struct {

@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -218,6 +219,7 @@ func (s *Server) handleGetDeveloper(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(d.Version))
 	writeJSON(w, http.StatusOK, d)
 }
 
@@ -246,20 +248,48 @@ func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
+		w.Header().Set("ETag", etag(d.Version))
 		writeJSON(w, http.StatusOK, d)
 		return
 	}
 	to := *req.Status
-	from, ok := portal.Transitions[to]
-	if !ok || len(from) == 0 {
+	allowed, ok := portal.Transitions[to]
+	if !ok || len(allowed) == 0 {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "status", Reason: "must be approved, rejected or revoked"}))
 		return
 	}
-	d, err := s.store.SetDeveloperStatus(ctx, id, from, to, s.event(actor(r), "developer.status_changed", id, map[string]string{"to": string(to)}))
+	version, err := decidedOn(r, "/v3/portals/{portalId}/developers/"+id)
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	cur, err := s.store.GetDeveloper(ctx, id)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if cur.Version != version {
+		s.stale(w, r, cur, cur.Version, "the developer changed since you read it (now "+string(cur.Status)+")")
+		return
+	}
+	// The change applies only from the status it was decided on: of two
+	// racing decisions made on one state, one wins.
+	if !slices.Contains(allowed, cur.Status) {
+		s.stale(w, r, cur, cur.Version, "a developer who is "+string(cur.Status)+" cannot become "+string(to))
+		return
+	}
+	d, err := s.store.SetDeveloperStatus(ctx, id, []portal.DeveloperStatus{cur.Status}, to, s.event(actor(r), "developer.status_changed", id, map[string]string{"to": string(to)}))
+	if portal.IsCode(err, portal.EPrecondition) {
+		if now, gerr := s.store.GetDeveloper(ctx, id); gerr == nil {
+			s.stale(w, r, now, now.Version, "the developer changed since you read it (now "+string(now.Status)+")")
+			return
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(d.Version))
 	if to == portal.StatusRevoked || to == portal.StatusRejected {
 		if err := s.store.DeleteDeveloperSessions(ctx, id, ""); err != nil {
 			s.writeError(w, r, err)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -36,6 +37,7 @@ func (s *Server) appRoutes(m *http.ServeMux) {
 	m.HandleFunc("POST /v3/application-auth-strategies", s.admin(s.handleCreateStrategy))
 	m.HandleFunc("GET /v3/portals/{portalId}/applications", s.admin(s.handleAdminApps))
 	m.HandleFunc("GET /v3/portals/{portalId}/application-registrations", s.admin(s.handleAdminRegs))
+	m.HandleFunc("GET /v3/portals/{portalId}/applications/{appId}/registrations/{registrationId}", s.admin(s.handleGetReg))
 	m.HandleFunc("PATCH /v3/portals/{portalId}/applications/{appId}/registrations/{registrationId}", s.admin(s.handlePatchReg))
 }
 
@@ -654,6 +656,25 @@ var mailForRegistration = map[portal.RegistrationStatus]string{
 	portal.RegistrationRevoked:  mail.AppRegistrationRevoked,
 }
 
+// adminReg reads the registration of the path, on the path's application.
+func (s *Server) adminReg(r *http.Request) (portal.Registration, error) {
+	reg, err := s.apps.GetRegistration(r.Context(), r.PathValue("registrationId"))
+	if err == nil && reg.ApplicationID != r.PathValue("appId") {
+		err = portal.Errorf(portal.ENotFound, "no registration %q on application %q", r.PathValue("registrationId"), r.PathValue("appId"))
+	}
+	return reg, err
+}
+
+func (s *Server) handleGetReg(w http.ResponseWriter, r *http.Request) {
+	reg, err := s.adminReg(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(reg.Version))
+	writeJSON(w, http.StatusOK, reg)
+}
+
 func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
 	var req regPatch
 	if err := s.decode(r, &req); err != nil {
@@ -670,19 +691,38 @@ func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	reg, err := s.apps.GetRegistration(ctx, r.PathValue("registrationId"))
-	if err == nil && reg.ApplicationID != r.PathValue("appId") {
-		err = portal.Errorf(portal.ENotFound, "no registration %q on application %q", r.PathValue("registrationId"), r.PathValue("appId"))
+	version, err := decidedOn(r, r.URL.Path)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	reg, err := s.adminReg(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if reg.Version != version {
+		s.stale(w, r, reg, reg.Version, "the registration changed since you read it (now "+string(reg.Status)+")")
+		return
+	}
+	// As for developers: the change applies only from the status it was
+	// decided on.
+	if !slices.Contains(from, reg.Status) {
+		s.stale(w, r, reg, reg.Version, "a registration that is "+string(reg.Status)+" cannot become "+string(*req.Status))
+		return
+	}
+	reg, err = s.apps.SetRegistrationStatus(ctx, reg.ID, []portal.RegistrationStatus{reg.Status}, *req.Status, s.event(actor(r), "registration.status_changed", reg.ID, map[string]string{"to": string(*req.Status)}))
+	if portal.IsCode(err, portal.EPrecondition) {
+		if now, gerr := s.apps.GetRegistration(ctx, r.PathValue("registrationId")); gerr == nil {
+			s.stale(w, r, now, now.Version, "the registration changed since you read it (now "+string(now.Status)+")")
+			return
+		}
 	}
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	reg, err = s.apps.SetRegistrationStatus(ctx, reg.ID, from, *req.Status, s.event(actor(r), "registration.status_changed", reg.ID, map[string]string{"to": string(*req.Status)}))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+	w.Header().Set("ETag", etag(reg.Version))
 	// One mail per change, to the application's owner.
 	if a, err := s.apps.GetApplication(ctx, reg.ApplicationID); err == nil {
 		if d, err := s.store.GetDeveloper(ctx, a.DeveloperID); err == nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -189,10 +190,12 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 		t.Errorf("admin applications = %s", apps.body)
 	}
 	path := "/v3/portals/" + pid + "/applications/" + app + "/registrations/" + reg
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "revoked"}), 409) // pending cannot be revoked
-	want(t, e.adminDo("PATCH", "/v3/portals/"+pid+"/applications/other/registrations/"+reg, map[string]string{"status": "approved"}), 404)
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "approved"}), 200)
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "approved"}), 409)
+	want(t, e.decide(path, "revoked"), 409) // pending cannot be revoked
+	want(t, e.adminDo("GET", "/v3/portals/"+pid+"/applications/other/registrations/"+reg, nil), 404)
+	want(t, e.do(nil, "PATCH", "/v3/portals/"+pid+"/applications/other/registrations/"+reg, map[string]string{"status": "approved"}, "Authorization", "Bearer "+e.admin, "If-Match", `"1"`), 404)
+	want(t, e.adminDo("PATCH", path, map[string]string{"status": "approved"}), 428)
+	want(t, e.decide(path, "approved"), 200)
+	want(t, e.decide(path, "approved"), 409)
 	n := 0
 	for _, m := range e.mails() {
 		if strings.Contains(m.subject, "approved") && strings.Contains(m.text, "App") {
@@ -296,4 +299,52 @@ func teamApplications(t *testing.T, base time.Time) {
 	want(t, e.adminDo("DELETE", "/v3/portals/"+pid+"/teams/"+owners+"/developers/"+e.developerID("bob@example.com"), nil), 204)
 	want(t, bob.do("GET", "/api/v3/applications/"+id, nil), 404)
 	want(t, alice.do("GET", "/api/v3/applications/"+id, nil), 200)
+}
+
+// TestConcurrentRegistrationDecisions: ten approvals and ten rejections of
+// one pending registration, all decided on the state read: one applies.
+func TestConcurrentRegistrationDecisions(t *testing.T) {
+	t.Parallel()
+	e, dev := appEnv(t, "racereg@example.com")
+	pid := e.portalID()
+	app := idOf(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "App"}))
+	reg := idOf(t, dev.do("POST", "/api/v3/applications/"+app+"/registrations", map[string]string{"api_id": "api-pub"}))
+	path := "/v3/portals/" + pid + "/applications/" + app + "/registrations/" + reg
+	read := e.adminDo("GET", path, nil)
+	want(t, read, 200)
+	if !strings.Contains(string(read.body), `"status":"pending"`) {
+		t.Fatalf("registration = %s, want pending", read.body)
+	}
+	var wg sync.WaitGroup
+	codes := make([]int, 20)
+	for i := range 20 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			to := map[bool]string{true: "approved", false: "rejected"}[i%2 == 0]
+			codes[i] = e.do(nil, "PATCH", path, map[string]string{"status": to}, "Authorization", "Bearer "+e.admin, "If-Match", read.header.Get("ETag")).status
+		}()
+	}
+	wg.Wait()
+	ok := 0
+	for _, c := range codes {
+		if c == 200 {
+			ok++
+		} else if c != 409 {
+			t.Errorf("a PATCH answered %d, want 200 or 409", c)
+		}
+	}
+	events, err := e.store.ListAuditEvents(context.Background(), reg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	changes := 0
+	for _, ev := range events {
+		if ev.Action == "registration.status_changed" {
+			changes++
+		}
+	}
+	if ok != 1 || changes != 1 {
+		t.Errorf("%d decisions applied (%d audit events), want exactly 1 (codes %v)", ok, changes, codes)
+	}
 }

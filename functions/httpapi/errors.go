@@ -13,17 +13,18 @@ import (
 
 // statusOf maps domain error codes to HTTP statuses: the one table.
 var statusOf = map[string]int{
-	portal.ENotFound:     http.StatusNotFound,
-	portal.EConflict:     http.StatusConflict,
-	portal.EPrecondition: http.StatusConflict,
-	portal.EInvalid:      http.StatusBadRequest,
-	portal.EUnauthorized: http.StatusUnauthorized,
-	portal.EForbidden:    http.StatusForbidden,
-	portal.ETooMany:      http.StatusTooManyRequests,
-	portal.EInternal:     http.StatusInternalServerError,
-	codeTooLarge:         http.StatusRequestEntityTooLarge,
-	codeMediaType:        http.StatusUnsupportedMediaType,
-	codeMethod:           http.StatusMethodNotAllowed,
+	portal.ENotFound:         http.StatusNotFound,
+	portal.EConflict:         http.StatusConflict,
+	portal.EPrecondition:     http.StatusConflict,
+	portal.EInvalid:          http.StatusBadRequest,
+	portal.EUnauthorized:     http.StatusUnauthorized,
+	portal.EForbidden:        http.StatusForbidden,
+	portal.ETooMany:          http.StatusTooManyRequests,
+	portal.EInternal:         http.StatusInternalServerError,
+	codeTooLarge:             http.StatusRequestEntityTooLarge,
+	codeMediaType:            http.StatusUnsupportedMediaType,
+	codeMethod:               http.StatusMethodNotAllowed,
+	codePreconditionRequired: http.StatusPreconditionRequired,
 }
 
 // HTTP-only codes.
@@ -31,6 +32,8 @@ const (
 	codeTooLarge  = "too_large"
 	codeMediaType = "unsupported_media_type"
 	codeMethod    = "method_not_allowed"
+	// codePreconditionRequired: a status change without If-Match.
+	codePreconditionRequired = "precondition_required"
 )
 
 // problem is an application/problem+json body.

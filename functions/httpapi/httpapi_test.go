@@ -175,6 +175,17 @@ func (e *env) adminDo(method, path string, body any) answer {
 	return e.do(nil, method, path, body, "Authorization", "Bearer "+e.admin)
 }
 
+// decide changes an object's status as an admin does: it reads the
+// object and sends its ETag back as If-Match.
+func (e *env) decide(path, status string) answer {
+	e.t.Helper()
+	got := e.adminDo("GET", path, nil)
+	if got.status != 200 || got.header.Get("ETag") == "" {
+		e.t.Fatalf("GET %s = %d (ETag %q) %s", path, got.status, got.header.Get("ETag"), got.body)
+	}
+	return e.do(nil, "PATCH", path, map[string]string{"status": status}, "Authorization", "Bearer "+e.admin, "If-Match", got.header.Get("ETag"))
+}
+
 func (e *env) portalID() string {
 	e.t.Helper()
 	a := e.adminDo("GET", "/v3/portals", nil)
@@ -275,7 +286,7 @@ func (e *env) developerID(email string) string {
 
 func (e *env) approve(email string) {
 	e.t.Helper()
-	want(e.t, e.adminDo("PATCH", "/v3/portals/"+e.portalID()+"/developers/"+e.developerID(email), map[string]string{"status": "approved"}), 200)
+	want(e.t, e.decide("/v3/portals/"+e.portalID()+"/developers/"+e.developerID(email), "approved"), 200)
 }
 
 // login returns a browser holding a session.
@@ -638,12 +649,16 @@ func TestAdminDevelopers(t *testing.T) {
 
 	id := e.developerID("d1@example.com")
 	path := "/v3/portals/" + pid + "/developers/" + id
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "revoked"}), 409) // pending cannot be revoked
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "bogus"}), 400)
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "rejected"}), 200)
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "approved"}), 200)
+	want(t, e.decide(path, "revoked"), 409) // pending cannot be revoked
+	want(t, e.decide(path, "bogus"), 400)
+	// A status change names the state it was decided on.
+	want(t, e.adminDo("PATCH", path, map[string]string{"status": "rejected"}), 428)
+	want(t, e.do(nil, "PATCH", path, map[string]string{"status": "rejected"}, "Authorization", "Bearer "+e.admin, "If-Match", "*"), 428)
+	want(t, e.do(nil, "PATCH", path, map[string]string{"status": "rejected"}, "Authorization", "Bearer "+e.admin, "If-Match", "nonsense"), 400)
+	want(t, e.decide(path, "rejected"), 200)
+	want(t, e.decide(path, "approved"), 200)
 	c := e.login("d1@example.com")
-	want(t, e.adminDo("PATCH", path, map[string]string{"status": "revoked"}), 200)
+	want(t, e.decide(path, "revoked"), 200)
 	want(t, e.do(c, "GET", "/api/v3/developer/me", nil), 401) // revoking ends sessions
 	a = e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "d1@example.com", "password": goodPassword})
 	want(t, a, 403)
@@ -716,47 +731,48 @@ func TestAdminTeams(t *testing.T) {
 	want(t, e.adminDo("GET", base+"/"+team, nil), 404)
 }
 
-// TestConcurrentStatusChanges: 20 parallel status changes of one pending
-// developer end in one final state, with one audit event and one mail per
-// change that happened.
+// TestConcurrentStatusChanges: 20 admins decide at once on one pending
+// developer, each on the state they read (its ETag): exactly one decision
+// applies, with one audit event and one mail; the others get 409 with the
+// current state. Without If-Match, opposite decisions both applied.
 func TestConcurrentStatusChanges(t *testing.T) {
 	t.Parallel()
-	tests := map[string]struct {
-		status       func(i int) string
-		minOK, maxOK int
-	}{
-		// Every call asks for the same change: exactly one happens.
-		"20 approvals": {func(int) string { return "approved" }, 1, 1},
-		// Mixed: approved cannot become rejected, but rejected can become
-		// approved, so one or two changes happen.
-		"10 approvals, 10 rejections": {func(i int) string { return map[bool]string{true: "approved", false: "rejected"}[i%2 == 0] }, 1, 2},
+	tests := map[string]func(i int) string{
+		"20 approvals":                func(int) string { return "approved" },
+		"10 approvals, 10 rejections": func(i int) string { return map[bool]string{true: "approved", false: "rejected"}[i%2 == 0] },
 	}
-	for name, tt := range tests {
+	for name, status := range tests {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			e := setup(t)
 			e.signUp("race@example.com")
 			id := e.developerID("race@example.com")
 			path := "/v3/portals/" + e.portalID() + "/developers/" + id
+			read := e.adminDo("GET", path, nil)
+			tag := read.header.Get("ETag")
 			before := len(e.mails())
 			var wg sync.WaitGroup
-			codes := make([]int, 20)
+			answers := make([]answer, 20)
 			for i := range 20 {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					codes[i] = e.adminDo("PATCH", path, map[string]string{"status": tt.status(i)}).status
+					answers[i] = e.do(nil, "PATCH", path, map[string]string{"status": status(i)}, "Authorization", "Bearer "+e.admin, "If-Match", tag)
 				}()
 			}
 			wg.Wait()
-			ok := 0
-			for _, c := range codes {
-				switch c {
+			ok, winner := 0, ""
+			for i, a := range answers {
+				switch a.status {
 				case 200:
 					ok++
+					winner = status(i)
 				case 409:
+					if cur, _ := a.json(t)["current"].(map[string]any); cur["status"] == nil {
+						t.Errorf("a stale decision's 409 lacks the current state: %s", a.body)
+					}
 				default:
-					t.Errorf("a PATCH answered %d, want 200 or 409", c)
+					t.Errorf("a PATCH answered %d, want 200 or 409: %s", a.status, a.body)
 				}
 			}
 			events, err := e.store.ListAuditEvents(context.Background(), id)
@@ -770,15 +786,15 @@ func TestConcurrentStatusChanges(t *testing.T) {
 				}
 			}
 			mails := len(e.mails()) - before
-			if ok < tt.minOK || ok > tt.maxOK || ok != changes || ok != mails {
-				t.Errorf("%d changes, %d status events, %d mails; want equal, between %d and %d (codes %v)", ok, changes, mails, tt.minOK, tt.maxOK, codes)
+			if ok != 1 || changes != 1 || mails != 1 {
+				t.Errorf("%d changes, %d status events, %d mails; want exactly 1 each", ok, changes, mails)
 			}
 			d, err := e.store.GetDeveloper(context.Background(), id)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if d.Status != portal.StatusApproved && d.Status != portal.StatusRejected {
-				t.Errorf("final status %s", d.Status)
+			if string(d.Status) != winner {
+				t.Errorf("final status %s, want the one decision that applied (%s)", d.Status, winner)
 			}
 		})
 	}

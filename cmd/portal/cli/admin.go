@@ -114,8 +114,10 @@ func (e usageError) Error() string { return string(e) }
 type adminRun struct {
 	f      adminFlags
 	stdout io.Writer
-	// api sends a management API request, locally or to --url.
-	api func(ctx context.Context, method, path string, body any) (int, []byte, error)
+	// api sends a management API request, locally or to --url, with
+	// extra headers (name, value pairs); it returns the status, the
+	// answer's headers and its body.
+	api func(ctx context.Context, method, path string, body any, hdr ...string) (int, http.Header, []byte, error)
 }
 
 func (a *adminRun) run(ctx context.Context, words []string) error {
@@ -155,7 +157,7 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 			return err
 		}
 		status := map[string]string{"approve": "approved", "reject": "rejected", "revoke": "revoked"}[words[1]]
-		return a.do(ctx, http.MethodPatch, "/v3/portals/{portal}/developers/"+url.PathEscape(words[2]), map[string]string{"status": status},
+		return a.decide(ctx, "/v3/portals/{portal}/developers/"+url.PathEscape(words[2]), status,
 			fmt.Sprintf("developer %s is now %s", words[2], status))
 	case "developers delete":
 		if err := need(3); err != nil {
@@ -205,8 +207,8 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 			return err
 		}
 		status := map[string]string{"approve": "approved", "reject": "rejected", "revoke": "revoked"}[words[1]]
-		return a.do(ctx, http.MethodPatch, "/v3/portals/{portal}/applications/"+url.PathEscape(words[2])+"/registrations/"+url.PathEscape(words[3]),
-			map[string]string{"status": status}, fmt.Sprintf("registration %s is now %s", words[3], status))
+		return a.decide(ctx, "/v3/portals/{portal}/applications/"+url.PathEscape(words[2])+"/registrations/"+url.PathEscape(words[3]), status,
+			fmt.Sprintf("registration %s is now %s", words[3], status))
 	case "teams roles":
 		if err := need(3); err != nil {
 			return err
@@ -302,19 +304,19 @@ func (a *adminRun) connect(ctx context.Context) (func(), error) {
 		}
 		base := strings.TrimSuffix(a.f.url, "/")
 		client := &http.Client{Timeout: 30 * time.Second}
-		a.api = func(ctx context.Context, method, path string, body any) (int, []byte, error) {
-			req, err := newRequest(ctx, method, base+path, body)
+		a.api = func(ctx context.Context, method, path string, body any, hdr ...string) (int, http.Header, []byte, error) {
+			req, err := newRequest(ctx, method, base+path, body, hdr...)
 			if err != nil {
-				return 0, nil, err
+				return 0, nil, nil, err
 			}
 			req.Header.Set("Authorization", "Bearer "+a.f.token)
 			res, err := client.Do(req)
 			if err != nil {
-				return 0, nil, err
+				return 0, nil, nil, err
 			}
 			defer res.Body.Close()
 			b, err := io.ReadAll(io.LimitReader(res.Body, 8<<20))
-			return res.StatusCode, b, err
+			return res.StatusCode, res.Header, b, err
 		}
 		return func() {}, a.resolvePortal(ctx)
 	}
@@ -343,15 +345,15 @@ func (a *adminRun) connect(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	h := srv.Handler()
-	a.api = func(ctx context.Context, method, path string, body any) (int, []byte, error) {
-		req, err := newRequest(ctx, method, path, body)
+	a.api = func(ctx context.Context, method, path string, body any, hdr ...string) (int, http.Header, []byte, error) {
+		req, err := newRequest(ctx, method, path, body, hdr...)
 		if err != nil {
-			return 0, nil, err
+			return 0, nil, nil, err
 		}
 		req.Header.Set("Authorization", "Bearer "+tok)
 		w := httptest.NewRecorder()
 		h.ServeHTTP(w, req)
-		return w.Code, w.Body.Bytes(), nil
+		return w.Code, w.Header(), w.Body.Bytes(), nil
 	}
 	closeFn := func() {
 		now := time.Now().UTC()
@@ -376,7 +378,7 @@ func localBaseURL(data string) string {
 
 // resolvePortal replaces {portal} in paths with the portal's id.
 func (a *adminRun) resolvePortal(ctx context.Context) error {
-	code, body, err := a.api(ctx, http.MethodGet, "/v3/portals", nil)
+	code, _, body, err := a.api(ctx, http.MethodGet, "/v3/portals", nil)
 	if err != nil {
 		return err
 	}
@@ -393,13 +395,13 @@ func (a *adminRun) resolvePortal(ctx context.Context) error {
 	}
 	id := l.Data[0].ID
 	inner := a.api
-	a.api = func(ctx context.Context, method, path string, body any) (int, []byte, error) {
-		return inner(ctx, method, strings.ReplaceAll(path, "{portal}", url.PathEscape(id)), body)
+	a.api = func(ctx context.Context, method, path string, body any, hdr ...string) (int, http.Header, []byte, error) {
+		return inner(ctx, method, strings.ReplaceAll(path, "{portal}", url.PathEscape(id)), body, hdr...)
 	}
 	return nil
 }
 
-func newRequest(ctx context.Context, method, target string, body any) (*http.Request, error) {
+func newRequest(ctx context.Context, method, target string, body any, hdr ...string) (*http.Request, error) {
 	var r io.Reader
 	if body != nil {
 		b, err := json.Marshal(body)
@@ -414,6 +416,9 @@ func newRequest(ctx context.Context, method, target string, body any) (*http.Req
 	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
+	}
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	return req, nil
 }
@@ -437,7 +442,7 @@ func apiError(code int, body []byte) error {
 }
 
 func (a *adminRun) do(ctx context.Context, method, path string, body any, done string) error {
-	code, out, err := a.api(ctx, method, path, body)
+	code, _, out, err := a.api(ctx, method, path, body)
 	if err != nil {
 		return err
 	}
@@ -456,8 +461,34 @@ func (a *adminRun) do(ctx context.Context, method, path string, body any, done s
 	return nil
 }
 
+// decide changes an object's status as an admin decides it: on the state
+// just read, sent back as If-Match, so that another admin's opposite
+// decision in between is refused (409) instead of overturned.
+func (a *adminRun) decide(ctx context.Context, path, status, done string) error {
+	code, hdr, out, err := a.api(ctx, http.MethodGet, path, nil)
+	if err != nil {
+		return err
+	}
+	if code != http.StatusOK {
+		return apiError(code, out)
+	}
+	code, _, out, err = a.api(ctx, http.MethodPatch, path, map[string]string{"status": status}, "If-Match", hdr.Get("ETag"))
+	if err != nil {
+		return err
+	}
+	if code >= 300 {
+		return apiError(code, out)
+	}
+	if a.f.json {
+		_, err := a.stdout.Write(out)
+		return err
+	}
+	fmt.Fprintln(a.stdout, done)
+	return nil
+}
+
 func (a *adminRun) list(ctx context.Context, path string, head []string, row func(map[string]any) []string) error {
-	code, out, err := a.api(ctx, http.MethodGet, path, nil)
+	code, _, out, err := a.api(ctx, http.MethodGet, path, nil)
 	if err != nil {
 		return err
 	}

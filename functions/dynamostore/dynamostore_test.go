@@ -3,13 +3,16 @@ package dynamostore_test
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
@@ -179,3 +182,38 @@ func BenchmarkValidatorMiss(b *testing.B) { storetest.BenchValidatorMiss(b, newS
 // BenchmarkValidatorMissParallel is the same with the four reads that
 // follow the key's at once.
 func BenchmarkValidatorMissParallel(b *testing.B) { storetest.BenchValidatorMiss(b, newStore(b), true) }
+
+// TestClientDeadline: a DynamoDB endpoint that accepts and never answers
+// costs a store call at most MaxAttempts × AttemptTimeout plus the backoff,
+// and the call fails; it does not wait as long as the caller's context.
+func TestClientDeadline(t *testing.T) {
+	t.Parallel()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	var attempts atomic.Int32
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			attempts.Add(1)
+			defer c.Close() // hold the connection, answer nothing
+		}
+	}()
+	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("k", "s", "")}
+	s := dynamostore.New(dynamostore.NewClient(cfg, func(o *dynamodb.Options) { o.BaseEndpoint = aws.String("http://" + ln.Addr().String()) }), "t")
+	start := time.Now()
+	_, err = s.GetDeveloper(context.Background(), "d1")
+	took := time.Since(start)
+	limit := dynamostore.MaxAttempts*dynamostore.AttemptTimeout + (dynamostore.MaxAttempts-1)*dynamostore.MaxBackoff + 500*time.Millisecond
+	if err == nil || took > limit {
+		t.Errorf("GetDeveloper on a silent endpoint = %v after %v, want an error within %v", err, took, limit)
+	}
+	if n := attempts.Load(); n > dynamostore.MaxAttempts {
+		t.Errorf("%d attempts, want at most %d", n, dynamostore.MaxAttempts)
+	}
+}

@@ -47,15 +47,23 @@ func (g *Gate) catalog(ctx context.Context) ([]portal.API, map[string]portal.Aut
 	if !loaded.IsZero() && !stale && g.now().Sub(loaded) < g.ttl {
 		return apis, st, nil
 	}
-	apis, err := g.cat.ListAPIs(ctx)
+	type catalog struct {
+		apis []portal.API
+		list []portal.AuthStrategy
+	}
+	l, err := bounded(ctx, g.V.opts.StoreTimeout, func(ctx context.Context) (catalog, error) {
+		apis, err := g.cat.ListAPIs(ctx)
+		if err != nil {
+			return catalog{}, err
+		}
+		list, err := g.cat.ListAuthStrategies(ctx)
+		return catalog{apis, list}, err
+	})
+	apis, list := l.apis, l.list
 	if err != nil {
 		if !loaded.IsZero() && g.now().Sub(loaded) < 10*g.ttl {
 			return g.apis, g.strategies, nil // a stale catalog beats none; keys are still checked live
 		}
-		return nil, nil, err
-	}
-	list, err := g.cat.ListAuthStrategies(ctx)
-	if err != nil {
 		return nil, nil, err
 	}
 	st = map[string]portal.AuthStrategy{}
@@ -66,6 +74,30 @@ func (g *Gate) catalog(ctx context.Context) ([]portal.API, map[string]portal.Aut
 	g.apis, g.strategies, g.loaded, g.stale = apis, st, g.now(), false
 	g.mu.Unlock()
 	return apis, st, nil
+}
+
+// bounded runs fn with a deadline of d, and returns by then even if fn
+// does not (a store that ignores its context): fn's late result is
+// dropped.
+func bounded[T any](ctx context.Context, d time.Duration, fn func(context.Context) (T, error)) (T, error) {
+	type result struct {
+		v   T
+		err error
+	}
+	ctx, cancel := context.WithTimeout(ctx, d)
+	done := make(chan result, 1)
+	go func() {
+		defer cancel()
+		v, err := fn(ctx)
+		done <- result{v, err}
+	}()
+	select {
+	case r := <-done:
+		return r.v, r.err
+	case <-ctx.Done():
+		var zero T
+		return zero, ctx.Err()
+	}
 }
 
 // Invalidate makes the next request re-read the catalog (after a publish);

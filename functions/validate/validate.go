@@ -64,7 +64,11 @@ type Options struct {
 	TTL         time.Duration // how long a decision is cached (4 s: revocations show within 5 s)
 	NegativeTTL time.Duration // how long an unknown key is remembered (5 s)
 	MaxEntries  int           // cache bound (100,000)
-	Now         func() time.Time
+	// StoreTimeout bounds the store reads of one decision (1 s): past it
+	// the answer is 503, fail closed, whether or not the store honours
+	// its context.
+	StoreTimeout time.Duration
+	Now          func() time.Time
 }
 
 // Validator decides and caches.
@@ -126,6 +130,9 @@ func New(store Store, opts Options) *Validator {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.StoreTimeout == 0 {
+		opts.StoreTimeout = time.Second
+	}
 	v := &Validator{store: store, opts: opts, touches: make(chan touch, 1024), done: make(chan struct{})}
 	for i := range v.shards {
 		v.shards[i].m = map[cacheKey]entry{}
@@ -162,15 +169,30 @@ func (v *Validator) Decide(ctx context.Context, api portal.API, key string) Deci
 		v.used(e, now)
 		return e.d
 	}
-	res, _, _ := v.group.Do(key+"\x00"+api.ID, func() (any, error) {
-		d, cacheFor := v.decide(ctx, api, apikey.Hash(key))
+	// One read per key and API at a time; the callers share it, so it runs
+	// on its own deadline, not on the first caller's context.
+	ch := v.group.DoChan(key+"\x00"+api.ID, func() (any, error) {
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), v.opts.StoreTimeout)
+		defer cancel()
+		d, cacheFor := v.decide(sctx, api, apikey.Hash(key))
 		e := entry{d: d, expires: v.opts.Now().Add(cacheFor), touched: new(atomic.Int64)}
 		if cacheFor > 0 {
 			v.put(sh, ck, e)
 		}
 		return e, nil
 	})
-	e = res.(entry)
+	// A store that ignores its context still gets no more than the
+	// deadline: the answer is then a 503, never an allow.
+	timer := time.NewTimer(v.opts.StoreTimeout)
+	defer timer.Stop()
+	select {
+	case res := <-ch:
+		e = res.Val.(entry)
+	case <-timer.C:
+		return Decision{Status: http.StatusServiceUnavailable, Message: MsgDown}
+	case <-ctx.Done():
+		return Decision{Status: http.StatusServiceUnavailable, Message: MsgDown}
+	}
 	v.used(e, now)
 	return e.d
 }

@@ -288,6 +288,51 @@ func TestFailsClosed(t *testing.T) {
 	wantDecision(t, f.decide(f.key), 200, "")
 }
 
+// slowStore answers every read after a delay, ignoring its context: the
+// worst a store (a hung connection, a held lock) can do.
+type slowStore struct {
+	portal.FullStore
+	delay time.Duration
+}
+
+func (s *slowStore) GetCredentialByHash(ctx context.Context, h string) (portal.Credential, error) {
+	time.Sleep(s.delay)
+	return s.FullStore.GetCredentialByHash(ctx, h)
+}
+
+func (s *slowStore) ListAPIs(ctx context.Context) ([]portal.API, error) {
+	time.Sleep(s.delay)
+	return s.FullStore.ListAPIs(ctx)
+}
+
+// TestStoreDeadline: a store that takes 5 s gets a denial (503) within the
+// validator's deadline, never an allow, at /validate and in Decide.
+func TestStoreDeadline(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	slow := &slowStore{FullStore: f.store.FullStore, delay: 5 * time.Second}
+	const deadline = 200 * time.Millisecond
+	v := validate.New(slow, validate.Options{Now: f.clock.now, StoreTimeout: deadline})
+	defer v.Close()
+	start := time.Now()
+	d := v.Decide(context.Background(), f.api, f.key)
+	if took := time.Since(start); d.Status != 503 || took > deadline+time.Second {
+		t.Errorf("Decide on a 5 s store = %d after %v, want 503 within the %v deadline", d.Status, took, deadline)
+	}
+	srv := httptest.NewServer(validate.NewGate(v, slow, 5*time.Second).ForwardAuth())
+	defer srv.Close()
+	req, _ := http.NewRequest("GET", srv.URL, nil)
+	req.Header.Set("X-Forwarded-Uri", "/gateway/httpbin/get")
+	req.Header.Set("apikey", f.key)
+	start = time.Now()
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	res.Body.Close()
+	if took := time.Since(start); res.StatusCode != 503 || took > 2*deadline+time.Second {
+		t.Errorf("/validate on a 5 s store = %d after %v, want 503 within the deadline", res.StatusCode, took)
+	}
+}
+
 func TestCacheIsBounded(t *testing.T) {
 	t.Parallel()
 	f := setup(t)

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/functions/publish"
@@ -41,7 +40,7 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		if err != nil {
 			return fail(stderr, fmt.Errorf("AWS configuration: %w", err))
 		}
-		st, where = dynamostore.New(dynamodb.NewFromConfig(cfg), *table), "DynamoDB table "+*table
+		st, where = dynamostore.New(dynamostore.NewClient(cfg), *table), "DynamoDB table "+*table
 	} else {
 		bolt, err := openStore(*data)
 		if err != nil {

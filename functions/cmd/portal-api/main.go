@@ -14,7 +14,6 @@ import (
 
 	"github.com/aws/aws-lambda-go/lambda"
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/sesv2"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
@@ -40,7 +39,7 @@ func handler(ctx context.Context, log *slog.Logger, env func(string) string) (*h
 	if err != nil {
 		return nil, err
 	}
-	store := dynamostore.New(dynamodb.NewFromConfig(cfg), env("PORTAL_TABLE"))
+	store := dynamostore.New(dynamostore.NewClient(cfg), env("PORTAL_TABLE"))
 	ses, err := mail.NewSES(sesv2.NewFromConfig(cfg), mail.SESConfig{From: env("PORTAL_MAIL_FROM"), ConfigurationSet: env("PORTAL_SES_CONFIGURATION_SET")})
 	if err != nil {
 		return nil, err

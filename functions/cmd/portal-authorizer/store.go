@@ -4,7 +4,6 @@ import (
 	"context"
 
 	"github.com/aws/aws-sdk-go-v2/config"
-	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
 )
@@ -15,5 +14,5 @@ func newStore(table string) (*dynamostore.Store, error) {
 	if err != nil {
 		return nil, err
 	}
-	return dynamostore.New(dynamodb.NewFromConfig(cfg), table), nil
+	return dynamostore.New(dynamostore.NewClient(cfg), table), nil
 }

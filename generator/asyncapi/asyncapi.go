@@ -21,6 +21,7 @@ import (
 	"github.com/pb33f/go-yaml"
 
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // ErrUnusable is wrapped by the error Load returns when no API could be built.
@@ -160,7 +161,7 @@ func (l *loader) parseRoot(data []byte) *yaml.Node {
 		l.problems = append(l.problems, p)
 		return nil
 	}
-	root := resolveAlias(&doc)
+	root := yamlnode.Resolve(&doc)
 	if root == nil || root.Kind != yaml.MappingNode {
 		l.problems = append(l.problems, spec.Problem{Severity: spec.Error, File: l.file, Line: 1, Rule: "parse",
 			Message: "the document is not a mapping", Hint: `An AsyncAPI description is an object that starts with "asyncapi: 3.1.0".`})
@@ -170,7 +171,7 @@ func (l *loader) parseRoot(data []byte) *yaml.Node {
 	l.docs[abs] = d
 	l.rootDoc = d
 
-	vn := mapValue(root, "asyncapi")
+	vn := yamlnode.MapValue(root, "asyncapi")
 	switch {
 	case vn == nil:
 		l.problem(spec.Error, "version", root, "", "the document has no asyncapi field",
@@ -246,19 +247,6 @@ func isRemote(ref string) bool {
 	return strings.HasPrefix(ref, "http://") || strings.HasPrefix(ref, "https://")
 }
 
-// refOf returns the $ref value node of a mapping node, if it has one.
-func refOf(n *yaml.Node) *yaml.Node {
-	if n == nil || n.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		if n.Content[i].Value == "$ref" && n.Content[i+1].Kind == yaml.ScalarNode {
-			return n.Content[i+1]
-		}
-	}
-	return nil
-}
-
 // written is the $ref as the author wrote it.
 func (l *loader) written(refNode *yaml.Node) string {
 	if s, ok := l.origRef[refNode]; ok {
@@ -271,11 +259,11 @@ func (l *loader) written(refNode *yaml.Node) string {
 // target and the canonical ref of the last hop ("" when n had none), or
 // nil after reporting an unresolvable or circular chain.
 func (l *loader) deref(n *yaml.Node) (*yaml.Node, string) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	last := ""
 	var seen []string
 	for range 64 {
-		rn := refOf(n)
+		rn := yamlnode.Ref(n)
 		if rn == nil {
 			return n, last
 		}
@@ -329,7 +317,7 @@ func (l *loader) resolve(rn *yaml.Node) *yaml.Node {
 		return report(fmt.Sprintf("cannot resolve $ref %q: %v", l.written(rn), err),
 			"Fix the file path; it is relative to the file that holds the $ref.")
 	}
-	t := walkPointer(d.root, frag)
+	t := yamlnode.WalkPointer(d.root, frag)
 	if t == nil {
 		return report(fmt.Sprintf("cannot resolve $ref %q: %s has nothing at %s", l.written(rn), d.file, orRoot(frag)),
 			"Point the $ref at an existing definition, e.g. #/components/messages/Name.")
@@ -374,7 +362,7 @@ func (l *loader) load(abs string) (*document, error) {
 			l.problems = append(l.problems, p)
 			return nil, errors.New("the file does not parse")
 		}
-		d.root = resolveAlias(&n)
+		d.root = yamlnode.Resolve(&n)
 	default:
 		d.root = &yaml.Node{Kind: yaml.ScalarNode, Tag: "!!str", Value: string(data), Line: 1, Column: 1}
 	}
@@ -403,143 +391,22 @@ func (l *loader) componentName(ref, kind string) (string, bool) {
 	if !ok || strings.Contains(rest, "/") {
 		return "", false
 	}
-	return unescapePointer(unescapeURL(rest)), true
+	return yamlnode.UnescapePointer(yamlnode.UnescapeURL(rest)), true
 }
 
 // lastToken is the last token of a ref's pointer (or the file's base name).
 func lastToken(ref string) string {
 	file, frag, _ := strings.Cut(ref, "#")
 	if frag != "" && frag != "/" {
-		return unescapePointer(unescapeURL(frag[strings.LastIndex(frag, "/")+1:]))
+		return yamlnode.UnescapePointer(yamlnode.UnescapeURL(frag[strings.LastIndex(frag, "/")+1:]))
 	}
 	base := filepath.Base(file)
 	return strings.TrimSuffix(base, filepath.Ext(base))
 }
 
-// walkPointer follows a JSON pointer (without the leading #) from n.
-func walkPointer(n *yaml.Node, pointer string) *yaml.Node {
-	if pointer == "" || pointer == "/" {
-		return n
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		tok = unescapePointer(unescapeURL(tok))
-		n = resolveAlias(n)
-		if n == nil {
-			return nil
-		}
-		switch n.Kind {
-		case yaml.MappingNode:
-			n = mapValue(n, tok)
-		case yaml.SequenceNode:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return nil
-			}
-			n = n.Content[i]
-		default:
-			return nil
-		}
-	}
-	return n
-}
-
-// locate finds the node a JSON pointer names in the root document, for
-// validation errors: the key for a mapping member, the item for a
-// sequence element, falling back to the deepest node found.
-func locate(root *yaml.Node, pointer string) *yaml.Node {
-	n := root
-	at := root
-	if pointer == "" || pointer == "/" {
-		return at
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		tok = unescapePointer(tok)
-		n = resolveAlias(n)
-		if n == nil {
-			break
-		}
-		switch n.Kind {
-		case yaml.MappingNode:
-			var next *yaml.Node
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == tok {
-					at, next = n.Content[i], n.Content[i+1]
-					break
-				}
-			}
-			n = next
-		case yaml.SequenceNode:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return at
-			}
-			n = n.Content[i]
-			at = n
-		default:
-			return at
-		}
-		if n == nil {
-			return at
-		}
-	}
-	return at
-}
-
-func unescapeURL(s string) string {
-	if !strings.Contains(s, "%") {
-		return s
-	}
-	if u, err := url.PathUnescape(s); err == nil {
-		return u
-	}
-	return s
-}
-
-// unescapePointer decodes one JSON pointer token.
-func unescapePointer(s string) string {
-	if !strings.Contains(s, "~") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~1", "/"), "~0", "~")
-}
-
-// escapePointer encodes one JSON pointer token.
-func escapePointer(s string) string {
-	if !strings.ContainsAny(s, "~/") {
-		return s
-	}
-	return strings.ReplaceAll(strings.ReplaceAll(s, "~", "~0"), "/", "~1")
-}
-
-func resolveAlias(n *yaml.Node) *yaml.Node {
-	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 64; i++ {
-		n = n.Alias
-	}
-	if n != nil && n.Kind == yaml.DocumentNode {
-		if len(n.Content) == 0 {
-			return nil
-		}
-		return resolveAlias(n.Content[0])
-	}
-	return n
-}
-
-func mapValue(m *yaml.Node, key string) *yaml.Node {
-	m = resolveAlias(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		if m.Content[i].Value == key {
-			return resolveAlias(m.Content[i+1])
-		}
-	}
-	return nil
-}
-
 // str is the string value of key in mapping m ("" when absent).
 func str(m *yaml.Node, key string) string {
-	if v := mapValue(m, key); v != nil && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
+	if v := yamlnode.MapValue(m, key); v != nil && v.Kind == yaml.ScalarNode && v.Tag != "!!null" {
 		return v.Value
 	}
 	return ""
@@ -547,18 +414,18 @@ func str(m *yaml.Node, key string) string {
 
 // pairs calls fn for each member of the mapping n in document order.
 func pairs(n *yaml.Node, fn func(key string, k, v *yaml.Node)) {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n == nil || n.Kind != yaml.MappingNode {
 		return
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
-		fn(n.Content[i].Value, n.Content[i], resolveAlias(n.Content[i+1]))
+		fn(n.Content[i].Value, n.Content[i], yamlnode.Resolve(n.Content[i+1]))
 	}
 }
 
 // items returns the elements of a sequence node.
 func items(n *yaml.Node) []*yaml.Node {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n == nil || n.Kind != yaml.SequenceNode {
 		return nil
 	}
@@ -583,7 +450,7 @@ func pointerOf(root, n *yaml.Node) string {
 				if at.Content[i+1] == n && at.Content[i].Value == "$ref" {
 					return true
 				}
-				path = append(path, escapePointer(at.Content[i].Value))
+				path = append(path, yamlnode.EscapePointer(at.Content[i].Value))
 				if at.Content[i] == n || find(at.Content[i+1], depth+1) {
 					return true
 				}

@@ -10,6 +10,7 @@ import (
 	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/generator/yamljson"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // conv converts one AsyncAPI 2.x or 3.x document to the model. Channels
@@ -42,17 +43,17 @@ func (l *loader) convert(root *yaml.Node) *spec.API {
 		opIDs:      map[string]string{},
 	}
 	api := c.api
-	info := mapValue(root, "info")
+	info := yamlnode.MapValue(root, "info")
 	if info == nil {
 		l.problem(spec.Error, "info", root, "/info", "the info object is missing", "Add an info object with at least title and version.")
 		return nil
 	}
 	api.Title, api.Version, api.Description = str(info, "title"), str(info, "version"), str(info, "description")
 	api.TermsOfService = str(info, "termsOfService")
-	if ct := mapValue(info, "contact"); ct != nil {
+	if ct := yamlnode.MapValue(info, "contact"); ct != nil {
 		api.Contact = &spec.Contact{Name: str(ct, "name"), URL: str(ct, "url"), Email: str(ct, "email")}
 	}
-	if li := mapValue(info, "license"); li != nil {
+	if li := yamlnode.MapValue(info, "license"); li != nil {
 		api.License = &spec.License{Name: str(li, "name"), URL: str(li, "url")}
 	}
 	api.ID = str(root, "id")
@@ -62,27 +63,27 @@ func (l *loader) convert(root *yaml.Node) *spec.API {
 	if l.major >= 3 {
 		top = info
 	}
-	api.ExternalDocs = c.externalDocs(mapValue(top, "externalDocs"))
-	for _, t := range c.tags(mapValue(top, "tags")) {
+	api.ExternalDocs = c.externalDocs(yamlnode.MapValue(top, "externalDocs"))
+	for _, t := range c.tags(yamlnode.MapValue(top, "tags")) {
 		c.declareTag(t)
 	}
 
-	comps := mapValue(root, "components")
-	api.Schemas = c.schemas.buildComponents(mapValue(comps, "schemas"))
-	pairs(mapValue(comps, "securitySchemes"), func(key string, _, v *yaml.Node) {
+	comps := yamlnode.MapValue(root, "components")
+	api.Schemas = c.schemas.buildComponents(yamlnode.MapValue(comps, "schemas"))
+	pairs(yamlnode.MapValue(comps, "securitySchemes"), func(key string, _, v *yaml.Node) {
 		if t, _ := l.deref(v); t != nil {
 			api.SecuritySchemes = append(api.SecuritySchemes, c.securityScheme(key, t))
 		}
 	})
-	pairs(mapValue(root, "servers"), func(name string, _, v *yaml.Node) {
+	pairs(yamlnode.MapValue(root, "servers"), func(name string, _, v *yaml.Node) {
 		if t, _ := l.deref(v); t != nil {
 			api.Servers = append(api.Servers, c.server(name, t))
 		}
 	})
 	// Component messages first, so that their slugs do not depend on
 	// where channels and operations mention them.
-	pairs(mapValue(comps, "messages"), func(name string, _, v *yaml.Node) {
-		c.message(name, v, "/components/messages/"+escapePointer(name))
+	pairs(yamlnode.MapValue(comps, "messages"), func(name string, _, v *yaml.Node) {
+		c.message(name, v, "/components/messages/"+yamlnode.EscapePointer(name))
 	})
 	if l.major >= 3 {
 		c.convert3(root)
@@ -95,11 +96,11 @@ func (l *loader) convert(root *yaml.Node) *spec.API {
 // --- 3.x ---
 
 func (c *conv) convert3(root *yaml.Node) {
-	pairs(mapValue(root, "channels"), func(key string, _, v *yaml.Node) {
-		c.channel3(key, v, "/channels/"+escapePointer(key))
+	pairs(yamlnode.MapValue(root, "channels"), func(key string, _, v *yaml.Node) {
+		c.channel3(key, v, "/channels/"+yamlnode.EscapePointer(key))
 	})
-	pairs(mapValue(root, "operations"), func(id string, _, v *yaml.Node) {
-		pointer := "/operations/" + escapePointer(id)
+	pairs(yamlnode.MapValue(root, "operations"), func(id string, _, v *yaml.Node) {
+		pointer := "/operations/" + yamlnode.EscapePointer(id)
 		t, _ := c.l.deref(v)
 		if t == nil {
 			return
@@ -124,27 +125,27 @@ func (c *conv) channel3(key string, v *yaml.Node, pointer string) *spec.Channel 
 	ch := &spec.Channel{
 		Key: key, Slug: c.chanSlugs.Next(key, "channel", true), Title: str(t, "title"),
 		Summary: str(t, "summary"), Description: str(t, "description"),
-		ExternalDocs: c.externalDocs(mapValue(t, "externalDocs")), Tags: c.tags(mapValue(t, "tags")),
-		Bindings: c.bindings(mapValue(t, "bindings")), Pointer: pointer,
+		ExternalDocs: c.externalDocs(yamlnode.MapValue(t, "externalDocs")), Tags: c.tags(yamlnode.MapValue(t, "tags")),
+		Bindings: c.bindings(yamlnode.MapValue(t, "bindings")), Pointer: pointer,
 	}
-	if a := mapValue(t, "address"); a != nil && a.Tag != "!!null" {
+	if a := yamlnode.MapValue(t, "address"); a != nil && a.Tag != "!!null" {
 		ch.Address = a.Value
 	}
 	c.chanByNode[t] = ch
 	c.api.Channels = append(c.api.Channels, ch)
-	pairs(mapValue(t, "parameters"), func(name string, _, pv *yaml.Node) {
+	pairs(yamlnode.MapValue(t, "parameters"), func(name string, _, pv *yaml.Node) {
 		p, _ := c.l.deref(pv)
 		if p == nil {
 			return
 		}
 		sch := &spec.Schema{Type: []string{"string"}, Description: ""}
-		if e := mapValue(p, "enum"); e != nil && e.Kind == yaml.SequenceNode {
+		if e := yamlnode.MapValue(p, "enum"); e != nil && e.Kind == yaml.SequenceNode {
 			sch.Enum = yamljson.Values(e.Content)
 		}
-		if d := mapValue(p, "default"); d != nil {
+		if d := yamlnode.MapValue(p, "default"); d != nil {
 			sch.Default, sch.HasDefault = yamljson.Value(d), true
 		}
-		if ex := mapValue(p, "examples"); ex != nil && ex.Kind == yaml.SequenceNode {
+		if ex := yamlnode.MapValue(p, "examples"); ex != nil && ex.Kind == yaml.SequenceNode {
 			sch.Examples = yamljson.Values(ex.Content)
 			if len(sch.Examples) > 0 {
 				sch.Example = sch.Examples[0]
@@ -155,14 +156,14 @@ func (c *conv) channel3(key string, v *yaml.Node, pointer string) *spec.Channel 
 			Location: str(p, "location"), Schema: sch,
 		})
 	})
-	for _, s := range items(mapValue(t, "servers")) {
-		if rn := refOf(s); rn != nil {
+	for _, s := range items(yamlnode.MapValue(t, "servers")) {
+		if rn := yamlnode.Ref(s); rn != nil {
 			ch.Servers = append(ch.Servers, lastToken(rn.Value))
 			c.l.resolve(rn)
 		}
 	}
-	pairs(mapValue(t, "messages"), func(mkey string, _, mv *yaml.Node) {
-		if m := c.message(mkey, mv, pointer+"/messages/"+escapePointer(mkey)); m != nil {
+	pairs(yamlnode.MapValue(t, "messages"), func(mkey string, _, mv *yaml.Node) {
+		if m := c.message(mkey, mv, pointer+"/messages/"+yamlnode.EscapePointer(mkey)); m != nil {
 			ch.Messages = append(ch.Messages, m)
 		}
 	})
@@ -174,7 +175,7 @@ func (c *conv) operation3(id string, t *yaml.Node, pointer string) *spec.Operati
 	op := &spec.Operation{ID: id, Action: str(t, "action"), Pointer: pointer, Traits: traits}
 	c.commonOperation(op, t)
 	op.Method = strings.ToUpper(op.Action)
-	if cn := mapValue(t, "channel"); cn != nil {
+	if cn := yamlnode.MapValue(t, "channel"); cn != nil {
 		op.Channel = c.channel3("", cn, "")
 	}
 	if op.Channel == nil {
@@ -183,7 +184,7 @@ func (c *conv) operation3(id string, t *yaml.Node, pointer string) *spec.Operati
 	} else {
 		op.Path = channelPath(op.Channel)
 	}
-	if ms := mapValue(t, "messages"); ms != nil {
+	if ms := yamlnode.MapValue(t, "messages"); ms != nil {
 		for i, mv := range items(ms) {
 			if m := c.message("", mv, pointer+"/messages/"+strconv.Itoa(i)); m != nil {
 				op.Messages = append(op.Messages, m)
@@ -193,7 +194,7 @@ func (c *conv) operation3(id string, t *yaml.Node, pointer string) *spec.Operati
 		// No messages listed: the operation uses every message of its channel.
 		op.Messages = op.Channel.Messages
 	}
-	if rv := mapValue(t, "reply"); rv != nil {
+	if rv := yamlnode.MapValue(t, "reply"); rv != nil {
 		op.Reply = c.reply(rv, pointer+"/reply")
 	}
 	op.Slug = c.opSlugs.Next(id, "operation", true)
@@ -206,15 +207,15 @@ func (c *conv) reply(v *yaml.Node, pointer string) *spec.Reply {
 		return nil
 	}
 	r := &spec.Reply{}
-	if a := mapValue(t, "address"); a != nil {
+	if a := yamlnode.MapValue(t, "address"); a != nil {
 		if at, _ := c.l.deref(a); at != nil {
 			r.AddressLocation, r.AddressDescription = str(at, "location"), str(at, "description")
 		}
 	}
-	if cn := mapValue(t, "channel"); cn != nil {
+	if cn := yamlnode.MapValue(t, "channel"); cn != nil {
 		r.Channel = c.channel3("", cn, "")
 	}
-	if ms := mapValue(t, "messages"); ms != nil {
+	if ms := yamlnode.MapValue(t, "messages"); ms != nil {
 		for i, mv := range items(ms) {
 			if m := c.message("", mv, pointer+"/messages/"+strconv.Itoa(i)); m != nil {
 				r.Messages = append(r.Messages, m)
@@ -238,29 +239,29 @@ func channelPath(ch *spec.Channel) string {
 // --- 2.x ---
 
 func (c *conv) convert2(root *yaml.Node) {
-	pairs(mapValue(root, "channels"), func(address string, _, v *yaml.Node) {
-		pointer := "/channels/" + escapePointer(address)
+	pairs(yamlnode.MapValue(root, "channels"), func(address string, _, v *yaml.Node) {
+		pointer := "/channels/" + yamlnode.EscapePointer(address)
 		t, _ := c.l.deref(v)
 		if t == nil {
 			return
 		}
 		ch := &spec.Channel{
 			Key: address, Address: address, Slug: c.chanSlugs.Next(address, "channel", true),
-			Description: str(t, "description"), Bindings: c.bindings(mapValue(t, "bindings")), Pointer: pointer,
+			Description: str(t, "description"), Bindings: c.bindings(yamlnode.MapValue(t, "bindings")), Pointer: pointer,
 		}
 		c.chanByNode[t] = ch
 		c.api.Channels = append(c.api.Channels, ch)
-		for _, s := range items(mapValue(t, "servers")) {
+		for _, s := range items(yamlnode.MapValue(t, "servers")) {
 			ch.Servers = append(ch.Servers, s.Value)
 		}
-		pairs(mapValue(t, "parameters"), func(name string, _, pv *yaml.Node) {
+		pairs(yamlnode.MapValue(t, "parameters"), func(name string, _, pv *yaml.Node) {
 			p, _ := c.l.deref(pv)
 			if p == nil {
 				return
 			}
 			ch.Parameters = append(ch.Parameters, spec.Parameter{
 				Name: name, In: "channel", Required: true, Description: str(p, "description"),
-				Location: str(p, "location"), Schema: c.schemas.node(mapValue(p, "schema")),
+				Location: str(p, "location"), Schema: c.schemas.node(yamlnode.MapValue(p, "schema")),
 			})
 		})
 		pairs(t, func(key string, _, ov *yaml.Node) {
@@ -299,9 +300,9 @@ func (c *conv) operation2(ch *spec.Channel, action string, t *yaml.Node, pointer
 	if fallback == "" {
 		fallback = op.Slug
 	}
-	if mv := mapValue(t, "message"); mv != nil {
+	if mv := yamlnode.MapValue(t, "message"); mv != nil {
 		mt, _ := c.l.deref(mv)
-		if alts := items(mapValue(mt, "oneOf")); refOf(mv) == nil && len(alts) > 0 {
+		if alts := items(yamlnode.MapValue(mt, "oneOf")); yamlnode.Ref(mv) == nil && len(alts) > 0 {
 			for i, av := range alts {
 				key := fallback + "Message" + strconv.Itoa(i+1)
 				if m := c.message(key, av, pointer+"/message/oneOf/"+strconv.Itoa(i)); m != nil {
@@ -332,19 +333,19 @@ func (c *conv) commonOperation(op *spec.Operation, t *yaml.Node) {
 		op.Summary = op.Title
 	}
 	op.Description = str(t, "description")
-	op.ExternalDocs = c.externalDocs(mapValue(t, "externalDocs"))
-	op.Bindings = c.bindings(mapValue(t, "bindings"))
+	op.ExternalDocs = c.externalDocs(yamlnode.MapValue(t, "externalDocs"))
+	op.Bindings = c.bindings(yamlnode.MapValue(t, "bindings"))
 	op.Deprecated = str(t, "deprecated") == "true"
-	for _, tag := range c.tags(mapValue(t, "tags")) {
+	for _, tag := range c.tags(yamlnode.MapValue(t, "tags")) {
 		op.Tags = append(op.Tags, tag.Name)
 		c.declareTag(tag)
 	}
-	if s := mapValue(t, "security"); s != nil {
+	if s := yamlnode.MapValue(t, "security"); s != nil {
 		op.Security = c.security(s)
 	}
 	if op.ID != "" {
 		if first, dup := c.opIDs[op.ID]; dup {
-			c.l.problem(spec.Error, "operation-id", mapValue(t, "operationId"), op.Pointer,
+			c.l.problem(spec.Error, "operation-id", yamlnode.MapValue(t, "operationId"), op.Pointer,
 				fmt.Sprintf("operationId %q is also used at %s", op.ID, first), "Give every operation a unique operationId.")
 		} else {
 			c.opIDs[op.ID] = op.Pointer
@@ -366,7 +367,7 @@ func (c *conv) message(key string, v *yaml.Node, pointer string) *spec.Message {
 	}
 	if ref != "" {
 		if name, ok := c.l.componentName(ref, "messages"); ok {
-			key, pointer = name, "/components/messages/"+escapePointer(name)
+			key, pointer = name, "/components/messages/"+yamlnode.EscapePointer(name)
 		} else if key == "" {
 			key = lastToken(ref)
 		}
@@ -388,32 +389,32 @@ func (c *conv) message(key string, v *yaml.Node, pointer string) *spec.Message {
 	}
 	m.Deprecated = str(mt, "deprecated") == "true"
 	if c.l.major >= 3 {
-		if p := mapValue(mt, "payload"); p != nil {
+		if p := yamlnode.MapValue(mt, "payload"); p != nil {
 			m.Payload = c.schemas.payload(p)
 			if pt, _ := c.l.deref(p); pt != nil {
 				m.SchemaFormat = str(pt, "schemaFormat")
 			}
 		}
-		m.Headers = c.schemas.payload(mapValue(mt, "headers"))
+		m.Headers = c.schemas.payload(yamlnode.MapValue(mt, "headers"))
 	} else {
 		m.SchemaFormat = str(mt, "schemaFormat")
-		m.Payload = c.schemas.withFormat(mapValue(mt, "payload"), m.SchemaFormat)
-		m.Headers = c.schemas.node(mapValue(mt, "headers"))
+		m.Payload = c.schemas.withFormat(yamlnode.MapValue(mt, "payload"), m.SchemaFormat)
+		m.Headers = c.schemas.node(yamlnode.MapValue(mt, "headers"))
 	}
 	if isJSONSchemaFormat(m.SchemaFormat) {
 		m.SchemaFormat = ""
 	}
-	if cid := mapValue(mt, "correlationId"); cid != nil {
+	if cid := yamlnode.MapValue(mt, "correlationId"); cid != nil {
 		if ct, _ := c.l.deref(cid); ct != nil {
 			m.CorrelationID = &spec.CorrelationID{Description: str(ct, "description"), Location: str(ct, "location")}
 		}
 	}
-	for i, ev := range items(mapValue(mt, "examples")) {
+	for i, ev := range items(yamlnode.MapValue(mt, "examples")) {
 		ex := spec.MessageExample{Name: str(ev, "name"), Summary: str(ev, "summary")}
-		if h := mapValue(ev, "headers"); h != nil {
+		if h := yamlnode.MapValue(ev, "headers"); h != nil {
 			ex.Headers = yamljson.Value(h)
 		}
-		if p := mapValue(ev, "payload"); p != nil {
+		if p := yamlnode.MapValue(ev, "payload"); p != nil {
 			ex.Payload = yamljson.Value(p)
 		}
 		if ex.Name == "" && ex.Summary == "" {
@@ -421,9 +422,9 @@ func (c *conv) message(key string, v *yaml.Node, pointer string) *spec.Message {
 		}
 		m.Examples = append(m.Examples, ex)
 	}
-	m.Tags = c.tags(mapValue(mt, "tags"))
-	m.ExternalDocs = c.externalDocs(mapValue(mt, "externalDocs"))
-	m.Bindings = c.bindings(mapValue(mt, "bindings"))
+	m.Tags = c.tags(yamlnode.MapValue(mt, "tags"))
+	m.ExternalDocs = c.externalDocs(yamlnode.MapValue(mt, "externalDocs"))
+	m.Bindings = c.bindings(yamlnode.MapValue(mt, "bindings"))
 	return m
 }
 
@@ -433,7 +434,7 @@ func (c *conv) message(key string, v *yaml.Node, pointer string) *spec.Message {
 // (RFC 7386), returning the merged object and the traits' names. In 2.x a
 // trait overrides the object; in 3.x the object's own fields win.
 func (c *conv) applyTraits(t *yaml.Node, kind string) (*yaml.Node, []string) {
-	list := items(mapValue(t, "traits"))
+	list := items(yamlnode.MapValue(t, "traits"))
 	if len(list) == 0 {
 		return t, nil
 	}
@@ -482,18 +483,18 @@ func (c *conv) applyTraits(t *yaml.Node, kind string) (*yaml.Node, []string) {
 // mergePatch returns target patched with patch (RFC 7386), sharing
 // unchanged nodes. Objects holding a $ref are replaced, not merged.
 func mergePatch(target, patch *yaml.Node) *yaml.Node {
-	patch = resolveAlias(patch)
-	if patch == nil || patch.Kind != yaml.MappingNode || refOf(patch) != nil {
+	patch = yamlnode.Resolve(patch)
+	if patch == nil || patch.Kind != yaml.MappingNode || yamlnode.Ref(patch) != nil {
 		return patch
 	}
-	target = resolveAlias(target)
-	if target == nil || target.Kind != yaml.MappingNode || refOf(target) != nil {
+	target = yamlnode.Resolve(target)
+	if target == nil || target.Kind != yaml.MappingNode || yamlnode.Ref(target) != nil {
 		target = &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: patch.Line, Column: patch.Column}
 	}
 	out := &yaml.Node{Kind: yaml.MappingNode, Tag: "!!map", Line: target.Line, Column: target.Column}
 	out.Content = append(out.Content, target.Content...)
 	for i := 0; i+1 < len(patch.Content); i += 2 {
-		k, v := patch.Content[i], resolveAlias(patch.Content[i+1])
+		k, v := patch.Content[i], yamlnode.Resolve(patch.Content[i+1])
 		idx := -1
 		for j := 0; j+1 < len(out.Content); j += 2 {
 			if out.Content[j].Value == k.Value {
@@ -532,7 +533,7 @@ func (c *conv) server(name string, t *yaml.Node) spec.Server {
 	s := spec.Server{
 		Name: name, Description: str(t, "description"), Title: str(t, "title"), Summary: str(t, "summary"),
 		Protocol: str(t, "protocol"), ProtocolVersion: str(t, "protocolVersion"),
-		Tags: c.tags(mapValue(t, "tags")), Bindings: c.bindings(mapValue(t, "bindings")),
+		Tags: c.tags(yamlnode.MapValue(t, "tags")), Bindings: c.bindings(yamlnode.MapValue(t, "bindings")),
 	}
 	if c.l.major >= 3 {
 		s.Host, s.Pathname = str(t, "host"), str(t, "pathname")
@@ -551,18 +552,18 @@ func (c *conv) server(name string, t *yaml.Node) spec.Server {
 			s.Host, s.Pathname = rest[:i], rest[i:]
 		}
 	}
-	pairs(mapValue(t, "variables"), func(vname string, _, vv *yaml.Node) {
+	pairs(yamlnode.MapValue(t, "variables"), func(vname string, _, vv *yaml.Node) {
 		v, _ := c.l.deref(vv)
 		if v == nil {
 			return
 		}
 		sv := spec.ServerVariable{Name: vname, Default: str(v, "default"), Description: str(v, "description")}
-		for _, e := range items(mapValue(v, "enum")) {
+		for _, e := range items(yamlnode.MapValue(v, "enum")) {
 			sv.Enum = append(sv.Enum, e.Value)
 		}
 		s.Variables = append(s.Variables, sv)
 	})
-	if sec := mapValue(t, "security"); sec != nil {
+	if sec := yamlnode.MapValue(t, "security"); sec != nil {
 		s.Security = c.security(sec)
 	}
 	return s
@@ -602,7 +603,7 @@ func (c *conv) security(n *yaml.Node) []spec.SecurityRequirement {
 			c.api.SecuritySchemes = append(c.api.SecuritySchemes, c.securityScheme(key, t))
 		}
 		sr := spec.SchemeRef{Key: key}
-		for _, sc := range items(mapValue(t, "scopes")) {
+		for _, sc := range items(yamlnode.MapValue(t, "scopes")) {
 			sr.Scopes = append(sr.Scopes, sc.Value)
 		}
 		out = append(out, spec.SecurityRequirement{Schemes: []spec.SchemeRef{sr}})
@@ -615,16 +616,16 @@ func (c *conv) securityScheme(key string, t *yaml.Node) spec.SecurityScheme {
 		Key: key, Type: str(t, "type"), Description: str(t, "description"), Name: str(t, "name"), In: str(t, "in"),
 		Scheme: str(t, "scheme"), BearerFormat: str(t, "bearerFormat"), OpenIDConnectURL: str(t, "openIdConnectUrl"),
 	}
-	flows := mapValue(t, "flows")
+	flows := yamlnode.MapValue(t, "flows")
 	for _, name := range []string{"implicit", "password", "clientCredentials", "authorizationCode"} {
-		f := mapValue(flows, name)
+		f := yamlnode.MapValue(flows, name)
 		if f == nil {
 			continue
 		}
 		flow := spec.OAuthFlow{Type: name, AuthorizationURL: str(f, "authorizationUrl"), TokenURL: str(f, "tokenUrl"), RefreshURL: str(f, "refreshUrl")}
-		scopes := mapValue(f, "availableScopes")
+		scopes := yamlnode.MapValue(f, "availableScopes")
 		if scopes == nil {
-			scopes = mapValue(f, "scopes")
+			scopes = yamlnode.MapValue(f, "scopes")
 		}
 		pairs(scopes, func(sc string, _, v *yaml.Node) {
 			flow.Scopes = append(flow.Scopes, spec.Scope{Name: sc, Description: v.Value})
@@ -649,7 +650,7 @@ func (c *conv) tags(n *yaml.Node) []spec.Tag {
 		if t == nil {
 			continue
 		}
-		out = append(out, spec.Tag{Name: str(t, "name"), Description: str(t, "description"), ExternalDocs: c.externalDocs(mapValue(t, "externalDocs"))})
+		out = append(out, spec.Tag{Name: str(t, "name"), Description: str(t, "description"), ExternalDocs: c.externalDocs(yamlnode.MapValue(t, "externalDocs"))})
 	}
 	return out
 }
@@ -696,7 +697,7 @@ func (c *conv) bindingFields(b *spec.Binding, prefix string, n *yaml.Node, depth
 			b.Fields = append(b.Fields, spec.BindingField{Name: name, Schema: c.schemas.node(v)})
 			return
 		}
-		if rn := refOf(v); rn != nil {
+		if rn := yamlnode.Ref(v); rn != nil {
 			if t, _ := c.l.deref(v); t != nil {
 				v = t
 			}

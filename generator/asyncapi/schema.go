@@ -1,14 +1,14 @@
 package asyncapi
 
 import (
-	"strconv"
 	"strings"
 
 	"github.com/pb33f/go-yaml"
 
+	"github.com/portal-dev/portal/generator/schemamap"
 	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
-	"github.com/portal-dev/portal/generator/yamljson"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // schemas converts JSON Schema (and AsyncAPI Schema) nodes to spec.Schema
@@ -30,7 +30,7 @@ func newSchemas(l *loader) *schemas {
 // document order. A 3.x multi-format schema in another format keeps its
 // source.
 func (c *schemas) buildComponents(m *yaml.Node) []*spec.NamedSchema {
-	m = resolveAlias(m)
+	m = yamlnode.Resolve(m)
 	if m == nil || m.Kind != yaml.MappingNode {
 		return nil
 	}
@@ -47,8 +47,8 @@ func (c *schemas) buildComponents(m *yaml.Node) []*spec.NamedSchema {
 	}
 	for i := 0; i+1 < len(m.Content); i += 2 {
 		dst := c.components[m.Content[i].Value]
-		n := resolveAlias(m.Content[i+1])
-		if c.l.major >= 3 && mapValue(n, "schemaFormat") != nil && mapValue(n, "schema") != nil {
+		n := yamlnode.Resolve(m.Content[i+1])
+		if c.l.major >= 3 && yamlnode.MapValue(n, "schemaFormat") != nil && yamlnode.MapValue(n, "schema") != nil {
 			if src := c.multiFormat(n); src != nil && src != dst {
 				ref := dst.Ref
 				*dst = *src
@@ -56,15 +56,15 @@ func (c *schemas) buildComponents(m *yaml.Node) []*spec.NamedSchema {
 			}
 			continue
 		}
-		if rn := refOf(n); rn != nil {
+		if rn := yamlnode.Ref(n); rn != nil {
 			// An alias of another schema: keep its own node, pointing at the target.
 			if target := c.ref(rn); target != dst {
 				dst.AllOf = []*spec.Schema{target}
 			}
-			c.fill(dst, n, true)
+			schemamap.Fill(dst, n, c, true)
 			continue
 		}
-		c.fill(dst, n, false)
+		schemamap.Fill(dst, n, c, false)
 	}
 	return out
 }
@@ -85,7 +85,7 @@ func (c *schemas) withFormat(n *yaml.Node, format string) *spec.Schema {
 
 // multiFormat converts a 3.x multi-format schema object {schemaFormat, schema}.
 func (c *schemas) multiFormat(n *yaml.Node) *spec.Schema {
-	return c.withFormat(mapValue(n, "schema"), str(n, "schemaFormat"))
+	return c.withFormat(yamlnode.MapValue(n, "schema"), str(n, "schemaFormat"))
 }
 
 // payload converts a 3.x payload or headers value, which is a schema or a
@@ -95,7 +95,7 @@ func (c *schemas) payload(n *yaml.Node) *spec.Schema {
 		return nil
 	}
 	if c.l.major >= 3 {
-		if t, _ := c.l.deref(n); t != nil && mapValue(t, "schemaFormat") != nil && mapValue(t, "schema") != nil {
+		if t, _ := c.l.deref(n); t != nil && yamlnode.MapValue(t, "schemaFormat") != nil && yamlnode.MapValue(t, "schema") != nil {
 			return c.multiFormat(t)
 		}
 	}
@@ -129,28 +129,18 @@ func formatName(format string) string {
 }
 
 // node converts one schema node.
-func (c *schemas) node(n *yaml.Node) *spec.Schema {
-	n = resolveAlias(n)
-	if n == nil {
-		return nil
+func (c *schemas) node(n *yaml.Node) *spec.Schema { return schemamap.Node(n, c) }
+
+// Ref implements schemamap.Doc: refs are canonical across the files of
+// the description, so one view serves them all.
+func (c *schemas) Ref(rn *yaml.Node) *spec.Schema { return c.ref(rn) }
+
+// MappingName implements schemamap.Doc.
+func (c *schemas) MappingName(ref string) string {
+	if n, ok := c.l.componentName(canonicalRef(c.l.rootDoc.abs, ref), "schemas"); ok {
+		return n
 	}
-	if n.Kind == yaml.ScalarNode && n.Value == "false" {
-		return &spec.Schema{Not: &spec.Schema{}}
-	}
-	if rn := refOf(n); rn != nil {
-		target := c.ref(rn)
-		if len(n.Content) == 2 {
-			return target
-		}
-		// $ref with sibling keywords: the siblings wrap the shared target.
-		out := &spec.Schema{}
-		c.fill(out, n, true)
-		out.AllOf = append([]*spec.Schema{target}, out.AllOf...)
-		return out
-	}
-	out := &spec.Schema{}
-	c.fill(out, n, false)
-	return out
+	return ref
 }
 
 // ref returns the schema a canonical $ref value node names.
@@ -178,228 +168,3 @@ func (c *schemas) ref(rn *yaml.Node) *spec.Schema {
 	c.done[ref] = s
 	return s
 }
-
-func (c *schemas) list(n *yaml.Node) []*spec.Schema {
-	n = resolveAlias(n)
-	if n == nil || n.Kind != yaml.SequenceNode || len(n.Content) == 0 {
-		return nil
-	}
-	out := make([]*spec.Schema, 0, len(n.Content))
-	for _, item := range n.Content {
-		out = append(out, c.node(item))
-	}
-	return out
-}
-
-func (c *schemas) properties(n *yaml.Node, required []string) []spec.Property {
-	n = resolveAlias(n)
-	if n == nil || n.Kind != yaml.MappingNode || len(n.Content) == 0 {
-		return nil
-	}
-	out := make([]spec.Property, 0, len(n.Content)/2)
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		name := n.Content[i].Value
-		out = append(out, spec.Property{Name: name, Schema: c.node(n.Content[i+1]), Required: contains(required, name)})
-	}
-	return out
-}
-
-// fill maps the keywords of the schema node n onto dst. With skipRef the
-// $ref keyword is ignored (the caller handled it).
-func (c *schemas) fill(dst *spec.Schema, n *yaml.Node, skipRef bool) {
-	n = resolveAlias(n)
-	if n == nil || n.Kind != yaml.MappingNode {
-		return
-	}
-	var props, patternProps *yaml.Node
-	var exclMinBool, exclMaxBool bool
-	for i := 0; i+1 < len(n.Content); i += 2 {
-		k, v := n.Content[i].Value, resolveAlias(n.Content[i+1])
-		if v == nil {
-			continue
-		}
-		switch k {
-		case "title":
-			dst.Title = v.Value
-		case "description":
-			dst.Description = v.Value
-		case "type":
-			if v.Kind == yaml.SequenceNode {
-				dst.Type = make([]string, 0, len(v.Content))
-				for _, t := range v.Content {
-					dst.Type = append(dst.Type, t.Value)
-					if t.Value == "null" {
-						dst.Nullable = true
-					}
-				}
-			} else if v.Value != "" {
-				dst.Type = []string{v.Value}
-				if v.Value == "null" {
-					dst.Nullable = true
-				}
-			}
-		case "format":
-			dst.Format = v.Value
-		case "nullable":
-			if v.Value == "true" {
-				dst.Nullable = true
-			}
-		case "readOnly":
-			dst.ReadOnly = v.Value == "true"
-		case "writeOnly":
-			dst.WriteOnly = v.Value == "true"
-		case "deprecated":
-			dst.Deprecated = v.Value == "true"
-		case "const":
-			dst.Const, dst.HasConst = yamljson.Value(v), true
-		case "enum":
-			if v.Kind == yaml.SequenceNode {
-				dst.Enum = yamljson.Values(v.Content)
-			}
-		case "default":
-			dst.Default, dst.HasDefault = yamljson.Value(v), true
-		case "example":
-			dst.Example = yamljson.Value(v)
-		case "examples":
-			if v.Kind == yaml.SequenceNode {
-				dst.Examples = yamljson.Values(v.Content)
-			}
-		case "properties":
-			props = v
-		case "required":
-			if v.Kind == yaml.SequenceNode {
-				dst.Required = make([]string, 0, len(v.Content))
-				for _, r := range v.Content {
-					dst.Required = append(dst.Required, r.Value)
-				}
-			}
-		case "additionalProperties":
-			if v.Kind == yaml.ScalarNode && (v.Value == "true" || v.Value == "false") {
-				dst.AdditionalPropertiesAllowed = ptr(v.Value == "true")
-			} else {
-				dst.AdditionalProperties = c.node(v)
-				dst.AdditionalPropertiesAllowed = ptr(true)
-			}
-		case "patternProperties":
-			patternProps = v
-		case "items":
-			if v.Kind == yaml.MappingNode {
-				dst.Items = c.node(v)
-			} else if v.Kind == yaml.SequenceNode {
-				// Draft 4 tuple form, as 2020-12 prefixItems.
-				dst.PrefixItems = c.list(v)
-			}
-		case "prefixItems":
-			dst.PrefixItems = c.list(v)
-		case "allOf":
-			dst.AllOf = append(dst.AllOf, c.list(v)...)
-		case "oneOf":
-			dst.OneOf = c.list(v)
-		case "anyOf":
-			dst.AnyOf = c.list(v)
-		case "not":
-			dst.Not = c.node(v)
-		case "discriminator":
-			dst.Discriminator = c.discriminator(v)
-		case "minimum":
-			dst.Minimum = floatOf(v)
-		case "maximum":
-			dst.Maximum = floatOf(v)
-		case "exclusiveMinimum":
-			if v.Tag == "!!bool" || v.Value == "true" || v.Value == "false" {
-				exclMinBool = v.Value == "true"
-			} else {
-				dst.ExclusiveMinimum = floatOf(v)
-			}
-		case "exclusiveMaximum":
-			if v.Tag == "!!bool" || v.Value == "true" || v.Value == "false" {
-				exclMaxBool = v.Value == "true"
-			} else {
-				dst.ExclusiveMaximum = floatOf(v)
-			}
-		case "multipleOf":
-			dst.MultipleOf = floatOf(v)
-		case "minLength":
-			dst.MinLength = intOf(v)
-		case "maxLength":
-			dst.MaxLength = intOf(v)
-		case "pattern":
-			dst.Pattern = v.Value
-		case "minItems":
-			dst.MinItems = intOf(v)
-		case "maxItems":
-			dst.MaxItems = intOf(v)
-		case "uniqueItems":
-			dst.UniqueItems = v.Value == "true"
-		case "minProperties":
-			dst.MinProperties = intOf(v)
-		case "maxProperties":
-			dst.MaxProperties = intOf(v)
-		case "contentMediaType":
-			dst.ContentMediaType = v.Value
-		case "contentEncoding":
-			dst.ContentEncoding = v.Value
-		}
-	}
-	if props != nil {
-		dst.Properties = c.properties(props, dst.Required)
-	}
-	if patternProps != nil {
-		dst.PatternProperties = c.properties(patternProps, nil)
-	}
-	// 3.0 boolean form: the minimum (maximum) itself is exclusive.
-	if exclMinBool && dst.Minimum != nil {
-		dst.ExclusiveMinimum, dst.Minimum = dst.Minimum, nil
-	}
-	if exclMaxBool && dst.Maximum != nil {
-		dst.ExclusiveMaximum, dst.Maximum = dst.Maximum, nil
-	}
-}
-
-func (c *schemas) discriminator(v *yaml.Node) *spec.Discriminator {
-	if v.Kind == yaml.ScalarNode {
-		// Swagger 2.0: discriminator is the property name.
-		return &spec.Discriminator{PropertyName: v.Value}
-	}
-	if v.Kind != yaml.MappingNode {
-		return nil
-	}
-	d := &spec.Discriminator{}
-	if pn := mapValue(v, "propertyName"); pn != nil {
-		d.PropertyName = pn.Value
-	}
-	if m := resolveAlias(mapValue(v, "mapping")); m != nil && m.Kind == yaml.MappingNode {
-		for i := 0; i+1 < len(m.Content); i += 2 {
-			ref := m.Content[i+1].Value
-			name := ref
-			if n, ok := c.l.componentName(canonicalRef(c.l.rootDoc.abs, ref), "schemas"); ok {
-				name = n
-			}
-			d.Mapping = append(d.Mapping, spec.DiscriminatorMapping{Value: m.Content[i].Value, Ref: name})
-		}
-	}
-	return d
-}
-
-func floatOf(v *yaml.Node) *float64 {
-	f, err := strconv.ParseFloat(strings.ReplaceAll(v.Value, "_", ""), 64)
-	if err != nil {
-		return nil
-	}
-	return &f
-}
-
-func intOf(v *yaml.Node) *int64 {
-	if i, err := strconv.ParseInt(v.Value, 10, 64); err == nil {
-		return &i
-	}
-	if f := floatOf(v); f != nil {
-		i := int64(*f)
-		return &i
-	}
-	return nil
-}
-
-func boolValue(b *bool) bool { return b != nil && *b }
-
-func ptr[T any](v T) *T { return &v }

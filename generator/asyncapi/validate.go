@@ -15,6 +15,7 @@ import (
 
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/generator/yamljson"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // The official AsyncAPI JSON Schemas from npm @asyncapi/specs (see
@@ -138,7 +139,7 @@ func (l *loader) validate(d *document, version string) {
 		if where == "" {
 			where = "the document"
 		}
-		l.problem(spec.Error, "schema", locate(d.root, loc), loc,
+		l.problem(spec.Error, "schema", yamlnode.Locate(d.root, loc), loc,
 			fmt.Sprintf("%s does not match the AsyncAPI %s schema: %s", where, l.version, strings.Join(msgs, "; ")),
 			"Compare this object with the AsyncAPI specification of the document's version (https://www.asyncapi.com/docs/reference/specification).")
 	}
@@ -192,7 +193,7 @@ func pointer(tokens []string) string {
 	var b strings.Builder
 	for _, t := range tokens {
 		b.WriteByte('/')
-		b.WriteString(escapePointer(t))
+		b.WriteString(yamlnode.EscapePointer(t))
 	}
 	return b.String()
 }

@@ -7,12 +7,13 @@ import (
 	"github.com/pb33f/go-yaml"
 
 	"github.com/portal-dev/portal/generator/yamljson"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // rawSource prints a schema we do not model (Avro, Protobuf, RAML) as its
 // author wrote it: a string as itself, anything else as indented JSON.
 func rawSource(n *yaml.Node) string {
-	n = resolveAlias(n)
+	n = yamlnode.Resolve(n)
 	if n == nil {
 		return ""
 	}

@@ -10,6 +10,7 @@ import (
 	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/generator/yamljson"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // v2conv converts one Swagger 2.0 document.
@@ -111,7 +112,7 @@ func v2securityScheme(key string, s *v2.SecurityScheme) spec.SecurityScheme {
 }
 
 func (c *v2conv) operation(path, method string, item *v2.PathItem, op *v2.Operation) *spec.Operation {
-	pointer := "/paths/" + escapePointer(path) + "/" + method
+	pointer := "/paths/" + yamlnode.EscapePointer(path) + "/" + method
 	o := &spec.Operation{
 		ID: op.OperationId, Method: strings.ToUpper(method), Path: path,
 		Summary: op.Summary, Description: op.Description, Tags: op.Tags,

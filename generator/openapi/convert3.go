@@ -11,6 +11,7 @@ import (
 	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/generator/yamljson"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // v3conv converts one OpenAPI 3.x document.
@@ -45,12 +46,12 @@ func (l *loader) convertV3(info *datamodel.SpecInfo, doc *v3.Document) *spec.API
 	}
 	if doc.Paths != nil && doc.Paths.PathItems != nil {
 		for path, item := range doc.Paths.PathItems.FromOldest() {
-			api.Operations = append(api.Operations, c.pathItem(path, item, "/paths/"+escapePointer(path), false)...)
+			api.Operations = append(api.Operations, c.pathItem(path, item, "/paths/"+yamlnode.EscapePointer(path), false)...)
 		}
 	}
 	if doc.Webhooks != nil {
 		for name, item := range doc.Webhooks.FromOldest() {
-			api.Webhooks = append(api.Webhooks, c.pathItem(name, item, "/webhooks/"+escapePointer(name), true)...)
+			api.Webhooks = append(api.Webhooks, c.pathItem(name, item, "/webhooks/"+yamlnode.EscapePointer(name), true)...)
 		}
 	}
 	api.Tags = c.tags.list
@@ -200,7 +201,7 @@ func (c *v3conv) pathItem(path string, item *v3.PathItem, pointer string, webhoo
 		if mo.op == nil {
 			continue
 		}
-		out = append(out, c.operation(path, mo.method, item, mo.op, pointer+"/"+escapePointer(mo.method), webhook))
+		out = append(out, c.operation(path, mo.method, item, mo.op, pointer+"/"+yamlnode.EscapePointer(mo.method), webhook))
 	}
 	return out
 }
@@ -249,7 +250,7 @@ func (c *v3conv) operation(path, method string, item *v3.PathItem, op *v3.Operat
 			callback := spec.Callback{Name: name}
 			for expr, cbItem := range cb.Expression.FromOldest() {
 				callback.Operations = append(callback.Operations,
-					c.pathItem(expr, cbItem, pointer+"/callbacks/"+escapePointer(name)+"/"+escapePointer(expr), false)...)
+					c.pathItem(expr, cbItem, pointer+"/callbacks/"+yamlnode.EscapePointer(name)+"/"+yamlnode.EscapePointer(expr), false)...)
 			}
 			o.Callbacks = append(o.Callbacks, callback)
 		}

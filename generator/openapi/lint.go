@@ -2,12 +2,14 @@ package openapi
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/pb33f/go-yaml"
 	"github.com/pb33f/libopenapi/index"
 
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // lint checks the rules a portal cares about on the converted API, locating
@@ -111,7 +113,7 @@ func (l *loader) lintPathParams(op *spec.Operation) {
 	for _, p := range op.Parameters {
 		if p.In == "path" {
 			defined[p.Name] = true
-			if !contains(inTemplate, p.Name) {
+			if !slices.Contains(inTemplate, p.Name) {
 				l.add(spec.Error, "path-params", op.Pointer,
 					fmt.Sprintf("path parameter %q of %s %s does not appear in the path template", p.Name, op.Method, op.Path),
 					fmt.Sprintf("Add {%s} to the path or remove the parameter.", p.Name))
@@ -141,7 +143,7 @@ func (l *loader) unusedSchemas(api *spec.API, c *schemas, pointerPrefix string) 
 	}
 	for _, ns := range api.Schemas {
 		if !used[ns.Name] {
-			l.add(spec.Warning, "unused-component", pointerPrefix+escapePointer(ns.Name),
+			l.add(spec.Warning, "unused-component", pointerPrefix+yamlnode.EscapePointer(ns.Name),
 				fmt.Sprintf("schema %q is never referenced", ns.Name),
 				"Reference it with $ref where it is used, or delete it.")
 		}
@@ -166,10 +168,10 @@ func markRef(used map[string]bool, c *schemas, r *index.Reference) {
 // responses in the source; the model can lose them to a broken $ref, which
 // is reported on its own.
 func (l *loader) lacksResponses(pointer string) bool {
-	n := resolveAlias(walkPointer(l.root, pointer))
+	n := yamlnode.Resolve(yamlnode.WalkPointer(l.root, pointer))
 	if n == nil || n.Kind != yaml.MappingNode {
 		return true
 	}
-	r := resolveAlias(mapValue(n, "responses"))
+	r := yamlnode.Resolve(yamlnode.MapValue(n, "responses"))
 	return r == nil || len(r.Content) == 0
 }

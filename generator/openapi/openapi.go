@@ -25,6 +25,7 @@ import (
 	"github.com/pb33f/libopenapi/utils"
 
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/generator/yamlnode"
 )
 
 // ErrUnusable is wrapped by the error Load returns when no API could be built.
@@ -140,48 +141,11 @@ func (l *loader) addAt(sev spec.Severity, rule, pointer string, n *yaml.Node, ms
 // key for a mapping member, the item for a sequence element. It falls back
 // to the deepest node found.
 func (l *loader) locate(pointer string) (int, int) {
-	n := l.root
+	n := yamlnode.Locate(l.root, pointer)
 	if n == nil {
 		return 0, 0
 	}
-	line, col := n.Line, n.Column
-	if pointer == "" || pointer == "/" {
-		return line, col
-	}
-	for _, tok := range strings.Split(strings.TrimPrefix(pointer, "/"), "/") {
-		tok = unescapePointer(tok)
-		for n != nil && n.Kind == yaml.AliasNode {
-			n = n.Alias
-		}
-		if n == nil {
-			break
-		}
-		switch n.Kind {
-		case yaml.MappingNode:
-			var next *yaml.Node
-			for i := 0; i+1 < len(n.Content); i += 2 {
-				if n.Content[i].Value == tok {
-					line, col = n.Content[i].Line, n.Content[i].Column
-					next = n.Content[i+1]
-					break
-				}
-			}
-			n = next
-		case yaml.SequenceNode:
-			i, err := strconv.Atoi(tok)
-			if err != nil || i < 0 || i >= len(n.Content) {
-				return line, col
-			}
-			n = n.Content[i]
-			line, col = n.Line, n.Column
-		default:
-			return line, col
-		}
-		if n == nil {
-			return line, col
-		}
-	}
-	return line, col
+	return n.Line, n.Column
 }
 
 // lookup returns the value node a JSON pointer names, or nil.

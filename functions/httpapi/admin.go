@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -524,6 +525,16 @@ func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
 	if req.EntityRegion == "" {
 		req.EntityRegion = "*"
 	}
+	// A role on an API names a published one, by id or slug: a typo must
+	// not become a role that grants nothing and says nothing.
+	if req.EntityTypeName == "APIs" && s.apps != nil {
+		api, err := s.findAPI(r.Context(), req.EntityID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		req.EntityID = api.ID
+	}
 	team := r.PathValue("teamId")
 	ra := portal.RoleAssignment{ID: newID(), TeamID: team, RoleName: req.RoleName, EntityID: req.EntityID,
 		EntityTypeName: req.EntityTypeName, EntityRegion: req.EntityRegion, CreatedAt: s.now().UTC()}
@@ -532,6 +543,21 @@ func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusCreated, ra)
+}
+
+// findAPI finds a published API by id or slug; an unknown one is a 400
+// that says where to look.
+func (s *Server) findAPI(ctx context.Context, ref string) (portal.API, error) {
+	apis, err := s.apps.ListAPIs(ctx)
+	if err != nil {
+		return portal.API{}, err
+	}
+	for _, a := range apis {
+		if a.ID == ref || a.Slug == ref {
+			return a, nil
+		}
+	}
+	return portal.API{}, invalid(portal.FieldError{Field: "entity_id", Reason: fmt.Sprintf("%q names no published API; give an API's id or slug from GET /v3/apis", ref)})
 }
 
 func (s *Server) handleRemoveRole(w http.ResponseWriter, r *http.Request) {

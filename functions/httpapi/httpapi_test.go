@@ -27,6 +27,7 @@ import (
 	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
+	"github.com/portal-dev/portal/functions/publish"
 )
 
 // clock is a settable time source.
@@ -715,9 +716,19 @@ func TestAdminTeams(t *testing.T) {
 		t.Errorf("members %s lack %s", members.body, dev)
 	}
 
-	role := e.adminDo("POST", base+"/"+team+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": "api-1", "entity_type_name": "APIs"})
+	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	// A role names a published API, by id or slug; anything else is a 400.
+	for _, bad := range []string{"api-1", "nonsense", ""} {
+		want(t, e.adminDo("POST", base+"/"+team+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": bad}), 400)
+	}
+	role := e.adminDo("POST", base+"/"+team+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": "httpbin", "entity_type_name": "APIs"})
 	want(t, role, 201)
-	want(t, e.adminDo("POST", base+"/"+team+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": "api-1"}), 409)
+	if got := role.json(t)["entity_id"]; got != "api-pub" {
+		t.Errorf("role by slug: entity_id = %v, want the API's id api-pub", got)
+	}
+	want(t, e.adminDo("POST", base+"/"+team+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": "api-pub"}), 409)
 	want(t, e.adminDo("POST", base+"/"+team+"/assigned-roles", map[string]string{"role_name": "Owner", "entity_id": "api-1"}), 400)
 	roles := e.adminDo("GET", base+"/"+team+"/assigned-roles", nil)
 	want(t, roles, 200)

@@ -37,7 +37,7 @@ Usage:
 	portal admin teams create NAME [--description TEXT]
 	portal admin teams add-developer TEAM_ID DEVELOPER_ID
 	portal admin teams remove-developer TEAM_ID DEVELOPER_ID
-	portal admin teams assign-role TEAM_ID --role "API Consumer" --api API_ID
+	portal admin teams assign-role TEAM_ID --role "API Consumer" --api API   (an API id or slug)
 	portal admin teams roles TEAM_ID
 	portal admin registrations list [--status pending|approved|rejected|revoked]
 	portal admin registrations approve|reject|revoke APPLICATION_ID REGISTRATION_ID
@@ -189,7 +189,7 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 			return err
 		}
 		if a.f.api == "" {
-			return usageError("assign-role needs --api API_ID")
+			return usageError("assign-role needs --api API (a published API's id or slug)")
 		}
 		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(words[2])+"/assigned-roles",
 			map[string]string{"role_name": a.f.role, "entity_id": a.f.api, "entity_type_name": "APIs"}, "")

@@ -270,7 +270,7 @@ func notFound(what, id string) error {
 // page cuts one page out of n items.
 func page(n int, p portal.Page) (from, to int) {
 	p = p.Normalize()
-	from = min((p.Number-1)*p.Size, n)
+	from = min(p.Offset(), n)
 	return from, min(from+p.Size, n)
 }
 

@@ -477,7 +477,7 @@ func (s *Store) indexPage(ctx context.Context, index, pkAttr, pk string, p porta
 			break
 		}
 	}
-	skip := (p.Number - 1) * p.Size
+	skip := p.Offset()
 	if skip >= total {
 		return nil, total, nil
 	}
@@ -1170,7 +1170,7 @@ func (s *Store) ListTeamMembers(ctx context.Context, teamID string, p portal.Pag
 		return strings.Compare(a.DeveloperID, b.DeveloperID)
 	})
 	p = p.Normalize()
-	from := min((p.Number-1)*p.Size, len(ms))
+	from := min(p.Offset(), len(ms))
 	ms = ms[from:min(from+p.Size, len(ms))]
 	var ks []map[string]types.AttributeValue
 	for _, m := range ms {

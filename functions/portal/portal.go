@@ -7,6 +7,7 @@ package portal
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 )
@@ -179,6 +180,20 @@ func (p Page) Normalize() Page {
 		p.Number = 1
 	}
 	return p
+}
+
+// Offset is how many items come before the normalized page. page[number]
+// may be any number up to math.MaxInt64: (Number-1)*Size would overflow
+// and turn negative, so the offset saturates at math.MaxInt instead, and a
+// page that far is past the end and empty, like any page past the end
+// (Konnect answers those with empty data and the real total, and clients
+// that page until data is empty rely on it).
+func (p Page) Offset() int {
+	p = p.Normalize()
+	if p.Number-1 > math.MaxInt/p.Size {
+		return math.MaxInt
+	}
+	return (p.Number - 1) * p.Size
 }
 
 // DeveloperFilter narrows a developer list.

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -71,6 +72,10 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		})
 	}
 }
+
+// farPage is a page number from the security audit (issue 9): times 100
+// it overflows int64.
+const farPage = 92233720368547760
 
 // concurrency is how many goroutines race in the concurrency tests.
 const concurrency = 20
@@ -558,6 +563,10 @@ func (su suite) testListDevelopers(t *testing.T, s portal.Store) {
 		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 2}, all[10:20], 25},
 		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 3}, all[20:], 25},
 		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 4}, nil, 25},
+		// Far past the end: (number-1)*size overflows int; still empty.
+		{portal.DeveloperFilter{}, portal.Page{Size: 100, Number: farPage}, nil, 25},
+		{portal.DeveloperFilter{}, portal.Page{Size: 1, Number: math.MaxInt}, nil, 25},
+		{portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{Size: 100, Number: farPage}, nil, 9},
 		{portal.DeveloperFilter{}, portal.Page{}, all[:20], 25},                  // defaults: size 20, page 1
 		{portal.DeveloperFilter{}, portal.Page{Size: 1000, Number: -1}, all, 25}, // limits: size 100
 		{portal.DeveloperFilter{}, portal.Page{Size: 7, Number: 4}, all[21:], 25},
@@ -938,6 +947,7 @@ func (su suite) testListTeams(t *testing.T, s portal.Store) {
 		{portal.Page{Size: 5, Number: 1}, all[:5]},
 		{portal.Page{Size: 5, Number: 3}, all[10:]},
 		{portal.Page{Size: 5, Number: 4}, nil},
+		{portal.Page{Size: 100, Number: farPage}, nil},
 		{portal.Page{}, all},
 	} {
 		got, total, err := s.ListTeams(ctx, tc.p)
@@ -1035,6 +1045,7 @@ func (su suite) testListTeamMembers(t *testing.T, s portal.Store) {
 		{portal.Page{Size: 5, Number: 2}, devs[5:10]},
 		{portal.Page{Size: 5, Number: 3}, devs[10:]},
 		{portal.Page{Size: 5, Number: 9}, nil},
+		{portal.Page{Size: 100, Number: farPage}, nil},
 		{portal.Page{}, devs},
 	} {
 		got, total, err := s.ListTeamMembers(ctx, tm.ID, tc.p)

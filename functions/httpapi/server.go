@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime/debug"
 	"strings"
 	"time"
 
@@ -221,13 +222,23 @@ func (s *Server) withRequestID(h http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.ErrorContext(ctx, "panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-				s.writeError(w, r.WithContext(ctx), fmt.Errorf("panic: %v", v))
+				// writeError logs it, once, with the request id and where
+				// it happened.
+				s.writeError(w, r.WithContext(ctx), &panicError{value: v, stack: debug.Stack()})
 			}
 		}()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// panicError is a recovered panic, answered and logged as an internal
+// error.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
 // contextWith returns r's context with one more value.
 func contextWith(r *http.Request, key, val any) context.Context {

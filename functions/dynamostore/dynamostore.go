@@ -13,6 +13,7 @@
 //	SESSION#<hash>    | SESSION             session (ttl)
 //	TOKEN#<hash>      | TOKEN               single-use token (ttl)
 //	LOGINFAIL#<email> | <at>#<random>       one failed login (ttl)
+//	MAILSLOT#<kind>#<email> | SLOT#<n>      one of the mails an address may get per window (ttl)
 //	SETTINGS          | SETTINGS            portal settings
 //	TEAM#<id>         | TEAM                team; GSI1 TEAMS
 //	TEAM#<id>         | MEMBER#<dev id>     membership
@@ -106,6 +107,7 @@ func emailPK(email string) string                   { return "EMAIL#" + portal.E
 func sessionPK(hash string) string                  { return "SESSION#" + hash }
 func tokenPK(hash string) string                    { return "TOKEN#" + hash }
 func loginFailPK(email string) string               { return "LOGINFAIL#" + portal.EmailKey(email) }
+func mailSlotPK(kind, email string) string          { return "MAILSLOT#" + kind + "#" + portal.EmailKey(email) }
 func teamPK(id string) string                       { return "TEAM#" + id }
 func teamNamePK(name string) string                 { return "TEAMNAME#" + portal.TeamNameKey(name) }
 func roleKeySK(role, entity string) string          { return "ROLEKEY#" + role + "#" + entity }
@@ -924,6 +926,40 @@ func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
 		}
 	}
 	return nil
+}
+
+// Mail slots: limit items per address and kind, each holding when it
+// frees (the mail's time plus the window). Taking one is a conditional
+// put that succeeds only on a free slot, so of concurrent calls each slot
+// goes to one: at most limit succeed, with no read-modify-write to race.
+
+// TakeMailSlot implements portal.Store.
+func (s *Store) TakeMailSlot(ctx context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error) {
+	if limit < 1 || limit > portal.MaxMailSlots {
+		return false, portal.Errorf(portal.EInvalid, "mail limit %d is out of range 1 to %d", limit, portal.MaxMailSlots)
+	}
+	frees := now.Add(window)
+	for i := range limit {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: s.table,
+			Item: map[string]types.AttributeValue{
+				AttrPK:       str(mailSlotPK(kind, email)),
+				AttrSK:       str(fmt.Sprintf("SLOT#%d", i)),
+				"FreeAt":     str(stamp(frees)),
+				TTLAttribute: num(frees.Unix()),
+			},
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR FreeAt <= :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(stamp(now))},
+		})
+		if isConditionFailed(err) {
+			continue // taken: try the next slot
+		}
+		if err != nil {
+			return false, fmt.Errorf("dynamostore: take mail slot: %w", err)
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // Settings.

@@ -107,8 +107,21 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusCreated, signUpAnswer)
 }
 
-// sendToken stores a single-use token and mails its link.
+// sendToken stores a single-use token and mails its link, unless the
+// address had MailLimit mails of this template within MailWindow: anyone
+// may ask for these mails for any address, and must not flood its inbox.
+// A dropped mail changes nothing in the answer, which must not tell
+// either.
 func (s *Server) sendToken(ctx context.Context, d portal.Developer, kind portal.TokenKind, ttl time.Duration, template, path string) error {
+	ok, err := s.store.TakeMailSlot(ctx, d.Email, template, s.now(), s.cfg.MailWindow, s.cfg.MailLimit)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		id, _ := ctx.Value(keyRequestID).(string)
+		s.log.InfoContext(ctx, "mail dropped: too many to one address", "request_id", id, "template", template, "developer", d.ID)
+		return nil
+	}
 	tok, hash := secret()
 	if err := s.store.PutToken(ctx, portal.Token{Hash: hash, Kind: kind, DeveloperID: d.ID, ExpiresAt: s.now().Add(ttl)}); err != nil {
 		return err

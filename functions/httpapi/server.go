@@ -45,6 +45,8 @@ type Config struct {
 	ResetTTL        time.Duration // 60 min
 	LoginFailures   int           // 10 failures …
 	LoginWindow     time.Duration // … in 15 min lock an account
+	MailLimit       int           // 3 mails of one kind to one address …
+	MailWindow      time.Duration // … per hour; more are dropped silently
 	MaxBody         int64         // 64 KB
 	Password        password.Params
 }
@@ -60,6 +62,10 @@ func (c *Config) defaults() {
 	def(&c.VerifyTTL, 24*time.Hour)
 	def(&c.ResetTTL, 60*time.Minute)
 	def(&c.LoginWindow, 15*time.Minute)
+	def(&c.MailWindow, time.Hour)
+	if c.MailLimit == 0 {
+		c.MailLimit = 3
+	}
 	if c.LoginFailures == 0 {
 		c.LoginFailures = 10
 	}

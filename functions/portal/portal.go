@@ -196,6 +196,10 @@ func (p Page) Offset() int {
 	return (p.Number - 1) * p.Size
 }
 
+// MaxMailSlots bounds TakeMailSlot's limit: stores keep one record per
+// slot and may try each in turn.
+const MaxMailSlots = 10
+
 // DeveloperFilter narrows a developer list.
 type DeveloperFilter struct {
 	Status DeveloperStatus // "" for all
@@ -264,6 +268,14 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, email string, now time.Time, window time.Duration) (int, error)
 	CountLoginFailures(ctx context.Context, email string, now time.Time, window time.Duration) (int, error)
 	ClearLoginFailures(ctx context.Context, email string) error
+
+	// Mail throttling: TakeMailSlot records a mail of kind (a template
+	// name) to the address (by EmailKey) at now if fewer than limit were
+	// recorded in the window before it, (now-window, now], and reports
+	// whether it did. It is atomic: of concurrent calls for one address
+	// and kind, at most limit succeed. limit is 1 to MaxMailSlots
+	// (Invalid otherwise).
+	TakeMailSlot(ctx context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error)
 
 	// Settings: GetSettings returns NotFound until PutSettings first runs;
 	// PutSettings writes s if the stored version is s.Version (0: none

@@ -48,6 +48,8 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		{"Sessions", suite.testSessions},
 		{"DeleteDeveloperSessions", suite.testDeleteDeveloperSessions},
 		{"LoginFailures", suite.testLoginFailures},
+		{"MailSlots", suite.testMailSlots},
+		{"MailSlotsConcurrent", suite.testMailSlotsConcurrent},
 		{"Settings", suite.testSettings},
 		{"Teams", suite.testTeams},
 		{"ListTeams", suite.testListTeams},
@@ -803,6 +805,61 @@ func (su suite) testLoginFailures(t *testing.T, s portal.Store) {
 	wantNil(t, "CountLoginFailures(burst)", err)
 	if n != concurrency {
 		t.Errorf("CountLoginFailures after %d concurrent failures = %d", concurrency, n)
+	}
+}
+
+func (su suite) testMailSlots(t *testing.T, s portal.Store) {
+	const window, limit = time.Hour, 3
+	t0 := su.now()
+	take := func(email, kind string, at time.Time, want bool) {
+		t.Helper()
+		got, err := s.TakeMailSlot(ctx, email, kind, at, window, limit)
+		wantNil(t, "TakeMailSlot", err)
+		if got != want {
+			t.Errorf("TakeMailSlot(%q, %q, t0+%v) = %t, want %t", email, kind, at.Sub(t0), got, want)
+		}
+	}
+	for i := range limit {
+		take("Flood@Example.com", "reset-password", t0.Add(time.Duration(i)*time.Minute), true)
+	}
+	take("flood@example.com", "reset-password", t0.Add(3*time.Minute), false)       // the fourth, in any case
+	take(" FLOOD@example.com", "reset-password", t0.Add(59*time.Minute), false)     // still in the window
+	take("flood@example.com", "confirm-email-address", t0.Add(4*time.Minute), true) // another kind
+	take("other@example.com", "reset-password", t0.Add(4*time.Minute), true)        // another address
+	// The window is (now-window, now]: the first mail leaves it at t0+1h,
+	// freeing one slot, and the second a minute later.
+	take("flood@example.com", "reset-password", t0.Add(window), true)
+	take("flood@example.com", "reset-password", t0.Add(window), false)
+	take("flood@example.com", "reset-password", t0.Add(window+time.Minute), true)
+	take("flood@example.com", "reset-password", t0.Add(window+90*time.Second), false)
+	take("flood@example.com", "reset-password", t0.Add(3*window), true)
+
+	for _, n := range []int{0, -1, portal.MaxMailSlots + 1} {
+		_, err := s.TakeMailSlot(ctx, "x@example.com", "reset-password", t0, window, n)
+		wantCode(t, fmt.Sprintf("TakeMailSlot(limit %d)", n), err, portal.EInvalid)
+	}
+}
+
+// testMailSlotsConcurrent: a burst of sends to one address gets exactly
+// limit slots, however the calls interleave.
+func (su suite) testMailSlotsConcurrent(t *testing.T, s portal.Store) {
+	const limit = 3
+	var mu sync.Mutex
+	allowed := 0
+	errs := race(concurrency, func(int) error {
+		ok, err := s.TakeMailSlot(ctx, "burst@example.com", "reset-password", su.now(), time.Hour, limit)
+		if ok {
+			mu.Lock()
+			allowed++
+			mu.Unlock()
+		}
+		return err
+	})
+	for _, err := range errs {
+		wantNil(t, "TakeMailSlot(concurrent)", err)
+	}
+	if allowed != limit {
+		t.Errorf("%d concurrent TakeMailSlot calls allowed %d mails, want exactly %d", concurrency, allowed, limit)
 	}
 }
 

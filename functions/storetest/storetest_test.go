@@ -61,6 +61,11 @@ var mutants = map[string]struct {
 		func(s portal.FullStore) portal.FullStore { return &wideWindow{s} },
 		[]string{"LoginFailures"},
 	},
+	// A store that allows one mail too many (an off-by-one in the count).
+	"mail limit off by one": {
+		func(s portal.FullStore) portal.FullStore { return &mailOffByOne{s} },
+		[]string{"MailSlots", "MailSlotsConcurrent"},
+	},
 	"duplicate membership accepted": {
 		func(s portal.FullStore) portal.FullStore { return &dupMember{s} },
 		[]string{"TeamMembers", "TeamMembersConcurrent"},
@@ -201,6 +206,15 @@ type wideWindow struct{ portal.FullStore }
 
 func (s *wideWindow) CountLoginFailures(ctx context.Context, email string, now time.Time, window time.Duration) (int, error) {
 	return s.FullStore.CountLoginFailures(ctx, email, now, 2*window)
+}
+
+type mailOffByOne struct{ portal.FullStore }
+
+func (s *mailOffByOne) TakeMailSlot(ctx context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error) {
+	if limit >= 1 && limit < portal.MaxMailSlots {
+		limit++
+	}
+	return s.FullStore.TakeMailSlot(ctx, email, kind, now, window, limit)
 }
 
 type dupMember struct{ portal.FullStore }

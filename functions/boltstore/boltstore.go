@@ -29,6 +29,7 @@ var (
 	bDevEmail    = []byte("developer_emails")   // EmailKey → id
 	bDevOrder    = []byte("developer_order")    // created \0 id → status
 	bTokens      = []byte("tokens")             // hash → Token
+	bDevTokens   = []byte("developer_tokens")   // developer id \0 kind → hash of the one live token
 	bSessions    = []byte("sessions")           // hash → Session
 	bDevSessions = []byte("developer_sessions") // developer id \0 hash
 	bLoginFail   = []byte("login_failures")     // EmailKey \0 at \0 seq
@@ -57,7 +58,7 @@ var (
 	bCreds       = []byte("credentials")        // hash → credRec
 	bAppCreds    = []byte("app_credentials")    // app id \0 credential id → hash
 	bCredIDs     = []byte("credential_ids")     // credential id → hash
-	allBuckets   = [][]byte{bDevs, bDevEmail, bDevOrder, bTokens, bSessions, bDevSessions, bLoginFail, bMailSlots, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit,
+	allBuckets   = [][]byte{bDevs, bDevEmail, bDevOrder, bTokens, bDevTokens, bSessions, bDevSessions, bLoginFail, bMailSlots, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit,
 		bAPIs, bAPISlugs, bStrategies, bApps, bAppOrder, bDevApps, bRegs, bAppRegs, bAPIRegs, bRegOrder, bCreds, bAppCreds, bCredIDs}
 	settingsKey = []byte("settings")
 )
@@ -176,6 +177,19 @@ func (s *Store) Purge(_ context.Context, now time.Time) error {
 			return err
 		}
 		if err := deleteKeys(tx.Bucket(bTokens), dropTokens); err != nil {
+			return err
+		}
+		// Pointers at tokens used, expired or gone with their developer.
+		var dropLive [][]byte
+		if err := forEach(tx.Bucket(bDevTokens), nil, func(k, v []byte) error {
+			if tx.Bucket(bTokens).Get(v) == nil {
+				dropLive = append(dropLive, bytes.Clone(k))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := deleteKeys(tx.Bucket(bDevTokens), dropLive); err != nil {
 			return err
 		}
 		cutoff := stamp(now.Add(-24 * time.Hour))
@@ -496,13 +510,24 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 
 // Tokens.
 
-// PutToken implements portal.Store.
+// PutToken implements portal.Store: the developer's previous token of
+// the kind is deleted in the same transaction.
 func (s *Store) PutToken(_ context.Context, t portal.Token) error {
 	t.ExpiresAt = t.ExpiresAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bTokens)
 		if b.Get([]byte(t.Hash)) != nil {
 			return portal.Errorf(portal.EConflict, "token exists")
+		}
+		live := tx.Bucket(bDevTokens)
+		k := key(t.DeveloperID, string(t.Kind))
+		if old := live.Get(k); old != nil {
+			if err := b.Delete(old); err != nil {
+				return err
+			}
+		}
+		if err := live.Put(k, []byte(t.Hash)); err != nil {
+			return err
 		}
 		return put(b, []byte(t.Hash), t)
 	})

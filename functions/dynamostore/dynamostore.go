@@ -9,6 +9,7 @@
 //	DEV#<id>          | DEV                 developer; GSI1 DEVELOPERS, GSI2 DEVELOPERS#<status>
 //	DEV#<id>          | SESSION#<hash>      pointer to the developer's session (ttl)
 //	DEV#<id>          | TEAM#<team id>      the developer's membership, reverse side
+//	DEV#<id>          | TOKEN#<kind>        the hash of the developer's one live token of a kind (ttl)
 //	EMAIL#<EmailKey>  | EMAIL               one developer per email
 //	SESSION#<hash>    | SESSION             session (ttl)
 //	TOKEN#<hash>      | TOKEN               single-use token (ttl)
@@ -152,6 +153,12 @@ type (
 		PK, SK string
 		TTL    int64 `dynamodbav:"ttl"`
 		portal.Token
+	}
+	// liveTokenItem names the developer's one live token of a kind.
+	liveTokenItem struct {
+		PK, SK string
+		TTL    int64 `dynamodbav:"ttl"`
+		Hash   string
 	}
 	settingsItem struct {
 		PK, SK string
@@ -720,20 +727,46 @@ func (s *Store) cleanDeveloper(ctx context.Context, id string) error {
 
 // Tokens.
 
-// PutToken implements portal.Store.
+// PutToken implements portal.Store: one transaction puts the token, moves
+// the developer's live-token pointer from the hash it was read with to
+// the new one, and deletes the token it pointed at. A concurrent PutToken
+// that moved the pointer first fails the condition; read again and retry.
 func (s *Store) PutToken(ctx context.Context, t portal.Token) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           s.table,
-		Item:                marshal(tokenItem{PK: tokenPK(t.Hash), SK: "TOKEN", TTL: t.ExpiresAt.Unix(), Token: t}),
-		ConditionExpression: aws.String(notExists.expr),
-	})
-	if isConditionFailed(err) {
-		return portal.Errorf(portal.EConflict, "token exists")
+	ptrSK := "TOKEN#" + string(t.Kind)
+	for attempt := 0; ; attempt++ {
+		var cur liveTokenItem
+		had, err := s.getItem(ctx, devPK(t.DeveloperID), ptrSK, &cur)
+		if err != nil {
+			return err
+		}
+		moved := notExists
+		if had {
+			moved = attrIs("Hash", cur.Hash)
+		}
+		items := []types.TransactWriteItem{
+			s.put(tokenItem{PK: tokenPK(t.Hash), SK: "TOKEN", TTL: t.ExpiresAt.Unix(), Token: t}, notExists),
+			s.put(liveTokenItem{PK: devPK(t.DeveloperID), SK: ptrSK, TTL: t.ExpiresAt.Unix(), Hash: t.Hash}, moved),
+		}
+		if had && cur.Hash != t.Hash {
+			items = append(items, s.del(key(tokenPK(cur.Hash), "TOKEN"), always))
+		}
+		err = s.transact(ctx, items...)
+		if bad, _ := failed(err, 0); bad {
+			return portal.Errorf(portal.EConflict, "token exists")
+		}
+		// Lost the pointer to a concurrent call (or a transaction
+		// conflict): each round one call wins, so a few rounds settle it.
+		if c := (*canceled)(nil); errors.As(err, &c) && attempt < 30 {
+			if err := backoff(ctx, min(attempt, 4)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("dynamostore: put token: %w", err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("dynamostore: put token: %w", err)
-	}
-	return nil
 }
 
 // ConsumeToken implements portal.Store: one conditional delete, so of

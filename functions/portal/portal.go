@@ -243,7 +243,10 @@ type Store interface {
 	// developer.
 	DeleteDeveloper(ctx context.Context, id string, ev AuditEvent) error
 
-	// Single-use tokens (PutToken: Conflict for a known hash).
+	// Single-use tokens. PutToken stores t and, in the same atomic step,
+	// voids the developer's other tokens of t.Kind: only the newest link
+	// mailed for a purpose works (Conflict for a known hash; of concurrent
+	// calls for one developer and kind, one token survives).
 	// ConsumeToken deletes and returns the token if it
 	// exists, has the kind and has not expired at now; NotFound otherwise.
 	// Of concurrent calls with one token, exactly one succeeds.

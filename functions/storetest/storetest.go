@@ -45,6 +45,8 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		{"ListDevelopers", suite.testListDevelopers},
 		{"Tokens", suite.testTokens},
 		{"TokensConcurrentConsume", suite.testTokensConcurrentConsume},
+		{"TokensSuperseded", suite.testTokensSuperseded},
+		{"TokensSupersededConcurrent", suite.testTokensSupersededConcurrent},
 		{"Sessions", suite.testSessions},
 		{"DeleteDeveloperSessions", suite.testDeleteDeveloperSessions},
 		{"LoginFailures", suite.testLoginFailures},
@@ -643,6 +645,64 @@ func (su suite) testTokensConcurrentConsume(t *testing.T, s portal.Store) {
 	w := oneWinner(t, "concurrent ConsumeToken", errs, portal.ENotFound)
 	if diff := cmp.Diff(tok, got[w]); diff != "" {
 		t.Errorf("winning ConsumeToken (-want +got):\n%s", diff)
+	}
+}
+
+// testTokensSuperseded: a new token voids the developer's older ones of
+// its kind (a superseded link must fail), not those of another kind or
+// another developer.
+func (su suite) testTokensSuperseded(t *testing.T, s portal.Store) {
+	dev := newID()
+	first := su.token(portal.TokenResetPassword, time.Hour)
+	first.DeveloperID = dev
+	verify := su.token(portal.TokenVerifyEmail, 24*time.Hour)
+	verify.DeveloperID = dev
+	other := su.token(portal.TokenResetPassword, time.Hour) // another developer's
+	second := su.token(portal.TokenResetPassword, time.Hour)
+	second.DeveloperID = dev
+	for _, tok := range []portal.Token{first, verify, other, second} {
+		wantNil(t, "PutToken", s.PutToken(ctx, tok))
+	}
+	_, err := s.ConsumeToken(ctx, first.Hash, portal.TokenResetPassword, su.now())
+	wantCode(t, "ConsumeToken(superseded)", err, portal.ENotFound)
+	for _, tok := range []portal.Token{second, verify, other} {
+		got, err := s.ConsumeToken(ctx, tok.Hash, tok.Kind, su.now())
+		wantNil(t, "ConsumeToken("+string(tok.Kind)+")", err)
+		if diff := cmp.Diff(tok, got); diff != "" {
+			t.Errorf("ConsumeToken (-want +got):\n%s", diff)
+		}
+	}
+	// After the live one is used, the next one works and voids nothing
+	// it should not.
+	third := su.token(portal.TokenResetPassword, time.Hour)
+	third.DeveloperID = dev
+	wantNil(t, "PutToken(after use)", s.PutToken(ctx, third))
+	_, err = s.ConsumeToken(ctx, third.Hash, portal.TokenResetPassword, su.now())
+	wantNil(t, "ConsumeToken(after use)", err)
+}
+
+// testTokensSupersededConcurrent: of tokens issued at once for one
+// developer and kind, exactly one survives.
+func (su suite) testTokensSupersededConcurrent(t *testing.T, s portal.Store) {
+	dev := newID()
+	toks := make([]portal.Token, concurrency)
+	for i := range toks {
+		toks[i] = su.token(portal.TokenResetPassword, time.Hour)
+		toks[i].DeveloperID = dev
+	}
+	for _, err := range race(concurrency, func(i int) error { return s.PutToken(ctx, toks[i]) }) {
+		wantNil(t, "PutToken(concurrent)", err)
+	}
+	live := 0
+	for _, tok := range toks {
+		if _, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, su.now()); err == nil {
+			live++
+		} else {
+			wantCode(t, "ConsumeToken", err, portal.ENotFound)
+		}
+	}
+	if live != 1 {
+		t.Errorf("%d of %d tokens issued at once for one developer work, want 1", live, concurrency)
 	}
 }
 

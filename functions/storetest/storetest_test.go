@@ -43,6 +43,14 @@ var mutants = map[string]struct {
 		func(s portal.FullStore) portal.FullStore { return &tokenReuse{s} },
 		[]string{"Tokens"},
 	},
+	// A store that never voids a developer's older links: each token is
+	// stored under a developer id of its own.
+	"superseded token alive": {
+		func(s portal.FullStore) portal.FullStore {
+			return &tokensPile{FullStore: s, owner: map[string]string{}}
+		},
+		[]string{"TokensSuperseded", "TokensSupersededConcurrent"},
+	},
 	"expired session alive": {
 		func(s portal.FullStore) portal.FullStore { return &sessionAlive{s} },
 		[]string{"Sessions"},
@@ -176,6 +184,30 @@ func (s *tokenReuse) ConsumeToken(ctx context.Context, hash string, kind portal.
 	t, err := s.FullStore.ConsumeToken(ctx, hash, kind, now)
 	if err == nil {
 		_ = s.PutToken(ctx, t)
+	}
+	return t, err
+}
+
+type tokensPile struct {
+	portal.FullStore
+	mu    sync.Mutex
+	owner map[string]string // hash → the real developer id
+}
+
+func (s *tokensPile) PutToken(ctx context.Context, t portal.Token) error {
+	s.mu.Lock()
+	s.owner[t.Hash] = t.DeveloperID
+	s.mu.Unlock()
+	t.DeveloperID = "pile-" + t.Hash
+	return s.FullStore.PutToken(ctx, t)
+}
+
+func (s *tokensPile) ConsumeToken(ctx context.Context, hash string, kind portal.TokenKind, now time.Time) (portal.Token, error) {
+	t, err := s.FullStore.ConsumeToken(ctx, hash, kind, now)
+	if err == nil {
+		s.mu.Lock()
+		t.DeveloperID = s.owner[hash]
+		s.mu.Unlock()
 	}
 	return t, err
 }

@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portal-dev/portal/functions/mail"
@@ -89,6 +90,7 @@ type Server struct {
 	mux    *http.ServeMux
 	dummy  string // a hash verified when no account matches, so timing does not tell
 	cookie string
+	late   sync.WaitGroup // handlers still working after their answer went out
 }
 
 // New makes a Server. log may be nil (discard); now may be nil (time.Now).
@@ -235,6 +237,30 @@ func (s *Server) withRequestID(h http.Handler) http.Handler {
 		}()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
+}
+
+// answerFirst answers status, with no body, and sends it at once; then it
+// does work. It is for requests whose answer must not depend on what the
+// work finds or how long it takes (whether an address has an account, a
+// mail's sending): the client has its answer before work begins. The
+// work's context outlives a client that hangs up once answered, and its
+// errors are logged with the request id, since they can no longer be
+// answered. The connection closes with the answer: a next request on it
+// would otherwise wait for the work and time it. Where the response
+// cannot go out early (the Lambda adapter sends it when the handler
+// returns), the answer waits for the work.
+func (s *Server) answerFirst(w http.ResponseWriter, r *http.Request, status int, work func(ctx context.Context) error) {
+	s.late.Add(1)
+	defer s.late.Done()
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(status)
+	_ = http.NewResponseController(w).Flush()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
+	defer cancel()
+	if err := work(ctx); err != nil {
+		id, _ := ctx.Value(keyRequestID).(string)
+		s.log.ErrorContext(ctx, "internal error after the answer", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	}
 }
 
 // panicError is a recovered panic, answered and logged as an internal

@@ -13,6 +13,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -28,9 +29,11 @@ var (
 	bDevEmail    = []byte("developer_emails")   // EmailKey → id
 	bDevOrder    = []byte("developer_order")    // created \0 id → status
 	bTokens      = []byte("tokens")             // hash → Token
+	bDevTokens   = []byte("developer_tokens")   // developer id \0 kind → hash of the one live token
 	bSessions    = []byte("sessions")           // hash → Session
 	bDevSessions = []byte("developer_sessions") // developer id \0 hash
 	bLoginFail   = []byte("login_failures")     // EmailKey \0 at \0 seq
+	bMailSlots   = []byte("mail_slots")         // kind \0 EmailKey \0 slot → when it frees
 	bMeta        = []byte("meta")               // "settings" → settingsRec
 	bTeams       = []byte("teams")              // id → teamRec
 	bTeamNames   = []byte("team_names")         // TeamNameKey → id
@@ -55,7 +58,7 @@ var (
 	bCreds       = []byte("credentials")        // hash → credRec
 	bAppCreds    = []byte("app_credentials")    // app id \0 credential id → hash
 	bCredIDs     = []byte("credential_ids")     // credential id → hash
-	allBuckets   = [][]byte{bDevs, bDevEmail, bDevOrder, bTokens, bSessions, bDevSessions, bLoginFail, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit,
+	allBuckets   = [][]byte{bDevs, bDevEmail, bDevOrder, bTokens, bDevTokens, bSessions, bDevSessions, bLoginFail, bMailSlots, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit,
 		bAPIs, bAPISlugs, bStrategies, bApps, bAppOrder, bDevApps, bRegs, bAppRegs, bAPIRegs, bRegOrder, bCreds, bAppCreds, bCredIDs}
 	settingsKey = []byte("settings")
 )
@@ -137,8 +140,8 @@ func Open(path string) (*Store, error) {
 // Close closes the file.
 func (s *Store) Close() error { return s.db.Close() }
 
-// Purge removes the tokens and sessions that expired by now and login
-// failures older than a day. Reads ignore expired items anyway; this only
+// Purge removes the tokens and sessions that expired by now, login
+// failures older than a day and mail slots free by now. Reads ignore expired items anyway; this only
 // keeps the file small.
 func (s *Store) Purge(_ context.Context, now time.Time) error {
 	return s.db.Update(func(tx *bolt.Tx) error {
@@ -176,6 +179,19 @@ func (s *Store) Purge(_ context.Context, now time.Time) error {
 		if err := deleteKeys(tx.Bucket(bTokens), dropTokens); err != nil {
 			return err
 		}
+		// Pointers at tokens used, expired or gone with their developer.
+		var dropLive [][]byte
+		if err := forEach(tx.Bucket(bDevTokens), nil, func(k, v []byte) error {
+			if tx.Bucket(bTokens).Get(v) == nil {
+				dropLive = append(dropLive, bytes.Clone(k))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := deleteKeys(tx.Bucket(bDevTokens), dropLive); err != nil {
+			return err
+		}
 		cutoff := stamp(now.Add(-24 * time.Hour))
 		var dropFails [][]byte
 		if err := forEach(tx.Bucket(bLoginFail), nil, func(k, _ []byte) error {
@@ -186,7 +202,19 @@ func (s *Store) Purge(_ context.Context, now time.Time) error {
 		}); err != nil {
 			return err
 		}
-		return deleteKeys(tx.Bucket(bLoginFail), dropFails)
+		if err := deleteKeys(tx.Bucket(bLoginFail), dropFails); err != nil {
+			return err
+		}
+		var dropSlots [][]byte
+		if err := forEach(tx.Bucket(bMailSlots), nil, func(k, v []byte) error {
+			if string(v) <= stamp(now) {
+				dropSlots = append(dropSlots, bytes.Clone(k))
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		return deleteKeys(tx.Bucket(bMailSlots), dropSlots)
 	})
 }
 
@@ -270,7 +298,7 @@ func notFound(what, id string) error {
 // page cuts one page out of n items.
 func page(n int, p portal.Page) (from, to int) {
 	p = p.Normalize()
-	from = min((p.Number-1)*p.Size, n)
+	from = min(p.Offset(), n)
 	return from, min(from+p.Size, n)
 }
 
@@ -482,13 +510,24 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 
 // Tokens.
 
-// PutToken implements portal.Store.
+// PutToken implements portal.Store: the developer's previous token of
+// the kind is deleted in the same transaction.
 func (s *Store) PutToken(_ context.Context, t portal.Token) error {
 	t.ExpiresAt = t.ExpiresAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bTokens)
 		if b.Get([]byte(t.Hash)) != nil {
 			return portal.Errorf(portal.EConflict, "token exists")
+		}
+		live := tx.Bucket(bDevTokens)
+		k := key(t.DeveloperID, string(t.Kind))
+		if old := live.Get(k); old != nil {
+			if err := b.Delete(old); err != nil {
+				return err
+			}
+		}
+		if err := live.Put(k, []byte(t.Hash)); err != nil {
+			return err
 		}
 		return put(b, []byte(t.Hash), t)
 	})
@@ -664,6 +703,30 @@ func (s *Store) ClearLoginFailures(_ context.Context, email string) error {
 		}
 		return deleteKeys(b, keys)
 	})
+}
+
+// Mail slots: limit records per address and kind, each holding when it
+// frees (the mail's time plus the window), so that a slot is free again
+// once its mail has left the window.
+
+// TakeMailSlot implements portal.Store, in one transaction.
+func (s *Store) TakeMailSlot(_ context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error) {
+	if limit < 1 || limit > portal.MaxMailSlots {
+		return false, portal.Errorf(portal.EInvalid, "mail limit %d is out of range 1 to %d", limit, portal.MaxMailSlots)
+	}
+	taken := false
+	err := s.update(func(tx *bolt.Tx) error {
+		b := tx.Bucket(bMailSlots)
+		for i := range limit {
+			k := key(kind, portal.EmailKey(email), strconv.Itoa(i))
+			if v := b.Get(k); v == nil || string(v) <= stamp(now) {
+				taken = true
+				return b.Put(k, []byte(stamp(now.Add(window))))
+			}
+		}
+		return nil
+	})
+	return taken, err
 }
 
 // Settings.

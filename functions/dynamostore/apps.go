@@ -484,7 +484,7 @@ func (s *Store) ListApplications(ctx context.Context, developerID string, p port
 	}
 	byCreation(ptrs, func(d devAppItem) time.Time { return d.AppCreated }, func(d devAppItem) string { return d.ApplicationID })
 	p = p.Normalize()
-	from := min((p.Number-1)*p.Size, len(ptrs))
+	from := min(p.Offset(), len(ptrs))
 	page := ptrs[from:min(from+p.Size, len(ptrs))]
 	ks := make([]map[string]types.AttributeValue, 0, len(page))
 	for _, d := range page {

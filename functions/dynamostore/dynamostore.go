@@ -9,10 +9,12 @@
 //	DEV#<id>          | DEV                 developer; GSI1 DEVELOPERS, GSI2 DEVELOPERS#<status>
 //	DEV#<id>          | SESSION#<hash>      pointer to the developer's session (ttl)
 //	DEV#<id>          | TEAM#<team id>      the developer's membership, reverse side
+//	DEV#<id>          | TOKEN#<kind>        the hash of the developer's one live token of a kind (ttl)
 //	EMAIL#<EmailKey>  | EMAIL               one developer per email
 //	SESSION#<hash>    | SESSION             session (ttl)
 //	TOKEN#<hash>      | TOKEN               single-use token (ttl)
 //	LOGINFAIL#<email> | <at>#<random>       one failed login (ttl)
+//	MAILSLOT#<kind>#<email> | SLOT#<n>      one of the mails an address may get per window (ttl)
 //	SETTINGS          | SETTINGS            portal settings
 //	TEAM#<id>         | TEAM                team; GSI1 TEAMS
 //	TEAM#<id>         | MEMBER#<dev id>     membership
@@ -106,6 +108,7 @@ func emailPK(email string) string                   { return "EMAIL#" + portal.E
 func sessionPK(hash string) string                  { return "SESSION#" + hash }
 func tokenPK(hash string) string                    { return "TOKEN#" + hash }
 func loginFailPK(email string) string               { return "LOGINFAIL#" + portal.EmailKey(email) }
+func mailSlotPK(kind, email string) string          { return "MAILSLOT#" + kind + "#" + portal.EmailKey(email) }
 func teamPK(id string) string                       { return "TEAM#" + id }
 func teamNamePK(name string) string                 { return "TEAMNAME#" + portal.TeamNameKey(name) }
 func roleKeySK(role, entity string) string          { return "ROLEKEY#" + role + "#" + entity }
@@ -150,6 +153,12 @@ type (
 		PK, SK string
 		TTL    int64 `dynamodbav:"ttl"`
 		portal.Token
+	}
+	// liveTokenItem names the developer's one live token of a kind.
+	liveTokenItem struct {
+		PK, SK string
+		TTL    int64 `dynamodbav:"ttl"`
+		Hash   string
 	}
 	settingsItem struct {
 		PK, SK string
@@ -477,7 +486,7 @@ func (s *Store) indexPage(ctx context.Context, index, pkAttr, pk string, p porta
 			break
 		}
 	}
-	skip := (p.Number - 1) * p.Size
+	skip := p.Offset()
 	if skip >= total {
 		return nil, total, nil
 	}
@@ -718,20 +727,46 @@ func (s *Store) cleanDeveloper(ctx context.Context, id string) error {
 
 // Tokens.
 
-// PutToken implements portal.Store.
+// PutToken implements portal.Store: one transaction puts the token, moves
+// the developer's live-token pointer from the hash it was read with to
+// the new one, and deletes the token it pointed at. A concurrent PutToken
+// that moved the pointer first fails the condition; read again and retry.
 func (s *Store) PutToken(ctx context.Context, t portal.Token) error {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName:           s.table,
-		Item:                marshal(tokenItem{PK: tokenPK(t.Hash), SK: "TOKEN", TTL: t.ExpiresAt.Unix(), Token: t}),
-		ConditionExpression: aws.String(notExists.expr),
-	})
-	if isConditionFailed(err) {
-		return portal.Errorf(portal.EConflict, "token exists")
+	ptrSK := "TOKEN#" + string(t.Kind)
+	for attempt := 0; ; attempt++ {
+		var cur liveTokenItem
+		had, err := s.getItem(ctx, devPK(t.DeveloperID), ptrSK, &cur)
+		if err != nil {
+			return err
+		}
+		moved := notExists
+		if had {
+			moved = attrIs("Hash", cur.Hash)
+		}
+		items := []types.TransactWriteItem{
+			s.put(tokenItem{PK: tokenPK(t.Hash), SK: "TOKEN", TTL: t.ExpiresAt.Unix(), Token: t}, notExists),
+			s.put(liveTokenItem{PK: devPK(t.DeveloperID), SK: ptrSK, TTL: t.ExpiresAt.Unix(), Hash: t.Hash}, moved),
+		}
+		if had && cur.Hash != t.Hash {
+			items = append(items, s.del(key(tokenPK(cur.Hash), "TOKEN"), always))
+		}
+		err = s.transact(ctx, items...)
+		if bad, _ := failed(err, 0); bad {
+			return portal.Errorf(portal.EConflict, "token exists")
+		}
+		// Lost the pointer to a concurrent call (or a transaction
+		// conflict): each round one call wins, so a few rounds settle it.
+		if c := (*canceled)(nil); errors.As(err, &c) && attempt < 30 {
+			if err := backoff(ctx, min(attempt, 4)); err != nil {
+				return err
+			}
+			continue
+		}
+		if err != nil {
+			return fmt.Errorf("dynamostore: put token: %w", err)
+		}
+		return nil
 	}
-	if err != nil {
-		return fmt.Errorf("dynamostore: put token: %w", err)
-	}
-	return nil
 }
 
 // ConsumeToken implements portal.Store: one conditional delete, so of
@@ -924,6 +959,40 @@ func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
 		}
 	}
 	return nil
+}
+
+// Mail slots: limit items per address and kind, each holding when it
+// frees (the mail's time plus the window). Taking one is a conditional
+// put that succeeds only on a free slot, so of concurrent calls each slot
+// goes to one: at most limit succeed, with no read-modify-write to race.
+
+// TakeMailSlot implements portal.Store.
+func (s *Store) TakeMailSlot(ctx context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error) {
+	if limit < 1 || limit > portal.MaxMailSlots {
+		return false, portal.Errorf(portal.EInvalid, "mail limit %d is out of range 1 to %d", limit, portal.MaxMailSlots)
+	}
+	frees := now.Add(window)
+	for i := range limit {
+		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
+			TableName: s.table,
+			Item: map[string]types.AttributeValue{
+				AttrPK:       str(mailSlotPK(kind, email)),
+				AttrSK:       str(fmt.Sprintf("SLOT#%d", i)),
+				"FreeAt":     str(stamp(frees)),
+				TTLAttribute: num(frees.Unix()),
+			},
+			ConditionExpression:       aws.String("attribute_not_exists(PK) OR FreeAt <= :now"),
+			ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(stamp(now))},
+		})
+		if isConditionFailed(err) {
+			continue // taken: try the next slot
+		}
+		if err != nil {
+			return false, fmt.Errorf("dynamostore: take mail slot: %w", err)
+		}
+		return true, nil
+	}
+	return false, nil
 }
 
 // Settings.
@@ -1170,7 +1239,7 @@ func (s *Store) ListTeamMembers(ctx context.Context, teamID string, p portal.Pag
 		return strings.Compare(a.DeveloperID, b.DeveloperID)
 	})
 	p = p.Normalize()
-	from := min((p.Number-1)*p.Size, len(ms))
+	from := min(p.Offset(), len(ms))
 	ms = ms[from:min(from+p.Size, len(ms))]
 	var ks []map[string]types.AttributeValue
 	for _, m := range ms {

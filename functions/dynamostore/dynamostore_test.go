@@ -112,6 +112,9 @@ func TestTableDefinition(t *testing.T) {
 	if _, err := s.RecordLoginFailure(ctx, "x@example.com", time.Now(), 15*time.Minute); err != nil {
 		t.Fatal(err)
 	}
+	if ok, err := s.TakeMailSlot(ctx, "x@example.com", "reset-password", time.Now(), time.Hour, 3); err != nil || !ok {
+		t.Fatalf("TakeMailSlot = %t, %v", ok, err)
+	}
 	scan, err := server.Client().Scan(ctx, &dynamodb.ScanInput{TableName: aws.String(name)})
 	if err != nil {
 		t.Fatal(err)
@@ -132,7 +135,7 @@ func TestTableDefinition(t *testing.T) {
 		}
 	}
 	slices.Sort(kinds)
-	if want := []string{"LOGINFAIL", "SESSION", "TOKEN"}; !slices.Equal(kinds, want) {
+	if want := []string{"DEV", "LOGINFAIL", "MAILSLOT", "SESSION", "TOKEN"}; !slices.Equal(kinds, want) {
 		t.Errorf("items with TTL = %v, want %v", kinds, want)
 	}
 }

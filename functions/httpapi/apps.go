@@ -43,12 +43,35 @@ func (s *Server) appRoutes(m *http.ServeMux) {
 
 type ctxApp struct{}
 
+// A developer gets one answer, 404 with one text, for an object that is
+// someone else's and for one that does not exist: any difference would let
+// them probe which ids exist. The texts are written here, and every
+// not-found on the developer's side of an application goes through them.
+func noApplication(id string) error {
+	return portal.Errorf(portal.ENotFound, "no application %q among yours; GET /api/v3/applications lists them", id)
+}
+
+func noCredential(appID, id string) error {
+	return portal.Errorf(portal.ENotFound, "no credential %q on application %q; GET /api/v3/applications/%s/credentials lists them", id, appID, appID)
+}
+
+// asNotFound replaces a not-found error, whatever its text, with
+// notFound; other errors pass.
+func asNotFound(err, notFound error) error {
+	if portal.IsCode(err, portal.ENotFound) {
+		return notFound
+	}
+	return err
+}
+
 // ownApp loads an application of the caller's, or of a team of theirs;
-// anyone else's is 404, never 403.
+// anyone else's is 404, never 403, and the same 404 as an unknown id.
 func (s *Server) ownApp(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		d := r.Context().Value(keyDeveloper).(portal.Developer)
-		a, err := s.apps.GetApplication(r.Context(), r.PathValue("appId"))
+		id := r.PathValue("appId")
+		a, err := s.apps.GetApplication(r.Context(), id)
+		err = asNotFound(err, noApplication(id))
 		if err == nil && a.DeveloperID != d.ID {
 			ok := false
 			if a.TeamID != "" {
@@ -59,7 +82,7 @@ func (s *Server) ownApp(h http.HandlerFunc) http.HandlerFunc {
 				}
 			}
 			if err == nil && !ok {
-				err = portal.Errorf(portal.ENotFound, "no application %q", r.PathValue("appId"))
+				err = noApplication(id)
 			}
 		}
 		if err != nil {
@@ -287,7 +310,7 @@ func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request) {
 	a.UpdatedAt = s.now().UTC()
 	a, err := s.apps.UpdateApplication(r.Context(), a, s.event("developer:"+a.DeveloperID, "application.updated", a.ID, nil))
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noApplication(a.ID)))
 		return
 	}
 	writeJSON(w, http.StatusOK, a)
@@ -296,7 +319,7 @@ func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleDeleteApp(w http.ResponseWriter, r *http.Request) {
 	a := appOf(r)
 	if err := s.apps.DeleteApplication(r.Context(), a.ID, s.event("developer:"+a.DeveloperID, "application.deleted", a.ID, nil)); err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noApplication(a.ID)))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -305,7 +328,7 @@ func (s *Server) handleDeleteApp(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleListRegs(w http.ResponseWriter, r *http.Request) {
 	regs, err := s.apps.ListRegistrations(r.Context(), appOf(r).ID)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noApplication(appOf(r).ID)))
 		return
 	}
 	writeJSON(w, http.StatusOK, newList(regs, portal.Page{Number: 1, Size: max(len(regs), 1)}, len(regs)))
@@ -381,7 +404,7 @@ func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleListCreds(w http.ResponseWriter, r *http.Request) {
 	creds, err := s.apps.ListCredentials(r.Context(), appOf(r).ID)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noApplication(appOf(r).ID)))
 		return
 	}
 	writeJSON(w, http.StatusOK, newList(creds, portal.Page{Number: 1, Size: max(len(creds), 1)}, len(creds)))
@@ -432,7 +455,7 @@ func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request) {
 	}
 	c, err := s.issue(r, appOf(r), strings.TrimSpace(req.DisplayName), "credential.created", nil)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noApplication(appOf(r).ID)))
 		return
 	}
 	writeJSON(w, http.StatusCreated, c)
@@ -442,7 +465,7 @@ func (s *Server) handleDeleteCred(w http.ResponseWriter, r *http.Request) {
 	a := appOf(r)
 	id := r.PathValue("credentialId")
 	if err := s.apps.DeleteCredential(r.Context(), a.ID, id, s.event("developer:"+a.DeveloperID, "credential.deleted", a.ID, map[string]string{"credential": id})); err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noCredential(a.ID, id)))
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
@@ -477,7 +500,7 @@ func (s *Server) handleRotateCred(w http.ResponseWriter, r *http.Request) {
 	var oldCred portal.Credential
 	creds, err := s.apps.ListCredentials(r.Context(), a.ID)
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noApplication(a.ID)))
 		return
 	}
 	for _, c := range creds {
@@ -486,18 +509,18 @@ func (s *Server) handleRotateCred(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	if oldCred.ID == "" {
-		s.writeError(w, r, portal.Errorf(portal.ENotFound, "no credential %q", old))
+		s.writeError(w, r, noCredential(a.ID, old))
 		return
 	}
 	c, err := s.issue(r, a, oldCred.DisplayName, "credential.rotated", map[string]string{"replaces": old})
 	if err != nil {
-		s.writeError(w, r, err)
+		s.writeError(w, r, asNotFound(err, noApplication(a.ID)))
 		return
 	}
 	until := s.now().UTC().Add(grace)
 	if oldCred.ExpiresAt == nil || until.Before(*oldCred.ExpiresAt) {
 		if _, err := s.apps.ExpireCredential(r.Context(), a.ID, old, until, s.event("developer:"+a.DeveloperID, "credential.expiring", a.ID, map[string]string{"credential": old, "at": until.Format(time.RFC3339)})); err != nil {
-			s.writeError(w, r, err)
+			s.writeError(w, r, asNotFound(err, noCredential(a.ID, old)))
 			return
 		}
 	}

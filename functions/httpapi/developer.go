@@ -100,17 +100,31 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.sendToken(ctx, d, portal.TokenVerifyEmail, s.cfg.VerifyTTL, "confirm-email-address", "/verify-email/"); err != nil {
+	if err := s.sendToken(ctx, now, d, portal.TokenVerifyEmail, s.cfg.VerifyTTL, "confirm-email-address", "/verify-email/"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
 	writeJSON(w, http.StatusCreated, signUpAnswer)
 }
 
-// sendToken stores a single-use token and mails its link.
-func (s *Server) sendToken(ctx context.Context, d portal.Developer, kind portal.TokenKind, ttl time.Duration, template, path string) error {
+// sendToken stores a single-use token and mails its link, unless the
+// address had MailLimit mails of this template within MailWindow: anyone
+// may ask for these mails for any address, and must not flood its inbox.
+// A dropped mail changes nothing in the answer, which must not tell
+// either.
+// now is the request's time.
+func (s *Server) sendToken(ctx context.Context, now time.Time, d portal.Developer, kind portal.TokenKind, ttl time.Duration, template, path string) error {
+	ok, err := s.store.TakeMailSlot(ctx, d.Email, template, now, s.cfg.MailWindow, s.cfg.MailLimit)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		id, _ := ctx.Value(keyRequestID).(string)
+		s.log.InfoContext(ctx, "mail dropped: too many to one address", "request_id", id, "template", template, "developer", d.ID)
+		return nil
+	}
 	tok, hash := secret()
-	if err := s.store.PutToken(ctx, portal.Token{Hash: hash, Kind: kind, DeveloperID: d.ID, ExpiresAt: s.now().Add(ttl)}); err != nil {
+	if err := s.store.PutToken(ctx, portal.Token{Hash: hash, Kind: kind, DeveloperID: d.ID, ExpiresAt: now.Add(ttl)}); err != nil {
 		return err
 	}
 	return s.mailTo(ctx, d, template, s.cfg.BaseURL+path+"?"+url.Values{"token": {tok}}.Encode())
@@ -319,21 +333,21 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx := r.Context()
-	d, err := s.store.GetDeveloperByEmail(ctx, portal.EmailKey(req.Email))
-	switch {
-	case portal.IsCode(err, portal.ENotFound):
-		// Same answer for unknown addresses.
-	case err != nil:
-		s.writeError(w, r, err)
-		return
-	default:
-		if err := s.sendToken(ctx, d, portal.TokenResetPassword, s.cfg.ResetTTL, "reset-password", "/reset-password/"); err != nil {
-			s.writeError(w, r, err)
-			return
+	// The answer goes out before anything depends on whether the address
+	// has an account: the lookup, the token and the mail come after it, so
+	// neither the answer nor its timing tells known addresses from
+	// unknown ones. The work goes by the time the request came.
+	now := s.now()
+	s.answerFirst(w, r, http.StatusNoContent, func(ctx context.Context) error {
+		d, err := s.store.GetDeveloperByEmail(ctx, portal.EmailKey(req.Email))
+		if portal.IsCode(err, portal.ENotFound) {
+			return nil
 		}
-	}
-	w.WriteHeader(http.StatusNoContent)
+		if err != nil {
+			return err
+		}
+		return s.sendToken(ctx, now, d, portal.TokenResetPassword, s.cfg.ResetTTL, "reset-password", "/reset-password/")
+	})
 }
 
 type resetRequest struct {

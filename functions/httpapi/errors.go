@@ -59,7 +59,11 @@ func (s *Server) writeError(w http.ResponseWriter, r *http.Request, err error) {
 	id, _ := r.Context().Value(keyRequestID).(string)
 	p := problem{Status: status, Title: http.StatusText(status), Detail: e.Message, InvalidParameters: e.Fields, RequestID: id}
 	if status == http.StatusInternalServerError {
-		s.log.ErrorContext(r.Context(), "internal error", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+		attrs := []any{"request_id", id, "method", r.Method, "path", r.URL.Path, "err", err}
+		if pe, ok := errors.AsType[*panicError](err); ok {
+			attrs = append(attrs, "stack", string(pe.stack))
+		}
+		s.log.ErrorContext(r.Context(), "internal error", attrs...)
 		p.Detail = "internal error; quote request id " + id + " when reporting it"
 	}
 	if status == http.StatusUnauthorized && r.Header.Get("Authorization") != "" {

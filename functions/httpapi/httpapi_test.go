@@ -50,24 +50,25 @@ func (c *clock) add(d time.Duration) {
 func testClock() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
 
 type env struct {
-	t      *testing.T
+	t      testing.TB
 	url    string
 	store  portal.Store
 	outbox string
 	clock  *clock
 	admin  string // an admin token
+	srv    *httpapi.Server
 }
 
 // Cheap hashing keeps the suite fast; TestPasswordCost checks the default.
 var testCost = password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16}
 
-func setup(t *testing.T) *env {
+func setup(t testing.TB) *env {
 	t.Helper()
 	return setupAt(t, testClock())
 }
 
 // setupAt is setup with the server's clock starting at base.
-func setupAt(t *testing.T, base time.Time) *env {
+func setupAt(t testing.TB, base time.Time) *env {
 	t.Helper()
 	dir := t.TempDir()
 	st, err := boltstore.Open(filepath.Join(dir, "portal.db"))
@@ -78,7 +79,7 @@ func setupAt(t *testing.T, base time.Time) *env {
 	return setupWith(t, st, dir, base)
 }
 
-func setupWith(t *testing.T, st portal.Store, dir string, base time.Time) *env {
+func setupWith(t testing.TB, st portal.Store, dir string, base time.Time) *env {
 	t.Helper()
 	outbox := filepath.Join(dir, "outbox")
 	ob, err := mail.NewOutbox(outbox, io.Discard, "Portal <portal@localhost>")
@@ -104,7 +105,7 @@ func setupWith(t *testing.T, st portal.Store, dir string, base time.Time) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &env{t: t, url: hs.URL, store: st, outbox: outbox, clock: c, admin: tok}
+	return &env{t: t, url: hs.URL, store: st, outbox: outbox, clock: c, admin: tok, srv: srv}
 }
 
 // client is a browser: it keeps cookies.
@@ -198,7 +199,7 @@ func (e *env) portalID() string {
 	return l.Data[0].ID
 }
 
-func want(t *testing.T, a answer, status int) {
+func want(t testing.TB, a answer, status int) {
 	t.Helper()
 	if a.status != status {
 		t.Fatalf("status = %d, want %d; body %s", a.status, status, a.body)
@@ -211,6 +212,10 @@ type sent struct{ template, to, subject, text string }
 
 func (e *env) mails() []sent {
 	e.t.Helper()
+	// Some mails go after their request's answer.
+	if e.srv != nil {
+		e.srv.WaitAnswered()
+	}
 	files, _ := filepath.Glob(filepath.Join(e.outbox, "*.eml"))
 	sort.Strings(files)
 	var out []sent

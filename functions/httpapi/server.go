@@ -13,7 +13,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"runtime/debug"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/portal-dev/portal/functions/mail"
@@ -44,6 +46,8 @@ type Config struct {
 	ResetTTL        time.Duration // 60 min
 	LoginFailures   int           // 10 failures …
 	LoginWindow     time.Duration // … in 15 min lock an account
+	MailLimit       int           // 3 mails of one kind to one address …
+	MailWindow      time.Duration // … per hour; more are dropped silently
 	MaxBody         int64         // 64 KB
 	Password        password.Params
 }
@@ -59,6 +63,10 @@ func (c *Config) defaults() {
 	def(&c.VerifyTTL, 24*time.Hour)
 	def(&c.ResetTTL, 60*time.Minute)
 	def(&c.LoginWindow, 15*time.Minute)
+	def(&c.MailWindow, time.Hour)
+	if c.MailLimit == 0 {
+		c.MailLimit = 3
+	}
 	if c.LoginFailures == 0 {
 		c.LoginFailures = 10
 	}
@@ -82,6 +90,7 @@ type Server struct {
 	mux    *http.ServeMux
 	dummy  string // a hash verified when no account matches, so timing does not tell
 	cookie string
+	late   sync.WaitGroup // handlers still working after their answer went out
 }
 
 // New makes a Server. log may be nil (discard); now may be nil (time.Now).
@@ -221,13 +230,47 @@ func (s *Server) withRequestID(h http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.ErrorContext(ctx, "panic", "request_id", id, "method", r.Method, "path", r.URL.Path, "panic", fmt.Sprint(v))
-				s.writeError(w, r.WithContext(ctx), fmt.Errorf("panic: %v", v))
+				// writeError logs it, once, with the request id and where
+				// it happened.
+				s.writeError(w, r.WithContext(ctx), &panicError{value: v, stack: debug.Stack()})
 			}
 		}()
 		h.ServeHTTP(w, r.WithContext(ctx))
 	})
 }
+
+// answerFirst answers status, with no body, and sends it at once; then it
+// does work. It is for requests whose answer must not depend on what the
+// work finds or how long it takes (whether an address has an account, a
+// mail's sending): the client has its answer before work begins. The
+// work's context outlives a client that hangs up once answered, and its
+// errors are logged with the request id, since they can no longer be
+// answered. The connection closes with the answer: a next request on it
+// would otherwise wait for the work and time it. Where the response
+// cannot go out early (the Lambda adapter sends it when the handler
+// returns), the answer waits for the work.
+func (s *Server) answerFirst(w http.ResponseWriter, r *http.Request, status int, work func(ctx context.Context) error) {
+	s.late.Add(1)
+	defer s.late.Done()
+	w.Header().Set("Connection", "close")
+	w.WriteHeader(status)
+	_ = http.NewResponseController(w).Flush()
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(r.Context()), time.Minute)
+	defer cancel()
+	if err := work(ctx); err != nil {
+		id, _ := ctx.Value(keyRequestID).(string)
+		s.log.ErrorContext(ctx, "internal error after the answer", "request_id", id, "method", r.Method, "path", r.URL.Path, "err", err)
+	}
+}
+
+// panicError is a recovered panic, answered and logged as an internal
+// error.
+type panicError struct {
+	value any
+	stack []byte
+}
+
+func (e *panicError) Error() string { return fmt.Sprintf("panic: %v", e.value) }
 
 // contextWith returns r's context with one more value.
 func contextWith(r *http.Request, key, val any) context.Context {

@@ -7,6 +7,7 @@ package portal
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 )
@@ -181,6 +182,24 @@ func (p Page) Normalize() Page {
 	return p
 }
 
+// Offset is how many items come before the normalized page. page[number]
+// may be any number up to math.MaxInt64: (Number-1)*Size would overflow
+// and turn negative, so the offset saturates at math.MaxInt instead, and a
+// page that far is past the end and empty, like any page past the end
+// (Konnect answers those with empty data and the real total, and clients
+// that page until data is empty rely on it).
+func (p Page) Offset() int {
+	p = p.Normalize()
+	if p.Number-1 > math.MaxInt/p.Size {
+		return math.MaxInt
+	}
+	return (p.Number - 1) * p.Size
+}
+
+// MaxMailSlots bounds TakeMailSlot's limit: stores keep one record per
+// slot and may try each in turn.
+const MaxMailSlots = 10
+
 // DeveloperFilter narrows a developer list.
 type DeveloperFilter struct {
 	Status DeveloperStatus // "" for all
@@ -224,7 +243,10 @@ type Store interface {
 	// developer.
 	DeleteDeveloper(ctx context.Context, id string, ev AuditEvent) error
 
-	// Single-use tokens (PutToken: Conflict for a known hash).
+	// Single-use tokens. PutToken stores t and, in the same atomic step,
+	// voids the developer's other tokens of t.Kind: only the newest link
+	// mailed for a purpose works (Conflict for a known hash; of concurrent
+	// calls for one developer and kind, one token survives).
 	// ConsumeToken deletes and returns the token if it
 	// exists, has the kind and has not expired at now; NotFound otherwise.
 	// Of concurrent calls with one token, exactly one succeeds.
@@ -249,6 +271,14 @@ type Store interface {
 	RecordLoginFailure(ctx context.Context, email string, now time.Time, window time.Duration) (int, error)
 	CountLoginFailures(ctx context.Context, email string, now time.Time, window time.Duration) (int, error)
 	ClearLoginFailures(ctx context.Context, email string) error
+
+	// Mail throttling: TakeMailSlot records a mail of kind (a template
+	// name) to the address (by EmailKey) at now if fewer than limit were
+	// recorded in the window before it, (now-window, now], and reports
+	// whether it did. It is atomic: of concurrent calls for one address
+	// and kind, at most limit succeed. limit is 1 to MaxMailSlots
+	// (Invalid otherwise).
+	TakeMailSlot(ctx context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error)
 
 	// Settings: GetSettings returns NotFound until PutSettings first runs;
 	// PutSettings writes s if the stored version is s.Version (0: none

@@ -462,6 +462,7 @@ func (su suite) testListApplications(t *testing.T, s portal.FullStore) {
 		{portal.Page{Size: 5, Number: 1}, mine[:5]},
 		{portal.Page{Size: 5, Number: 3}, mine[10:]},
 		{portal.Page{Size: 5, Number: 4}, nil},
+		{portal.Page{Size: 100, Number: farPage}, nil},
 		{portal.Page{}, mine},
 	} {
 		got, total, err := s.ListApplications(ctx, d.ID, tc.p)
@@ -479,6 +480,7 @@ func (su suite) testListApplications(t *testing.T, s portal.FullStore) {
 	}{
 		{portal.Page{Size: 4, Number: 2}, all[4:8]},
 		{portal.Page{Size: 10, Number: 2}, all[10:]},
+		{portal.Page{Size: 100, Number: farPage}, nil},
 		{portal.Page{}, all},
 	} {
 		got, total, err := s.ListAllApplications(ctx, tc.p)
@@ -736,6 +738,8 @@ func (su suite) testListAllRegistrations(t *testing.T, s portal.FullStore) {
 		{"", portal.Page{Size: 5, Number: 1}, all[:5], 12},
 		{"", portal.Page{Size: 5, Number: 3}, all[10:], 12},
 		{"", portal.Page{Size: 5, Number: 4}, nil, 12},
+		{"", portal.Page{Size: 100, Number: farPage}, nil, 12},
+		{portal.RegistrationApproved, portal.Page{Size: 100, Number: farPage}, nil, 6},
 		{"", portal.Page{}, all, 12},
 		{portal.RegistrationApproved, portal.Page{Size: 4, Number: 2}, approved[4:], 6},
 		{portal.RegistrationPending, portal.Page{Size: 100}, pending, 6},

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"math"
 	"slices"
 	"sort"
 	"strings"
@@ -44,9 +45,13 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		{"ListDevelopers", suite.testListDevelopers},
 		{"Tokens", suite.testTokens},
 		{"TokensConcurrentConsume", suite.testTokensConcurrentConsume},
+		{"TokensSuperseded", suite.testTokensSuperseded},
+		{"TokensSupersededConcurrent", suite.testTokensSupersededConcurrent},
 		{"Sessions", suite.testSessions},
 		{"DeleteDeveloperSessions", suite.testDeleteDeveloperSessions},
 		{"LoginFailures", suite.testLoginFailures},
+		{"MailSlots", suite.testMailSlots},
+		{"MailSlotsConcurrent", suite.testMailSlotsConcurrent},
 		{"Settings", suite.testSettings},
 		{"Teams", suite.testTeams},
 		{"ListTeams", suite.testListTeams},
@@ -71,6 +76,10 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		})
 	}
 }
+
+// farPage is a page number from the security audit (issue 9): times 100
+// it overflows int64.
+const farPage = 92233720368547760
 
 // concurrency is how many goroutines race in the concurrency tests.
 const concurrency = 20
@@ -558,6 +567,10 @@ func (su suite) testListDevelopers(t *testing.T, s portal.Store) {
 		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 2}, all[10:20], 25},
 		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 3}, all[20:], 25},
 		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 4}, nil, 25},
+		// Far past the end: (number-1)*size overflows int; still empty.
+		{portal.DeveloperFilter{}, portal.Page{Size: 100, Number: farPage}, nil, 25},
+		{portal.DeveloperFilter{}, portal.Page{Size: 1, Number: math.MaxInt}, nil, 25},
+		{portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{Size: 100, Number: farPage}, nil, 9},
 		{portal.DeveloperFilter{}, portal.Page{}, all[:20], 25},                  // defaults: size 20, page 1
 		{portal.DeveloperFilter{}, portal.Page{Size: 1000, Number: -1}, all, 25}, // limits: size 100
 		{portal.DeveloperFilter{}, portal.Page{Size: 7, Number: 4}, all[21:], 25},
@@ -632,6 +645,64 @@ func (su suite) testTokensConcurrentConsume(t *testing.T, s portal.Store) {
 	w := oneWinner(t, "concurrent ConsumeToken", errs, portal.ENotFound)
 	if diff := cmp.Diff(tok, got[w]); diff != "" {
 		t.Errorf("winning ConsumeToken (-want +got):\n%s", diff)
+	}
+}
+
+// testTokensSuperseded: a new token voids the developer's older ones of
+// its kind (a superseded link must fail), not those of another kind or
+// another developer.
+func (su suite) testTokensSuperseded(t *testing.T, s portal.Store) {
+	dev := newID()
+	first := su.token(portal.TokenResetPassword, time.Hour)
+	first.DeveloperID = dev
+	verify := su.token(portal.TokenVerifyEmail, 24*time.Hour)
+	verify.DeveloperID = dev
+	other := su.token(portal.TokenResetPassword, time.Hour) // another developer's
+	second := su.token(portal.TokenResetPassword, time.Hour)
+	second.DeveloperID = dev
+	for _, tok := range []portal.Token{first, verify, other, second} {
+		wantNil(t, "PutToken", s.PutToken(ctx, tok))
+	}
+	_, err := s.ConsumeToken(ctx, first.Hash, portal.TokenResetPassword, su.now())
+	wantCode(t, "ConsumeToken(superseded)", err, portal.ENotFound)
+	for _, tok := range []portal.Token{second, verify, other} {
+		got, err := s.ConsumeToken(ctx, tok.Hash, tok.Kind, su.now())
+		wantNil(t, "ConsumeToken("+string(tok.Kind)+")", err)
+		if diff := cmp.Diff(tok, got); diff != "" {
+			t.Errorf("ConsumeToken (-want +got):\n%s", diff)
+		}
+	}
+	// After the live one is used, the next one works and voids nothing
+	// it should not.
+	third := su.token(portal.TokenResetPassword, time.Hour)
+	third.DeveloperID = dev
+	wantNil(t, "PutToken(after use)", s.PutToken(ctx, third))
+	_, err = s.ConsumeToken(ctx, third.Hash, portal.TokenResetPassword, su.now())
+	wantNil(t, "ConsumeToken(after use)", err)
+}
+
+// testTokensSupersededConcurrent: of tokens issued at once for one
+// developer and kind, exactly one survives.
+func (su suite) testTokensSupersededConcurrent(t *testing.T, s portal.Store) {
+	dev := newID()
+	toks := make([]portal.Token, concurrency)
+	for i := range toks {
+		toks[i] = su.token(portal.TokenResetPassword, time.Hour)
+		toks[i].DeveloperID = dev
+	}
+	for _, err := range race(concurrency, func(i int) error { return s.PutToken(ctx, toks[i]) }) {
+		wantNil(t, "PutToken(concurrent)", err)
+	}
+	live := 0
+	for _, tok := range toks {
+		if _, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenResetPassword, su.now()); err == nil {
+			live++
+		} else {
+			wantCode(t, "ConsumeToken", err, portal.ENotFound)
+		}
+	}
+	if live != 1 {
+		t.Errorf("%d of %d tokens issued at once for one developer work, want 1", live, concurrency)
 	}
 }
 
@@ -797,6 +868,61 @@ func (su suite) testLoginFailures(t *testing.T, s portal.Store) {
 	}
 }
 
+func (su suite) testMailSlots(t *testing.T, s portal.Store) {
+	const window, limit = time.Hour, 3
+	t0 := su.now()
+	take := func(email, kind string, at time.Time, want bool) {
+		t.Helper()
+		got, err := s.TakeMailSlot(ctx, email, kind, at, window, limit)
+		wantNil(t, "TakeMailSlot", err)
+		if got != want {
+			t.Errorf("TakeMailSlot(%q, %q, t0+%v) = %t, want %t", email, kind, at.Sub(t0), got, want)
+		}
+	}
+	for i := range limit {
+		take("Flood@Example.com", "reset-password", t0.Add(time.Duration(i)*time.Minute), true)
+	}
+	take("flood@example.com", "reset-password", t0.Add(3*time.Minute), false)       // the fourth, in any case
+	take(" FLOOD@example.com", "reset-password", t0.Add(59*time.Minute), false)     // still in the window
+	take("flood@example.com", "confirm-email-address", t0.Add(4*time.Minute), true) // another kind
+	take("other@example.com", "reset-password", t0.Add(4*time.Minute), true)        // another address
+	// The window is (now-window, now]: the first mail leaves it at t0+1h,
+	// freeing one slot, and the second a minute later.
+	take("flood@example.com", "reset-password", t0.Add(window), true)
+	take("flood@example.com", "reset-password", t0.Add(window), false)
+	take("flood@example.com", "reset-password", t0.Add(window+time.Minute), true)
+	take("flood@example.com", "reset-password", t0.Add(window+90*time.Second), false)
+	take("flood@example.com", "reset-password", t0.Add(3*window), true)
+
+	for _, n := range []int{0, -1, portal.MaxMailSlots + 1} {
+		_, err := s.TakeMailSlot(ctx, "x@example.com", "reset-password", t0, window, n)
+		wantCode(t, fmt.Sprintf("TakeMailSlot(limit %d)", n), err, portal.EInvalid)
+	}
+}
+
+// testMailSlotsConcurrent: a burst of sends to one address gets exactly
+// limit slots, however the calls interleave.
+func (su suite) testMailSlotsConcurrent(t *testing.T, s portal.Store) {
+	const limit = 3
+	var mu sync.Mutex
+	allowed := 0
+	errs := race(concurrency, func(int) error {
+		ok, err := s.TakeMailSlot(ctx, "burst@example.com", "reset-password", su.now(), time.Hour, limit)
+		if ok {
+			mu.Lock()
+			allowed++
+			mu.Unlock()
+		}
+		return err
+	})
+	for _, err := range errs {
+		wantNil(t, "TakeMailSlot(concurrent)", err)
+	}
+	if allowed != limit {
+		t.Errorf("%d concurrent TakeMailSlot calls allowed %d mails, want exactly %d", concurrency, allowed, limit)
+	}
+}
+
 func (su suite) testSettings(t *testing.T, s portal.Store) {
 	_, err := s.GetSettings(ctx)
 	wantCode(t, "GetSettings(none)", err, portal.ENotFound)
@@ -938,6 +1064,7 @@ func (su suite) testListTeams(t *testing.T, s portal.Store) {
 		{portal.Page{Size: 5, Number: 1}, all[:5]},
 		{portal.Page{Size: 5, Number: 3}, all[10:]},
 		{portal.Page{Size: 5, Number: 4}, nil},
+		{portal.Page{Size: 100, Number: farPage}, nil},
 		{portal.Page{}, all},
 	} {
 		got, total, err := s.ListTeams(ctx, tc.p)
@@ -1035,6 +1162,7 @@ func (su suite) testListTeamMembers(t *testing.T, s portal.Store) {
 		{portal.Page{Size: 5, Number: 2}, devs[5:10]},
 		{portal.Page{Size: 5, Number: 3}, devs[10:]},
 		{portal.Page{Size: 5, Number: 9}, nil},
+		{portal.Page{Size: 100, Number: farPage}, nil},
 		{portal.Page{}, devs},
 	} {
 		got, total, err := s.ListTeamMembers(ctx, tm.ID, tc.p)

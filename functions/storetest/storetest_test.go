@@ -43,6 +43,14 @@ var mutants = map[string]struct {
 		func(s portal.FullStore) portal.FullStore { return &tokenReuse{s} },
 		[]string{"Tokens"},
 	},
+	// A store that never voids a developer's older links: each token is
+	// stored under a developer id of its own.
+	"superseded token alive": {
+		func(s portal.FullStore) portal.FullStore {
+			return &tokensPile{FullStore: s, owner: map[string]string{}}
+		},
+		[]string{"TokensSuperseded", "TokensSupersededConcurrent"},
+	},
 	"expired session alive": {
 		func(s portal.FullStore) portal.FullStore { return &sessionAlive{s} },
 		[]string{"Sessions"},
@@ -60,6 +68,11 @@ var mutants = map[string]struct {
 	"login window too wide": {
 		func(s portal.FullStore) portal.FullStore { return &wideWindow{s} },
 		[]string{"LoginFailures"},
+	},
+	// A store that allows one mail too many (an off-by-one in the count).
+	"mail limit off by one": {
+		func(s portal.FullStore) portal.FullStore { return &mailOffByOne{s} },
+		[]string{"MailSlots", "MailSlotsConcurrent"},
 	},
 	"duplicate membership accepted": {
 		func(s portal.FullStore) portal.FullStore { return &dupMember{s} },
@@ -175,6 +188,30 @@ func (s *tokenReuse) ConsumeToken(ctx context.Context, hash string, kind portal.
 	return t, err
 }
 
+type tokensPile struct {
+	portal.FullStore
+	mu    sync.Mutex
+	owner map[string]string // hash → the real developer id
+}
+
+func (s *tokensPile) PutToken(ctx context.Context, t portal.Token) error {
+	s.mu.Lock()
+	s.owner[t.Hash] = t.DeveloperID
+	s.mu.Unlock()
+	t.DeveloperID = "pile-" + t.Hash
+	return s.FullStore.PutToken(ctx, t)
+}
+
+func (s *tokensPile) ConsumeToken(ctx context.Context, hash string, kind portal.TokenKind, now time.Time) (portal.Token, error) {
+	t, err := s.FullStore.ConsumeToken(ctx, hash, kind, now)
+	if err == nil {
+		s.mu.Lock()
+		t.DeveloperID = s.owner[hash]
+		s.mu.Unlock()
+	}
+	return t, err
+}
+
 type sessionAlive struct{ portal.FullStore }
 
 func (s *sessionAlive) CreateSession(ctx context.Context, sess portal.Session) error {
@@ -201,6 +238,15 @@ type wideWindow struct{ portal.FullStore }
 
 func (s *wideWindow) CountLoginFailures(ctx context.Context, email string, now time.Time, window time.Duration) (int, error) {
 	return s.FullStore.CountLoginFailures(ctx, email, now, 2*window)
+}
+
+type mailOffByOne struct{ portal.FullStore }
+
+func (s *mailOffByOne) TakeMailSlot(ctx context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error) {
+	if limit >= 1 && limit < portal.MaxMailSlots {
+		limit++
+	}
+	return s.FullStore.TakeMailSlot(ctx, email, kind, now, window, limit)
 }
 
 type dupMember struct{ portal.FullStore }

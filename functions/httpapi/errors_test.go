@@ -1,0 +1,123 @@
+package httpapi_test
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/portal-dev/portal/functions/boltstore"
+	"github.com/portal-dev/portal/functions/httpapi"
+	"github.com/portal-dev/portal/functions/mail"
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// lockedBuffer is a log destination the test reads while the server runs.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) records(t *testing.T) []map[string]any {
+	t.Helper()
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	var out []map[string]any
+	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+		if line == "" {
+			continue
+		}
+		var m map[string]any
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatalf("log line %q is not JSON: %v", line, err)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// brokenStore fails the way a store's outage does: ListDevelopers errors,
+// ListTeams panics.
+type brokenStore struct{ portal.FullStore }
+
+func (brokenStore) ListDevelopers(context.Context, portal.DeveloperFilter, portal.Page) ([]portal.Developer, int, error) {
+	return nil, 0, errors.New("table unreachable")
+}
+
+func (brokenStore) ListTeams(context.Context, portal.Page) ([]portal.Team, int, error) {
+	panic("index out of range in a store")
+}
+
+// TestInternalErrorsLoggedOnce: an internal error or a panic is logged
+// exactly once, at error level, with the request id that the answer
+// quotes (and that X-Request-Id carries), and the answer says no more.
+func TestInternalErrorsLoggedOnce(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	bolt, err := boltstore.Open(filepath.Join(dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { bolt.Close() })
+	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), nil, "Portal <portal@localhost>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer, err := mail.New(mail.Config{BaseURL: "http://127.0.0.1:8080", PortalName: "Acme"}, nil, ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var logs lockedBuffer
+	log := slog.New(slog.NewJSONHandler(&logs, nil))
+	srv, err := httpapi.New(brokenStore{bolt}, mailer, log, httpapi.Config{BaseURL: "http://127.0.0.1:8080", Password: testCost, Defaults: portal.Settings{ID: "acme", Name: "acme"}}, testClock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	tok, _, err := httpapi.CreateAdminToken(t.Context(), bolt, "test", testClock())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &env{t: t, url: hs.URL, store: bolt, admin: tok}
+
+	for name, path := range map[string]string{
+		"error": "/v3/portals/acme/developers",
+		"panic": "/v3/portals/acme/teams",
+	} {
+		before := len(logs.records(t))
+		a := e.adminDo("GET", path, nil)
+		want(t, a, 500)
+		id := a.header.Get("X-Request-Id")
+		p := a.json(t)
+		if id == "" || p["request_id"] != id || !strings.Contains(p["detail"].(string), id) {
+			t.Errorf("%s: answer %s does not quote the request id %q", name, a.body, id)
+		}
+		if strings.Contains(string(a.body), "unreachable") || strings.Contains(string(a.body), "index out of range") {
+			t.Errorf("%s: answer %s leaks the internal error", name, a.body)
+		}
+		recs := logs.records(t)[before:]
+		if len(recs) != 1 {
+			t.Fatalf("%s: %d log records for one internal error, want 1: %v", name, len(recs), recs)
+		}
+		r := recs[0]
+		if r["level"] != "ERROR" || r["request_id"] != id || r["path"] != path || r["err"] == "" {
+			t.Errorf("%s: log record %v lacks level ERROR, request_id %s, path or err", name, r, id)
+		}
+		if name == "panic" && !strings.Contains(r["stack"].(string), "ListTeams") {
+			t.Errorf("panic: log record has no stack through ListTeams: %v", r)
+		}
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -131,7 +132,10 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 		st.Close()
 		return err
 	}
-	api, err := httpapi.New(st, mailer, nil, httpapi.Config{
+	// Internal errors are logged once, with the request id the answer
+	// quotes, on the console beside the progress lines.
+	log := slog.New(slog.NewTextHandler(s.opts.Progress, nil))
+	api, err := httpapi.New(st, mailer, log, httpapi.Config{
 		BaseURL:       base,
 		SecureCookies: strings.HasPrefix(base, "https://"),
 		Defaults:      portal.Settings{Name: cfg.Name, DisplayName: cfg.DisplayName, DefaultAPIVisibility: cfg.DefaultAPIVisibility, DefaultPageVisibility: cfg.DefaultPageVisibility},

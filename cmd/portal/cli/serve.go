@@ -180,8 +180,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 	}
 	b, err := generator.NewBuilder(generator.Options{
 		Config:       o.Config,
-		Data:         o.Data,
-		Out:          filepath.Join(o.Data, "public"),
+		Data:         o.Data, // the site goes to <data>/public, the builder's own
 		Progress:     o.Progress,
 		Watch:        true,
 		LiveReload:   true,

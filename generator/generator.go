@@ -21,6 +21,7 @@ import (
 
 	"github.com/portal-dev/portal/generator/asyncapi"
 	"github.com/portal-dev/portal/generator/config"
+	"github.com/portal-dev/portal/generator/headers"
 	"github.com/portal-dev/portal/generator/hugo"
 	"github.com/portal-dev/portal/generator/openapi"
 	"github.com/portal-dev/portal/generator/render"
@@ -58,6 +59,9 @@ type Summary struct {
 	Bytes      int64 // size of the output folder
 	Duration   time.Duration
 	Warnings   []spec.Problem
+	// CSP is the Content-Security-Policy the site must be served with:
+	// it allows the inline scripts of its pages by hash.
+	CSP string
 }
 
 // ProblemsError is returned when descriptions have errors.
@@ -90,7 +94,10 @@ type Builder struct {
 	// ownOut: the output folder is the default one in the data folder,
 	// which is portal's own even without a marker (portal serve's).
 	ownOut bool
-	Config *config.Config // the last loaded configuration
+	// scripts holds each written page's inline-script hashes, for the CSP.
+	scriptsMu sync.Mutex
+	scripts   map[string][]string
+	Config    *config.Config // the last loaded configuration
 }
 
 type apiSummary struct {
@@ -141,7 +148,7 @@ func NewBuilder(opts Options) (*Builder, error) {
 	if opts.Theme == nil {
 		opts.Theme = themes.FS
 	}
-	return &Builder{opts: opts, ownOut: ownOut, writer: &site.Writer{Dir: opts.WorkDir}, cache: map[string]cachedSpec{}, summaries: map[string]apiSummary{}}, nil
+	return &Builder{opts: opts, ownOut: ownOut, scripts: map[string][]string{}, writer: &site.Writer{Dir: opts.WorkDir}, cache: map[string]cachedSpec{}, summaries: map[string]apiSummary{}}, nil
 }
 
 // Options returns the options with defaults filled in.
@@ -318,6 +325,7 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 	if err != nil {
 		return sum, err
 	}
+	sum.CSP = headers.CSP(b.scriptHashes(keep))
 	sum.Pages, sum.Bytes = htmlPages, size
 	sum.Duration = time.Since(start)
 	return sum, nil
@@ -443,11 +451,40 @@ func (b *Builder) makeDirs() error {
 }
 
 // splice puts a generated page's fragments into it as Hugo writes it.
+// The page's inline scripts are noted first: only the theme's and the
+// user's layouts', never anything a description brought in a fragment.
 func (b *Builder) splice(name string, page []byte) []byte {
+	hashes := headers.InlineScripts(page)
+	b.scriptsMu.Lock()
+	b.scripts[name] = hashes
+	b.scriptsMu.Unlock()
 	if frags := b.frags[name]; frags != nil {
 		return site.Splice(page, frags())
 	}
 	return page
+}
+
+// scriptHashes returns the inline-script hashes of the pages in keep,
+// forgetting the pages that are gone.
+func (b *Builder) scriptHashes(keep map[string]bool) []string {
+	b.scriptsMu.Lock()
+	defer b.scriptsMu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for page, hashes := range b.scripts {
+		if !keep[page] {
+			delete(b.scripts, page)
+			continue
+		}
+		for _, h := range hashes {
+			if !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // loadAPIs parses every description (in parallel, reusing unchanged ones).

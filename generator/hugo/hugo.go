@@ -164,14 +164,15 @@ func (s *Site) Pages() []Page {
 // Files outside any page's folder but the home page's (the fingerprinted
 // assets) live as long as the site.
 func (s *Site) Outputs() map[string]bool {
-	var base string
+	base := "/" // the home page's URL: the base URL's path
 	for _, p := range s.h.Pages() {
-		if p.Kind() == "home" {
+		if p.Kind() == "home" && p.RelPermalink() != "" {
 			base = p.RelPermalink()
 			break
 		}
 	}
-	dirs, files := map[string]bool{}, map[string]bool{}
+	// The root folder is the site's own, with or without a home page.
+	dirs, files := map[string]bool{"": true}, map[string]bool{}
 	for _, p := range s.h.Pages() {
 		rel, ok := strings.CutPrefix(p.RelPermalink(), base)
 		if !ok {

@@ -22,6 +22,7 @@ import (
 
 	"github.com/portal-dev/portal/generator/asyncapi"
 	"github.com/portal-dev/portal/generator/config"
+	"github.com/portal-dev/portal/generator/headers"
 	"github.com/portal-dev/portal/generator/hugo"
 	"github.com/portal-dev/portal/generator/openapi"
 	"github.com/portal-dev/portal/generator/render"
@@ -33,7 +34,7 @@ import (
 // Options configure a Builder.
 type Options struct {
 	Config  string // path of portal.yaml
-	Out     string // output folder (the static site)
+	Out     string // output folder (the static site); default <Data>/public, the builder's own
 	WorkDir string // the generated Hugo project; default: <Data>/site
 	Data    string // data folder; default: .portal next to portal.yaml
 	Catalog string // catalog.json path; default: <Data>/catalog.json
@@ -59,6 +60,9 @@ type Summary struct {
 	Bytes      int64 // size of the output folder
 	Duration   time.Duration
 	Warnings   []spec.Problem
+	// CSP is the Content-Security-Policy the site must be served with:
+	// it allows the inline scripts of its pages by hash.
+	CSP string
 }
 
 // ProblemsError is returned when descriptions have errors.
@@ -88,6 +92,12 @@ type Builder struct {
 	docs      []site.SearchDoc
 	lastStats site.Stats
 	cfgRaw    []byte
+	// ownOut: the output folder is the default one in the data folder,
+	// which is portal's own even without a marker (portal serve's).
+	ownOut bool
+	// scripts holds each written page's inline-script hashes, for the CSP.
+	scriptsMu sync.Mutex
+	scripts   map[string][]string
 	Config    *config.Config // the last loaded configuration
 }
 
@@ -113,7 +123,8 @@ func NewBuilder(opts Options) (*Builder, error) {
 	if opts.Data == "" {
 		opts.Data = filepath.Join(filepath.Dir(opts.Config), ".portal")
 	}
-	if opts.Out == "" {
+	ownOut := opts.Out == ""
+	if ownOut {
 		opts.Out = filepath.Join(opts.Data, "public")
 	}
 	if opts.WorkDir == "" {
@@ -138,7 +149,7 @@ func NewBuilder(opts Options) (*Builder, error) {
 	if opts.Theme == nil {
 		opts.Theme = themes.FS
 	}
-	return &Builder{opts: opts, writer: &site.Writer{Dir: opts.WorkDir}, cache: map[string]cachedSpec{}, summaries: map[string]apiSummary{}}, nil
+	return &Builder{opts: opts, ownOut: ownOut, scripts: map[string][]string{}, writer: &site.Writer{Dir: opts.WorkDir}, cache: map[string]cachedSpec{}, summaries: map[string]apiSummary{}}, nil
 }
 
 // Options returns the options with defaults filled in.
@@ -239,10 +250,8 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 			b.hugo.Close()
 			b.hugo = nil
 		}
-		if !b.opts.Watch {
-			if err := cleanOut(b.opts.Out); err != nil {
-				return sum, err
-			}
+		if err := claimOut(b.opts.Out, b.ownOut); err != nil {
+			return sum, err
 		}
 		h, err := hugo.New(hugo.Options{Dir: b.opts.WorkDir, PublishDir: b.opts.Out, Watch: b.opts.Watch, Log: b.opts.HugoLog, Finish: b.splice})
 		if err != nil {
@@ -273,14 +282,16 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 	b.progress("Hugo rendered %d files in %s", len(b.hugo.Written()), ms(time.Since(t)))
 	// Static files: Hugo's library leaves copying them to its CLI. The
 	// user's folder comes last so that it wins.
+	keep := b.hugo.Outputs()
 	for _, dir := range []string{filepath.Join(b.opts.WorkDir, "static"), b.Config.Static} {
 		if dir == "" {
 			continue
 		}
-		if err := copyTree(dir, b.opts.Out); err != nil {
+		if err := copyTree(dir, b.opts.Out, keep); err != nil {
 			return sum, fmt.Errorf("copy static files: %w", err)
 		}
 	}
+	keep["search-index.json"], keep[outMarker] = true, true
 
 	docs := append([]site.SearchDoc(nil), b.docs...)
 	pages := b.hugo.Pages()
@@ -307,22 +318,27 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 		b.hugo.Close()
 		b.hugo = nil
 	}
-	htmlPages, size, err := dirStats(b.opts.Out)
+	// The output holds exactly what this build produced: a removed or
+	// private API's pages and description must not outlive it (an
+	// incremental rebuild under serve writes what changed, and deletes
+	// nothing on its own).
+	htmlPages, size, err := pruneOut(b.opts.Out, keep)
 	if err != nil {
 		return sum, err
 	}
+	sum.CSP = headers.CSP(b.scriptHashes(keep))
 	sum.Pages, sum.Bytes = htmlPages, size
 	sum.Duration = time.Since(start)
 	return sum, nil
 }
 
-// outMarker marks a folder that portal build made, and may empty again.
+// outMarker marks a folder that portal build made, and may prune again.
 const outMarker = ".portal-build"
 
-// cleanOut empties the output folder before a build, but only one that is
-// empty or that an earlier build made: `--out .` must never delete a
-// project.
-func cleanOut(out string) error {
+// claimOut makes sure that the build may prune the output folder: it must
+// be empty, made by an earlier build, or the builder's own folder in the
+// data folder. `--out .` must never delete a project.
+func claimOut(out string, own bool) error {
 	entries, err := os.ReadDir(out)
 	if errors.Is(err, fs.ErrNotExist) {
 		return writeMarker(out)
@@ -330,15 +346,52 @@ func cleanOut(out string) error {
 	if err != nil {
 		return fmt.Errorf("output folder %s: %w", out, err)
 	}
-	if len(entries) > 0 {
+	if len(entries) > 0 && !own {
 		if _, err := os.Stat(filepath.Join(out, outMarker)); err != nil {
 			return fmt.Errorf("output folder %s is not empty and was not made by portal build; choose another --out, or empty it first", out)
 		}
-		if err := os.RemoveAll(out); err != nil {
-			return fmt.Errorf("clean %s: %w", out, err)
-		}
 	}
 	return writeMarker(out)
+}
+
+// pruneOut deletes every file of out that is not in keep (relative,
+// slash-separated), and the folders that leaves empty. It returns the
+// number of HTML pages and the bytes that stay: the walk is the one the
+// summary needs anyway.
+func pruneOut(out string, keep map[string]bool) (pages int, size int64, err error) {
+	var emptied []string
+	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		rel, _ := filepath.Rel(out, p)
+		if !keep[filepath.ToSlash(rel)] {
+			emptied = append(emptied, filepath.Dir(p))
+			return os.Remove(p)
+		}
+		info, err := d.Info()
+		if err != nil {
+			return err
+		}
+		size += info.Size()
+		if strings.HasSuffix(p, ".html") {
+			pages++
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, 0, fmt.Errorf("prune %s: %w", out, err)
+	}
+	// Deepest first; a folder that still holds something stays.
+	sort.Sort(sort.Reverse(sort.StringSlice(emptied)))
+	for _, d := range emptied {
+		for ; d != out && strings.HasPrefix(d, out); d = filepath.Dir(d) {
+			if os.Remove(d) != nil {
+				break
+			}
+		}
+	}
+	return pages, size, nil
 }
 
 func writeMarker(out string) error {
@@ -349,8 +402,9 @@ func writeMarker(out string) error {
 }
 
 // copyTree copies the files of src into dst, skipping files whose copy is
-// already there with the same size and a modification time no older.
-func copyTree(src, dst string) error {
+// already there with the same size and a modification time no older, and
+// notes each in keep.
+func copyTree(src, dst string, keep map[string]bool) error {
 	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) {
@@ -362,6 +416,7 @@ func copyTree(src, dst string) error {
 			return nil
 		}
 		rel, _ := filepath.Rel(src, p)
+		keep[filepath.ToSlash(rel)] = true
 		target := filepath.Join(dst, rel)
 		si, err := d.Info()
 		if err != nil {
@@ -397,11 +452,40 @@ func (b *Builder) makeDirs() error {
 }
 
 // splice puts a generated page's fragments into it as Hugo writes it.
+// The page's inline scripts are noted first: only the theme's and the
+// user's layouts', never anything a description brought in a fragment.
 func (b *Builder) splice(name string, page []byte) []byte {
+	hashes := headers.InlineScripts(page)
+	b.scriptsMu.Lock()
+	b.scripts[name] = hashes
+	b.scriptsMu.Unlock()
 	if frags := b.frags[name]; frags != nil {
 		return site.Splice(page, frags())
 	}
 	return page
+}
+
+// scriptHashes returns the inline-script hashes of the pages in keep,
+// forgetting the pages that are gone.
+func (b *Builder) scriptHashes(keep map[string]bool) []string {
+	b.scriptsMu.Lock()
+	defer b.scriptsMu.Unlock()
+	seen := map[string]bool{}
+	var out []string
+	for page, hashes := range b.scripts {
+		if !keep[page] {
+			delete(b.scripts, page)
+			continue
+		}
+		for _, h := range hashes {
+			if !seen[h] {
+				seen[h] = true
+				out = append(out, h)
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
 }
 
 // loadAPIs parses every description (in parallel, reusing unchanged ones).
@@ -602,24 +686,6 @@ func writeJSON(p string, v any, indent bool) error {
 		return err
 	}
 	return os.WriteFile(p, b.Bytes(), 0o644)
-}
-
-func dirStats(dir string) (pages int, size int64, err error) {
-	err = filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
-		if err != nil || d.IsDir() {
-			return err
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		size += info.Size()
-		if strings.HasSuffix(p, ".html") {
-			pages++
-		}
-		return nil
-	})
-	return pages, size, err
 }
 
 func displayPath(p string) string {

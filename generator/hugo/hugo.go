@@ -41,6 +41,10 @@ type Site struct {
 	h    *hugolib.HugoSites
 	opts Options
 	out  *publisher
+	// Page folders ("apis/x/", "" for the home page) and page files
+	// ("404.html") of every page seen since the site was loaded: what
+	// Outputs needs to tell a gone page's files from the others.
+	knownDirs, knownFiles map[string]bool
 }
 
 // New loads the Hugo configuration in opts.Dir.
@@ -78,7 +82,7 @@ func New(opts Options) (*Site, error) {
 		return nil, fmt.Errorf("hugo config: %w", err)
 	}
 	fs := hugofs.NewFrom(osFs, res.LoadingInfo.BaseConfig)
-	rec := &publisher{Fs: osFs, root: filepath.Clean(opts.PublishDir), finish: opts.Finish, written: map[string]bool{}}
+	rec := &publisher{Fs: osFs, root: filepath.Clean(opts.PublishDir), finish: opts.Finish, written: map[string]bool{}, all: map[string]bool{}}
 	pub := hugofs.NewBasePathFs(rec, opts.PublishDir)
 	fs.PublishDir, fs.PublishDirServer, fs.PublishDirStatic = pub, pub, pub
 	h, err := hugolib.NewHugoSites(deps.DepsCfg{
@@ -91,7 +95,7 @@ func New(opts Options) (*Site, error) {
 	if err != nil {
 		return nil, fmt.Errorf("hugo: %w", err)
 	}
-	return &Site{h: h, opts: opts, out: rec}, nil
+	return &Site{h: h, opts: opts, out: rec, knownDirs: map[string]bool{}, knownFiles: map[string]bool{}}, nil
 }
 
 // Build renders the site. With changed files (absolute paths), a watching
@@ -151,6 +155,65 @@ func (s *Site) Pages() []Page {
 	return out
 }
 
+// Outputs returns the files (slash-separated, relative to the publish
+// folder) that the site consists of now. An incremental build writes only
+// what changed and never deletes, so this is every file written since the
+// site was loaded, less the files of pages that are gone: a file belongs
+// to the nearest page whose folder holds it (a page bundle's image, a
+// paginator's page/2/), or is a page's own file (sitemap.xml, 404.html).
+// Files outside any page's folder but the home page's (the fingerprinted
+// assets) live as long as the site.
+func (s *Site) Outputs() map[string]bool {
+	base := "/" // the home page's URL: the base URL's path
+	for _, p := range s.h.Pages() {
+		if p.Kind() == "home" && p.RelPermalink() != "" {
+			base = p.RelPermalink()
+			break
+		}
+	}
+	// The root folder is the site's own, with or without a home page.
+	dirs, files := map[string]bool{"": true}, map[string]bool{}
+	for _, p := range s.h.Pages() {
+		rel, ok := strings.CutPrefix(p.RelPermalink(), base)
+		if !ok {
+			continue
+		}
+		if rel == "" || strings.HasSuffix(rel, "/") {
+			dirs[rel] = true
+			s.knownDirs[rel] = true
+		} else {
+			files[rel] = true
+			s.knownFiles[rel] = true
+		}
+	}
+	s.out.mu.Lock()
+	defer s.out.mu.Unlock()
+	out := make(map[string]bool, len(s.out.all))
+	for f := range s.out.all {
+		if s.knownFiles[f] && !files[f] || !dirs[s.owner(f)] {
+			delete(s.out.all, f)
+			continue
+		}
+		out[f] = true
+	}
+	return out
+}
+
+// owner returns the folder of the nearest known page that holds file f.
+func (s *Site) owner(f string) string {
+	d := f
+	for {
+		i := strings.LastIndexByte(strings.TrimSuffix(d, "/"), '/')
+		if i < 0 {
+			return ""
+		}
+		d = d[:i+1]
+		if s.knownDirs[d] {
+			return d
+		}
+	}
+}
+
 // Written lists the files (slash-separated, relative to the publish folder)
 // that the last Build wrote.
 func (s *Site) Written() []string { return s.out.list() }
@@ -163,7 +226,8 @@ type publisher struct {
 	root    string
 	finish  func(string, []byte) []byte
 	mu      sync.Mutex
-	written map[string]bool
+	written map[string]bool // by the last Build
+	all     map[string]bool // since the site was loaded
 }
 
 func (p *publisher) note(name string) string {
@@ -174,6 +238,7 @@ func (p *publisher) note(name string) string {
 	rel = filepath.ToSlash(rel)
 	p.mu.Lock()
 	p.written[rel] = true
+	p.all[rel] = true
 	p.mu.Unlock()
 	return rel
 }

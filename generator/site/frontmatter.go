@@ -69,6 +69,8 @@ type Params struct {
 	// Account pages: signup, login, verify-email, forgot-password,
 	// reset-password, account.
 	AccountPage string `json:"account_page,omitempty"`
+	// Referrer, if set, is the page's <meta name="referrer"> policy.
+	Referrer string `json:"referrer,omitempty"`
 
 	// AsyncAPI message pages.
 	MessageName string `json:"message_name,omitempty"`

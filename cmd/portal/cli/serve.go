@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -24,6 +25,7 @@ import (
 	"github.com/portal-dev/portal/functions/validate"
 	"github.com/portal-dev/portal/generator"
 	"github.com/portal-dev/portal/generator/config"
+	"github.com/portal-dev/portal/generator/headers"
 	"github.com/portal-dev/portal/generator/spec"
 )
 
@@ -103,6 +105,9 @@ type Server struct {
 	store portal.FullStore
 	api   *httpapi.Server
 	gate  *validate.Gate
+
+	csp  atomic.Pointer[string] // the last good build's Content-Security-Policy
+	hsts bool                   // TLS ends here: the base URL is https
 }
 
 // startFunctions opens the embedded store in the data folder and makes the
@@ -184,8 +189,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 	}
 	b, err := generator.NewBuilder(generator.Options{
 		Config:       o.Config,
-		Data:         o.Data,
-		Out:          filepath.Join(o.Data, "public"),
+		Data:         o.Data, // the site goes to <data>/public, the builder's own
 		Progress:     o.Progress,
 		Watch:        true,
 		LiveReload:   true,
@@ -194,7 +198,11 @@ func NewServer(o ServerOptions) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	s := &Server{opts: o, builder: b, out: b.Options().Out, reload: newBroadcaster()}
+	s := &Server{opts: o, builder: b, out: b.Options().Out, reload: newBroadcaster(), hsts: strings.HasPrefix(o.BaseURL, "https://")}
+	// Until the first build says which inline scripts the pages have,
+	// allow none.
+	csp := headers.CSP(nil)
+	s.csp.Store(&csp)
 	if err := s.startFunctions(cfg); err != nil {
 		return nil, err
 	}
@@ -210,12 +218,36 @@ func NewServer(o ServerOptions) (*Server, error) {
 		Local: map[string]http.Handler{"httpbin": httpbin.New(httpbin.WithMaxDuration(10 * time.Second)).Handler()},
 	})
 	s.mux.HandleFunc("GET /_portal/livereload", s.handleLiveReload)
+	s.mux.HandleFunc("GET /_portal/livereload.js", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-cache")
+		io.WriteString(w, liveReloadJS)
+	})
 	s.mux.HandleFunc("/", s.handleSite)
 	return s, nil
 }
 
-// ServeHTTP serves the portal.
-func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.mux.ServeHTTP(w, r) }
+// ServeHTTP serves the portal. Every answer gets nosniff; the site's and
+// the functions' answers get the site's security headers (one source with
+// netlify.toml: package headers). The gateway and the embedded upstream
+// stand in for someone else's API, whose headers are its own.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	h := w.Header()
+	if strings.HasPrefix(r.URL.Path, "/gateway/") || strings.HasPrefix(r.URL.Path, upstreamPrefix+"/") {
+		h.Set("X-Content-Type-Options", "nosniff")
+	} else {
+		for k, v := range headers.Site(r.URL.Path, *s.csp.Load(), s.hsts) {
+			h[k] = v
+		}
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// liveReloadJS reloads the page when the server says so. The stream is
+// closed on pagehide so that pages kept in the back/forward cache do not
+// hold one of the browser's six connections to the server.
+const liveReloadJS = `(function(){if(!window.EventSource)return;var es,open=function(){es=new EventSource("/_portal/livereload");es.onmessage=function(e){if(e.data==="reload"){es.close();location.reload()}}};open();addEventListener("pagehide",function(){es.close()});addEventListener("pageshow",function(e){if(e.persisted)open()})})()
+`
 
 // Build rebuilds the site; changed lists user files that changed.
 func (s *Server) Build(ctx context.Context, changed ...string) error {
@@ -227,6 +259,7 @@ func (s *Server) Build(ctx context.Context, changed ...string) error {
 		return err
 	}
 	fmt.Fprintf(s.opts.Progress, "built %d APIs, %d operations, %d pages in %d ms\n", sum.APIs, sum.Operations, sum.Pages, sum.Duration.Milliseconds())
+	s.csp.Store(&sum.CSP)
 	// Mirror the catalog into the store, as `portal publish` does.
 	data, err := os.ReadFile(s.builder.Options().Catalog)
 	if err == nil {

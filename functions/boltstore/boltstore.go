@@ -106,6 +106,12 @@ func (r adminRec) token() portal.AdminToken { t := r.AdminToken; t.Hash = r.Hash
 // Store is a portal.Store in one bbolt file.
 type Store struct {
 	db *bolt.DB
+	// writer is the file's one writer, held across a bbolt write
+	// transaction: taking it waits at most writeWait, where bbolt's own
+	// lock would wait for ever, and then the write fails (Unavailable)
+	// without having happened.
+	writer    chan struct{}
+	writeWait time.Duration
 }
 
 var _ portal.FullStore = (*Store)(nil)
@@ -121,7 +127,7 @@ func Open(path string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("open store %s: %w", path, err)
 	}
-	s := &Store{db: db}
+	s := &Store{db: db, writer: make(chan struct{}, 1), writeWait: 2 * time.Second}
 	err = db.Update(func(tx *bolt.Tx) error {
 		for _, b := range allBuckets {
 			if _, err := tx.CreateBucketIfNotExists(b); err != nil {
@@ -144,7 +150,7 @@ func (s *Store) Close() error { return s.db.Close() }
 // failures older than a day and mail slots free by now. Reads ignore expired items anyway; this only
 // keeps the file small.
 func (s *Store) Purge(_ context.Context, now time.Time) error {
-	return s.db.Update(func(tx *bolt.Tx) error {
+	return s.update(func(tx *bolt.Tx) error {
 		var drop []portal.Session
 		if err := forEach(tx.Bucket(bSessions), nil, func(_, v []byte) error {
 			var sess portal.Session
@@ -288,7 +294,17 @@ func (s *Store) audit(tx *bolt.Tx, ev portal.AuditEvent, subject string) error {
 	return put(tx.Bucket(bAudit), key(ev.Subject, stamp(ev.At), ev.ID), ev)
 }
 
-func (s *Store) update(fn func(tx *bolt.Tx) error) error { return s.db.Update(fn) }
+func (s *Store) update(fn func(tx *bolt.Tx) error) error {
+	t := time.NewTimer(s.writeWait)
+	defer t.Stop()
+	select {
+	case s.writer <- struct{}{}:
+	case <-t.C:
+		return portal.Errorf(portal.EUnavailable, "the store is busy; try again")
+	}
+	defer func() { <-s.writer }()
+	return s.db.Update(fn)
+}
 func (s *Store) view(fn func(tx *bolt.Tx) error) error   { return s.db.View(fn) }
 
 func notFound(what, id string) error {

@@ -2,7 +2,9 @@ package httpapi
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -80,7 +82,9 @@ func page(r *http.Request) (portal.Page, error) {
 	for key, dst := range map[string]*int{"page[size]": &p.Size, "page[number]": &p.Number} {
 		if v := r.URL.Query().Get(key); v != "" {
 			n, err := strconv.Atoi(v)
-			if err != nil || n < 1 {
+			if errors.Is(err, strconv.ErrRange) && !strings.HasPrefix(v, "-") {
+				bad = append(bad, portal.FieldError{Field: key, Reason: fmt.Sprintf("must be at most %d", math.MaxInt)})
+			} else if err != nil || n < 1 {
 				bad = append(bad, portal.FieldError{Field: key, Reason: "must be a positive whole number"})
 				continue
 			}

@@ -52,7 +52,7 @@ func TestFarPage(t *testing.T) {
 	}
 	a := e.adminDo("GET", "/v3/portals/"+pid+"/developers?page[number]=99999999999999999999", nil)
 	want(t, a, 400)
-	if !strings.Contains(string(a.body), `"field":"page[number]"`) {
-		t.Errorf("400 %s does not name page[number]", a.body)
+	if !strings.Contains(string(a.body), `"field":"page[number]"`) || !strings.Contains(string(a.body), "at most") {
+		t.Errorf("400 %s does not name page[number] and its maximum", a.body)
 	}
 }

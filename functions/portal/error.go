@@ -15,6 +15,7 @@ const (
 	EForbidden    = "forbidden"    // 403
 	ETooMany      = "too_many"     // 429
 	EInternal     = "internal"     // 500
+	EUnavailable  = "unavailable"  // 503: the store did not answer in time; retry
 )
 
 // Error is a domain error: a code and a message for people.

@@ -305,7 +305,7 @@ func (s *Store) update(fn func(tx *bolt.Tx) error) error {
 	defer func() { <-s.writer }()
 	return s.db.Update(fn)
 }
-func (s *Store) view(fn func(tx *bolt.Tx) error) error   { return s.db.View(fn) }
+func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
 
 func notFound(what, id string) error {
 	return portal.Errorf(portal.ENotFound, "%s %s not found", what, id)

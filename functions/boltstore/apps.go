@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -59,23 +57,9 @@ func utcPtr(t *time.Time) *time.Time {
 
 // Catalog.
 
-func checkCatalog(apis []portal.API) error {
-	ids, slugs := map[string]bool{}, map[string]bool{}
-	for i, a := range apis {
-		if a.ID == "" || ids[a.ID] {
-			return &portal.Error{Code: portal.EInvalid, Message: "catalog: API ids must be unique and not empty", Fields: []portal.FieldError{{Field: "apis[" + strconv.Itoa(i) + "].id", Reason: "empty or repeated: " + a.ID}}}
-		}
-		if a.Slug == "" || slugs[a.Slug] {
-			return &portal.Error{Code: portal.EInvalid, Message: "catalog: API slugs must be unique and not empty", Fields: []portal.FieldError{{Field: "apis[" + strconv.Itoa(i) + "].slug", Reason: "empty or repeated: " + a.Slug}}}
-		}
-		ids[a.ID], slugs[a.Slug] = true, true
-	}
-	return nil
-}
-
 // PublishAPIs implements portal.AppStore, in one transaction.
 func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.AuditEvent) (int, error) {
-	if err := checkCatalog(apis); err != nil {
+	if err := portal.CheckCatalog(apis); err != nil {
 		return 0, err
 	}
 	ev = ev.Complete("")
@@ -121,7 +105,7 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 					return err
 				}
 			}
-			if err := s.audit(tx, apiEvent(ev, a.ID, "deleted"), a.ID); err != nil {
+			if err := s.audit(tx, ev.ForAPI(a.ID, "deleted"), a.ID); err != nil {
 				return err
 			}
 			changed++
@@ -156,7 +140,7 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 			if ok {
 				change = "updated"
 			}
-			if err := s.audit(tx, apiEvent(ev, a.ID, change), a.ID); err != nil {
+			if err := s.audit(tx, ev.ForAPI(a.ID, change), a.ID); err != nil {
 				return err
 			}
 			changed++
@@ -167,17 +151,6 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 		return 0, err
 	}
 	return changed, nil
-}
-
-// apiEvent is the publish event ev about one API.
-func apiEvent(ev portal.AuditEvent, id, change string) portal.AuditEvent {
-	ev.Subject = id
-	ev.Detail = maps.Clone(ev.Detail)
-	if ev.Detail == nil {
-		ev.Detail = map[string]string{}
-	}
-	ev.Detail["change"] = change
-	return ev
 }
 
 // GetAPI implements portal.AppStore.

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"maps"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -145,30 +144,6 @@ func byCreation[T any](xs []T, created func(T) time.Time, id func(T) string) {
 
 // Catalog.
 
-func checkCatalog(apis []portal.API) error {
-	ids, slugs := map[string]bool{}, map[string]bool{}
-	for i, a := range apis {
-		if a.ID == "" || ids[a.ID] {
-			return &portal.Error{Code: portal.EInvalid, Message: "catalog: API ids must be unique and not empty", Fields: []portal.FieldError{{Field: "apis[" + strconv.Itoa(i) + "].id", Reason: "empty or repeated: " + a.ID}}}
-		}
-		if a.Slug == "" || slugs[a.Slug] {
-			return &portal.Error{Code: portal.EInvalid, Message: "catalog: API slugs must be unique and not empty", Fields: []portal.FieldError{{Field: "apis[" + strconv.Itoa(i) + "].slug", Reason: "empty or repeated: " + a.Slug}}}
-		}
-		ids[a.ID], slugs[a.Slug] = true, true
-	}
-	return nil
-}
-
-func apiEvent(ev portal.AuditEvent, id, change string) portal.AuditEvent {
-	ev.Subject = id
-	ev.Detail = maps.Clone(ev.Detail)
-	if ev.Detail == nil {
-		ev.Detail = map[string]string{}
-	}
-	ev.Detail["change"] = change
-	return ev
-}
-
 func (s *Store) storedAPIs(ctx context.Context) (map[string]apiItem, error) {
 	items, err := s.partition(ctx, pkAPIs, "API#")
 	if err != nil {
@@ -190,7 +165,7 @@ func (s *Store) storedAPIs(ctx context.Context) (map[string]apiItem, error) {
 // the entry being as read; when another publish got there first, it reads
 // the catalog again and carries on.
 func (s *Store) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.AuditEvent) (int, error) {
-	if err := checkCatalog(apis); err != nil {
+	if err := portal.CheckCatalog(apis); err != nil {
 		return 0, err
 	}
 	ev = ev.Complete("")
@@ -211,7 +186,7 @@ func (s *Store) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.Au
 			}
 			items := []types.TransactWriteItem{
 				s.del(key(pkAPIs, apiSK(cur.ID)), revIs(cur.Rev)),
-				s.audit(apiEvent(ev, cur.ID, "deleted")),
+				s.audit(ev.ForAPI(cur.ID, "deleted")),
 			}
 			if !slugs[cur.Slug] {
 				items = append(items, s.del(key(apiSlugPK(cur.Slug), skAPISlug), always))
@@ -244,7 +219,7 @@ func (s *Store) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.Au
 			}
 			items := []types.TransactWriteItem{
 				s.put(next, c),
-				s.audit(apiEvent(ev, a.ID, change)),
+				s.audit(ev.ForAPI(a.ID, change)),
 				s.put(apiItem{PK: apiSlugPK(a.Slug), SK: skAPISlug, Rev: next.Rev, API: a}, always),
 			}
 			if ok && cur.Slug != a.Slug && !slugs[cur.Slug] {

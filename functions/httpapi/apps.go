@@ -111,13 +111,9 @@ func (s *Server) visibleAPIs(r *http.Request) ([]portal.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	held := map[string]bool{}
-	for _, ro := range roles {
-		held[ro.EntityID] = true
-	}
 	var out []portal.API
 	for _, a := range apis {
-		if held[a.ID] || (a.Visibility != "private" && !st.RBACEnabled) {
+		if portal.MayView(st, roles, a) {
 			out = append(out, a)
 		}
 	}
@@ -376,20 +372,13 @@ func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
 			s.writeError(w, r, err)
 			return
 		}
-		ok := false
-		for _, ro := range roles {
-			ok = ok || ro.RoleName == portal.RoleAPIConsumer && ro.EntityID == api.ID
-		}
-		if !ok {
+		if !portal.MayConsume(st, roles, api.ID) {
 			s.writeError(w, r, portal.Errorf(portal.EForbidden, "registering to %s needs the API Consumer role on it; ask an administrator to add you to a team that has it", api.Name))
 			return
 		}
 	}
 	now := s.now().UTC()
-	reg := portal.Registration{ID: newID(), ApplicationID: a.ID, APIID: api.ID, Status: portal.RegistrationPending, CreatedAt: now, UpdatedAt: now}
-	if st.AutoApproveApplications || api.AutoApproveRegistrations {
-		reg.Status = portal.RegistrationApproved
-	}
+	reg := portal.Registration{ID: newID(), ApplicationID: a.ID, APIID: api.ID, Status: portal.InitialRegistrationStatus(st, api), CreatedAt: now, UpdatedAt: now}
 	if err := s.apps.CreateRegistration(ctx, reg, s.event("developer:"+a.DeveloperID, "registration.created", reg.ID, map[string]string{"application": a.ID, "api": api.ID, "status": string(reg.Status)})); err != nil {
 		if portal.IsCode(err, portal.EConflict) {
 			err = portal.Errorf(portal.EConflict, "this application is already registered to %s", api.Name)

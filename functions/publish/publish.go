@@ -55,7 +55,9 @@ type Store interface {
 // DefaultStrategy is the key_auth strategy that exists by default, as in
 // Konnect: keys in the apikey header.
 func DefaultStrategy(now time.Time) portal.AuthStrategy {
-	return portal.AuthStrategy{ID: portal.DefaultAuthStrategyID, Name: "key-auth", DisplayName: "Key auth", Type: "key_auth", KeyNames: []string{"apikey"}, CreatedAt: now.UTC()}
+	s := portal.DefaultAuthStrategy()
+	s.CreatedAt = now.UTC()
+	return s
 }
 
 // EnsureStrategy creates s unless a strategy with its id exists.
@@ -142,6 +144,6 @@ func strategyFor(names []string, inQuery bool, now time.Time) portal.AuthStrateg
 	h := sha1.Sum([]byte(id))
 	return portal.AuthStrategy{
 		ID: "key-auth-" + hex.EncodeToString(h[:4]), Name: name,
-		DisplayName: "Key auth", Type: "key_auth", KeyNames: names, KeyInQuery: inQuery, CreatedAt: now.UTC(),
+		DisplayName: portal.DefaultAuthStrategy().DisplayName, Type: "key_auth", KeyNames: names, KeyInQuery: inQuery, CreatedAt: now.UTC(),
 	}
 }

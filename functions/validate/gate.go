@@ -127,7 +127,7 @@ func (g *Gate) API(ctx context.Context, ref, path string) (portal.API, portal.Au
 	}
 	s, ok := st[api.AuthStrategyID]
 	if !ok {
-		s = portal.AuthStrategy{ID: portal.DefaultAuthStrategyID, Type: "key_auth", KeyNames: []string{"apikey"}}
+		s = portal.DefaultAuthStrategy()
 	}
 	return api, s, nil
 }

@@ -267,7 +267,7 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 	if dev.Status != portal.StatusApproved || errs[2] != nil || reg.Status != portal.RegistrationApproved {
 		return forbidden, ttl
 	}
-	if settings.RBACEnabled && !holds(roles, portal.RoleAPIConsumer, api.ID) {
+	if !portal.MayConsume(settings, roles, api.ID) {
 		return forbidden, ttl
 	}
 	return Decision{Status: http.StatusOK, ConsumerID: devID, ApplicationID: appID, CredentialID: cred.ID,
@@ -295,15 +295,6 @@ func (v *Validator) settings(ctx context.Context) (portal.Settings, error) {
 	v.st, v.stAt = st, now
 	v.mu.Unlock()
 	return st, nil
-}
-
-func holds(roles []portal.RoleAssignment, role, apiID string) bool {
-	for _, r := range roles {
-		if r.RoleName == role && r.EntityID == apiID {
-			return true
-		}
-	}
-	return false
 }
 
 // put stores an entry, evicting some when its shard is full: the bound

@@ -1,0 +1,75 @@
+package portal
+
+import (
+	"maps"
+	"strconv"
+)
+
+// The access rules, each written once: the HTTP API, the validator and
+// both stores call them.
+
+// HoldsRole reports whether roles grant role on the API apiID.
+func HoldsRole(roles []RoleAssignment, role, apiID string) bool {
+	for _, r := range roles {
+		if r.RoleName == role && r.EntityID == apiID {
+			return true
+		}
+	}
+	return false
+}
+
+// MayView reports whether an approved developer holding roles (through
+// their teams) sees the API: through any role on it, or, with RBAC off,
+// when it is public.
+func MayView(s Settings, roles []RoleAssignment, api API) bool {
+	for _, r := range roles {
+		if r.EntityID == api.ID {
+			return true
+		}
+	}
+	return api.Visibility != "private" && !s.RBACEnabled
+}
+
+// MayConsume reports whether an approved developer holding roles may
+// register applications to the API and call it: always with RBAC off,
+// else only with API Consumer on it (API Viewer only reads).
+func MayConsume(s Settings, roles []RoleAssignment, apiID string) bool {
+	return !s.RBACEnabled || HoldsRole(roles, RoleAPIConsumer, apiID)
+}
+
+// InitialRegistrationStatus is where a new registration to api starts:
+// approved when the portal or the API auto-approves, else pending.
+func InitialRegistrationStatus(s Settings, api API) RegistrationStatus {
+	if s.AutoApproveApplications || api.AutoApproveRegistrations {
+		return RegistrationApproved
+	}
+	return RegistrationPending
+}
+
+// CheckCatalog checks a catalog before it is published: ids and slugs
+// present and unique.
+func CheckCatalog(apis []API) error {
+	ids, slugs := map[string]bool{}, map[string]bool{}
+	for i, a := range apis {
+		if a.ID == "" || ids[a.ID] {
+			return &Error{Code: EInvalid, Message: "catalog: API ids must be unique and not empty", Fields: []FieldError{{Field: "apis[" + strconv.Itoa(i) + "].id", Reason: "empty or repeated: " + a.ID}}}
+		}
+		if a.Slug == "" || slugs[a.Slug] {
+			return &Error{Code: EInvalid, Message: "catalog: API slugs must be unique and not empty", Fields: []FieldError{{Field: "apis[" + strconv.Itoa(i) + "].slug", Reason: "empty or repeated: " + a.Slug}}}
+		}
+		ids[a.ID], slugs[a.Slug] = true, true
+	}
+	return nil
+}
+
+// ForAPI is the publishing event ev as it is recorded about one API:
+// subject the API, with the change (created, updated, removed) in Detail.
+func (ev AuditEvent) ForAPI(id, change string) AuditEvent {
+	ev.Subject = id
+	ev.Detail = maps.Clone(ev.Detail)
+	if ev.Detail == nil {
+		ev.Detail = map[string]string{}
+	}
+	ev.Detail["change"] = change
+	return ev
+}

@@ -25,3 +25,24 @@ func BenchmarkForwardAuthHit(b *testing.B) {
 		h.ServeHTTP(w, req)
 	}
 }
+
+// BenchmarkForwardAuthHitByRoute is the same with the API found from the
+// forwarded URI (Traefik's and Caddy's way): the path is normalised and
+// matched on every request.
+func BenchmarkForwardAuthHitByRoute(b *testing.B) {
+	f := setupB(b, b)
+	h := f.gate.ForwardAuth()
+	req := httptest.NewRequest("GET", "/validate", nil)
+	req.Header.Set("apikey", f.key)
+	req.Header.Set("X-Forwarded-Uri", "/gateway/httpbin/anything/deeper/path?x=1&y=2")
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, req)
+	if w.Code != http.StatusOK {
+		b.Fatalf("warm-up = %d", w.Code)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, req)
+	}
+}

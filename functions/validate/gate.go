@@ -200,11 +200,10 @@ func (g *Gate) ForwardAuth() http.Handler {
 			deny(w, http.StatusForbidden, "X-Forwarded-Uri and X-Original-Uri disagree or are sent more than once; the gateway must set one")
 			return
 		}
-		var path string
-		var query url.Values
+		var path, rawQuery string
 		if uri != "" {
 			var err error
-			if path, query, err = splitURI(uri); err != nil {
+			if path, rawQuery, err = splitURI(uri); err != nil {
 				deny(w, http.StatusForbidden, "The request path cannot be checked safely; it has an encoded slash, a backslash, a control character, a bad escape or dot segments above the root")
 				return
 			}
@@ -220,6 +219,14 @@ func (g *Gate) ForwardAuth() http.Handler {
 		case err != nil:
 			WriteDecision(w, Decision{Status: http.StatusServiceUnavailable, Message: MsgDown})
 			return
+		}
+		// The query matters only where the strategy takes keys from it.
+		var query url.Values
+		if s.KeyInQuery && rawQuery != "" {
+			if query, err = url.ParseQuery(rawQuery); err != nil {
+				deny(w, http.StatusBadRequest, "The forwarded query string cannot be parsed")
+				return
+			}
 		}
 		d := g.Check(r.Context(), api, s, r.Header, query)
 		WriteDecision(w, d)

@@ -28,6 +28,9 @@ func NormalizePath(raw string) (string, error) {
 	if raw == "" || raw[0] != '/' {
 		return "", ErrBadPath
 	}
+	if clean(raw) {
+		return raw, nil // the usual case, on every request: no allocation
+	}
 	var b strings.Builder
 	b.Grow(len(raw))
 	for i := 0; i < len(raw); i++ {
@@ -82,6 +85,28 @@ func NormalizePath(raw string) (string, error) {
 	return p, nil
 }
 
+// clean reports whether a path needs no normalising: no escapes,
+// backslashes or control characters, no empty or dot segments.
+func clean(p string) bool {
+	for i := 0; i < len(p); i++ {
+		switch c := p[i]; {
+		case c == '%' || c == '\\' || c < 0x20 || c == 0x7f:
+			return false
+		case c == '/' && i+1 < len(p):
+			switch next := p[i+1]; {
+			case next == '/':
+				return false
+			case next == '.':
+				rest := p[i+1:]
+				if rest == "." || rest == ".." || strings.HasPrefix(rest, "./") || strings.HasPrefix(rest, "../") {
+					return false
+				}
+			}
+		}
+	}
+	return true
+}
+
 func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
 }
@@ -107,8 +132,8 @@ func upper(c byte) byte {
 }
 
 // splitURI splits a forwarded request URI (origin form "/p?q", or absolute
-// form) into its normalised path and its query.
-func splitURI(uri string) (string, url.Values, error) {
+// form) into its normalised path and its raw query.
+func splitURI(uri string) (string, string, error) {
 	if i := strings.IndexByte(uri, '#'); i >= 0 {
 		uri = uri[:i]
 	}
@@ -116,7 +141,7 @@ func splitURI(uri string) (string, url.Values, error) {
 	if !strings.HasPrefix(raw, "/") {
 		u, err := url.Parse(raw)
 		if err != nil || u.Scheme == "" || u.Host == "" {
-			return "", nil, ErrBadPath
+			return "", "", ErrBadPath
 		}
 		raw = u.EscapedPath()
 		if raw == "" {
@@ -125,13 +150,9 @@ func splitURI(uri string) (string, url.Values, error) {
 	}
 	p, err := NormalizePath(raw)
 	if err != nil {
-		return "", nil, err
+		return "", "", err
 	}
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
-		return "", nil, ErrBadPath
-	}
-	return p, q, nil
+	return p, rawQuery, nil
 }
 
 // routes reports whether the normalised path is under the API's route

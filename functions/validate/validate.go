@@ -169,6 +169,12 @@ func (v *Validator) Decide(ctx context.Context, api portal.API, key string) Deci
 		v.used(e, now)
 		return e.d
 	}
+	return v.miss(ctx, api, key, sh, ck, now)
+}
+
+// miss decides a key that is not in the cache (a function of its own, so
+// that the hit path allocates nothing for the closure below).
+func (v *Validator) miss(ctx context.Context, api portal.API, key string, sh *shard, ck cacheKey, now time.Time) Decision {
 	// One read per key and API at a time; the callers share it, so it runs
 	// on its own deadline, not on the first caller's context.
 	ch := v.group.DoChan(key+"\x00"+api.ID, func() (any, error) {
@@ -185,6 +191,7 @@ func (v *Validator) Decide(ctx context.Context, api portal.API, key string) Deci
 	// deadline: the answer is then a 503, never an allow.
 	timer := time.NewTimer(v.opts.StoreTimeout)
 	defer timer.Stop()
+	var e entry
 	select {
 	case res := <-ch:
 		e = res.Val.(entry)

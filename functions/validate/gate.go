@@ -17,6 +17,12 @@ type Catalog interface {
 	ListAuthStrategies(ctx context.Context) ([]portal.AuthStrategy, error)
 }
 
+// GateStore is what a gate and its validator read.
+type GateStore interface {
+	Store
+	Catalog
+}
+
 // Gate puts a Validator in front of APIs: it finds the API a request is
 // for, its strategy's key, and the decision.
 type Gate struct {

@@ -9,6 +9,7 @@ package validate
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
@@ -69,6 +70,9 @@ type Options struct {
 	// its context.
 	StoreTimeout time.Duration
 	Now          func() time.Time
+	// Log records why a decision failed closed (a 503), once per store
+	// read; nil discards.
+	Log *slog.Logger
 }
 
 // Validator decides and caches.
@@ -133,6 +137,9 @@ func New(store Store, opts Options) *Validator {
 	if opts.StoreTimeout == 0 {
 		opts.StoreTimeout = time.Second
 	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	v := &Validator{store: store, opts: opts, touches: make(chan touch, 1024), done: make(chan struct{})}
 	for i := range v.shards {
 		v.shards[i].m = map[cacheKey]entry{}
@@ -196,6 +203,7 @@ func (v *Validator) miss(ctx context.Context, api portal.API, key string, sh *sh
 	case res := <-ch:
 		e = res.Val.(entry)
 	case <-timer.C:
+		v.opts.Log.WarnContext(ctx, "key validation failed closed: the store did not answer in time", "api", api.Slug, "timeout", v.opts.StoreTimeout)
 		return Decision{Status: http.StatusServiceUnavailable, Message: MsgDown}
 	case <-ctx.Done():
 		return Decision{Status: http.StatusServiceUnavailable, Message: MsgDown}
@@ -209,13 +217,17 @@ func (v *Validator) miss(ctx context.Context, api portal.API, key string, sh *sh
 // not cached).
 func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (Decision, time.Duration) {
 	invalid := Decision{Status: http.StatusUnauthorized, Message: MsgInvalid}
-	down := Decision{Status: http.StatusServiceUnavailable, Message: MsgDown}
+	down := func(read string, err error) (Decision, time.Duration) {
+		// Logged here, once per shared read: the callers only see the 503.
+		v.opts.Log.WarnContext(ctx, "key validation failed closed", "api", api.Slug, "read", read, "err", err)
+		return Decision{Status: http.StatusServiceUnavailable, Message: MsgDown}, 0
+	}
 	cred, err := v.store.GetCredentialByHash(ctx, hash)
 	if portal.IsCode(err, portal.ENotFound) {
 		return invalid, v.opts.NegativeTTL
 	}
 	if err != nil {
-		return down, 0
+		return down("credential", err)
 	}
 	now := v.opts.Now()
 	ttl := v.opts.TTL
@@ -246,13 +258,13 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 			return invalid, v.opts.NegativeTTL
 		}
 		if err != nil {
-			return down, 0
+			return down("application", err)
 		}
 		devID = a.DeveloperID
 	}
 	settings, err = v.settings(ctx)
 	if err != nil {
-		return down, 0
+		return down("settings", err)
 	}
 	wg.Add(2)
 	go func() { defer wg.Done(); dev, errs[1] = v.store.GetDeveloper(ctx, devID) }()
@@ -262,9 +274,9 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 		go func() { defer wg.Done(); roles, errs[3] = v.store.ListDeveloperRoles(ctx, devID) }()
 	}
 	wg.Wait()
-	for _, err := range errs {
+	for i, err := range errs {
 		if err != nil && !portal.IsCode(err, portal.ENotFound) {
-			return down, 0
+			return down([]string{"", "developer", "registration", "roles"}[i], err)
 		}
 	}
 	if errs[1] != nil {

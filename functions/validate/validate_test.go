@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -501,4 +502,47 @@ func TestGateway(t *testing.T) {
 	if res.StatusCode != 404 {
 		t.Errorf("unknown API: %d", res.StatusCode)
 	}
+}
+
+// TestFailsClosedIsLogged: the cause of a 503 is logged, once for the
+// read that the concurrent callers share.
+func TestFailsClosedIsLogged(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	var buf syncBuffer
+	v := validate.New(f.store, validate.Options{Now: f.clock.now, Log: slog.New(slog.NewTextHandler(&buf, nil))})
+	defer v.Close()
+	f.store.down.Store(true)
+	before := f.store.reads.Load()
+	var wg sync.WaitGroup
+	for range 10 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			wantDecision(t, v.Decide(context.Background(), f.api, f.key), 503, validate.MsgDown)
+		}()
+	}
+	wg.Wait()
+	out := buf.String()
+	reads := f.store.reads.Load() - before
+	if n := strings.Count(out, "key validation failed closed"); int64(n) != reads || !strings.Contains(out, errDown.Error()) || !strings.Contains(out, "read=credential") {
+		t.Errorf("log = %q after %d failed reads, want the cause (read=credential, %q) once per read", out, reads, errDown)
+	}
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -160,7 +160,7 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 			fmt.Fprintf(s.opts.Progress, "admin token (shown once; keep it): %s\n  export PORTAL_URL=%s PORTAL_ADMIN_TOKEN=%s\n", tok, base, tok)
 		}
 	}
-	v := validate.New(st, validate.Options{Now: s.opts.Now})
+	v := validate.New(st, validate.Options{Now: s.opts.Now, Log: log})
 	s.store, s.api, s.gate = st, api, validate.NewGate(v, st, 5*time.Second)
 	return nil
 }

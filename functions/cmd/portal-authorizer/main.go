@@ -10,10 +10,13 @@
 package main
 
 import (
+	"context"
+	"fmt"
 	"log/slog"
 	"os"
 	"time"
 
+	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
 
 	"github.com/portal-dev/portal/functions/validate"
@@ -21,21 +24,36 @@ import (
 
 func main() {
 	log := slog.New(slog.NewJSONHandler(os.Stdout, nil))
-	ttl := 30 * time.Second
-	if v := os.Getenv("PORTAL_CACHE_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil {
-			log.Error("PORTAL_CACHE_TTL", "err", err)
-			os.Exit(1)
-		}
-		ttl = d
-	}
-	store, err := newStore(os.Getenv("PORTAL_TABLE"))
+	h, err := handler(context.Background(), log, os.Getenv, newStore)
 	if err != nil {
 		log.Error("start", "err", err)
 		os.Exit(1)
 	}
-	v := validate.New(store, validate.Options{TTL: ttl})
-	gate := validate.NewGate(v, store, ttl)
-	lambda.Start(gate.Authorizer(os.Getenv("PORTAL_API")))
+	lambda.Start(h)
+}
+
+// authorize is the Lambda authorizer's function.
+type authorize = func(context.Context, events.APIGatewayV2CustomAuthorizerV2Request) (events.APIGatewayV2CustomAuthorizerSimpleResponse, error)
+
+// handler builds the authorizer, with its store, once before lambda.Start;
+// a configuration mistake is an error that names the variable and the fix.
+func handler(_ context.Context, log *slog.Logger, env func(string) string, open func(table string) (validate.GateStore, error)) (authorize, error) {
+	ttl := 30 * time.Second
+	if v := env("PORTAL_CACHE_TTL"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return nil, fmt.Errorf("PORTAL_CACHE_TTL %q is not a duration; give one like 30s", v)
+		}
+		ttl = d
+	}
+	table := env("PORTAL_TABLE")
+	if table == "" {
+		return nil, fmt.Errorf("PORTAL_TABLE is not set; give the portal's DynamoDB table")
+	}
+	store, err := open(table)
+	if err != nil {
+		return nil, err
+	}
+	v := validate.New(store, validate.Options{TTL: ttl, Log: log})
+	return validate.NewGate(v, store, ttl).Authorizer(env("PORTAL_API")), nil
 }

@@ -17,7 +17,10 @@ import (
 
 func TestHandlerConfiguration(t *testing.T) {
 	t.Parallel()
-	open := func(string) (validate.GateStore, error) { t.Fatal("the store is opened before the configuration is checked"); return nil, nil }
+	open := func(string) (validate.GateStore, error) {
+		t.Fatal("the store is opened before the configuration is checked")
+		return nil, nil
+	}
 	for name, c := range map[string]struct {
 		env  map[string]string
 		want string

@@ -37,9 +37,14 @@ type CatalogAPI struct {
 	SpecType     string            `json:"spec_type"` // openapi, asyncapi
 	SpecVersion  string            `json:"spec_version"`
 	AuthStrategy *AuthStrategy     `json:"auth_strategy,omitempty"`
-	RoutePrefix  string            `json:"route_prefix"` // where the local gateway serves it
-	UpstreamURL  string            `json:"upstream_url,omitempty"`
-	Operations   int               `json:"operations"`
+	// RouteHost and RoutePrefix are where the gateway serves the API
+	// (portal.yaml's gateway; /validate matches forwarded requests to
+	// them): any host when RouteHost is empty, and /gateway/{slug}/ by
+	// default, where the local gateway of `portal serve` serves it too.
+	RouteHost   string `json:"route_host,omitempty"`
+	RoutePrefix string `json:"route_prefix"`
+	UpstreamURL string `json:"upstream_url,omitempty"`
+	Operations  int    `json:"operations"`
 	// AutoApproveRegistrations: registrations to this API need no admin.
 	AutoApproveRegistrations bool `json:"auto_approve_registrations,omitempty"`
 }
@@ -68,7 +73,8 @@ func (b *Builder) writeCatalog() error {
 			Description: ac.Description,
 			Visibility:  ac.Visibility,
 			Labels:      ac.Labels,
-			RoutePrefix: "/gateway/" + ac.Slug + "/",
+			RouteHost:   ac.Gateway.Host,
+			RoutePrefix: ac.Gateway.Path,
 			UpstreamURL: ac.UpstreamURL,
 
 			AutoApproveRegistrations: ac.AutoApproveRegistrations,

@@ -19,7 +19,8 @@ type API struct {
 	SpecType                 string            `json:"spec_type,omitempty"`
 	SpecVersion              string            `json:"spec_version,omitempty"`
 	AuthStrategyID           string            `json:"auth_strategy_id,omitempty"` // "" when the API takes no keys
-	RoutePrefix              string            `json:"route_prefix"`               // /gateway/{slug}/
+	RouteHost                string            `json:"route_host,omitempty"`       // the gateway's host for it; "": any host
+	RoutePrefix              string            `json:"route_prefix"`               // its path prefix there: /gateway/{slug}/ by default
 	UpstreamURL              string            `json:"upstream_url,omitempty"`
 	AutoApproveRegistrations bool              `json:"auto_approve_registrations"`
 	PublishedAt              time.Time         `json:"published_at"`
@@ -31,7 +32,7 @@ func SameAPI(a, b API) bool {
 	return a.ID == b.ID && a.Slug == b.Slug && a.Name == b.Name && a.Version == b.Version &&
 		a.Description == b.Description && a.Visibility == b.Visibility && maps.Equal(a.Labels, b.Labels) &&
 		a.SpecType == b.SpecType && a.SpecVersion == b.SpecVersion && a.AuthStrategyID == b.AuthStrategyID &&
-		a.RoutePrefix == b.RoutePrefix && a.UpstreamURL == b.UpstreamURL &&
+		a.RouteHost == b.RouteHost && a.RoutePrefix == b.RoutePrefix && a.UpstreamURL == b.UpstreamURL &&
 		a.AutoApproveRegistrations == b.AutoApproveRegistrations
 }
 

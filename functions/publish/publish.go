@@ -38,6 +38,7 @@ type Catalog struct {
 			KeyNames   []string `json:"key_names"`
 			KeyInQuery bool     `json:"key_in_query"`
 		} `json:"auth_strategy"`
+		RouteHost   string `json:"route_host"`
 		RoutePrefix string `json:"route_prefix"`
 		UpstreamURL string `json:"upstream_url"`
 
@@ -94,7 +95,7 @@ func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, er
 		api := portal.API{
 			ID: a.ID, Slug: a.Slug, Name: a.Name, Version: a.Version, Description: a.Description,
 			Visibility: a.Visibility, Labels: a.Labels, SpecType: a.SpecType, SpecVersion: a.SpecVersion,
-			RoutePrefix: a.RoutePrefix, UpstreamURL: a.UpstreamURL, PublishedAt: now.UTC(),
+			RouteHost: a.RouteHost, RoutePrefix: a.RoutePrefix, UpstreamURL: a.UpstreamURL, PublishedAt: now.UTC(),
 			AutoApproveRegistrations: a.AutoApproveRegistrations,
 		}
 		// An API is open only when the catalog says so ("none", from

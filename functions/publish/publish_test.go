@@ -14,7 +14,7 @@ import (
 
 const catalog = `{"portal":{"name":"acme"},"apis":[
  {"id":"a1","slug":"httpbin","name":"httpbin","version":"1","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_prefix":"/gateway/httpbin/","upstream_url":"httpbin"},
- {"id":"a2","slug":"other","name":"Other","version":"2","visibility":"private","auth_strategy":{"type":"key_auth","key_names":["X-API-Key"]},"route_prefix":"/gateway/other/","auto_approve_registrations":true},
+ {"id":"a2","slug":"other","name":"Other","version":"2","visibility":"private","auth_strategy":{"type":"key_auth","key_names":["X-API-Key"]},"route_host":"other.acme.com","route_prefix":"/v2/","auto_approve_registrations":true},
  {"id":"a3","slug":"events","name":"Events","version":"1","visibility":"public","route_prefix":"/gateway/events/"},
  {"id":"a4","slug":"open","name":"Open","version":"1","visibility":"public","auth_strategy":{"type":"none"},"route_prefix":"/gateway/open/"},
  {"id":"a5","slug":"query","name":"Query","version":"1","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["api_key"],"key_in_query":true},"route_prefix":"/gateway/query/"}]}`
@@ -46,7 +46,7 @@ func TestPublish(t *testing.T) {
 	if err != nil || len(s2.KeyNames) != 1 || s2.KeyNames[0] != "X-API-Key" || a2.AuthStrategyID == portal.DefaultAuthStrategyID {
 		t.Errorf("a2 strategy = %+v (%v), want one with X-API-Key", s2, err)
 	}
-	if !a2.AutoApproveRegistrations || a2.Visibility != "private" {
+	if !a2.AutoApproveRegistrations || a2.Visibility != "private" || a2.RouteHost != "other.acme.com" || a2.RoutePrefix != "/v2/" {
 		t.Errorf("a2 = %+v", a2)
 	}
 	// Without a strategy an API is not open: it gets the default key_auth.

@@ -48,7 +48,7 @@ func api(slug string) portal.API {
 		ID: "api-" + slug + "-" + newID()[:8], Slug: slug, Name: strings.ToUpper(slug), Version: "1.0",
 		Description: "The " + slug + " API", Visibility: "public", Labels: map[string]string{"team": "core"},
 		SpecType: "openapi", SpecVersion: "3.1.0", AuthStrategyID: portal.DefaultAuthStrategyID,
-		RoutePrefix: "/gateway/" + slug + "/", UpstreamURL: "https://" + slug + ".example.com",
+		RouteHost: slug + ".acme.example", RoutePrefix: "/gateway/" + slug + "/", UpstreamURL: "https://" + slug + ".example.com",
 	}
 }
 

@@ -73,9 +73,26 @@ type API struct {
 	// Konnect's apikey header) or none (open at every gateway; for an API
 	// whose upstream checks its own credentials).
 	Auth string `yaml:"auth"`
+	// Gateway is where your gateway serves the API (host and path prefix);
+	// `portal gateway config` routes it there and /validate matches
+	// forwarded requests to it.
+	Gateway Gateway `yaml:"gateway"`
 	// Line is where the entry starts in portal.yaml, for later messages.
 	Line int `yaml:"-"`
 }
+
+// Gateway is an API's route on the gateway.
+type Gateway struct {
+	// Host is the host name the gateway serves the API on
+	// (api.acme.com); empty: any host. Lower-case, without a port.
+	Host string `yaml:"host"`
+	// Path is the path prefix, with slashes at both ends (/petstore/);
+	// default /gateway/{slug}/.
+	Path string `yaml:"path"`
+}
+
+// GatewayPath is an API's default path prefix on the gateway.
+func GatewayPath(slug string) string { return "/gateway/" + slug + "/" }
 
 // Auth strategies of an API.
 const (
@@ -317,12 +334,69 @@ func (c *Config) validate(file string, doc *yaml.Node) Errors {
 		default:
 			add(l("auth"), key+".auth", "%q must be key_auth (keys checked by the portal) or none (open: the upstream checks its own credentials)", a.Auth)
 		}
+		checkGateway(a, key, func(k string) int {
+			if n := lineOf(doc, "apis", fmt.Sprint(i), "gateway", k); n > 0 {
+				return n
+			}
+			return l("gateway")
+		}, add)
 		if a.UpstreamURL != "" && a.UpstreamURL != "httpbin" && !strings.HasPrefix(a.UpstreamURL, "http://") && !strings.HasPrefix(a.UpstreamURL, "https://") {
 			add(l("upstream_url"), key+".upstream_url", "%q must be an http(s) URL, or httpbin for the embedded httpbin", a.UpstreamURL)
 		}
 	}
+	routes := map[string]int{}
+	for i, a := range c.APIs {
+		r := a.Gateway.Host + a.Gateway.Path
+		if j, dup := routes[r]; dup && a.Slug != "" && a.Slug != c.APIs[j].Slug {
+			l := lineOf(doc, "apis", fmt.Sprint(i), "gateway")
+			if l == 0 {
+				l = a.Line
+			}
+			add(l, fmt.Sprintf("apis[%d].gateway", i), "%s%s is already the route of apis[%d] (%s); give each API its own host or path", a.Gateway.Host, a.Gateway.Path, j, c.APIs[j].Slug)
+		}
+		routes[r] = i
+	}
 	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
 	return errs
+}
+
+var hostRe = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$`)
+
+// checkGateway validates an API's gateway route and fills in its
+// defaults: the path /gateway/{slug}/, with a trailing slash added. A path
+// must be what gateways route on already normalised (no dot segments,
+// escapes or double slashes), or the gateway and /validate could disagree
+// on which API a request is for.
+func checkGateway(a *API, key string, line func(string) int, add func(int, string, string, ...any)) {
+	g := &a.Gateway
+	if g.Host != "" {
+		h := strings.ToLower(g.Host)
+		switch {
+		case strings.Contains(h, "://"):
+			add(line("host"), key+".gateway.host", "%q is a URL; give the host name only, such as api.acme.com", g.Host)
+		case strings.Contains(h, ":") || strings.Contains(h, "/"):
+			add(line("host"), key+".gateway.host", "%q must be a host name without port or path, such as api.acme.com (the gateway's listen port is a flag of portal gateway config)", g.Host)
+		case !hostRe.MatchString(h):
+			add(line("host"), key+".gateway.host", "%q is not a host name; use letters, digits, dashes and dots, such as api.acme.com", g.Host)
+		}
+		g.Host = h
+	}
+	if g.Path == "" {
+		if a.Slug != "" {
+			g.Path = GatewayPath(a.Slug)
+		}
+		return
+	}
+	p := g.Path
+	if !strings.HasSuffix(p, "/") {
+		p += "/"
+	}
+	bad := !strings.HasPrefix(p, "/") || strings.Contains(p, "//") || strings.ContainsAny(p, "%\\?#* \t") ||
+		strings.Contains(p+"/", "/./") || strings.Contains(p+"/", "/../")
+	if bad {
+		add(line("path"), key+".gateway.path", "%q must be a plain path prefix such as /petstore/ (starting with /, without dot segments, escapes, //, ?, # or *)", g.Path)
+	}
+	g.Path = p
 }
 
 func (c *Config) abs(p string) string {

@@ -67,6 +67,26 @@ apis:
 	}
 }
 
+// TestGatewayRoute: an API's gateway route defaults to /gateway/{slug}/;
+// a host is lower-cased and a path gets its trailing slash.
+func TestGatewayRoute(t *testing.T) {
+	t.Parallel()
+	dir := writeTree(t, map[string]string{"a.yaml": "openapi: 3.0.3\n"})
+	c, err := Parse(filepath.Join(dir, "portal.yaml"), []byte("name: acme\napis:\n"+
+		"  - slug: httpbin\n    spec: a.yaml\n"+
+		"  - slug: petstore\n    spec: a.yaml\n    gateway: {host: API.Acme.com, path: /v2}\n"+
+		"  - slug: root\n    spec: a.yaml\n    gateway: {host: root.acme.com, path: /}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Gateway{{Path: "/gateway/httpbin/"}, {Host: "api.acme.com", Path: "/v2/"}, {Host: "root.acme.com", Path: "/"}}
+	for i, w := range want {
+		if got := c.APIs[i].Gateway; got != w {
+			t.Errorf("APIs[%d].Gateway = %+v, want %+v", i, got, w)
+		}
+	}
+}
+
 func TestParseErrors(t *testing.T) {
 	t.Parallel()
 	dir := writeTree(t, map[string]string{"a.yaml": "openapi: 3.0.3\n"})
@@ -95,6 +115,25 @@ func TestParseErrors(t *testing.T) {
 		"duplicate slug": {
 			yaml: "name: acme\napis:\n  - slug: a\n    spec: a.yaml\n  - slug: a\n    spec: a.yaml\n",
 			want: []string{`portal.yaml:5: apis[1].slug: "a" is already used by apis[0]`},
+		},
+		"unknown gateway key": {
+			yaml: "name: acme\napis:\n  - slug: a\n    spec: a.yaml\n    gateway:\n      hots: api.acme.com\n",
+			want: []string{`portal.yaml:6: apis[0].gateway.hots: unknown key "hots"; did you mean "host"?`},
+		},
+		"bad gateway route": {
+			yaml: "name: acme\napis:\n  - slug: a\n    spec: a.yaml\n    gateway:\n      host: https://api.acme.com\n      path: /a/../b\n" +
+				"  - slug: b\n    spec: a.yaml\n    gateway: {host: \"api.acme.com:8443\"}\n" +
+				"  - slug: c\n    spec: a.yaml\n    gateway: {path: petstore}\n",
+			want: []string{
+				`portal.yaml:6: apis[0].gateway.host: "https://api.acme.com" is a URL; give the host name only`,
+				`portal.yaml:7: apis[0].gateway.path: "/a/../b" must be a plain path prefix such as /petstore/`,
+				`portal.yaml:10: apis[1].gateway.host: "api.acme.com:8443" must be a host name without port`,
+				`portal.yaml:13: apis[2].gateway.path: "petstore" must be a plain path prefix`,
+			},
+		},
+		"duplicate gateway route": {
+			yaml: "name: acme\napis:\n  - slug: a\n    spec: a.yaml\n    gateway: {path: /gateway/b}\n  - slug: b\n    spec: a.yaml\n",
+			want: []string{`portal.yaml:6: apis[1].gateway: /gateway/b/ is already the route of apis[0] (a)`},
 		},
 		"no apis": {
 			yaml: "name: acme\n",

@@ -22,7 +22,13 @@ func (g *Gate) Authorizer(apiRef string) func(context.Context, events.APIGateway
 				return deny, nil
 			}
 		}
-		api, s, err := g.API(ctx, apiRef, path)
+		// The domain the client called: an API routed by host (gateway.host
+		// in portal.yaml) is matched on its custom domain.
+		host, err := NormalizeHost(ev.RequestContext.DomainName)
+		if err != nil {
+			return deny, nil
+		}
+		api, s, err := g.API(ctx, apiRef, host, path)
 		if err != nil {
 			return deny, nil
 		}

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/url"
+	"strings"
 	"sync"
 	"time"
 
@@ -115,16 +116,16 @@ func (g *Gate) Invalidate() {
 }
 
 // API finds an API by id or slug (ref, named by the gateway's own
-// configuration), by the longest route prefix of path (normalised with
-// NormalizePath), or both: then they must agree (ErrAPIMismatch
-// otherwise). An API without an auth strategy is open (AuthStrategy.Type
+// configuration), by route (host, normalised with NormalizeHost, and the
+// longest route prefix of path, normalised with NormalizePath), or both:
+// then they must agree (ErrAPIMismatch otherwise). An API without an auth strategy is open (AuthStrategy.Type
 // "none"); one whose strategy is unknown gets the default key_auth.
-func (g *Gate) API(ctx context.Context, ref, path string) (portal.API, portal.AuthStrategy, error) {
+func (g *Gate) API(ctx context.Context, ref, host, path string) (portal.API, portal.AuthStrategy, error) {
 	apis, st, err := g.catalog(ctx)
 	if err != nil {
 		return portal.API{}, portal.AuthStrategy{}, err
 	}
-	api, err := match(apis, ref, path)
+	api, err := match(apis, ref, host, path)
 	if err != nil {
 		return api, portal.AuthStrategy{}, err
 	}
@@ -153,8 +154,62 @@ func (g *Gate) Check(ctx context.Context, api portal.API, s portal.AuthStrategy,
 
 var anonymous = []string{"true"}
 
+// Reasons of denials, in X-Portal-Reason: stable codes for a gateway's
+// configuration (and logs) where the message is for people.
+const (
+	ReasonNoKey          = "no_key"
+	ReasonInvalidKey     = "invalid_key"
+	ReasonDuplicateKey   = "duplicate_key"
+	ReasonNotPermitted   = "not_permitted" // valid key, no approved registration or role for the API
+	ReasonUnavailable    = "unavailable"   // the store cannot be read: fail closed
+	ReasonNoAPI          = "no_api"
+	ReasonAPIMismatch    = "api_mismatch"
+	ReasonBadPath        = "bad_path"
+	ReasonBadHost        = "bad_host"
+	ReasonDuplicateRoute = "duplicate_route_header" // X-Portal-API, X-Forwarded-Uri/Host sent twice or disagreeing
+)
+
+// reason returns a denial's reason code.
+func reason(d Decision) string {
+	if d.Reason != "" {
+		return d.Reason
+	}
+	switch d.Message {
+	case MsgNoKey:
+		return ReasonNoKey
+	case MsgInvalid:
+		return ReasonInvalidKey
+	case MsgDuplicate:
+		return ReasonDuplicateKey
+	case MsgForbidden:
+		return ReasonNotPermitted
+	case MsgDown:
+		return ReasonUnavailable
+	}
+	return ""
+}
+
+// headerSafe makes a message fit for a response header and, unescaped,
+// for a JSON string: nginx renders Kong's body from X-Portal-Message with
+// `return 401 '{"message":"$portal_message"}'`, which escapes nothing.
+func headerSafe(msg string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '"':
+			return '\''
+		case r == '\\':
+			return '/'
+		case r < 0x20 || r >= 0x7f:
+			return ' '
+		}
+		return r
+	}, msg)
+}
+
 // WriteDecision answers a denial the way Kong's key-auth does, or sets the
-// consumer headers of an allowed call.
+// consumer headers of an allowed call. A denial also carries its message
+// and reason in X-Portal-Message and X-Portal-Reason: nginx's auth_request
+// passes a gateway only the status and headers, not the body.
 func WriteDecision(w http.ResponseWriter, d Decision) {
 	if d.Allowed() {
 		h := w.Header()
@@ -173,13 +228,18 @@ func WriteDecision(w http.ResponseWriter, d Decision) {
 		h["X-Credential-Identifier"] = v[2]
 		return
 	}
+	h := w.Header()
 	if d.Status == http.StatusUnauthorized {
-		w.Header().Set("WWW-Authenticate", `Key realm="portal"`)
+		h.Set("WWW-Authenticate", `Key realm="portal"`)
 	}
 	if d.Status == http.StatusServiceUnavailable {
-		w.Header().Set("Retry-After", "1")
+		h.Set("Retry-After", "1")
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	h.Set("X-Portal-Message", headerSafe(d.Message))
+	if r := reason(d); r != "" {
+		h.Set("X-Portal-Reason", r)
+	}
+	h.Set("Content-Type", "application/json; charset=utf-8")
 	w.WriteHeader(d.Status)
 	json.NewEncoder(w).Encode(map[string]string{"message": d.Message})
 }
@@ -188,39 +248,63 @@ func WriteDecision(w http.ResponseWriter, d Decision) {
 // nginx auth_request, Traefik ForwardAuth, Envoy ext_authz (HTTP) and
 // Caddy forward_auth. The API comes from X-Portal-API, which the gateway's
 // configuration must set (overwriting whatever the client sent), and from
-// X-Forwarded-Uri or X-Original-URI, normalised and matched against the
-// catalog's routes; when both are present they must name the same API.
-// A header sent twice, two forwarded URIs that disagree, or a path that
-// cannot be normalised is a denial. The key comes from the request's
-// headers, or from the forwarded URI's query when the strategy allows.
+// the forwarded host and URI (X-Forwarded-Host; X-Forwarded-Uri or
+// X-Original-URI), normalised and matched against the catalog's routes;
+// when both are present they must name the same API. A header sent twice,
+// two forwarded URIs that disagree, or a path that cannot be normalised is
+// a denial. The key comes from the request's headers, or from the
+// forwarded URI's query when the strategy allows.
+//
+// Envoy's ext_authz (HTTP) sends no forwarded URI: it appends the
+// request's path to its path_prefix and keeps its Host. So a request to
+// /validate/<path> without a forwarded URI is checked for the path below
+// /validate and the host of the request itself.
 func (g *Gate) ForwardAuth() http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// Canonical header names: no canonicalising on every request.
 		ref, ok := single(r.Header["X-Portal-Api"])
 		if !ok {
-			deny(w, http.StatusForbidden, "X-Portal-API is sent more than once; the gateway must set it once")
+			deny(w, http.StatusForbidden, ReasonDuplicateRoute, "X-Portal-API is sent more than once; the gateway must set it once")
 			return
 		}
 		uri, ok := forwardedURI(r.Header)
 		if !ok {
-			deny(w, http.StatusForbidden, "X-Forwarded-Uri and X-Original-Uri disagree or are sent more than once; the gateway must set one")
+			deny(w, http.StatusForbidden, ReasonDuplicateRoute, "X-Forwarded-Uri and X-Original-Uri disagree or are sent more than once; the gateway must set one")
+			return
+		}
+		rawHost, ok := single(r.Header["X-Forwarded-Host"])
+		if !ok {
+			deny(w, http.StatusForbidden, ReasonDuplicateRoute, "X-Forwarded-Host is sent more than once; the gateway must set it once")
+			return
+		}
+		if rest, below := strings.CutPrefix(r.URL.EscapedPath(), "/validate/"); below && uri == "" {
+			uri = "/" + rest
+			if r.URL.RawQuery != "" {
+				uri += "?" + r.URL.RawQuery
+			}
+			if rawHost == "" {
+				rawHost = r.Host
+			}
+		}
+		host, err := NormalizeHost(rawHost)
+		if err != nil {
+			deny(w, http.StatusForbidden, ReasonBadHost, "X-Forwarded-Host is not one host name; the gateway must set it to the request's host")
 			return
 		}
 		var path, rawQuery string
 		if uri != "" {
-			var err error
 			if path, rawQuery, err = splitURI(uri); err != nil {
-				deny(w, http.StatusForbidden, "The request path cannot be checked safely; it has an encoded slash, a backslash, a control character, a bad escape or dot segments above the root")
+				deny(w, http.StatusForbidden, ReasonBadPath, "The request path cannot be checked safely; it has an encoded slash, a backslash, a control character, a bad escape or dot segments above the root")
 				return
 			}
 		}
-		api, s, err := g.API(r.Context(), ref, path)
+		api, s, err := g.API(r.Context(), ref, host, path)
 		switch {
 		case err == ErrNoAPI:
-			deny(w, http.StatusForbidden, "No API matches this request; set X-Portal-API in the gateway's configuration")
+			deny(w, http.StatusForbidden, ReasonNoAPI, "No API matches this request; set X-Portal-API in the gateway's configuration")
 			return
 		case err == ErrAPIMismatch:
-			deny(w, http.StatusForbidden, "X-Portal-API names another API than the request's path routes to")
+			deny(w, http.StatusForbidden, ReasonAPIMismatch, "X-Portal-API names another API than the request's path routes to")
 			return
 		case err != nil:
 			WriteDecision(w, Decision{Status: http.StatusServiceUnavailable, Message: MsgDown})
@@ -230,7 +314,7 @@ func (g *Gate) ForwardAuth() http.Handler {
 		var query url.Values
 		if s.KeyInQuery && rawQuery != "" {
 			if query, err = url.ParseQuery(rawQuery); err != nil {
-				deny(w, http.StatusBadRequest, "The forwarded query string cannot be parsed")
+				deny(w, http.StatusBadRequest, ReasonBadPath, "The forwarded query string cannot be parsed")
 				return
 			}
 		}
@@ -269,6 +353,6 @@ func forwardedURI(h http.Header) (string, bool) {
 	return orig, true
 }
 
-func deny(w http.ResponseWriter, status int, msg string) {
-	WriteDecision(w, Decision{Status: status, Message: msg})
+func deny(w http.ResponseWriter, status int, reason, msg string) {
+	WriteDecision(w, Decision{Status: status, Reason: reason, Message: msg})
 }

@@ -40,7 +40,7 @@ func (g *Gateway) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	rest := strings.TrimPrefix(path, g.Prefix)
 	slug, sub, _ := strings.Cut(rest, "/")
-	api, s, err := g.Gate.API(r.Context(), slug, "")
+	api, s, err := g.Gate.API(r.Context(), slug, "", "")
 	oc := &ownCORS{ResponseWriter: w}
 	w = oc
 	g.cors(w.Header(), r, s.KeyNames)

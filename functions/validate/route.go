@@ -165,18 +165,53 @@ func routes(prefix, path string) bool {
 	return path == base || strings.HasPrefix(path, base+"/")
 }
 
+// NormalizeHost returns a forwarded host as routes name it: lower-case,
+// without port or trailing dot ("API.Acme.com:443" is "api.acme.com").
+// A list of hosts (a comma) or a bracketed IPv6 address left open is
+// refused (ErrBadHost).
+func NormalizeHost(h string) (string, error) {
+	h = strings.ToLower(strings.TrimSpace(h))
+	if strings.ContainsAny(h, ", /\\@") {
+		return "", ErrBadHost
+	}
+	if strings.HasPrefix(h, "[") {
+		end := strings.IndexByte(h, ']')
+		if end < 0 {
+			return "", ErrBadHost
+		}
+		return h[:end+1], nil
+	}
+	if i := strings.LastIndexByte(h, ':'); i >= 0 {
+		h = h[:i]
+	}
+	return strings.TrimSuffix(h, "."), nil
+}
+
+// ErrBadHost is a forwarded host that names no single host.
+var ErrBadHost = errors.New("the forwarded host is not one host name")
+
 // match finds the API for a request: by ref (an id or slug named by the
-// gateway's configuration) and by the longest route prefix of the
-// normalised path. When both are given and the path routes to another API
-// than ref names, it is ErrAPIMismatch: a client can send either.
-func match(apis []portal.API, ref, path string) (portal.API, error) {
+// gateway's configuration) and by route: the longest route prefix of the
+// normalised path among the APIs served on any host or on host (an API
+// with a route host is matched only on that host; on a tie it wins over
+// one served on any host). When both ref and route name an API and they
+// differ, it is ErrAPIMismatch: a client can send either.
+func match(apis []portal.API, ref, host, path string) (portal.API, error) {
 	var byRef, byRoute portal.API
+	best := -1
 	for _, a := range apis {
 		if ref != "" && (a.ID == ref || a.Slug == ref) {
 			byRef = a
 		}
-		if path != "" && routes(a.RoutePrefix, path) && len(a.RoutePrefix) > len(byRoute.RoutePrefix) {
-			byRoute = a
+		if path == "" || !routes(a.RoutePrefix, path) || a.RouteHost != "" && a.RouteHost != host {
+			continue
+		}
+		score := 2 * len(a.RoutePrefix)
+		if a.RouteHost != "" {
+			score++
+		}
+		if score > best {
+			best, byRoute = score, a
 		}
 	}
 	switch {

@@ -1,11 +1,14 @@
 package validate_test
 
 import (
+	"context"
+	"encoding/json"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
+	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/validate"
 )
 
@@ -138,6 +141,115 @@ func TestForwardAuthRouteTricks(t *testing.T) {
 	// The gateway naming the API and routing agree: allowed.
 	if got := status("X-Forwarded-Uri", "/gateway/httpbin/get", "X-Portal-API", "httpbin", "apikey", f.key); got != 200 {
 		t.Errorf("agreeing X-Portal-API and route = %d, want 200", got)
+	}
+}
+
+// TestForwardAuthHostRoutes: an API with a route host (gateway.host in
+// portal.yaml) is matched on that host only, from X-Forwarded-Host
+// (normalised) or, for Envoy's ext_authz, from the check request itself
+// (/validate/<path> and its Host); it wins over an API served on any host
+// with the same prefix.
+func TestForwardAuthHostRoutes(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	now := f.clock.now()
+	must(t, f.store.CreateRegistration(context.Background(), portal.Registration{ID: "reg-hosted", ApplicationID: f.app.ID, APIID: "api-hosted", Status: portal.RegistrationApproved, CreatedAt: now, UpdatedAt: now}, ev("registration.created", "reg-hosted")))
+	srv := httptest.NewServer(f.gate.ForwardAuth())
+	defer srv.Close()
+	type answer struct {
+		status         int
+		reason, msg    string
+		application    string
+		consumerHeader string
+	}
+	call := func(path, host string, headers ...string) answer {
+		t.Helper()
+		req, _ := http.NewRequest("GET", srv.URL+path, nil)
+		if host != "" {
+			req.Host = host
+		}
+		for i := 0; i+1 < len(headers); i += 2 {
+			req.Header.Add(headers[i], headers[i+1])
+		}
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		res.Body.Close()
+		return answer{res.StatusCode, res.Header.Get("X-Portal-Reason"), res.Header.Get("X-Portal-Message"), res.Header.Get("X-Application-Id"), res.Header.Get("X-Consumer-Id")}
+	}
+	tests := map[string]struct {
+		path, host string
+		headers    []string
+		status     int
+		reason     string
+	}{
+		"host and path":                 {"/validate", "", []string{"X-Forwarded-Host", "Pets.Acme.Example:8443", "X-Forwarded-Uri", "/v2/pets"}, 200, ""},
+		"host and prefix without slash": {"/validate", "", []string{"X-Forwarded-Host", "pets.acme.example.", "X-Forwarded-Uri", "/v2"}, 200, ""},
+		"named and routed":              {"/validate", "", []string{"X-Portal-API", "hosted", "X-Forwarded-Host", "pets.acme.example", "X-Original-Uri", "/v2/pets"}, 200, ""},
+		"another host":                  {"/validate", "", []string{"X-Forwarded-Host", "evil.example", "X-Forwarded-Uri", "/v2/pets"}, 403, validate.ReasonNoAPI},
+		"no host":                       {"/validate", "", []string{"X-Forwarded-Uri", "/v2/pets"}, 403, validate.ReasonNoAPI},
+		"host sent twice":               {"/validate", "", []string{"X-Forwarded-Host", "pets.acme.example", "X-Forwarded-Host", "evil.example", "X-Forwarded-Uri", "/v2/pets"}, 403, validate.ReasonDuplicateRoute},
+		"host list":                     {"/validate", "", []string{"X-Forwarded-Host", "pets.acme.example, evil.example", "X-Forwarded-Uri", "/v2/pets"}, 403, validate.ReasonBadHost},
+		"named another API":             {"/validate", "", []string{"X-Portal-API", "httpbin", "X-Forwarded-Host", "pets.acme.example", "X-Forwarded-Uri", "/v2/pets"}, 403, validate.ReasonAPIMismatch},
+		// On its host, the host's API wins over httpbin's same prefix.
+		"host beats any host":     {"/validate", "", []string{"X-Forwarded-Host", "other.acme.example", "X-Forwarded-Uri", "/gateway/httpbin/get"}, 403, validate.ReasonNotPermitted},
+		"any host elsewhere":      {"/validate", "", []string{"X-Forwarded-Host", "gw.acme.example", "X-Forwarded-Uri", "/gateway/httpbin/get"}, 200, ""},
+		"envoy: path and host":    {"/validate/v2/pets?x=1", "pets.acme.example", nil, 200, ""},
+		"envoy: gateway path":     {"/validate/gateway/httpbin/get", "gw.acme.example", nil, 200, ""},
+		"envoy: other API":        {"/validate/gateway/petstore/pets", "gw.acme.example", nil, 403, validate.ReasonNotPermitted},
+		"envoy: dot segments":     {"/validate/gateway/httpbin/%2e%2e/petstore/pets", "gw.acme.example", nil, 403, validate.ReasonNotPermitted},
+		"envoy: encoded slash":    {"/validate/gateway/httpbin/..%2fpetstore/pets", "gw.acme.example", nil, 403, validate.ReasonBadPath},
+		"forwarded uri wins over": {"/validate/gateway/petstore/pets", "gw.acme.example", []string{"X-Forwarded-Uri", "/gateway/httpbin/get"}, 200, ""},
+	}
+	for name, tt := range tests {
+		t.Run(name, func(t *testing.T) {
+			got := call(tt.path, tt.host, append(tt.headers, "apikey", f.key)...)
+			if got.status != tt.status || got.reason != tt.reason {
+				t.Fatalf("%s %v = %d %q (%s), want %d %q", tt.path, tt.headers, got.status, got.reason, got.msg, tt.status, tt.reason)
+			}
+			if tt.status == 200 && (got.application != f.app.ID || got.consumerHeader != f.dev.ID) {
+				t.Errorf("allowed: X-Application-Id %q, X-Consumer-Id %q, want %q, %q", got.application, got.consumerHeader, f.app.ID, f.dev.ID)
+			}
+			if tt.status != 200 && got.msg == "" {
+				t.Errorf("denial without X-Portal-Message")
+			}
+		})
+	}
+}
+
+// TestDenialHeaders: every denial carries its message and reason in
+// headers too (nginx's auth_request passes a gateway no body), the message
+// fit to go unescaped into a JSON string.
+func TestDenialHeaders(t *testing.T) {
+	t.Parallel()
+	f := setup(t)
+	srv := httptest.NewServer(f.gate.ForwardAuth())
+	defer srv.Close()
+	for name, tt := range map[string]struct {
+		key            string
+		status         int
+		reason, header string
+	}{
+		"no key":      {"", 401, validate.ReasonNoKey, validate.MsgNoKey},
+		"invalid key": {"ptk_nope", 401, validate.ReasonInvalidKey, validate.MsgInvalid},
+	} {
+		req, _ := http.NewRequest("GET", srv.URL+"/validate", nil)
+		req.Header.Set("X-Forwarded-Uri", "/gateway/httpbin/get")
+		if tt.key != "" {
+			req.Header.Set("apikey", tt.key)
+		}
+		res, err := http.DefaultClient.Do(req)
+		must(t, err)
+		var body struct{ Message string }
+		must(t, json.NewDecoder(res.Body).Decode(&body))
+		res.Body.Close()
+		if res.StatusCode != tt.status || res.Header.Get("X-Portal-Reason") != tt.reason || res.Header.Get("X-Portal-Message") != tt.header || body.Message != tt.header {
+			t.Errorf("%s: %d, X-Portal-Reason %q, X-Portal-Message %q, body %q; want %d %q %q", name, res.StatusCode, res.Header.Get("X-Portal-Reason"), res.Header.Get("X-Portal-Message"), body.Message, tt.status, tt.reason, tt.header)
+		}
+	}
+	rec := httptest.NewRecorder()
+	validate.WriteDecision(rec, validate.Decision{Status: 403, Message: "say \"no\" \\ twice\n\u00e9"})
+	if got, want := rec.Header().Get("X-Portal-Message"), "say 'no' / twice  "; got != want {
+		t.Errorf("X-Portal-Message = %q, want %q (no quote, backslash or non-ASCII)", got, want)
 	}
 }
 

@@ -47,6 +47,7 @@ const (
 type Decision struct {
 	Status        int    // 200, 401, 403 or 503
 	Message       string // for the body
+	Reason        string // for X-Portal-Reason, when the message is not one of Kong's (reason() maps those)
 	ConsumerID    string // the developer
 	ApplicationID string
 	CredentialID  string

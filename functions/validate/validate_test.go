@@ -93,7 +93,9 @@ const catalog = `{"portal":{"name":"acme"},"apis":[
  {"id":"api-petstore","slug":"petstore","name":"Petstore","version":"1","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_prefix":"/gateway/petstore/","upstream_url":"httpbin"},
  {"id":"api-secret","slug":"secret","name":"Secret","version":"1","visibility":"private","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_prefix":"/gateway/secret/","upstream_url":"httpbin"},
  {"id":"api-bearer","slug":"bearer","name":"Bearer only","version":"1","visibility":"public","route_prefix":"/gateway/bearer/","upstream_url":"httpbin"},
- {"id":"api-open","slug":"open","name":"Open","version":"1","visibility":"public","auth_strategy":{"type":"none"},"route_prefix":"/gateway/open/","upstream_url":"httpbin"}]}`
+ {"id":"api-open","slug":"open","name":"Open","version":"1","visibility":"public","auth_strategy":{"type":"none"},"route_prefix":"/gateway/open/","upstream_url":"httpbin"},
+ {"id":"api-hosted","slug":"hosted","name":"Hosted","version":"1","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_host":"pets.acme.example","route_prefix":"/v2/","upstream_url":"httpbin"},
+ {"id":"api-hosted-gw","slug":"hosted-gw","name":"Hosted on the gateway path","version":"1","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_host":"other.acme.example","route_prefix":"/gateway/httpbin/","upstream_url":"httpbin"}]}`
 
 func ev(action, subject string) portal.AuditEvent {
 	return portal.AuditEvent{ID: action + "-" + subject + "-" + time.Now().Format("150405.000000000"), At: time.Now(), Actor: "test", Action: action, Subject: subject}

@@ -213,6 +213,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 	origin := strings.TrimSuffix(o.BaseURL, "/")
 	s.mux.Handle(upstreamPrefix+"/", validate.Upstream(httpbin.New(httpbin.WithPrefix(upstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler(), origin, s.api.Cookies()))
 	s.mux.Handle("/validate", s.gate.ForwardAuth())
+	s.mux.Handle("/validate/", s.gate.ForwardAuth()) // Envoy ext_authz: the request's path below /validate
 	s.mux.Handle("/gateway/", &validate.Gateway{
 		Gate: s.gate, Prefix: "/gateway/", Origin: origin, Cookies: s.api.Cookies(),
 		Local: map[string]http.Handler{"httpbin": httpbin.New(httpbin.WithMaxDuration(10 * time.Second)).Handler()},

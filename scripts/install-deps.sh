@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
 # Installs what `make test` needs beyond Go modules, idempotently:
-# Debian's chromium for the browser tests, and a Java runtime for DynamoDB
-# Local (the dynamostore tests) when no java is on PATH.
+# Debian's chromium for the browser tests, a Java runtime for DynamoDB
+# Local (the dynamostore tests) when no java is on PATH, and Debian's nginx
+# and caddy for the gateway tests (run by the tests themselves on loopback:
+# their system services are never started).
 set -euo pipefail
 
 need=()
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
+command -v caddy >/dev/null 2>&1 || need+=(caddy)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -20,7 +24,18 @@ fi
 echo "install-deps: installing ${need[*]} from Debian…" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
+# nginx's and caddy's packages start their system services on install (on
+# port 80, as root); a policy-rc.d that forbids it keeps them stopped. It is
+# only ours if there was none.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\n# install-deps.sh: no service starts during the install\nexit 101\n' | $SUDO tee "$policy" >/dev/null
+  $SUDO chmod 755 "$policy"
+  trap '$SUDO rm -f "$policy"' EXIT
+fi
 # With recommends: chromium brings its fonts.
 $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
 command -v chromium >/dev/null
 command -v java >/dev/null
+[ -x /usr/sbin/nginx ] || command -v nginx >/dev/null
+command -v caddy >/dev/null

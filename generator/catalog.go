@@ -1,6 +1,7 @@
 package generator
 
 import (
+	"context"
 	"crypto/sha1"
 	"fmt"
 	"slices"
@@ -57,6 +58,30 @@ type AuthStrategy struct {
 }
 
 func (b *Builder) writeCatalog() error {
+	return writeJSON(b.opts.Catalog, b.catalog(), true)
+}
+
+// LoadCatalog reads portal.yaml and its descriptions and returns the
+// catalog a build would write, without building the site (for `portal
+// gateway config`). Problems in the descriptions are a *ProblemsError.
+func LoadCatalog(ctx context.Context, configPath string) (Catalog, error) {
+	b, err := NewBuilder(Options{Config: configPath})
+	if err != nil {
+		return Catalog{}, err
+	}
+	defer b.Close()
+	cfg, err := config.Load(configPath)
+	if err != nil {
+		return Catalog{}, err
+	}
+	b.Config = cfg
+	if _, _, _, err := b.loadAPIs(ctx, cfg); err != nil {
+		return Catalog{}, err
+	}
+	return b.catalog(), nil
+}
+
+func (b *Builder) catalog() Catalog {
 	cfg := b.Config
 	cat := Catalog{Portal: CatalogPortal{Name: cfg.Name, DisplayName: cfg.DisplayName, URL: cfg.URL}}
 	for _, ac := range cfg.APIs {
@@ -110,7 +135,7 @@ func (b *Builder) writeCatalog() error {
 		cat.APIs = append(cat.APIs, ca)
 	}
 	sort.SliceStable(cat.APIs, func(i, j int) bool { return cat.APIs[i].Slug < cat.APIs[j].Slug })
-	return writeJSON(b.opts.Catalog, cat, true)
+	return cat
 }
 
 // authFor returns the API's auth strategy, always explicit in the

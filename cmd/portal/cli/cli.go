@@ -38,6 +38,8 @@ Commands:
 	           embedded store and an embedded httpbin
 	publish    mirror the built catalog into the store (local or DynamoDB)
 	admin      manage developers, teams, registrations and admin tokens
+	gateway    write nginx, Caddy, Traefik or Envoy configuration that
+	           enforces the portal's keys (gateway config nginx|caddy|…)
 	version    print the version
 
 Run "portal <command> --help" for a command's flags.
@@ -64,6 +66,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runAdmin(ctx, rest, stdout, stderr)
 	case "publish":
 		return runPublish(ctx, rest, stdout, stderr)
+	case "gateway":
+		return runGateway(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portal %s\n", Version)
 		return exitOK

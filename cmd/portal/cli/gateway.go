@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/url"
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 
@@ -136,11 +137,6 @@ func skippedList(s []gateway.Skipped) string {
 	return strings.Join(out, "; ")
 }
 
-// displayName is portal.yaml's path as the user gave it, for comments
-// (never an absolute path of the machine that generated the file).
-func displayName(p string) string {
-	if strings.HasPrefix(p, "/") {
-		return p[strings.LastIndex(p, "/")+1:]
-	}
-	return p
-}
+// displayName is portal.yaml's file name, for comments: never a path of
+// the machine that generated the file.
+func displayName(p string) string { return filepath.Base(p) }

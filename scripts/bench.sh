@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # make bench: our portal build vs Redocly CLI on GitHub's REST description,
 # side by side in one run; rebuild time; page and script sizes; login and
-# me latency on both stores; key validation under load; Lambda sizes;
+# me latency on both stores; key validation under load; the latency the
+# key check adds through real nginx and Caddy; Lambda sizes;
 # Lighthouse.
 # Figures are medians of RUNS alternating runs (RUNS=3 by default).
 set -euo pipefail
@@ -74,6 +75,10 @@ go test -run '^$' -bench 'BenchmarkAPI|BenchmarkGetSession|BenchmarkGetDeveloper
 echo
 echo "== Key validation under load: forward-auth vs a bare 204 handler; cache miss on DynamoDB Local =="
 go run ./scripts/bench/authload -d 5s
+
+echo
+echo "== Real gateways: a validated call through nginx and Caddy vs the same gateway without auth, 1 connection, loopback (goal: <= 300 us added at p50) =="
+go test -run '^$' -bench 'BenchmarkGateways' -benchtime 3000x -count 3 ./cmd/portal/cli | grep -E '^Benchmark'
 
 echo
 echo "== Lambda binaries (arm64) =="

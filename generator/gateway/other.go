@@ -186,7 +186,7 @@ func (c *conf) envoy(w io.Writer) error {
 	p("                    typed_config:")
 	p("                      \"@type\": type.googleapis.com/envoy.extensions.filters.http.ext_authz.v3.ExtAuthz")
 	p("                      transport_api_version: V3")
-	p("                      failure_mode_allow: false # the validator down: 403, never through")
+	p("                      failure_mode_allow: false # the validator down: never through (503 below)")
 	p("                      status_on_error: {code: ServiceUnavailable}")
 	p("                      http_service:")
 	p("                        server_uri: {uri: %q, cluster: portal_validate, timeout: 2s}", c.ValidateURL.Scheme+"://"+c.ValidateURL.Host)

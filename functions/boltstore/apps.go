@@ -647,7 +647,7 @@ func (s *Store) SetRegistrationStatus(_ context.Context, id string, from []porta
 		if err := putReg(tx, out); err != nil {
 			return err
 		}
-		return s.audit(tx, statusDetail(ev, prev, to), id)
+		return s.audit(tx, ev.StatusChange(string(prev), string(to)), id)
 	})
 	return out, err
 }

@@ -463,17 +463,9 @@ func (s *Store) SetDeveloperStatus(_ context.Context, id string, from []portal.D
 		if err := tx.Bucket(bDevOrder).Put(key(stamp(out.CreatedAt), id), []byte(to)); err != nil {
 			return err
 		}
-		return s.audit(tx, statusDetail(ev, prev, to), id)
+		return s.audit(tx, ev.StatusChange(string(prev), string(to)), id)
 	})
 	return out, err
-}
-
-func statusDetail[S ~string](ev portal.AuditEvent, from, to S) portal.AuditEvent {
-	if ev.Detail == nil {
-		ev.Detail = map[string]string{}
-	}
-	ev.Detail["from"], ev.Detail["to"] = string(from), string(to)
-	return ev
 }
 
 // DeleteDeveloper implements portal.Store.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -740,33 +739,23 @@ func (s *Store) ListAllRegistrations(ctx context.Context, status portal.Registra
 // a write conditional on the version read, read again after a lost race.
 func (s *Store) SetRegistrationStatus(ctx context.Context, id string, from []portal.RegistrationStatus, to portal.RegistrationStatus, ev portal.AuditEvent) (portal.Registration, error) {
 	ev = ev.Complete(id)
-	for attempt := 0; ; attempt++ {
+	var next portal.Registration
+	err := versioned("registration", id, func() error {
 		cur, err := s.getReg(ctx, id)
 		if err != nil {
-			return portal.Registration{}, err
+			return err
 		}
 		if !slices.Contains(from, cur.Status) {
-			return portal.Registration{}, portal.Errorf(portal.EPrecondition, "registration %s is %s; it cannot become %s", id, cur.Status, to)
+			return portal.Errorf(portal.EPrecondition, "registration %s is %s; it cannot become %s", id, cur.Status, to)
 		}
-		next := cur
+		next = cur
 		next.Status, next.UpdatedAt, next.Version = to, ev.At, cur.Version+1
-		e := ev
-		e.Detail = maps.Clone(ev.Detail)
-		if e.Detail == nil {
-			e.Detail = map[string]string{}
-		}
-		e.Detail["from"], e.Detail["to"] = string(cur.Status), string(to)
-		err = s.transact(ctx, s.put(newRegItem(next), versionIs(cur.Version)), s.audit(e))
-		if bad, _ := failed(err, 0); !bad {
-			if err != nil {
-				return portal.Registration{}, err
-			}
-			return next, nil
-		}
-		if attempt >= maxWriteRetries {
-			return portal.Registration{}, portal.Errorf(portal.EConflict, "registration %s keeps changing; try again", id)
-		}
+		return s.transact(ctx, s.put(newRegItem(next), versionIs(cur.Version)), s.audit(ev.StatusChange(string(cur.Status), string(to))))
+	})
+	if err != nil {
+		return portal.Registration{}, err
 	}
+	return next, nil
 }
 
 // DeleteRegistration implements portal.AppStore.

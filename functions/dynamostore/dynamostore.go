@@ -384,6 +384,22 @@ func (s *Store) transact(ctx context.Context, items ...types.TransactWriteItem) 
 }
 
 // backoff sleeps a jittered, growing while before a retry.
+// versioned runs write — a read, then a transaction whose first item is
+// conditional on the version read — again after each lost race, so that
+// of racing writers the first wins and the others decide on its result;
+// after maxWriteRetries lost races it gives up with a Conflict.
+func versioned(what, id string, write func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := write()
+		if bad, _ := failed(err, 0); !bad {
+			return err
+		}
+		if attempt >= maxWriteRetries {
+			return portal.Errorf(portal.EConflict, "%s %s keeps changing; try again", what, id)
+		}
+	}
+}
+
 func backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(mrand.Int64N(int64(5*time.Millisecond) << min(attempt, 6)))
 	select {
@@ -639,33 +655,23 @@ func (s *Store) UpdateDeveloper(ctx context.Context, d portal.Developer, ev port
 // racing calls the first wins and the others see its status.
 func (s *Store) SetDeveloperStatus(ctx context.Context, id string, from []portal.DeveloperStatus, to portal.DeveloperStatus, ev portal.AuditEvent) (portal.Developer, error) {
 	ev = ev.Complete(id)
-	for attempt := 0; ; attempt++ {
+	var next portal.Developer
+	err := versioned("developer", id, func() error {
 		cur, err := s.getDev(ctx, id)
 		if err != nil {
-			return portal.Developer{}, err
+			return err
 		}
 		if !slices.Contains(from, cur.Status) {
-			return portal.Developer{}, portal.Errorf(portal.EPrecondition, "developer %s is %s; it cannot become %s", id, cur.Status, to)
+			return portal.Errorf(portal.EPrecondition, "developer %s is %s; it cannot become %s", id, cur.Status, to)
 		}
-		next := cur
+		next = cur
 		next.Status, next.UpdatedAt, next.Version = to, ev.At, cur.Version+1
-		e := ev
-		e.Detail = maps.Clone(ev.Detail)
-		if e.Detail == nil {
-			e.Detail = map[string]string{}
-		}
-		e.Detail["from"], e.Detail["to"] = string(cur.Status), string(to)
-		err = s.transact(ctx, s.put(newDevItem(next), versionIs(cur.Version)), s.audit(e))
-		if bad, _ := failed(err, 0); !bad {
-			if err != nil {
-				return portal.Developer{}, err
-			}
-			return next, nil
-		}
-		if attempt >= 20 {
-			return portal.Developer{}, portal.Errorf(portal.EConflict, "developer %s keeps changing; try again", id)
-		}
+		return s.transact(ctx, s.put(newDevItem(next), versionIs(cur.Version)), s.audit(ev.StatusChange(string(cur.Status), string(to))))
+	})
+	if err != nil {
+		return portal.Developer{}, err
 	}
+	return next, nil
 }
 
 // DeleteDeveloper implements portal.Store. One transaction removes the
@@ -674,25 +680,19 @@ func (s *Store) SetDeveloperStatus(ctx context.Context, id string, from []portal
 // clean-up that follows finds every one.
 func (s *Store) DeleteDeveloper(ctx context.Context, id string, ev portal.AuditEvent) error {
 	ev = ev.Complete(id)
-	for attempt := 0; ; attempt++ {
+	err := versioned("developer", id, func() error {
 		cur, err := s.getDev(ctx, id)
 		if err != nil {
 			return err
 		}
-		err = s.transact(ctx,
+		return s.transact(ctx,
 			s.del(key(devPK(id), skDev), versionIs(cur.Version)),
 			s.del(key(emailPK(cur.Email), "EMAIL"), attrIs("DeveloperID", id)),
 			s.audit(ev),
 		)
-		if bad, _ := failed(err, 0); !bad {
-			if err != nil {
-				return err
-			}
-			break
-		}
-		if attempt >= 20 {
-			return portal.Errorf(portal.EConflict, "developer %s keeps changing; try again", id)
-		}
+	})
+	if err != nil {
+		return err
 	}
 	return s.cleanDeveloper(ctx, id)
 }
@@ -1124,25 +1124,19 @@ func (s *Store) UpdateTeam(ctx context.Context, t portal.Team, ev portal.AuditEv
 // no longer be added, are cleaned up after.
 func (s *Store) DeleteTeam(ctx context.Context, id string, ev portal.AuditEvent) error {
 	ev = ev.Complete(id)
-	for attempt := 0; ; attempt++ {
+	err := versioned("team", id, func() error {
 		cur, err := s.getTeam(ctx, id)
 		if err != nil {
 			return err
 		}
-		err = s.transact(ctx,
+		return s.transact(ctx,
 			s.del(key(teamPK(id), skTeam), versionIs(cur.Version)),
 			s.del(key(teamNamePK(cur.Name), "TEAMNAME"), attrIs("TeamID", id)),
 			s.audit(ev),
 		)
-		if bad, _ := failed(err, 0); !bad {
-			if err != nil {
-				return err
-			}
-			break
-		}
-		if attempt >= 20 {
-			return portal.Errorf(portal.EConflict, "team %s keeps changing; try again", id)
-		}
+	})
+	if err != nil {
+		return err
 	}
 	items, err := s.partition(ctx, teamPK(id), "")
 	if err != nil {

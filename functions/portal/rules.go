@@ -73,3 +73,14 @@ func (ev AuditEvent) ForAPI(id, change string) AuditEvent {
 	ev.Detail["change"] = change
 	return ev
 }
+
+// StatusChange is a status-change event as it is recorded: Detail gains
+// "from" and "to".
+func (ev AuditEvent) StatusChange(from, to string) AuditEvent {
+	ev.Detail = maps.Clone(ev.Detail)
+	if ev.Detail == nil {
+		ev.Detail = map[string]string{}
+	}
+	ev.Detail["from"], ev.Detail["to"] = from, to
+	return ev
+}

@@ -8,57 +8,32 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/portal-dev/portal/functions/catalog"
 	"github.com/portal-dev/portal/generator/config"
 	"github.com/portal-dev/portal/generator/spec"
 )
 
-// Catalog is catalog.json: what the functions need to know about the
-// published APIs. `portal publish` mirrors it into the store.
-type Catalog struct {
-	Portal CatalogPortal `json:"portal"`
-	APIs   []CatalogAPI  `json:"apis"`
-}
+// The catalog's shape is the contract in functions/catalog (standard
+// library only), shared with the functions that read it; these names keep
+// the generator's callers short.
+type (
+	// Catalog is catalog.json.
+	Catalog = catalog.Catalog
+	// CatalogPortal names the portal.
+	CatalogPortal = catalog.Portal
+	// CatalogAPI is one published API.
+	CatalogAPI = catalog.API
+	// AuthStrategy is how gateways authenticate an API's consumers.
+	AuthStrategy = catalog.AuthStrategy
+)
 
-// CatalogPortal names the portal.
-type CatalogPortal struct {
-	Name        string `json:"name"`
-	DisplayName string `json:"display_name"`
-	URL         string `json:"url,omitempty"`
-}
-
-// CatalogAPI is one published API, with Konnect's field names.
-type CatalogAPI struct {
-	ID           string            `json:"id"` // stable: derived from portal name and slug
-	Slug         string            `json:"slug"`
-	Name         string            `json:"name"`
-	Version      string            `json:"version"`
-	Description  string            `json:"description,omitempty"`
-	Visibility   string            `json:"visibility"`
-	Labels       map[string]string `json:"labels,omitempty"`
-	SpecType     string            `json:"spec_type"` // openapi, asyncapi
-	SpecVersion  string            `json:"spec_version"`
-	AuthStrategy *AuthStrategy     `json:"auth_strategy,omitempty"`
-	// RouteHost and RoutePrefix are where the gateway serves the API
-	// (portal.yaml's gateway; /validate matches forwarded requests to
-	// them): any host when RouteHost is empty, and /gateway/{slug}/ by
-	// default, where the local gateway of `portal serve` serves it too.
-	RouteHost   string `json:"route_host,omitempty"`
-	RoutePrefix string `json:"route_prefix"`
-	UpstreamURL string `json:"upstream_url,omitempty"`
-	Operations  int    `json:"operations"`
-	// AutoApproveRegistrations: registrations to this API need no admin.
-	AutoApproveRegistrations bool `json:"auto_approve_registrations,omitempty"`
-}
-
-// AuthStrategy is how the gateway authenticates this API's consumers.
-type AuthStrategy struct {
-	Type       string   `json:"type"` // key_auth or none
-	KeyNames   []string `json:"key_names,omitempty"`
-	KeyInQuery bool     `json:"key_in_query,omitempty"`
-}
-
-func (b *Builder) writeCatalog() error {
-	return writeJSON(b.opts.Catalog, b.catalog(), true)
+// writeCatalog writes catalog.json and returns what it wrote.
+func (b *Builder) writeCatalog() (Catalog, error) {
+	c := b.catalog()
+	if err := c.Validate(); err != nil {
+		return Catalog{}, err
+	}
+	return c, writeJSON(b.opts.Catalog, c, true)
 }
 
 // LoadCatalog reads portal.yaml and its descriptions and returns the

@@ -63,6 +63,9 @@ type Summary struct {
 	// CSP is the Content-Security-Policy the site must be served with:
 	// it allows the inline scripts of its pages by hash.
 	CSP string
+	// Catalog is what the build wrote to catalog.json, for publishing
+	// without reading it back.
+	Catalog Catalog
 }
 
 // ProblemsError is returned when descriptions have errors.
@@ -311,9 +314,11 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 	if err := writeJSON(filepath.Join(b.opts.Out, "search-index.json"), docs, false); err != nil {
 		return sum, err
 	}
-	if err := b.writeCatalog(); err != nil {
+	cat, err := b.writeCatalog()
+	if err != nil {
 		return sum, err
 	}
+	sum.Catalog = cat
 	if !b.opts.Watch {
 		b.hugo.Close()
 		b.hugo = nil

@@ -1,50 +1,21 @@
 // Package publish mirrors a build's catalog.json into the store, so that
 // the functions know the published APIs, their visibility, auth strategy,
-// gateway route and upstream. Publishing is idempotent. It reads the JSON
-// itself: the functions never link the generator.
+// gateway route and upstream. Publishing is idempotent. The catalog's
+// shape is functions/catalog, the contract shared with the generator.
 package publish
 
 import (
 	"context"
 	"crypto/sha1"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"sort"
 	"strings"
 	"time"
 
+	"github.com/portal-dev/portal/functions/catalog"
 	"github.com/portal-dev/portal/functions/portal"
 )
-
-// Catalog is catalog.json as `portal build` writes it.
-type Catalog struct {
-	Portal struct {
-		Name        string `json:"name"`
-		DisplayName string `json:"display_name"`
-	} `json:"portal"`
-	APIs []struct {
-		ID           string            `json:"id"`
-		Slug         string            `json:"slug"`
-		Name         string            `json:"name"`
-		Version      string            `json:"version"`
-		Description  string            `json:"description"`
-		Visibility   string            `json:"visibility"`
-		Labels       map[string]string `json:"labels"`
-		SpecType     string            `json:"spec_type"`
-		SpecVersion  string            `json:"spec_version"`
-		AuthStrategy *struct {
-			Type       string   `json:"type"` // key_auth or none
-			KeyNames   []string `json:"key_names"`
-			KeyInQuery bool     `json:"key_in_query"`
-		} `json:"auth_strategy"`
-		RouteHost   string `json:"route_host"`
-		RoutePrefix string `json:"route_prefix"`
-		UpstreamURL string `json:"upstream_url"`
-
-		AutoApproveRegistrations bool `json:"auto_approve_registrations"`
-	} `json:"apis"`
-}
 
 // Store is what publishing writes.
 type Store interface {
@@ -80,18 +51,24 @@ func EnsureStrategy(ctx context.Context, st Store, s portal.AuthStrategy, now ti
 // changed. APIs whose description declares an apiKey header get a key_auth
 // strategy with those header names (the default one for ["apikey"]).
 func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, error) {
-	var c Catalog
-	if err := json.Unmarshal(data, &c); err != nil {
-		return 0, fmt.Errorf("publish: catalog.json: %w", err)
+	c, err := catalog.Decode(data)
+	if err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	return PublishCatalog(ctx, st, c, now)
+}
+
+// PublishCatalog is Publish for a catalog in hand (`portal serve` has it
+// from the build).
+func PublishCatalog(ctx context.Context, st Store, c catalog.Catalog, now time.Time) (int, error) {
+	if err := c.Validate(); err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
 	}
 	if err := EnsureStrategy(ctx, st, DefaultStrategy(now), now); err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}
 	apis := make([]portal.API, 0, len(c.APIs))
-	for i, a := range c.APIs {
-		if a.ID == "" || a.Slug == "" {
-			return 0, fmt.Errorf("publish: catalog.json: apis[%d] has no id or slug; rebuild with portal build", i)
-		}
+	for _, a := range c.APIs {
 		api := portal.API{
 			ID: a.ID, Slug: a.Slug, Name: a.Name, Version: a.Version, Description: a.Description,
 			Visibility: a.Visibility, Labels: a.Labels, SpecType: a.SpecType, SpecVersion: a.SpecVersion,
@@ -102,11 +79,11 @@ func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, er
 		// `auth: none` in portal.yaml); without a strategy it gets the
 		// default key_auth, so that nothing is open by accident.
 		switch {
-		case a.AuthStrategy != nil && a.AuthStrategy.Type == portal.AuthNone:
-			api.AuthStrategyID = ""
 		case a.AuthStrategy == nil:
 			api.AuthStrategyID = portal.DefaultAuthStrategyID
-		case a.AuthStrategy.Type == "key_auth":
+		case a.AuthStrategy.Type == catalog.AuthNone:
+			api.AuthStrategyID = ""
+		default: // key_auth, as Validate checked
 			names, inQuery := a.AuthStrategy.KeyNames, a.AuthStrategy.KeyInQuery
 			if !inQuery && (len(names) == 0 || len(names) == 1 && strings.EqualFold(names[0], "apikey")) {
 				api.AuthStrategyID = portal.DefaultAuthStrategyID
@@ -117,8 +94,6 @@ func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, er
 				}
 				api.AuthStrategyID = s.ID
 			}
-		default:
-			return 0, fmt.Errorf("publish: catalog.json: apis[%d] (%s) has auth strategy type %q; the portal knows key_auth and none", i, a.Slug, a.AuthStrategy.Type)
 		}
 		apis = append(apis, api)
 	}

@@ -261,14 +261,11 @@ func (s *Server) Build(ctx context.Context, changed ...string) error {
 	}
 	fmt.Fprintf(s.opts.Progress, "built %d APIs, %d operations, %d pages in %d ms\n", sum.APIs, sum.Operations, sum.Pages, sum.Duration.Milliseconds())
 	s.csp.Store(&sum.CSP)
-	// Mirror the catalog into the store, as `portal publish` does.
-	data, err := os.ReadFile(s.builder.Options().Catalog)
-	if err == nil {
-		var n int
-		n, err = publish.Publish(ctx, s.store, data, s.opts.Now())
-		if n > 0 {
-			fmt.Fprintf(s.opts.Progress, "published %d API change(s) to the local store\n", n)
-		}
+	// Mirror the catalog into the store, as `portal publish` does, from
+	// the build's own copy.
+	n, err := publish.PublishCatalog(ctx, s.store, sum.Catalog, s.opts.Now())
+	if n > 0 {
+		fmt.Fprintf(s.opts.Progress, "published %d API change(s) to the local store\n", n)
 	}
 	if err != nil {
 		s.lastErr = err

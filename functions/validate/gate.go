@@ -92,9 +92,9 @@ func bounded[T any](ctx context.Context, d time.Duration, fn func(context.Contex
 		err error
 	}
 	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel() // after the answer is in hand: cancelling first could race it
 	done := make(chan result, 1)
 	go func() {
-		defer cancel()
 		v, err := fn(ctx)
 		done <- result{v, err}
 	}()
@@ -102,6 +102,11 @@ func bounded[T any](ctx context.Context, d time.Duration, fn func(context.Contex
 	case r := <-done:
 		return r.v, r.err
 	case <-ctx.Done():
+		select {
+		case r := <-done: // answered just in time
+			return r.v, r.err
+		default:
+		}
 		var zero T
 		return zero, ctx.Err()
 	}

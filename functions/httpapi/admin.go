@@ -531,7 +531,7 @@ func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
 	}
 	// A role on an API names a published one, by id or slug: a typo must
 	// not become a role that grants nothing and says nothing.
-	if req.EntityTypeName == "APIs" && s.apps != nil {
+	if req.EntityTypeName == "APIs" {
 		api, err := s.findAPI(r.Context(), req.EntityID)
 		if err != nil {
 			s.writeError(w, r, err)

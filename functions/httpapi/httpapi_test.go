@@ -79,7 +79,7 @@ func setupAt(t testing.TB, base time.Time) *env {
 	return setupWith(t, st, dir, base)
 }
 
-func setupWith(t testing.TB, st portal.Store, dir string, base time.Time) *env {
+func setupWith(t testing.TB, st portal.FullStore, dir string, base time.Time) *env {
 	t.Helper()
 	outbox := filepath.Join(dir, "outbox")
 	ob, err := mail.NewOutbox(outbox, io.Discard, "Portal <portal@localhost>")

@@ -94,7 +94,7 @@ type Server struct {
 }
 
 // New makes a Server. log may be nil (discard); now may be nil (time.Now).
-func New(store portal.Store, mail Mailer, log *slog.Logger, cfg Config, now func() time.Time) (*Server, error) {
+func New(store portal.FullStore, mail Mailer, log *slog.Logger, cfg Config, now func() time.Time) (*Server, error) {
 	cfg.defaults()
 	if _, err := url.ParseRequestURI(cfg.BaseURL); err != nil || !strings.HasPrefix(cfg.BaseURL, "http") {
 		return nil, fmt.Errorf("httpapi: BaseURL %q must be an absolute http(s) URL", cfg.BaseURL)
@@ -110,7 +110,7 @@ func New(store portal.Store, mail Mailer, log *slog.Logger, cfg Config, now func
 		return nil, err
 	}
 	s := &Server{store: store, mail: mail, log: log, cfg: cfg, now: now, dummy: dummy, cookie: "portal_session"}
-	s.apps, _ = store.(portal.AppStore) // applications and keys need a store that keeps them
+	s.apps = store
 	if cfg.SecureCookies {
 		s.cookie = "__Host-portal_session"
 	}
@@ -174,9 +174,7 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v3/portals/{portalId}/teams/{teamId}/assigned-roles", s.admin(s.handleListRoles))
 	m.HandleFunc("POST /v3/portals/{portalId}/teams/{teamId}/assigned-roles", s.admin(s.handleAssignRole))
 	m.HandleFunc("DELETE /v3/portals/{portalId}/teams/{teamId}/assigned-roles/{roleId}", s.admin(s.handleRemoveRole))
-	if s.apps != nil {
-		s.appRoutes(m)
-	}
+	s.appRoutes(m)
 
 	s.mux = m
 }

@@ -22,7 +22,7 @@ const goodPassword = "vX9#qLm2-river"
 
 // BenchStore runs the login and me benchmarks (p50 and p99 latency through
 // HTTP on loopback) on a store.
-func BenchStore(b *testing.B, st portal.Store) {
+func BenchStore(b *testing.B, st portal.FullStore) {
 	dir := b.TempDir()
 	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), io.Discard, "Portal <portal@localhost>")
 	if err != nil {

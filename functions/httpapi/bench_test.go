@@ -2,22 +2,15 @@ package httpapi_test
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
-	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi/apitest"
 )
 
 func BenchmarkBolt(b *testing.B) {
-	st, err := boltstore.Open(filepath.Join(b.TempDir(), "portal.db"))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer st.Close()
-	apitest.BenchStore(b, st)
+	apitest.BenchStore(b, openBolt(b, b.TempDir()))
 }
 
 // BenchmarkForgotPassword reports the median time to the answer of

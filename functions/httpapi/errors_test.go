@@ -7,14 +7,11 @@ import (
 	"errors"
 	"log/slog"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
-	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
@@ -66,19 +63,8 @@ func (brokenStore) ListTeams(context.Context, portal.Page) ([]portal.Team, int, 
 func TestInternalErrorsLoggedOnce(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	bolt, err := boltstore.Open(filepath.Join(dir, "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bolt.Close() })
-	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), nil, "Portal <portal@localhost>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mailer, err := mail.New(mail.Config{BaseURL: "http://127.0.0.1:8080", PortalName: "Acme"}, nil, ob)
-	if err != nil {
-		t.Fatal(err)
-	}
+	bolt := openBolt(t, dir)
+	mailer := testMailer(t, dir)
 	var logs lockedBuffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	srv, err := httpapi.New(brokenStore{bolt}, mailer, log, httpapi.Config{BaseURL: "http://127.0.0.1:8080", Password: testCost, Defaults: portal.Settings{ID: "acme", Name: "acme"}}, testClock)

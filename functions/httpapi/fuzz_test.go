@@ -6,13 +6,10 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 
-	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
-	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
@@ -20,19 +17,8 @@ import (
 func fuzzHandler(f *testing.F) (http.Handler, string) {
 	f.Helper()
 	dir := f.TempDir()
-	st, err := boltstore.Open(filepath.Join(dir, "portal.db"))
-	if err != nil {
-		f.Fatal(err)
-	}
-	f.Cleanup(func() { st.Close() })
-	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), nil, "Portal <portal@localhost>")
-	if err != nil {
-		f.Fatal(err)
-	}
-	mailer, err := mail.New(mail.Config{BaseURL: "http://127.0.0.1:8080", PortalName: "Acme"}, nil, ob)
-	if err != nil {
-		f.Fatal(err)
-	}
+	st := openBolt(f, dir)
+	mailer := testMailer(f, dir)
 	srv, err := httpapi.New(st, mailer, nil, httpapi.Config{BaseURL: "http://127.0.0.1:8080", Password: testCost, Defaults: portal.Settings{Name: "acme"}}, nil)
 	if err != nil {
 		f.Fatal(err)

@@ -71,18 +71,24 @@ func setup(t testing.TB) *env {
 func setupAt(t testing.TB, base time.Time) *env {
 	t.Helper()
 	dir := t.TempDir()
+	return setupWith(t, openBolt(t, dir), dir, base)
+}
+
+// openBolt opens an embedded store in dir, closed when the test ends.
+func openBolt(t testing.TB, dir string) *boltstore.Store {
+	t.Helper()
 	st, err := boltstore.Open(filepath.Join(dir, "portal.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { st.Close() })
-	return setupWith(t, st, dir, base)
+	return st
 }
 
-func setupWith(t testing.TB, st portal.FullStore, dir string, base time.Time) *env {
+// testMailer sends the tests' mail to an outbox in dir/outbox.
+func testMailer(t testing.TB, dir string) *mail.Mailer {
 	t.Helper()
-	outbox := filepath.Join(dir, "outbox")
-	ob, err := mail.NewOutbox(outbox, io.Discard, "Portal <portal@localhost>")
+	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), io.Discard, "Portal <portal@localhost>")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,6 +96,13 @@ func setupWith(t testing.TB, st portal.FullStore, dir string, base time.Time) *e
 	if err != nil {
 		t.Fatal(err)
 	}
+	return mailer
+}
+
+func setupWith(t testing.TB, st portal.FullStore, dir string, base time.Time) *env {
+	t.Helper()
+	outbox := filepath.Join(dir, "outbox")
+	mailer := testMailer(t, dir)
 	c := &clock{t: base}
 	srv, err := httpapi.New(st, mailer, nil, httpapi.Config{
 		BaseURL:  "http://127.0.0.1:8080",

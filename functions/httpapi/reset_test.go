@@ -4,14 +4,12 @@ import (
 	"bytes"
 	"context"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
 
-	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
@@ -62,12 +60,7 @@ func (g *gatedStore) GetDeveloperByEmail(ctx context.Context, email string) (por
 func TestForgotPasswordAnswersFirst(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	bolt, err := boltstore.Open(filepath.Join(dir, "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { bolt.Close() })
-	g := &gatedStore{FullStore: bolt, open: make(chan struct{})}
+	g := &gatedStore{FullStore: openBolt(t, dir), open: make(chan struct{})}
 	var opened sync.Once
 	release := func() { opened.Do(func() { close(g.open) }) }
 	// Registered after setupWith's cleanups, so it runs before them: a

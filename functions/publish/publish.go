@@ -51,11 +51,11 @@ func EnsureStrategy(ctx context.Context, st Store, s portal.AuthStrategy, now ti
 // changed. APIs whose description declares an apiKey header get a key_auth
 // strategy with those header names (the default one for ["apikey"]).
 func Publish(ctx context.Context, st Store, data []byte, now time.Time) (int, error) {
-	c, err := catalog.Decode(data)
+	c, err := catalog.Decode(data) // validates
 	if err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}
-	return PublishCatalog(ctx, st, c, now)
+	return publish(ctx, st, c, now)
 }
 
 // PublishCatalog is Publish for a catalog in hand (`portal serve` has it
@@ -64,6 +64,11 @@ func PublishCatalog(ctx context.Context, st Store, c catalog.Catalog, now time.T
 	if err := c.Validate(); err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}
+	return publish(ctx, st, c, now)
+}
+
+// publish mirrors a validated catalog.
+func publish(ctx context.Context, st Store, c catalog.Catalog, now time.Time) (int, error) {
 	if err := EnsureStrategy(ctx, st, DefaultStrategy(now), now); err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}

@@ -155,8 +155,6 @@ type ownCORS struct {
 	wrote bool
 }
 
-func (o *ownCORS) Header() http.Header { return o.ResponseWriter.Header() }
-
 func (o *ownCORS) WriteHeader(code int) {
 	if !o.wrote {
 		o.wrote = true

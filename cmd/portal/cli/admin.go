@@ -441,8 +441,8 @@ func apiError(code int, body []byte) error {
 	return fmt.Errorf("%d %s", code, http.StatusText(code))
 }
 
-func (a *adminRun) do(ctx context.Context, method, path string, body any, done string) error {
-	code, _, out, err := a.api(ctx, method, path, body)
+func (a *adminRun) do(ctx context.Context, method, path string, body any, done string, hdr ...string) error {
+	code, _, out, err := a.api(ctx, method, path, body, hdr...)
 	if err != nil {
 		return err
 	}
@@ -472,19 +472,7 @@ func (a *adminRun) decide(ctx context.Context, path, status, done string) error 
 	if code != http.StatusOK {
 		return apiError(code, out)
 	}
-	code, _, out, err = a.api(ctx, http.MethodPatch, path, map[string]string{"status": status}, "If-Match", hdr.Get("ETag"))
-	if err != nil {
-		return err
-	}
-	if code >= 300 {
-		return apiError(code, out)
-	}
-	if a.f.json {
-		_, err := a.stdout.Write(out)
-		return err
-	}
-	fmt.Fprintln(a.stdout, done)
-	return nil
+	return a.do(ctx, http.MethodPatch, path, map[string]string{"status": status}, done, "If-Match", hdr.Get("ETag"))
 }
 
 func (a *adminRun) list(ctx context.Context, path string, head []string, row func(map[string]any) []string) error {

@@ -9,13 +9,33 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"strings"
 )
 
 // Catalog is catalog.json.
 type Catalog struct {
 	Portal Portal `json:"portal"`
 	APIs   []API  `json:"apis"`
+	// Gate says which paths of the built site are private and what
+	// reading them needs; every gate (portal serve, the CloudFront
+	// Function, the Netlify Edge Function) decides by it.
+	Gate []GateRule `json:"gate,omitempty"`
 }
+
+// GateRule: paths under Prefix (a folder: it starts and ends with "/",
+// lower case) need Need. The longest matching prefix decides; a path no
+// rule matches is public.
+type GateRule struct {
+	Prefix string `json:"prefix"`
+	Need   string `json:"need"`
+}
+
+// What a gate rule may need.
+const (
+	NeedNothing   = ""      // public: the exceptions inside a private folder
+	NeedPages     = "pages" // private pages: any approved developer
+	NeedAPIPrefix = "api:"  // "api:<slug>": a developer who may read that API
+)
 
 // Portal names the portal.
 type Portal struct {
@@ -78,6 +98,18 @@ func (c Catalog) Validate() error {
 			return fmt.Errorf("catalog.json: apis[%d] (%s) has auth strategy type %q; the portal knows %s and %s", i, a.Slug, a.AuthStrategy.Type, AuthKey, AuthNone)
 		}
 		ids[a.ID], slugs[a.Slug] = true, true
+	}
+	prefixes := map[string]bool{}
+	for i, r := range c.Gate {
+		switch {
+		case !strings.HasPrefix(r.Prefix, "/") || !strings.HasSuffix(r.Prefix, "/") || r.Prefix != strings.ToLower(r.Prefix) || strings.Contains(r.Prefix, "//"):
+			return fmt.Errorf("catalog.json: gate[%d] prefix %q must be a lower-case folder path (/…/); rebuild with portal build", i, r.Prefix)
+		case prefixes[r.Prefix]:
+			return fmt.Errorf("catalog.json: gate[%d] repeats the prefix %q; rebuild with portal build", i, r.Prefix)
+		case r.Need != NeedNothing && r.Need != NeedPages && !(strings.HasPrefix(r.Need, NeedAPIPrefix) && slugs[strings.TrimPrefix(r.Need, NeedAPIPrefix)]):
+			return fmt.Errorf("catalog.json: gate[%d] needs %q; a rule needs nothing, %q or %q followed by a published API's slug", i, r.Need, NeedPages, NeedAPIPrefix)
+		}
+		prefixes[r.Prefix] = true
 	}
 	return nil
 }

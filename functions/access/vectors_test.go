@@ -41,9 +41,9 @@ type PathCase struct {
 
 // TokenCase: a token and whether it verifies at Now (and, if so, its grant).
 type TokenCase struct {
-	Name  string `json:"name"`
-	Token string `json:"token"`
-	Valid bool   `json:"valid"`
+	Name  string   `json:"name"`
+	Token string   `json:"token"`
+	Valid bool     `json:"valid"`
 	APIs  []string `json:"apis,omitempty"`
 	Pages bool     `json:"pages,omitempty"`
 }

@@ -66,11 +66,13 @@ func applications(t *testing.T, base time.Time) {
 	e, dev := appEnvAt(t, base, "apps@example.com")
 	apis := dev.do("GET", "/api/v3/apis", nil)
 	want(t, apis, 200)
-	if !strings.Contains(string(apis.body), `"slug":"httpbin"`) || strings.Contains(string(apis.body), `"slug":"secret"`) {
-		t.Errorf("visible APIs = %s, want httpbin and not the private one", apis.body)
+	// RBAC off: an approved developer reads private APIs too.
+	if !strings.Contains(string(apis.body), `"slug":"httpbin"`) || !strings.Contains(string(apis.body), `"slug":"secret"`) {
+		t.Errorf("visible APIs = %s, want httpbin and the private one", apis.body)
 	}
 	want(t, dev.do("GET", "/api/v3/apis/httpbin", nil), 200)
-	want(t, dev.do("GET", "/api/v3/apis/secret", nil), 404)
+	want(t, dev.do("GET", "/api/v3/apis/secret", nil), 200)
+	want(t, dev.do("GET", "/api/v3/apis/nope", nil), 404)
 
 	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": ""}), 400)
 	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "x", "auth_strategy_id": "nope"}), 400)
@@ -104,7 +106,7 @@ func applications(t *testing.T, base time.Time) {
 		t.Errorf("registration = %s, want pending", reg.body)
 	}
 	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/registrations", map[string]string{"api_id": "httpbin"}), 409)
-	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/registrations", map[string]string{"api_id": "secret"}), 404)
+	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/registrations", map[string]string{"api_id": "nope"}), 404)
 
 	// Keys: shown once, with the recognisable prefix; never listed again.
 	cred := dev.do("POST", "/api/v3/applications/"+appID+"/credentials", map[string]string{"display_name": "ci"})
@@ -165,12 +167,15 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 	// RBAC on: registering needs API Consumer through a team.
 	want(t, e.adminDo("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": true}), 200)
 	apis := dev.do("GET", "/api/v3/apis", nil)
-	if strings.Contains(string(apis.body), "httpbin") {
-		t.Errorf("with RBAC on and no role, APIs = %s", apis.body)
+	if !strings.Contains(string(apis.body), `"slug":"httpbin"`) || strings.Contains(string(apis.body), `"slug":"secret"`) {
+		t.Errorf("with RBAC on and no role, APIs = %s; want the public ones only", apis.body)
 	}
+	want(t, dev.do("GET", "/api/v3/apis/secret", nil), 404)
 	team := idOf(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams", map[string]string{"name": "Team"}))
 	want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+team+"/developers", map[string]string{"id": e.developerID("reg@example.com")}), 201)
 	want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+team+"/assigned-roles", map[string]string{"role_name": "API Viewer", "entity_id": "api-pub"}), 201)
+	want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+team+"/assigned-roles", map[string]string{"role_name": "API Viewer", "entity_id": "api-priv"}), 201)
+	want(t, dev.do("GET", "/api/v3/apis/secret", nil), 200) // a viewer of the private API reads it
 	a := dev.do("POST", "/api/v3/applications/"+app+"/registrations", map[string]string{"api_id": "api-pub"})
 	want(t, a, 403) // a viewer may look, not consume
 	if !strings.Contains(a.detail(t), "API Consumer") {

@@ -14,7 +14,7 @@ type API struct {
 	Name                     string            `json:"name"`
 	Version                  string            `json:"version"`
 	Description              string            `json:"description,omitempty"`
-	Visibility               string            `json:"visibility"` // public, private
+	Visibility               string            `json:"visibility"` // VisibilityPublic, VisibilityPrivate
 	Labels                   map[string]string `json:"labels,omitempty"`
 	SpecType                 string            `json:"spec_type,omitempty"`
 	SpecVersion              string            `json:"spec_version,omitempty"`

@@ -286,6 +286,14 @@ type Store interface {
 	GetSettings(ctx context.Context) (Settings, error)
 	PutSettings(ctx context.Context, s Settings, ev AuditEvent) (Settings, error)
 
+	// AccessKey returns the key that signs access cookies, storing
+	// candidate first when there is none: the first caller's candidate
+	// wins and every caller gets the stored key. SetAccessKey replaces it
+	// (rotation: every access cookie signed with the old key stops
+	// working, and the functions issue new ones from live sessions).
+	AccessKey(ctx context.Context, candidate []byte) ([]byte, error)
+	SetAccessKey(ctx context.Context, key []byte, ev AuditEvent) error
+
 	// Teams. Names are unique, case-insensitive (Conflict).
 	CreateTeam(ctx context.Context, t Team, ev AuditEvent) error
 	GetTeam(ctx context.Context, id string) (Team, error)

@@ -5,6 +5,12 @@ import (
 	"strconv"
 )
 
+// An API's or a page's visibility.
+const (
+	VisibilityPublic  = "public"
+	VisibilityPrivate = "private"
+)
+
 // The access rules, each written once: the HTTP API, the validator and
 // both stores call them.
 
@@ -19,15 +25,45 @@ func HoldsRole(roles []RoleAssignment, role, apiID string) bool {
 }
 
 // MayView reports whether an approved developer holding roles (through
-// their teams) sees the API: through any role on it, or, with RBAC off,
-// when it is public.
+// their teams) may read the API: a public one always (anonymous visitors
+// read it too); a private one with RBAC off, or with RBAC on through a
+// role on it (API Viewer or API Consumer).
 func MayView(s Settings, roles []RoleAssignment, api API) bool {
+	if api.Visibility != VisibilityPrivate || !s.RBACEnabled {
+		return true
+	}
 	for _, r := range roles {
 		if r.EntityID == api.ID {
 			return true
 		}
 	}
-	return api.Visibility != "private" && !s.RBACEnabled
+	return false
+}
+
+// Readable is what developer d may read of the private content: the slugs
+// of the private APIs they may view, and whether the private pages (every
+// approved developer may). A developer who is not approved reads what
+// anonymous visitors read: public content only.
+func Readable(s Settings, d Developer, roles []RoleAssignment, apis []API) (slugs []string, pages bool) {
+	slugs = []string{}
+	if d.Status != StatusApproved {
+		return slugs, false
+	}
+	for _, a := range apis {
+		if a.Visibility == VisibilityPrivate && MayView(s, roles, a) {
+			slugs = append(slugs, a.Slug)
+		}
+	}
+	return slugs, true
+}
+
+// CheckAccessKey checks a key that signs access cookies: HS256 wants at
+// least 32 bytes.
+func CheckAccessKey(key []byte) error {
+	if len(key) < 32 {
+		return Errorf(EInvalid, "an access key has at least 32 bytes (this one has %d)", len(key))
+	}
+	return nil
 }
 
 // MayConsume reports whether an approved developer holding roles may

@@ -1,6 +1,7 @@
 package portal_test
 
 import (
+	"slices"
 	"testing"
 
 	"github.com/portal-dev/portal/functions/portal"
@@ -17,9 +18,11 @@ func TestAccessRules(t *testing.T) {
 		got, want bool
 	}{
 		"public, RBAC off, no role: view":       {portal.MayView(off, nil, pub), true},
-		"private, RBAC off, no role: view":      {portal.MayView(off, nil, priv), false},
+		"private, RBAC off, no role: view":      {portal.MayView(off, nil, priv), true},
+		"private, RBAC on, no role: view":       {portal.MayView(on, nil, priv), false},
+		"private, RBAC on, other role: view":    {portal.MayView(on, consumer, priv), false},
 		"private, viewer role: view":            {portal.MayView(on, viewer, priv), true},
-		"public, RBAC on, no role: view":        {portal.MayView(on, nil, pub), false},
+		"public, RBAC on, no role: view":        {portal.MayView(on, nil, pub), true},
 		"RBAC off: consume":                     {portal.MayConsume(off, nil, "pub"), true},
 		"RBAC on, consumer: consume":            {portal.MayConsume(on, consumer, "pub"), true},
 		"RBAC on, viewer only: consume":         {portal.MayConsume(on, viewer, "priv"), false},
@@ -27,6 +30,26 @@ func TestAccessRules(t *testing.T) {
 	} {
 		if c.got != c.want {
 			t.Errorf("%s = %v, want %v", name, c.got, c.want)
+		}
+	}
+	for name, c := range map[string]struct {
+		d         portal.Developer
+		s         portal.Settings
+		roles     []portal.RoleAssignment
+		wantSlugs []string
+		wantPages bool
+	}{
+		"approved, RBAC off":      {portal.Developer{Status: portal.StatusApproved}, off, nil, []string{"p"}, true},
+		"approved, RBAC on":       {portal.Developer{Status: portal.StatusApproved}, on, nil, []string{}, true},
+		"approved, RBAC on, role": {portal.Developer{Status: portal.StatusApproved}, on, viewer, []string{"p"}, true},
+		"pending":                 {portal.Developer{Status: portal.StatusPending}, off, viewer, []string{}, false},
+		"revoked":                 {portal.Developer{Status: portal.StatusRevoked}, off, viewer, []string{}, false},
+	} {
+		priv := priv
+		priv.Slug = "p"
+		slugs, pages := portal.Readable(c.s, c.d, c.roles, []portal.API{pub, priv})
+		if !slices.Equal(slugs, c.wantSlugs) || pages != c.wantPages {
+			t.Errorf("Readable(%s) = %v, %v; want %v, %v", name, slugs, pages, c.wantSlugs, c.wantPages)
 		}
 	}
 	if got := portal.InitialRegistrationStatus(off, pub); got != portal.RegistrationPending {

@@ -53,6 +53,8 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		{"MailSlots", suite.testMailSlots},
 		{"MailSlotsConcurrent", suite.testMailSlotsConcurrent},
 		{"Settings", suite.testSettings},
+		{"AccessKey", suite.testAccessKey},
+		{"AccessKeyConcurrent", suite.testAccessKeyConcurrent},
 		{"Teams", suite.testTeams},
 		{"ListTeams", suite.testListTeams},
 		{"TeamMembers", suite.testTeamMembers},

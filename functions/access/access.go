@@ -91,16 +91,27 @@ func Issue(key []byte, g Grant, now time.Time, ttl time.Duration) (string, error
 // Verify checks a token's signature (HS256 only), its times at now and
 // its claims, and returns the grant it carries.
 func Verify(key []byte, token string, now time.Time) (Grant, error) {
+	g, _, err := VerifyAt(key, token, now)
+	return g, err
+}
+
+// VerifyAt is Verify that also returns when the token was issued (the
+// zero time when it does not say).
+func VerifyAt(key []byte, token string, now time.Time) (Grant, time.Time, error) {
 	var c Claims
 	p := jwt.NewParser(jwt.WithValidMethods([]string{jwt.SigningMethodHS256.Alg()}),
 		jwt.WithExpirationRequired(), jwt.WithStrictDecoding(), jwt.WithTimeFunc(func() time.Time { return now }))
 	if _, err := p.ParseWithClaims(token, &c, func(*jwt.Token) (any, error) { return key, nil }); err != nil {
-		return Grant{}, err
+		return Grant{}, time.Time{}, err
 	}
 	if c.ExpiresAt.Sub(now) > MaxAge {
-		return Grant{}, errors.New("access: the token claims to live longer than the access cookie may")
+		return Grant{}, time.Time{}, errors.New("access: the token claims to live longer than the access cookie may")
 	}
-	return Grant{Developer: c.Developer, APIs: c.APIs, Pages: *c.Pages}, nil
+	var iat time.Time
+	if c.IssuedAt != nil {
+		iat = c.IssuedAt.Time
+	}
+	return Grant{Developer: c.Developer, APIs: c.APIs, Pages: *c.Pages}, iat, nil
 }
 
 // Validate requires the claims every gate relies on (jwt.ClaimsValidator).

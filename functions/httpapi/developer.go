@@ -231,6 +231,10 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	if err := s.setAccess(w, r, d); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	w.WriteHeader(http.StatusNoContent)
 }
 
@@ -292,6 +296,7 @@ func (s *Server) developer(h http.HandlerFunc) http.HandlerFunc {
 		if err != nil {
 			if portal.IsCode(err, portal.EUnauthorized) {
 				s.clearCookie(w)
+				s.clearAccess(w)
 			}
 			s.writeError(w, r, err)
 			return
@@ -302,6 +307,10 @@ func (s *Server) developer(h http.HandlerFunc) http.HandlerFunc {
 		}
 		if err == nil && d.Status != portal.StatusApproved {
 			err = portal.Errorf(portal.EForbidden, msgDisabled)
+			s.clearAccess(w)
+		}
+		if err == nil && r.URL.Path != "/api/v3/developer/refresh" && s.accessStale(r, d) {
+			err = s.setAccess(w, r, d)
 		}
 		if err != nil {
 			s.writeError(w, r, err)
@@ -320,6 +329,7 @@ func (s *Server) handleLogout(w http.ResponseWriter, r *http.Request) {
 		}
 	}
 	s.clearCookie(w)
+	s.clearAccess(w)
 	w.WriteHeader(http.StatusNoContent)
 }
 

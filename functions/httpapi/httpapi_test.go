@@ -333,6 +333,7 @@ func TestFlowsOnAnyDate(t *testing.T) {
 	flows := map[string]func(*testing.T, time.Time){
 		"SignUpFlow":                  signUpFlow,
 		"SessionCookie":               sessionCookie,
+		"AccessCookie":                accessCookie,
 		"LoginErrorsAndThrottle":      loginErrorsAndThrottle,
 		"ForgotAndResetPassword":      forgotAndResetPassword,
 		"VerifyTokenExpires":          verifyTokenExpires,

@@ -18,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/portal-dev/portal/functions/access"
 	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
@@ -50,6 +51,11 @@ type Config struct {
 	MailWindow      time.Duration // … per hour; more are dropped silently
 	MaxBody         int64         // 64 KB
 	Password        password.Params
+	// AccessKey signs access cookies when set (32+ bytes; Netlify, where
+	// the edge gate reads the same key from the environment); else the
+	// store's key signs them.
+	AccessKey []byte
+	AccessTTL time.Duration // 15 min, the most access.MaxAge allows
 }
 
 func (c *Config) defaults() {
@@ -64,6 +70,9 @@ func (c *Config) defaults() {
 	def(&c.ResetTTL, 60*time.Minute)
 	def(&c.LoginWindow, 15*time.Minute)
 	def(&c.MailWindow, time.Hour)
+	if c.AccessTTL <= 0 || c.AccessTTL > access.MaxAge {
+		c.AccessTTL = access.MaxAge
+	}
 	if c.MailLimit == 0 {
 		c.MailLimit = 3
 	}
@@ -90,6 +99,7 @@ type Server struct {
 	mux    *http.ServeMux
 	dummy  string // a hash verified when no account matches, so timing does not tell
 	cookie string
+	keys   *accessKeys
 	late   sync.WaitGroup // handlers still working after their answer went out
 }
 
@@ -98,6 +108,11 @@ func New(store portal.FullStore, mail Mailer, log *slog.Logger, cfg Config, now 
 	cfg.defaults()
 	if _, err := url.ParseRequestURI(cfg.BaseURL); err != nil || !strings.HasPrefix(cfg.BaseURL, "http") {
 		return nil, fmt.Errorf("httpapi: BaseURL %q must be an absolute http(s) URL", cfg.BaseURL)
+	}
+	if cfg.AccessKey != nil {
+		if err := portal.CheckAccessKey(cfg.AccessKey); err != nil {
+			return nil, fmt.Errorf("httpapi: %w", err)
+		}
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
@@ -111,6 +126,7 @@ func New(store portal.FullStore, mail Mailer, log *slog.Logger, cfg Config, now 
 	}
 	s := &Server{store: store, mail: mail, log: log, cfg: cfg, now: now, dummy: dummy, cookie: "portal_session"}
 	s.apps = store
+	s.keys = &accessKeys{fixed: cfg.AccessKey, store: store}
 	if cfg.SecureCookies {
 		s.cookie = "__Host-portal_session"
 	}
@@ -154,6 +170,7 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /api/v3/developer/forgot-password", s.handleForgotPassword)
 	m.HandleFunc("POST /api/v3/developer/reset-password", s.handleResetPassword)
 	m.HandleFunc("GET /api/v3/developer/me", s.developer(s.handleMe))
+	m.HandleFunc("POST /api/v3/developer/refresh", s.developer(s.handleRefresh))
 
 	// Management API.
 	m.HandleFunc("GET /v3/portals", s.admin(s.handleListPortals))

@@ -226,7 +226,7 @@ func TestVectors(t *testing.T) {
 	}
 
 	for _, c := range v.Paths {
-		got, ok := Normalize(c.Path)
+		got, ok := catalog.Normalize(c.Path)
 		if c.Want == "" && ok || c.Want != "" && got != c.Want {
 			t.Errorf("Normalize(%q) = %q, %v; want %q", c.Path, got, ok, c.Want)
 		}

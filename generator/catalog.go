@@ -28,8 +28,9 @@ type (
 )
 
 // writeCatalog writes catalog.json and returns what it wrote.
-func (b *Builder) writeCatalog() (Catalog, error) {
+func (b *Builder) writeCatalog(gate []catalog.GateRule) (Catalog, error) {
 	c := b.catalog()
+	c.Gate = gate
 	if err := c.Validate(); err != nil {
 		return Catalog{}, err
 	}

@@ -294,10 +294,11 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 			return sum, fmt.Errorf("copy static files: %w", err)
 		}
 	}
-	keep["search-index.json"], keep[outMarker] = true, true
+	keep[outMarker] = true
 
-	docs := append([]site.SearchDoc(nil), b.docs...)
 	pages := b.hugo.Pages()
+	rules := gateRules(b.Config, pages)
+	docs := append([]site.SearchDoc(nil), b.docs...)
 	for _, p := range pages {
 		if p.Generated || p.Kind == "404" || p.Kind == "robotstxt" || p.Kind == "sitemap" {
 			continue
@@ -308,13 +309,13 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 		}
 		docs = append(docs, site.SearchDoc{Kind: "page", Title: p.Title, URL: p.URL, Summary: summary})
 	}
-	for i := range docs {
-		docs[i].ID = i
-	}
-	if err := writeJSON(filepath.Join(b.opts.Out, "search-index.json"), docs, false); err != nil {
+	if err := b.writeSearch(docs, rules, keep); err != nil {
 		return sum, err
 	}
-	cat, err := b.writeCatalog()
+	if err := filterSitemap(filepath.Join(b.opts.Out, "sitemap.xml"), rules); err != nil {
+		return sum, err
+	}
+	cat, err := b.writeCatalog(rules)
 	if err != nil {
 		return sum, err
 	}
@@ -597,9 +598,6 @@ func kindName(a *spec.API) string {
 func indexDocs(apis []*site.API) []site.SearchDoc {
 	var docs []site.SearchDoc
 	for _, a := range apis {
-		if !a.Public() {
-			continue
-		}
 		base := "/apis/" + a.Config.Slug + "/"
 		r := render.New(a.Spec, render.Options{Base: base})
 		title := a.Config.Title

@@ -167,29 +167,6 @@ func liveMarkup(page string) []string {
 	}
 }
 
-func TestBuildPrivateAPIStaysOut(t *testing.T) {
-	t.Parallel()
-	dir := t.TempDir()
-	spec, err := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := filepath.Join(dir, "portal.yaml")
-	os.WriteFile(cfg, []byte("name: p\napis:\n  - slug: open\n    spec: "+spec+"\n  - slug: secret\n    spec: "+spec+"\n    visibility: private\n"), 0o644)
-	out, sum := build(t, cfg)
-	if sum.APIs != 1 {
-		t.Errorf("Build().APIs = %d, want 1 (the private one is not published)", sum.APIs)
-	}
-	if _, err := os.Stat(filepath.Join(out, "apis", "secret")); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("private API has pages in the public site: %v", err)
-	}
-	for _, f := range []string{"search-index.json", "sitemap.xml", "apis/index.html"} {
-		if strings.Contains(readFile(t, filepath.Join(out, f)), "/apis/secret/") {
-			t.Errorf("%s mentions the private API", f)
-		}
-	}
-}
-
 func TestThemeOverride(t *testing.T) {
 	t.Parallel()
 	out, _ := build(t, "testdata/override/portal.yaml")

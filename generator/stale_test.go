@@ -7,13 +7,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/portal-dev/portal/functions/catalog"
 )
 
 // TestRebuildLeavesNothingStale removes an API from portal.yaml, or makes
 // it private, and rebuilds into the same output folder: as `portal build`
 // does (a new builder each time), as `portal serve` does (one watching
 // builder, rebuilding incrementally), and as a restarted `portal serve`
-// does. No file may keep the API: pages, description, search, sitemap.
+// does. No file may keep a removed API (pages, description, search,
+// sitemap); no public file may keep one made private (its own pages stay,
+// behind the gate).
 func TestRebuildLeavesNothingStale(t *testing.T) {
 	t.Parallel()
 	spec, err := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
@@ -94,24 +98,40 @@ func TestRebuildLeavesNothingStale(t *testing.T) {
 				if err := os.WriteFile(cfg, []byte(before), 0o644); err != nil {
 					t.Fatal(err)
 				}
-				out := run(t, cfg, filepath.Join(dir, ".portal"), after)
+				data := filepath.Join(dir, ".portal")
+				out := run(t, cfg, data, after)
+				raw, err := os.ReadFile(filepath.Join(data, "catalog.json"))
+				if err != nil {
+					t.Fatal(err)
+				}
+				cat, err := catalog.Decode(raw)
+				if err != nil {
+					t.Fatal(err)
+				}
 				// The API that stays is whole: the pruning took only the other.
 				for _, f := range []string{"apis/open/index.html", "apis/open/httpbin.openapi.yaml", "apis/open/reference/get-anything/index.html", "index.html", "404.html"} {
 					mustExist(t, filepath.Join(out, f))
 				}
-				if _, err := os.Stat(filepath.Join(out, "apis", "gone")); err == nil {
+				_, err = os.Stat(filepath.Join(out, "apis", "gone", "reference", "get-anything", "index.html"))
+				switch {
+				case change == "removed" && err == nil:
 					t.Errorf("%s: apis/gone/ is still in the output", mode)
+				case change == "private" && err != nil:
+					t.Errorf("%s: the private API's pages are not built: %v", mode, err)
 				}
-				err := filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
+				err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 					if err != nil || d.IsDir() {
 						return err
+					}
+					rel, _ := filepath.Rel(out, p)
+					if need, _ := catalog.Need(cat.Gate, "/"+filepath.ToSlash(rel)); need != catalog.NeedNothing {
+						return nil // gated: only those who may read it receive it
 					}
 					data, err := os.ReadFile(p)
 					if err != nil {
 						return err
 					}
 					if strings.Contains(string(data), "/apis/gone/") {
-						rel, _ := filepath.Rel(out, p)
 						t.Errorf("%s: %s still mentions /apis/gone/", mode, rel)
 					}
 					return nil

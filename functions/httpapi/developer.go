@@ -250,11 +250,26 @@ func (s *Server) startSession(w http.ResponseWriter, r *http.Request, sess porta
 		Name: s.cookie, Value: tok, Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies,
 		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.SessionAbsolute.Seconds()),
 	})
+	// The hint lets the site's script know, without a request, that
+	// someone is logged in; it grants nothing.
+	http.SetCookie(w, &http.Cookie{
+		Name: s.hintCookie(), Value: "1", Path: "/", Secure: s.cfg.SecureCookies,
+		SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.SessionAbsolute.Seconds()),
+	})
 	return nil
 }
 
 func (s *Server) clearCookie(w http.ResponseWriter) {
 	http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: "", Path: "/", HttpOnly: true, Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+	http.SetCookie(w, &http.Cookie{Name: s.hintCookie(), Value: "", Path: "/", Secure: s.cfg.SecureCookies, SameSite: http.SameSiteLaxMode, MaxAge: -1})
+}
+
+// hintCookie names the readable "logged in" hint.
+func (s *Server) hintCookie() string {
+	if s.cfg.SecureCookies {
+		return "__Host-portal_in"
+	}
+	return "portal_in"
 }
 
 // session returns the live session of the request's cookie.

@@ -20,6 +20,7 @@ import (
 	"github.com/gohugoio/hugo/deps"
 	"github.com/gohugoio/hugo/hugofs"
 	"github.com/gohugoio/hugo/hugolib"
+	"github.com/gohugoio/hugo/resources/page"
 	"github.com/spf13/afero"
 )
 
@@ -125,6 +126,10 @@ type Page struct {
 	Generated bool // made by the generator (params.generated)
 	Summary   string
 	Plain     string
+	// Visibility is the page's "visibility" parameter (its own, or one a
+	// cascade gave it), else its nearest ancestor's; "" when none says.
+	// The theme's func/visibility.html reads it the same way.
+	Visibility string
 }
 
 // Pages lists the rendered pages.
@@ -137,11 +142,12 @@ func (s *Site) Pages() []Page {
 		}
 		gen, _ := p.Params()["generated"].(bool)
 		pg := Page{
-			Title:     p.Title(),
-			URL:       p.RelPermalink(),
-			Kind:      p.Kind(),
-			Section:   p.Section(),
-			Generated: gen,
+			Title:      p.Title(),
+			URL:        p.RelPermalink(),
+			Kind:       p.Kind(),
+			Section:    p.Section(),
+			Generated:  gen,
+			Visibility: visibility(p),
 		}
 		if !gen {
 			pg.Plain = strings.Join(strings.Fields(p.Plain(ctx)), " ")
@@ -153,6 +159,18 @@ func (s *Site) Pages() []Page {
 		out = append(out, pg)
 	}
 	return out
+}
+
+func visibility(p page.Page) string {
+	if v, ok := p.Params()["visibility"].(string); ok && v != "" {
+		return v
+	}
+	for _, a := range p.Ancestors() {
+		if v, ok := a.Params()["visibility"].(string); ok && v != "" {
+			return v
+		}
+	}
+	return ""
 }
 
 // Outputs returns the files (slash-separated, relative to the publish

@@ -124,6 +124,10 @@ type APIParams struct {
 	Protocols []string `json:"protocols,omitempty"`
 	Channels  int      `json:"channels,omitempty"`
 	Messages  int      `json:"messages,omitempty"`
+	// Private: the API's pages are gated, and it is left out of the
+	// public catalog (a logged-in developer's browser adds it from
+	// /api/v3/apis).
+	Private bool `json:"private,omitempty"`
 }
 
 // SearchDoc is one entry of /search-index.json. Short keys keep the index

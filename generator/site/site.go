@@ -30,8 +30,10 @@ type API struct {
 	Raw    []byte // the original description, offered for download
 }
 
-// Public reports whether the API goes into the static site.
-func (a *API) Public() bool { return a.Config.Visibility != config.Private }
+// Private reports whether the API's pages are for the developers who may
+// read it: they are built like the others, and gated where the site is
+// served.
+func (a *API) Private() bool { return a.Config.Visibility == config.Private }
 
 // Options describe one site.
 type Options struct {
@@ -95,9 +97,6 @@ func (w *Writer) Write(o Options) (Stats, error) {
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
 	for i, a := range o.APIs {
-		if !a.Public() {
-			continue
-		}
 		st.APIs++
 		st.Operations += len(a.Spec.Operations) + len(a.Spec.Webhooks)
 		st.Schemas += len(a.Spec.Schemas)
@@ -362,6 +361,7 @@ func apiParams(a *API, base string) *APIParams {
 	}
 	sort.Strings(labels)
 	return &APIParams{
+		Private:     a.Private(),
 		Slug:        a.Config.Slug,
 		Title:       title,
 		Version:     version,
@@ -428,7 +428,7 @@ func (w *Writer) writeConfig(o Options) error {
 		mounts = append(mounts, map[string]any{"source": c.Content, "target": "content", "files": exclude})
 	}
 	for _, a := range o.APIs {
-		if a.Config.Docs != "" && a.Public() {
+		if a.Config.Docs != "" {
 			mounts = append(mounts, map[string]any{"source": a.Config.Docs, "target": "content/apis/" + a.Config.Slug + "/docs"})
 		}
 	}
@@ -480,9 +480,11 @@ func (w *Writer) writeConfig(o Options) error {
 			"name":         c.Name,
 			"description":  c.Description,
 			"search_index": "/search-index.json",
-			"livereload":   o.LiveReload,
-			"branding":     branding,
-			"nav":          nav,
+			// func/visibility.html's default, as the gate's.
+			"default_page_visibility": c.DefaultPageVisibility,
+			"livereload":              o.LiveReload,
+			"branding":                branding,
+			"nav":                     nav,
 		},
 		Module: map[string]any{"mounts": mounts},
 		Minify: map[string]any{"minifyOutput": false},

@@ -1,5 +1,6 @@
-// Header search: a combobox over a MiniSearch index of /search-index.json,
-// fetched on first use. Documents are SearchDoc objects:
+// Header search: a combobox over a MiniSearch index of /search-index.json
+// (and the private index files a logged-in developer may read), fetched on
+// first use. Documents are SearchDoc objects:
 // {id, k: kind, t: title, u: url, a: API title, m: method, p: path, o: operationId, g: tag, s: summary}.
 (function () {
   "use strict";
@@ -36,18 +37,49 @@
   // Typo tolerance (20% of the term) only for terms of 4+ characters: "pet" must not find "get".
   function fuzzy(term) { return term.length > 3 ? 0.2 : false; }
 
+  // The index files this visitor may read: the public one and, for a
+  // logged-in developer, the private pages' and each private API's they
+  // may read (the gate in front of the site refuses the others anyway).
+  function sources() {
+    var urls = [input.getAttribute("data-index") || "/search-index.json"];
+    if (!/(^|; )(__Host-)?portal_in=1(;|$)/.test(document.cookie)) return Promise.resolve(urls);
+    return fetch("/api/v3/apis", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (l) {
+        if (!l) return urls;
+        urls.push("/_portal/private/search-index.json");
+        (l.data || []).forEach(function (a) {
+          if (a.visibility === "private") urls.push("/apis/" + encodeURIComponent(a.slug) + "/search-index.json");
+        });
+        return urls;
+      })
+      .catch(function () { return urls; });
+  }
+
+  function getJSON(url) {
+    return fetch(url, { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
+      .then(function (d) { return Array.isArray(d) ? d : []; });
+  }
+
   function load() {
     if (loading) return loading;
-    loading = fetch(input.getAttribute("data-index") || "/search-index.json", { credentials: "same-origin" })
-      .then(function (r) { if (!r.ok) throw new Error("HTTP " + r.status); return r.json(); })
-      .then(function (all) {
+    loading = sources()
+      .then(function (urls) {
+        return Promise.all(urls.map(function (u, i) {
+          // Only the public index failing is a failure; a private one the
+          // visitor may not read is simply left out.
+          return i === 0 ? getJSON(u) : getJSON(u).catch(function () { return []; });
+        }));
+      })
+      .then(function (parts) {
         ms = new MiniSearch({
           idField: "id",
           fields: ["t", "p", "o", "g", "s", "m"],
           tokenize: tokenize,
           searchOptions: { boost: { t: 3, p: 3, o: 2, g: 1.5, m: 1, s: 1 }, prefix: true, fuzzy: fuzzy }
         });
-        all = Array.isArray(all) ? all : [];
+        var all = [].concat.apply([], parts);
         ms.addAll(all);
         all.forEach(function (d) { docs[d.id] = d; });
         if (input.value.trim()) run();

@@ -49,8 +49,8 @@
     var list = form && document.getElementById(form.getAttribute("data-for"));
     if (!list) return;
     var count = document.getElementById("catalog-count");
-    var cards = Array.prototype.slice.call(list.children);
     function update() {
+      var cards = Array.prototype.slice.call(list.children);
       var want = Array.prototype.map.call(form.querySelectorAll("input:checked"), function (i) { return i.value; });
       var shown = 0;
       cards.forEach(function (card) {
@@ -63,9 +63,64 @@
       if (count) count.textContent = want.length ? "Showing " + shown + " of " + cards.length + " APIs" : "";
     }
     form.addEventListener("change", update);
+    list.addEventListener("portal:cards", update);
     update();
   }
 
-  function init() { initTheme(); initSidebar(); initFilter(); }
+  // Whether a developer is logged in: the functions set this readable hint
+  // beside the HttpOnly session cookie (it grants nothing).
+  function loggedIn() { return /(^|; )(__Host-)?portal_in=1(;|$)/.test(document.cookie); }
+
+  // Catalog: the public APIs are in the page; a logged-in developer's
+  // browser adds the private ones they may read, from /api/v3/apis.
+  function initPrivateAPIs() {
+    var list = document.getElementById("api-cards");
+    if (!list || !list.hasAttribute("data-catalog") || !loggedIn()) return;
+    var empty = document.getElementById("catalog-empty");
+    fetch("/api/v3/apis", { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then(function (r) { return r.ok ? r.json() : null; })
+      .then(function (l) {
+        if (!l) return;
+        (l.data || []).forEach(function (a) {
+          if (a.visibility !== "private" || list.querySelector('[data-slug="' + CSS.escape(a.slug) + '"]')) return;
+          list.appendChild(card(a));
+        });
+        list.dispatchEvent(new Event("portal:cards"));
+        if (empty) {
+          empty.hidden = list.children.length > 0;
+          empty.textContent = "No APIs are available to you yet.";
+        }
+      })
+      .catch(function () {});
+  }
+
+  function el(tag, cls, text) {
+    var e = document.createElement(tag);
+    if (cls) e.className = cls;
+    if (text) e.textContent = text;
+    return e;
+  }
+
+  function card(a) {
+    var li = el("li", "card api-card");
+    var labels = Object.keys(a.labels || {}).sort().map(function (k) { return k + ": " + a.labels[k]; });
+    li.setAttribute("data-labels", JSON.stringify(labels));
+    li.setAttribute("data-slug", a.slug);
+    var top = li.appendChild(el("div", "card-top"));
+    top.appendChild(el("span", "pill pill-private", "Private"));
+    if (a.version) top.appendChild(el("span", "pill", "v" + String(a.version).replace(/^v/, "")));
+    var h = li.appendChild(el("h2", "card-title"));
+    var link = h.appendChild(el("a", "", a.name || a.slug));
+    link.href = "/apis/" + encodeURIComponent(a.slug) + "/";
+    if (a.description) li.appendChild(el("p", "card-summary", a.description));
+    if (labels.length) {
+      var ul = li.appendChild(el("ul", "labels"));
+      ul.setAttribute("aria-label", "Labels");
+      labels.forEach(function (t) { ul.appendChild(el("li", "label", t)); });
+    }
+    return li;
+  }
+
+  function init() { initTheme(); initSidebar(); initFilter(); initPrivateAPIs(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

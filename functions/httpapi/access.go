@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"net/http"
+	"slices"
 	"sync"
 	"time"
 
@@ -108,6 +109,26 @@ func (s *Server) accessStale(r *http.Request, d portal.Developer) bool {
 	now := s.now()
 	g, iat, err := access.VerifyAt(key, c.Value, now)
 	return err != nil || g.Developer != d.ID || now.Sub(iat) > s.cfg.AccessTTL/3
+}
+
+// syncAccess reissues the access cookie when the private APIs among
+// visible (what the developer may read now) differ from what it grants.
+func (s *Server) syncAccess(w http.ResponseWriter, r *http.Request, visible []portal.API) error {
+	d := r.Context().Value(keyDeveloper).(portal.Developer)
+	slugs := []string{}
+	for _, a := range visible {
+		if a.Visibility == portal.VisibilityPrivate {
+			slugs = append(slugs, a.Slug)
+		}
+	}
+	if c, err := r.Cookie(s.AccessCookie()); err == nil {
+		if key, err := s.AccessKey(r.Context()); err == nil {
+			if g, err := access.Verify(key, c.Value, s.now()); err == nil && g.Developer == d.ID && g.Pages && slices.Equal(g.APIs, slugs) {
+				return nil
+			}
+		}
+	}
+	return s.setAccess(w, r, d)
 }
 
 func (s *Server) clearAccess(w http.ResponseWriter) {

@@ -126,6 +126,12 @@ func (s *Server) handleDevAPIs(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	// The catalog page asks here: a private API listed must open, so the
+	// access cookie follows this answer at once, not at its next refresh.
+	if err := s.syncAccess(w, r, apis); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, newList(apis, portal.Page{Number: 1, Size: max(len(apis), 1)}, len(apis)))
 }
 

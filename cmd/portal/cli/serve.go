@@ -19,6 +19,8 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 
+	"github.com/portal-dev/portal/functions/access"
+	"github.com/portal-dev/portal/functions/catalog"
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/publish"
@@ -98,13 +100,17 @@ type Server struct {
 	mux     *http.ServeMux
 	out     string
 
-	mu      sync.Mutex // serialises builds
+	// mu serialises builds, and a request for the site waits for the
+	// build in progress: its files and the gate rules that guard them
+	// change together.
+	mu      sync.RWMutex
 	reload  *broadcaster
 	lastErr error
 
 	store portal.FullStore
 	api   *httpapi.Server
 	gate  *validate.Gate
+	guard *access.Guard // private pages: the site behind the last build's gate rules
 
 	csp  atomic.Pointer[string] // the last good build's Content-Security-Policy
 	hsts bool                   // TLS ends here: the base URL is https
@@ -224,8 +230,34 @@ func NewServer(o ServerOptions) (*Server, error) {
 		w.Header().Set("Cache-Control", "no-cache")
 		io.WriteString(w, liveReloadJS)
 	})
-	s.mux.HandleFunc("/", s.handleSite)
+	s.guard = &access.Guard{
+		Next: http.HandlerFunc(s.handleSite), NotFound: http.HandlerFunc(s.notFound),
+		Cookie: s.api.AccessCookie(), Key: s.api.AccessKey, Now: o.Now,
+	}
+	s.guard.SetRules(lastRules(o.Data, s.out))
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		s.mu.RLock()
+		defer s.mu.RUnlock()
+		s.guard.ServeHTTP(w, r)
+	})
 	return s, nil
+}
+
+// lastRules are the gate rules of the build whose output the site folder
+// holds, until this server's first build replaces them: that build's
+// catalog.json; or, when there is output without one, everything behind a
+// login (closed); or, with no output, nothing to guard.
+func lastRules(data, out string) []catalog.GateRule {
+	raw, err := os.ReadFile(filepath.Join(data, "catalog.json"))
+	if err == nil {
+		if cat, err := catalog.Decode(raw); err == nil {
+			return cat.Gate
+		}
+	}
+	if _, err := os.Stat(out); err != nil {
+		return nil
+	}
+	return []catalog.GateRule{{Prefix: "/", Need: catalog.NeedPages}}
 }
 
 // ServeHTTP serves the portal. Every answer gets nosniff; the site's and
@@ -261,6 +293,7 @@ func (s *Server) Build(ctx context.Context, changed ...string) error {
 	}
 	fmt.Fprintf(s.opts.Progress, "built %d APIs, %d operations, %d pages in %d ms\n", sum.APIs, sum.Operations, sum.Pages, sum.Duration.Milliseconds())
 	s.csp.Store(&sum.CSP)
+	s.guard.SetRules(sum.Catalog.Gate)
 	// Mirror the catalog into the store, as `portal publish` does, from
 	// the build's own copy.
 	n, err := publish.PublishCatalog(ctx, s.store, sum.Catalog, s.opts.Now())
@@ -398,9 +431,7 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
 		return
 	}
-	s.mu.Lock()
-	lastErr := s.lastErr
-	s.mu.Unlock()
+	lastErr := s.lastErr // the caller holds s.mu
 	if lastErr != nil && strings.HasSuffix(r.URL.Path, "/") {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		w.WriteHeader(http.StatusInternalServerError)
@@ -423,17 +454,27 @@ func (s *Server) handleSite(w http.ResponseWriter, r *http.Request) {
 		p = filepath.Join(p, "index.html")
 		_, err = os.Stat(p)
 	}
-	w.Header().Set("Cache-Control", "no-cache")
+	if w.Header().Get("Cache-Control") == "" { // the gate marks private answers
+		w.Header().Set("Cache-Control", "no-cache")
+	}
 	if err != nil {
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.WriteHeader(http.StatusNotFound)
-		if f, err := os.Open(filepath.Join(s.out, "404.html")); err == nil {
-			io.Copy(w, f)
-			f.Close()
-		}
+		s.notFound(w, r)
 		return
 	}
 	http.ServeFile(w, r, p)
+}
+
+// notFound answers 404 with the site's page.
+func (s *Server) notFound(w http.ResponseWriter, r *http.Request) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.WriteHeader(http.StatusNotFound)
+	if r.Method == http.MethodHead {
+		return
+	}
+	if f, err := os.Open(filepath.Join(s.out, "404.html")); err == nil {
+		io.Copy(w, f)
+		f.Close()
+	}
 }
 
 // handleLiveReload streams "reload" events to the theme's script.

@@ -21,6 +21,15 @@
     return n;
   };
   const link = (href, text) => el('a', { href: home + href.replace(/^\//, ''), text });
+  // next: where a gate sent the visitor from; only a path on this origin.
+  const next = (() => {
+    const n = params.get('next') || '';
+    try {
+      const u = new URL(n, location.origin);
+      if (n.startsWith('/') && u.origin === location.origin) return u.pathname + u.search + u.hash;
+    } catch { /* not a URL */ }
+    return '';
+  })();
 
   // call sends JSON and returns {status, data}; data is the parsed body.
   const call = async (method, path, body) => {
@@ -104,15 +113,21 @@
       }), el('p', {}, 'Already registered? ', link('/login/', 'Log in'))];
     },
     login() {
+      // Sent here by a gate while still logged in (the access cookie
+      // expired, or the key rotated): a fresh one from the session, and back.
+      // Once per 10 s at most: a gate that still refuses must not loop.
+      let recent = false;
+      try { recent = Date.now() - Number(sessionStorage.getItem('portal-refresh') || 0) < 10000; } catch { /* no storage */ }
+      if (next && !recent && /(^|; )(__Host-)?portal_in=1(;|$)/.test(document.cookie)) {
+        try { sessionStorage.setItem('portal-refresh', String(Date.now())); } catch { /* no storage */ }
+        call('POST', '/developer/refresh').then((res) => { if (res.status === 204) location.replace(next); });
+      }
       return [form([
         ['username', 'email', 'Email', { autocomplete: 'username' }],
         ['password', 'password', 'Password', { autocomplete: 'current-password' }],
       ], 'Log in', async (v) => {
         const res = await call('POST', '/developer/authenticate', v);
-        if (res.status === 204) {
-          const next = params.get('next') || '';
-          location.assign(next.startsWith('/') && !next.startsWith('//') ? next : home + 'account/');
-        }
+        if (res.status === 204) location.assign(next || home + 'account/');
         return res;
       }), el('p', {}, link('/forgot-password/', 'Forgot your password?'), ' · ', link('/signup/', 'Create an account'))];
     },

@@ -121,6 +121,17 @@
     return li;
   }
 
-  function init() { initTheme(); initSidebar(); initFilter(); initPrivateAPIs(); }
+  // A logged-in developer on the 404 page: their access cookie may predate
+  // a role or an API they may read now. Refresh it and look again, once.
+  function initNotFound() {
+    if (!document.body.classList.contains("kind-404") || !loggedIn()) return;
+    var key = "portal-404:" + location.pathname;
+    try { if (sessionStorage.getItem(key)) return; sessionStorage.setItem(key, "1"); } catch (e) { return; }
+    fetch("/api/v3/developer/refresh", { method: "POST", credentials: "same-origin" })
+      .then(function (r) { if (r.status === 204) location.reload(); })
+      .catch(function () {});
+  }
+
+  function init() { initTheme(); initSidebar(); initFilter(); initPrivateAPIs(); initNotFound(); }
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", init); else init();
 })();

@@ -794,3 +794,39 @@ func TestWriteNetlify(t *testing.T) {
 		t.Errorf("%s is not Netlify(rules)", NetlifyFile)
 	}
 }
+
+// BenchmarkVerifyNode and BenchmarkVerifyDeno are the edge verifiers'
+// times per cookie (ns/cookie: verify alone; ns/request: the whole gated
+// request) under Node and Deno, medians of rounds timed inside the
+// runtime, so that starting it does not count. Run with -benchtime 1x.
+func BenchmarkVerifyNode(b *testing.B) { benchEdge(b, "cloudfront") }
+
+func BenchmarkVerifyDeno(b *testing.B) { benchEdge(b, "netlify") }
+
+func benchEdge(b *testing.B, platform string) {
+	v, tokens := testVectors(b)
+	op := map[string]any{"op": "bench", "token": tokens["valid"], "n": 2000, "rounds": 9}
+	const page = "/apis/payments/reference/create-payment/"
+	var out []json.RawMessage
+	for b.Loop() {
+		if platform == "cloudfront" {
+			op["event"] = cfEvent("GET", page, tokens["valid"], browser)
+			out = runCloudFront(b, v.Rules, []map[string]any{op})
+		} else {
+			r := nfRequest("GET", page, tokens["valid"], browser)
+			op["url"], op["headers"] = r["url"], r["headers"]
+			out = runNetlify(b, v.Rules, []map[string]any{op})
+		}
+	}
+	var res struct{ Verify, Request []float64 }
+	if err := json.Unmarshal(out[0], &res); err != nil {
+		b.Fatal(err)
+	}
+	median := func(xs []float64) float64 {
+		xs = slices.Clone(xs)
+		slices.Sort(xs)
+		return xs[len(xs)/2]
+	}
+	b.ReportMetric(median(res.Verify), "ns/cookie")
+	b.ReportMetric(median(res.Request), "ns/request")
+}

@@ -131,6 +131,7 @@ func run(t testing.TB, name string, args func(dir, code, input string) []string,
 	}
 	argv := args(dir, codeFile, inputFile)
 	cmd := exec.Command(argv[0], argv[1:]...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), "DENO_NO_UPDATE_CHECK=1", "NO_COLOR=1")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
@@ -180,7 +181,7 @@ func runNetlify(t testing.TB, rules []catalog.GateRule, ops []map[string]any) []
 		t.Fatal(err)
 	}
 	return run(t, "deno", func(dir, code, input string) []string {
-		return []string{deno, "run", "--no-prompt", "--allow-read=" + dir, harness, code, input}
+		return []string{deno, "run", "--no-config", "--no-prompt", "--allow-read=" + dir, harness, code, input}
 	}, code+testExports, map[string]any{"key": v.Key, "now": v.Now, "keyEnv": NetlifyKeyEnv, "ops": ops})
 }
 

@@ -29,8 +29,8 @@ function unescape1(s) {
 
 // normalize is access.Normalize, whose doc comment says what and why.
 function normalize(path) {
-  const q = path.search(/[?#]/);
-  let p = bytes(q >= 0 ? path.slice(0, q) : path);
+  const q = /[?#]/.exec(path);
+  let p = bytes(q ? path.slice(0, q.index) : path);
   for (let round = 0; p !== null && p.indexOf('%') >= 0; round++) {
     if (round === 3) return null;
     p = unescape1(p);

@@ -148,6 +148,10 @@ func buildVectors() Vectors {
 		{Name: "two-parts", Token: good[:len(good)-44]},
 		{Name: "four-parts", Token: good + ".x"},
 		{Name: "garbage", Token: "not a token"},
+		// Time claims count in whole seconds (jwt.NumericDate truncates).
+		{Name: "exp-fraction", Token: sign(testKey, hs, claims("exp", float64(now)+0.5))},
+		{Name: "nbf-fraction", Token: sign(testKey, hs, claims("nbf", float64(now)+0.5)), Valid: true, APIs: []string{"payments"}, Pages: true},
+		{Name: "iat-string", Token: sign(testKey, hs, claims("iat", "1799999940"))},
 	}
 	rules := []catalog.GateRule{
 		{Prefix: "/apis/payments/", Need: "api:payments"},

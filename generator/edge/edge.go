@@ -8,7 +8,9 @@
 // gets 404, and private answers are not cached.
 //
 // The deploy code calls CloudFront for the function's code (the key is in
-// the distribution's KeyValueStore under KVSKey) and WriteNetlify into
+// the distribution's KeyValueStore under KVSKey; Private says which files
+// to store with Cache-Control "private, no-store"; a 403 from S3 must
+// become /404.html with status 404, see DeniedURI) and WriteNetlify into
 // NetlifyDir during the Netlify build (the key in the site's environment
 // variable NetlifyKeyEnv).
 package edge
@@ -119,6 +121,31 @@ func WriteNetlify(dir string, rules []catalog.GateRule) error {
 		return fmt.Errorf("edge: %w", err)
 	}
 	return nil
+}
+
+// Private reports whether the gate needs something to read file, a path
+// of the build output relative to its root ("apis/payments/index.html"):
+// the CloudFront Function cannot set response headers, so the deploy
+// stores such files with Cache-Control "private, no-store". file must be
+// a plain path (no escapes or dot segments), as the build writes them.
+func Private(rules []catalog.GateRule, file string) bool {
+	key := "/" + strings.Trim(lowerASCII(strings.ReplaceAll(file, "\\", "/")), "/") + "/"
+	longest, need := -1, catalog.NeedNothing
+	for _, r := range rules {
+		if strings.HasPrefix(key, r.Prefix) && len(r.Prefix) > longest {
+			longest, need = len(r.Prefix), r.Need
+		}
+	}
+	return need != catalog.NeedNothing
+}
+
+func lowerASCII(s string) string {
+	return strings.Map(func(r rune) rune {
+		if 'A' <= r && r <= 'Z' {
+			return r + 'a' - 'A'
+		}
+		return r
+	}, s)
 }
 
 // A path segment that stays where it is: no dot segment, escape or

@@ -831,3 +831,30 @@ func benchEdge(b *testing.B, platform string) {
 	b.ReportMetric(median(res.Verify), "ns/cookie")
 	b.ReportMetric(median(res.Request), "ns/request")
 }
+
+func TestPrivate(t *testing.T) {
+	t.Parallel()
+	v, _ := testVectors(t)
+	internal := internalRules(t)
+	for _, c := range []struct {
+		rules []catalog.GateRule
+		file  string
+		want  bool
+	}{
+		{v.Rules, "apis/payments/index.html", true},
+		{v.Rules, "apis/payments/openapi.yaml", true},
+		{v.Rules, "APIs/Payments/index.html", true},
+		{v.Rules, "apis/paymentsx/index.html", false},
+		{v.Rules, "index.html", false},
+		{v.Rules, "search/private/pages.json", true},
+		{internal, "index.html", true},
+		{internal, "login/index.html", false},
+		{internal, "404.html", false},
+		{internal, "_portal/assets/app.css", false},
+		{internal, "guides/start/index.html", true},
+	} {
+		if got := Private(c.rules, c.file); got != c.want {
+			t.Errorf("Private(%q) = %v; want %v", c.file, got, c.want)
+		}
+	}
+}

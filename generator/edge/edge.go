@@ -19,6 +19,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -191,21 +192,30 @@ func folderPublic(rules []catalog.GateRule, folder string) bool {
 	return need == catalog.NeedNothing
 }
 
-// rulesLiteral checks rules and returns them as a JavaScript array of
-// [prefix, need] pairs, longest prefix first, as byte strings.
+// rulesLiteral checks rules and returns them as a JavaScript array with
+// one [need, prefix…] array per need (a need is written once: the
+// CloudFront Function's size is counted), as byte strings, sorted.
 func rulesLiteral(rules []catalog.GateRule) (string, error) {
 	if err := Check(rules); err != nil {
 		return "", err
 	}
-	sorted := slices.Clone(rules)
-	slices.SortStableFunc(sorted, func(a, b catalog.GateRule) int { return len(b.Prefix) - len(a.Prefix) })
+	byNeed := map[string][]string{}
+	for _, r := range rules {
+		byNeed[r.Need] = append(byNeed[r.Need], r.Prefix)
+	}
 	var b strings.Builder
 	b.WriteString("[")
-	for i, r := range sorted {
+	for i, need := range slices.Sorted(maps.Keys(byNeed)) {
 		if i > 0 {
 			b.WriteString(",")
 		}
-		b.WriteString("[" + jsString(r.Prefix) + "," + jsString(r.Need) + "]")
+		b.WriteString("[" + jsString(need))
+		prefixes := byNeed[need]
+		slices.Sort(prefixes)
+		for _, p := range prefixes {
+			b.WriteString("," + jsString(p))
+		}
+		b.WriteString("]")
 	}
 	b.WriteString("]")
 	return b.String(), nil

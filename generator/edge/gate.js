@@ -1,6 +1,6 @@
 // The gate's decision, shared by the CloudFront Function and the Netlify
 // Edge Function: package edge puts a platform part around it and defines
-// RULES, [prefix, need] pairs longest prefix first. It must decide as
+// RULES, one [need, prefix…] array per need. It must decide as
 // functions/access does; the vectors in its testdata run against both.
 // The subset of JavaScript that cloudfront-js-2.0 runs: no for-of, spread,
 // destructuring, optional chaining, or async function inside a function.
@@ -52,15 +52,23 @@ function normalize(path) {
   return segs.length ? '/' + segs.join('/') + '/' : '/';
 }
 
-// need is what reading path needs ('' for nothing), or null when the path
-// cannot be normalised: it is then denied whatever the token.
+// need is what reading path needs ('' for nothing: the longest matching
+// prefix decides), or null when the path cannot be normalised: it is then
+// denied whatever the token.
 function need(path) {
   const key = normalize(path);
   if (key === null) return null;
+  let n = '', longest = -1;
   for (let i = 0; i < RULES.length; i++) {
-    if (key.lastIndexOf(RULES[i][0], 0) === 0) return RULES[i][1];
+    for (let j = 1; j < RULES[i].length; j++) {
+      const p = RULES[i][j];
+      if (p.length > longest && key.lastIndexOf(p, 0) === 0) {
+        n = RULES[i][0];
+        longest = p.length;
+      }
+    }
   }
-  return '';
+  return n;
 }
 
 // b64 decodes unpadded, canonical base64url (unused bits zero), or null.

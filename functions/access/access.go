@@ -11,6 +11,7 @@
 package access
 
 import (
+	"encoding/json"
 	"errors"
 	"slices"
 	"strings"
@@ -112,6 +113,27 @@ func VerifyAt(key []byte, token string, now time.Time) (Grant, time.Time, error)
 		iat = c.IssuedAt.Time
 	}
 	return Grant{Developer: c.Developer, APIs: c.APIs, Pages: *c.Pages}, iat, nil
+}
+
+// UnmarshalJSON reads the claims by their exact names, as the edge
+// verifiers do (encoding/json would also take "SUB" for "sub").
+func (c *Claims) UnmarshalJSON(b []byte) error {
+	var all map[string]json.RawMessage
+	if err := json.Unmarshal(b, &all); err != nil {
+		return err
+	}
+	exact := map[string]json.RawMessage{}
+	for _, k := range []string{"sub", "apis", "pages", "iat", "nbf", "exp"} {
+		if v, ok := all[k]; ok {
+			exact[k] = v
+		}
+	}
+	b, err := json.Marshal(exact)
+	if err != nil {
+		return err
+	}
+	type plain Claims // without this method
+	return json.Unmarshal(b, (*plain)(c))
 }
 
 // Validate requires the claims every gate relies on (jwt.ClaimsValidator).

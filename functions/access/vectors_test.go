@@ -137,6 +137,8 @@ func buildVectors() Vectors {
 		{Name: "alg-hs512", Token: hs512},
 		{Name: "no-alg", Token: sign(testKey, map[string]any{"typ": "JWT"}, claims())},
 		{Name: "missing-sub", Token: sign(testKey, hs, claims("sub", nil))},
+		{Name: "sub-upper-case", Token: sign(testKey, hs, claims("sub", nil, "SUB", "dev-1"))},
+		{Name: "exp-upper-case", Token: sign(testKey, hs, claims("exp", nil, "Exp", now+600))},
 		{Name: "empty-sub", Token: sign(testKey, hs, claims("sub", ""))},
 		{Name: "missing-exp", Token: sign(testKey, hs, claims("exp", nil))},
 		{Name: "exp-string", Token: sign(testKey, hs, claims("exp", "1800000600"))},

@@ -95,6 +95,10 @@ type Builder struct {
 	docs      []site.SearchDoc
 	lastStats site.Stats
 	cfgRaw    []byte
+	// slugs are the APIs the loaded Hugo site was built with: Hugo's
+	// content adapter does not see a new API's page file, so a change
+	// of the set reloads the site.
+	slugs string
 	// ownOut: the output folder is the default one in the data folder,
 	// which is portal's own even without a marker (portal serve's).
 	ownOut bool
@@ -248,7 +252,12 @@ func onlyUserFiles(cfg *config.Config, changed []string) bool {
 func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start time.Time) (Summary, error) {
 	t := time.Now()
 	hugoCf, _ := os.ReadFile(filepath.Join(b.opts.WorkDir, "hugo.json"))
-	if b.hugo == nil || !bytes.Equal(hugoCf, b.hugoCf) || !b.opts.Watch {
+	var slugs strings.Builder
+	for _, a := range b.Config.APIs {
+		slugs.WriteString(a.Slug + "\n")
+	}
+	if b.hugo == nil || !bytes.Equal(hugoCf, b.hugoCf) || !b.opts.Watch || slugs.String() != b.slugs {
+		b.slugs = slugs.String()
 		if b.hugo != nil {
 			b.hugo.Close()
 			b.hugo = nil

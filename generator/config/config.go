@@ -282,8 +282,10 @@ func (c *Config) validate(file string, doc *yaml.Node) Errors {
 			add(lineOf(doc, "nav", fmt.Sprint(i)), fmt.Sprintf("nav[%d]", i), "needs both name and url")
 		}
 	}
-	if len(c.APIs) == 0 {
-		add(line("apis"), "apis", "no APIs listed; add at least one entry with slug and spec")
+	// `apis: []` is a portal with nothing published yet (Kong's tutorial
+	// starts there); no apis key at all is more likely a mistake.
+	if len(c.APIs) == 0 && lineOf(doc, "apis") == 0 {
+		add(line("apis"), "apis", "no APIs listed; add at least one entry with slug and spec (or apis: [] to publish none yet)")
 	}
 	seen := map[string]int{}
 	for i := range c.APIs {

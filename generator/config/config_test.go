@@ -169,3 +169,12 @@ func TestParseErrors(t *testing.T) {
 		})
 	}
 }
+
+// An explicit empty list is a portal with nothing published yet.
+func TestNothingPublishedYet(t *testing.T) {
+	t.Parallel()
+	c, err := Parse(filepath.Join(t.TempDir(), "portal.yaml"), []byte("name: acme\napis: []\n"))
+	if err != nil || len(c.APIs) != 0 {
+		t.Fatalf("Parse(apis: []) = %v, %v; want a portal without APIs", c, err)
+	}
+}

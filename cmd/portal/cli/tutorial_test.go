@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
@@ -63,13 +64,18 @@ func TestKongTutorial(t *testing.T) {
 func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	data := t.TempDir()
 	console := &syncBuffer{}
-	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
+	// Kong's tutorial starts with a private portal with nothing published.
+	cfg := filepath.Join(t.TempDir(), "portal.yaml")
+	private := "name: acme\ndisplay_name: Acme Developer Portal\ndefault_api_visibility: private\ndefault_page_visibility: private\n"
+	if err := os.WriteFile(cfg, []byte(private+"apis: []\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err := NewServer(ServerOptions{Config: cfg, Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	ctx := context.Background()
-	// The build publishes the catalog: httpbin with key auth.
 	if err := s.Build(ctx); err != nil {
 		t.Fatal(err)
 	}
@@ -123,14 +129,11 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 		return v.ID
 	}
 
-	// 1. A call without a key is refused, as Kong's key-auth does.
-	a := call(http.DefaultClient, "GET", "/gateway/httpbin/anything", nil)
-	want(a, 401, "call without a key")
-	if !strings.Contains(string(a.body), "No API key found in request") {
-		t.Errorf("401 body = %s", a.body)
-	}
+	noRedirect := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	const html = "text/html"
+	want(call(noRedirect, "GET", "/", nil, "Accept", html), 302, "a private portal's home page, anonymous") // to the login page
 
-	// 2. A developer signs up, confirms, and is approved.
+	// 1. A developer signs up, confirms, and is approved.
 	want(call(dev, "POST", "/api/v3/developer", map[string]string{"email": "tutorial@example.com", "full_name": "Tutorial", "password": "vX9#qLm2-river"}), 201, "sign-up")
 	m := regexp.MustCompile(`verify-email/\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(console.String())
 	if m == nil {
@@ -151,6 +154,34 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 		t.Fatalf("admin developers approve = %d: %s", code, approveErr.String())
 	}
 	want(call(dev, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "tutorial@example.com", "password": "vX9#qLm2-river"}), 204, "login")
+
+	// 2. Logged in, they read the portal and see no API.
+	want(call(dev, "GET", "/", nil, "Accept", html), 200, "the home page, logged in")
+	if a := call(dev, "GET", "/api/v3/apis", nil); !strings.Contains(string(a.body), `"data":[]`) {
+		t.Errorf("APIs before anything is published = %s, want none", a.body)
+	}
+
+	// 3. The admin publishes httpbin, privately (the portal's default):
+	// it appears, and its pages open, to the developer and nobody else.
+	httpbinSpec, _ := filepath.Abs("../../../sample-specs/httpbin.openapi.yaml")
+	if err := os.WriteFile(cfg, []byte(private+"apis:\n  - slug: httpbin\n    spec: "+httpbinSpec+"\n    upstream_url: httpbin\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Build(ctx, cfg); err != nil {
+		t.Fatal(err)
+	}
+	if a := call(dev, "GET", "/api/v3/apis", nil); !strings.Contains(string(a.body), `"slug":"httpbin"`) || !strings.Contains(string(a.body), `"visibility":"private"`) {
+		t.Fatalf("APIs after publishing = %s, want httpbin, private", a.body)
+	}
+	want(call(dev, "GET", "/apis/httpbin/", nil, "Accept", html), 200, "the private API's page, logged in")
+	want(call(noRedirect, "GET", "/apis/httpbin/", nil, "Accept", html), 302, "the private API's page, anonymous")
+
+	// 4. A call without a key is refused, as Kong's key-auth does.
+	a := call(http.DefaultClient, "GET", "/gateway/httpbin/anything", nil)
+	want(a, 401, "call without a key")
+	if !strings.Contains(string(a.body), "No API key found in request") {
+		t.Errorf("401 body = %s", a.body)
+	}
 
 	// 3. RBAC on: a team with the developer gets API Consumer on httpbin.
 	want(asAdmin("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": true}), 200, "rbac on")

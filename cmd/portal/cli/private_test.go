@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"io/fs"
 	"net/http"
@@ -16,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/chromedp/chromedp"
 	"github.com/portal-dev/portal/functions/httpapi"
 )
 
@@ -292,4 +294,105 @@ func TestServeInternalPortal(t *testing.T) {
 			t.Errorf("approved developer %s = %d", path, r.status)
 		}
 	}
+}
+
+// TestBrowserPrivatePortal: what a developer sees in Chromium on a partner
+// portal and an internal one — anonymous, then logged in.
+func TestBrowserPrivatePortal(t *testing.T) {
+	t.Parallel()
+	bctx := browser(t)
+	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
+	// until evaluates js until it is true, across navigations.
+	until := func(ctx context.Context, js string) error {
+		for {
+			ok, err := chromedp.Run(ctx, chromedp.Evaluate[bool](js))
+			if err == nil && ok {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("%s: %w (last error %v)", js, ctx.Err(), err)
+			case <-time.After(100 * time.Millisecond):
+			}
+		}
+	}
+	login := func(ctx context.Context) error {
+		return chromedp.Do(ctx,
+			chromedp.WaitVisible(css(`#acc-username`)),
+			chromedp.SendKeys(css(`#acc-username`), "reader@example.com"),
+			chromedp.SendKeys(css(`#acc-password`), "vX9#qLm2-river"),
+			chromedp.Click(css(`#account button[type=submit]`)),
+		)
+	}
+
+	t.Run("partner", func(t *testing.T) {
+		p := newPrivateServer(t, "")
+		p.developer("reader@example.com", true)
+		base := p.hs.URL
+		ctx := tab(t, bctx)
+		slugs := `[...document.querySelectorAll('#api-cards [data-slug]')].map(c => c.dataset.slug).join(',')`
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/apis/"), chromedp.WaitVisible(css(`#api-cards`))); err != nil {
+			t.Fatal(err)
+		}
+		if got, err := chromedp.Run(ctx, chromedp.Evaluate[string](slugs)); err != nil || got != "open" {
+			t.Errorf("anonymous catalog = %q, %v; want the public API only", got, err)
+		}
+		// A private page: the login page, then back to it.
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/apis/ledger/reference/list-entries/")); err != nil {
+			t.Fatal(err)
+		}
+		if err := login(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := until(ctx, `location.pathname === '/apis/ledger/reference/list-entries/' && !!document.querySelector('main')`); err != nil {
+			t.Fatalf("not back on the private page after login: %v", err)
+		}
+		if body, err := chromedp.Run(ctx, chromedp.Text(css(`main`))); err != nil || !strings.Contains(body, canary+"-operation") {
+			t.Errorf("the private operation page after login lacks its content (%v)", err)
+		}
+		// The catalog adds the private API, marked; search finds it.
+		err := chromedp.Do(ctx,
+			chromedp.Navigate(base+"/apis/"),
+			chromedp.Poll[chromedp.Void](`!!document.querySelector('#api-cards [data-slug=ledger] .pill-private')`),
+		)
+		if err != nil {
+			t.Fatalf("the logged-in catalog has no private Ledger card: %v", err)
+		}
+		err = chromedp.Do(ctx,
+			chromedp.Focus(css(`#search-input`)),
+			chromedp.SendKeys(css(`#search-input`), "entries"),
+			chromedp.Poll[chromedp.Void](`[...document.querySelectorAll('#search-results [role=option]')].some(o => o.textContent.includes('List entries'))`),
+		)
+		if err != nil {
+			t.Errorf("search does not find the private operation: %v", err)
+		}
+	})
+
+	t.Run("internal", func(t *testing.T) {
+		p := newPrivateServer(t, "default_api_visibility: private\ndefault_page_visibility: private\n")
+		p.developer("reader@example.com", true)
+		base := p.hs.URL
+		ctx := tab(t, bctx)
+		if err := chromedp.Do(ctx, chromedp.Navigate(base+"/")); err != nil {
+			t.Fatal(err)
+		}
+		loc, err := chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname + location.search`))
+		if err != nil || loc != "/login/?next=%2F" {
+			t.Errorf("anonymous home page went to %q, %v; want the login page", loc, err)
+		}
+		if err := login(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if err := until(ctx, `location.pathname === '/' && !!document.querySelector('#hero-title')`); err != nil {
+			t.Fatalf("not on the home page after login: %v", err)
+		}
+		// Nothing public to list; the API this developer may read appears.
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/apis/"),
+			chromedp.Poll[chromedp.Void](`!!document.querySelector('#api-cards [data-slug=ledger]') && document.getElementById('catalog-empty').hidden`),
+		)
+		if err != nil {
+			t.Errorf("the internal catalog does not show the private APIs after login: %v", err)
+		}
+	})
 }

@@ -116,8 +116,15 @@ func TestReplayEvents(t *testing.T) {
 	call(event(t, "verify-email.json", map[string]string{"REPLACE_TOKEN": token}), 204)
 
 	res := call(event(t, "authenticate.json", nil), 204)
-	if len(res.Cookies) != 1 || !strings.HasPrefix(res.Cookies[0], "__Host-portal_session=") || !strings.Contains(res.Cookies[0], "Secure") {
-		t.Fatalf("authenticate cookies = %v, want one __Host- Secure session cookie", res.Cookies)
+	// The session, the readable logged-in hint, the access cookie: each
+	// its own Set-Cookie, all __Host- and Secure.
+	if len(res.Cookies) != 3 || !strings.HasPrefix(res.Cookies[0], "__Host-portal_session=") || !strings.HasPrefix(res.Cookies[1], "__Host-portal_in=1") || !strings.HasPrefix(res.Cookies[2], "__Host-portal_access=") {
+		t.Fatalf("authenticate cookies = %v, want the __Host- session, hint and access cookies", res.Cookies)
+	}
+	for _, c := range res.Cookies {
+		if !strings.Contains(c, "; Secure") {
+			t.Errorf("cookie %s is not Secure", c)
+		}
 	}
 	session := strings.SplitN(res.Cookies[0], ";", 2)[0]
 	me := call(event(t, "me.json", map[string]string{"REPLACE_SESSION": session}), 200)

@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -142,8 +141,8 @@ func (s *Store) SetDeveloperStatus(_ context.Context, id string, from []portal.D
 			return err
 		}
 		out = r.developer()
-		if !slices.Contains(from, out.Status) {
-			return portal.Errorf(portal.EPrecondition, "developer %s is %s; it cannot become %s", id, out.Status, to)
+		if err := portal.CheckTransition("developer", id, out.Status, from, to); err != nil {
+			return err
 		}
 		prev := out.Status
 		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1

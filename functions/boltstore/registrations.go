@@ -176,8 +176,8 @@ func (s *Store) SetRegistrationStatus(_ context.Context, id string, from []porta
 			return err
 		}
 		out = r.reg()
-		if !slices.Contains(from, out.Status) {
-			return portal.Errorf(portal.EPrecondition, "registration %s is %s; it cannot become %s", id, out.Status, to)
+		if err := portal.CheckTransition("registration", id, out.Status, from, to); err != nil {
+			return err
 		}
 		prev := out.Status
 		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1

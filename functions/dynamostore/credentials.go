@@ -110,17 +110,19 @@ func (s *Store) appCred(ctx context.Context, applicationID, id string) (portal.C
 }
 
 // ExpireCredential implements portal.AppStore: a conditional update that
-// only brings the expiry forward.
+// only brings the expiry forward, read again after a lost race (versioned).
 func (s *Store) ExpireCredential(ctx context.Context, applicationID, id string, at time.Time, ev portal.AuditEvent) (portal.Credential, error) {
 	ev = ev.Complete(id)
 	at = at.UTC()
-	for attempt := 0; ; attempt++ {
+	var out portal.Credential
+	err := versioned("credential", id, func() error {
 		cur, err := s.appCred(ctx, applicationID, id)
 		if err != nil {
-			return portal.Credential{}, err
+			return err
 		}
+		out = cur
 		if cur.ExpiresAt != nil && !cur.ExpiresAt.After(at) {
-			return cur, nil
+			return nil
 		}
 		err = s.transact(ctx,
 			s.update(key(keyPK(cur.Hash), skKey),
@@ -129,17 +131,15 @@ func (s *Store) ExpireCredential(ctx context.Context, applicationID, id string, 
 					values: map[string]types.AttributeValue{":app": str(applicationID)}}),
 			s.audit(ev),
 		)
-		if !anyFailed(err) {
-			if err != nil {
-				return portal.Credential{}, err
-			}
-			cur.ExpiresAt = &at
-			return cur, nil
+		if err == nil {
+			out.ExpiresAt = &at
 		}
-		if attempt >= maxWriteRetries {
-			return portal.Credential{}, portal.Errorf(portal.EConflict, "credential %s keeps changing; try again", id)
-		}
+		return err
+	})
+	if err != nil {
+		return portal.Credential{}, err
 	}
+	return out, nil
 }
 
 // DeleteCredential implements portal.AppStore.

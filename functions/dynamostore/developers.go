@@ -2,8 +2,8 @@ package dynamostore
 
 import (
 	"context"
-	"slices"
 	"strings"
+	"time"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -103,29 +103,13 @@ func (s *Store) UpdateDeveloper(ctx context.Context, d portal.Developer, ev port
 	return next, nil
 }
 
-// SetDeveloperStatus implements portal.Store. It reads the developer,
-// checks the status, and writes on the condition that the version is still
-// the one read; when another write got there first it reads again, so of
-// racing calls the first wins and the others see its status.
+// SetDeveloperStatus implements portal.Store (setStatus).
 func (s *Store) SetDeveloperStatus(ctx context.Context, id string, from []portal.DeveloperStatus, to portal.DeveloperStatus, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = ev.Complete(id)
-	var next portal.Developer
-	err := versioned("developer", id, func() error {
-		cur, err := s.getDev(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(from, cur.Status) {
-			return portal.Errorf(portal.EPrecondition, "developer %s is %s; it cannot become %s", id, cur.Status, to)
-		}
-		next = cur
-		next.Status, next.UpdatedAt, next.Version = to, ev.At, cur.Version+1
-		return s.transact(ctx, s.put(newDevItem(next), versionIs(cur.Version)), s.audit(ev.StatusChange(string(cur.Status), string(to))))
-	})
-	if err != nil {
-		return portal.Developer{}, err
-	}
-	return next, nil
+	return setStatus(ctx, s, "developer", id, from, to, ev, s.getDev,
+		func(d *portal.Developer) (*portal.DeveloperStatus, *time.Time, *int64) {
+			return &d.Status, &d.UpdatedAt, &d.Version
+		},
+		func(d portal.Developer) any { return newDevItem(d) })
 }
 
 // DeleteDeveloper implements portal.Store. One transaction removes the

@@ -383,9 +383,9 @@ func (s *Store) transact(ctx context.Context, items ...types.TransactWriteItem) 
 	}
 }
 
-// backoff sleeps a jittered, growing while before a retry.
 // versioned runs write — a read, then a transaction whose first item is
-// conditional on the version read — again after each lost race, so that
+// conditional on what was read (its version) — again after each lost race
+// (the first item's condition failed), so that
 // of racing writers the first wins and the others decide on its result;
 // after maxWriteRetries lost races it gives up with a Conflict.
 func versioned(what, id string, write func() error) error {
@@ -400,6 +400,41 @@ func versioned(what, id string, write func() error) error {
 	}
 }
 
+// setStatus is the status compare-and-swap of SetDeveloperStatus and
+// SetRegistrationStatus: it reads the object (get), checks the transition
+// (portal.CheckTransition) and writes the object with status `to` on the
+// condition that its version is still the one read, in one transaction
+// with the event (Detail gains "from" and "to"). When another write got
+// there first it reads again (versioned), so of racing calls the first
+// wins and the others decide on its status. fields points at the
+// object's status, update time and version; item is its table item.
+func setStatus[T any, S ~string](ctx context.Context, s *Store, what, id string, from []S, to S, ev portal.AuditEvent,
+	get func(context.Context, string) (T, error), fields func(*T) (*S, *time.Time, *int64), item func(T) any) (T, error) {
+	ev = ev.Complete(id)
+	var next T
+	err := versioned(what, id, func() error {
+		cur, err := get(ctx, id)
+		if err != nil {
+			return err
+		}
+		st, _, v := fields(&cur)
+		was, version := *st, *v
+		if err := portal.CheckTransition(what, id, was, from, to); err != nil {
+			return err
+		}
+		next = cur
+		st, at, v := fields(&next)
+		*st, *at, *v = to, ev.At, version+1
+		return s.transact(ctx, s.put(item(next), versionIs(version)), s.audit(ev.StatusChange(string(was), string(to))))
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return next, nil
+}
+
+// backoff sleeps a jittered, growing while before a retry.
 func backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(mrand.Int64N(int64(5*time.Millisecond) << min(attempt, 6)))
 	select {

@@ -2,7 +2,6 @@ package dynamostore
 
 import (
 	"context"
-	"slices"
 	"time"
 
 	"github.com/portal-dev/portal/functions/portal"
@@ -107,27 +106,13 @@ func (s *Store) ListAllRegistrations(ctx context.Context, status portal.Registra
 	return out, total, nil
 }
 
-// SetRegistrationStatus implements portal.AppStore, as SetDeveloperStatus:
-// a write conditional on the version read, read again after a lost race.
+// SetRegistrationStatus implements portal.AppStore (setStatus).
 func (s *Store) SetRegistrationStatus(ctx context.Context, id string, from []portal.RegistrationStatus, to portal.RegistrationStatus, ev portal.AuditEvent) (portal.Registration, error) {
-	ev = ev.Complete(id)
-	var next portal.Registration
-	err := versioned("registration", id, func() error {
-		cur, err := s.getReg(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(from, cur.Status) {
-			return portal.Errorf(portal.EPrecondition, "registration %s is %s; it cannot become %s", id, cur.Status, to)
-		}
-		next = cur
-		next.Status, next.UpdatedAt, next.Version = to, ev.At, cur.Version+1
-		return s.transact(ctx, s.put(newRegItem(next), versionIs(cur.Version)), s.audit(ev.StatusChange(string(cur.Status), string(to))))
-	})
-	if err != nil {
-		return portal.Registration{}, err
-	}
-	return next, nil
+	return setStatus(ctx, s, "registration", id, from, to, ev, s.getReg,
+		func(r *portal.Registration) (*portal.RegistrationStatus, *time.Time, *int64) {
+			return &r.Status, &r.UpdatedAt, &r.Version
+		},
+		func(r portal.Registration) any { return newRegItem(r) })
 }
 
 // DeleteRegistration implements portal.AppStore.

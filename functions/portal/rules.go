@@ -2,6 +2,7 @@ package portal
 
 import (
 	"maps"
+	"slices"
 	"strconv"
 )
 
@@ -83,4 +84,14 @@ func (ev AuditEvent) StatusChange(from, to string) AuditEvent {
 	}
 	ev.Detail["from"], ev.Detail["to"] = from, to
 	return ev
+}
+
+// CheckTransition is the rule of every status change: the object `what`
+// (developer, registration) with id may move to `to` only from a status
+// in `from`; Precondition otherwise, naming the current status.
+func CheckTransition[S ~string](what, id string, cur S, from []S, to S) error {
+	if slices.Contains(from, cur) {
+		return nil
+	}
+	return Errorf(EPrecondition, "%s %s is %s; it cannot become %s", what, id, cur, to)
 }

@@ -156,11 +156,12 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	for attempt := 0; ; attempt++ {
-		st, err := s.EnsureSettings(ctx)
+	var st portal.Settings
+	err := reread(func() error {
+		var err error
+		st, err = s.EnsureSettings(ctx)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		set := func(dst *string, v *string) {
 			if v != nil {
@@ -182,16 +183,13 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 		set(&st.DefaultApplicationAuthStrategyID, req.DefaultApplicationAuthStrategyID)
 		st.UpdatedAt = s.now().UTC()
 		st, err = s.store.PutSettings(ctx, st, s.event(actor(r), "portal.updated", st.ID, nil))
-		if portal.IsCode(err, portal.EConflict) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, st)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // Developers.

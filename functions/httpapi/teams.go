@@ -88,11 +88,12 @@ func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	for attempt := 0; ; attempt++ {
-		t, err := s.store.GetTeam(ctx, r.PathValue("teamId"))
+	var t portal.Team
+	update := func() error {
+		var err error
+		t, err = s.store.GetTeam(ctx, r.PathValue("teamId"))
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		if req.Name != nil {
 			t.Name = strings.TrimSpace(*req.Name)
@@ -105,16 +106,19 @@ func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request) {
 		}
 		t.UpdatedAt = s.now().UTC()
 		t, err = s.store.UpdateTeam(ctx, t, s.event(actor(r), "team.updated", t.ID, nil))
-		if portal.IsCode(err, portal.EConflict) && req.Name == nil && attempt < 3 {
-			continue // a concurrent edit; a name clash is the caller's to fix
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, t)
+		return err
+	}
+	var err error
+	if req.Name != nil {
+		err = update() // a name clash (Conflict too) is the caller's to fix
+	} else {
+		err = reread(update)
+	}
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, t)
 }
 
 func (s *Server) handleDeleteTeam(w http.ResponseWriter, r *http.Request) {

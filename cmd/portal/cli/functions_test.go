@@ -85,7 +85,7 @@ func TestServeFunctions(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := Main(context.Background(), []string{"admin", "developers", "list", "--status", "pending", "--url", hs.URL, "--token", tok, "--json"}, &out, &errOut); code != 0 {
+	if code := Main(context.Background(), []string{"admin", "developers", "list", "--status", "pending", "--json"}, env("PORTAL_URL", hs.URL, "PORTAL_ADMIN_TOKEN", tok), &out, &errOut); code != 0 {
 		t.Fatalf("admin developers list = %d: %s", code, errOut.String())
 	}
 	var l struct{ Data []struct{ ID, Email string } }
@@ -93,7 +93,7 @@ func TestServeFunctions(t *testing.T) {
 		t.Fatalf("pending developers = %s (%v)", out.String(), err)
 	}
 	out.Reset()
-	if code := Main(context.Background(), []string{"admin", "developers", "approve", l.Data[0].ID, "--url", hs.URL, "--token", tok}, &out, &errOut); code != 0 {
+	if code := Main(context.Background(), []string{"admin", "developers", "approve", l.Data[0].ID, "--url", hs.URL, "--token", tok}, env(), &out, &errOut); code != 0 {
 		t.Fatalf("admin developers approve = %d: %s", code, errOut.String())
 	}
 	if !strings.Contains(out.String(), "is now approved") {

@@ -76,7 +76,7 @@ func gatewayConfig(t testing.TB, kind, validateURL string, port int, extra ...st
 	t.Helper()
 	var out, errOut bytes.Buffer
 	args := append([]string{"gateway", "config", kind, "--config", gatewaysConfig, "--validate-url", validateURL, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}, extra...)
-	if code := Main(context.Background(), args, &out, &errOut); code != 0 {
+	if code := Main(context.Background(), args, env(), &out, &errOut); code != 0 {
 		t.Fatalf("portal %s = %d: %s", strings.Join(args, " "), code, errOut.String())
 	}
 	return out.String()

@@ -32,11 +32,11 @@ import (
 // upstreamPrefix is where `portal serve` mounts its embedded httpbin.
 const upstreamPrefix = "/upstream/httpbin"
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("serve", "Build the portal, serve it with an embedded httpbin upstream, and rebuild\nand reload the browser when portal.yaml, a description or content changes.", stderr)
-	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
-	addr := fs.String("addr", envDefault("addr", "127.0.0.1:8080"), "listen `address` (env PORTAL_ADDR)")
-	data := fs.String("data", envDefault("data", ".portal"), "data `folder`: built site, Hugo project, store (env PORTAL_DATA)")
+	cfgPath := fs.String("config", envDefault(getenv, "config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	addr := fs.String("addr", envDefault(getenv, "addr", "127.0.0.1:8080"), "listen `address` (env PORTAL_ADDR)")
+	data := fs.String("data", envDefault(getenv, "data", ".portal"), "data `folder`: built site, Hugo project, store (env PORTAL_DATA)")
 	watch := fs.Bool("watch", true, "rebuild on change")
 	if code, ok := parse(fs, args, stdout); !ok {
 		return code

@@ -147,7 +147,7 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	}
 	// The admin approves with the CLI, which decides on the state it read.
 	var approveOut, approveErr bytes.Buffer
-	if code := Main(ctx, []string{"admin", "developers", "approve", d.ID, "--url", hs.URL, "--token", admin}, &approveOut, &approveErr); code != 0 {
+	if code := Main(ctx, []string{"admin", "developers", "approve", d.ID, "--url", hs.URL, "--token", admin}, env(), &approveOut, &approveErr); code != 0 {
 		t.Fatalf("admin developers approve = %d: %s", code, approveErr.String())
 	}
 	want(call(dev, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "tutorial@example.com", "password": "vX9#qLm2-river"}), 204, "login")
@@ -187,11 +187,11 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	// 6. The admin approves; the call is 200 with the upstream's body.
 	// The admin finds the pending registration and approves it with the CLI.
 	var out, errOut bytes.Buffer
-	if code := Main(ctx, []string{"admin", "registrations", "list", "--status", "pending", "--url", hs.URL, "--token", admin}, &out, &errOut); code != 0 || !strings.Contains(out.String(), id(reg)) {
+	if code := Main(ctx, []string{"admin", "registrations", "list", "--status", "pending", "--url", hs.URL, "--token", admin}, env(), &out, &errOut); code != 0 || !strings.Contains(out.String(), id(reg)) {
 		t.Fatalf("admin registrations list = %d: %s%s", code, out.String(), errOut.String())
 	}
 	out.Reset()
-	if code := Main(ctx, []string{"admin", "registrations", "approve", id(app), id(reg), "--url", hs.URL, "--token", admin}, &out, &errOut); code != 0 {
+	if code := Main(ctx, []string{"admin", "registrations", "approve", id(app), id(reg), "--url", hs.URL, "--token", admin}, env(), &out, &errOut); code != 0 {
 		t.Fatalf("admin registrations approve = %d: %s", code, errOut.String())
 	}
 	var ok answer

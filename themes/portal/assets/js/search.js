@@ -1,6 +1,8 @@
 // Header search: a combobox over a MiniSearch index of /search-index.json,
 // fetched on first use. Documents are SearchDoc objects:
 // {id, k: kind, t: title, u: url, a: API title, m: method, p: path, o: operationId, g: tag, s: summary}.
+import { el } from "./dom.js";
+
 (function () {
   "use strict";
   var input = document.getElementById("search-input");
@@ -62,13 +64,6 @@
     return r.slice(0, MAX).map(function (h) { return docs[h.id]; }).filter(Boolean);
   }
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text) e.textContent = text;
-    return e;
-  }
-
   function option(d, i) {
     var li = el("li");
     li.setAttribute("role", "none");
@@ -81,10 +76,10 @@
     a.setAttribute("data-kind", d.k || "");
     var kind = KINDS[d.k] || d.k || "";
     var badge = d.m
-      ? el("span", "method method-" + String(d.m).toLowerCase() + " sr-badge", String(d.m).toUpperCase())
-      : el("span", "badge sr-badge", kind);
-    var title = el("span", "sr-title");
-    if (d.p && (d.k === "operation" || d.k === "webhook" || d.k === "channel")) title.appendChild(el("code", "", d.p));
+      ? el("span", { class: "method method-" + String(d.m).toLowerCase() + " sr-badge", text: String(d.m).toUpperCase() })
+      : el("span", { class: "badge sr-badge", text: kind });
+    var title = el("span", { class: "sr-title" });
+    if (d.p && (d.k === "operation" || d.k === "webhook" || d.k === "channel")) title.appendChild(el("code", { text: d.p }));
     else title.textContent = d.t || d.u;
     var meta = [];
     if (d.p && (d.k === "operation" || d.k === "webhook") && d.t && d.t !== d.p) meta.push(d.t);
@@ -92,7 +87,7 @@
     meta.push(d.m ? kind : (d.s || kind));
     a.appendChild(badge);
     a.appendChild(title);
-    a.appendChild(el("span", "sr-meta", meta.join(" · ")));
+    a.appendChild(el("span", { class: "sr-meta", text: meta.join(" · ") }));
     li.appendChild(a);
     return li;
   }

@@ -39,9 +39,7 @@ func (s *Store) PutSettings(_ context.Context, set portal.Settings, ev portal.Au
 		if r.Version != set.Version {
 			return portal.Errorf(portal.EConflict, "portal settings changed since they were read (version %d, not %d)", r.Version, set.Version)
 		}
-		if set.CreatedAt.IsZero() {
-			set.CreatedAt = ev.At
-		}
+		ev.StampNew(&set.CreatedAt, nil)
 		set.CreatedAt, set.UpdatedAt, set.Version = set.CreatedAt.UTC(), ev.At, set.Version+1
 		if err := put(tx.Bucket(bMeta), settingsKey, settingsRec{Settings: set, Version: set.Version}); err != nil {
 			return err
@@ -59,9 +57,7 @@ func (s *Store) PutSettings(_ context.Context, set portal.Settings, ev portal.Au
 // CreateAdminToken implements portal.Store.
 func (s *Store) CreateAdminToken(_ context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
 	ev = ev.Complete(t.ID)
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = ev.At
-	}
+	ev.StampNew(&t.CreatedAt, nil)
 	t.CreatedAt = t.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bAdmin).Get([]byte(t.ID)) != nil {

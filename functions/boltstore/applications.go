@@ -25,12 +25,7 @@ func putApp(tx *bolt.Tx, a portal.Application) error {
 // CreateApplication implements portal.AppStore.
 func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev portal.AuditEvent) error {
 	ev = ev.Complete(a.ID)
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = ev.At
-	}
-	if a.UpdatedAt.IsZero() {
-		a.UpdatedAt = a.CreatedAt
-	}
+	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
 	a.CreatedAt, a.UpdatedAt, a.Version = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := getDev(tx, a.DeveloperID); err != nil {

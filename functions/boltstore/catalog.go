@@ -158,9 +158,7 @@ func (s *Store) ListAPIs(_ context.Context) ([]portal.API, error) {
 // CreateAuthStrategy implements portal.AppStore.
 func (s *Store) CreateAuthStrategy(_ context.Context, st portal.AuthStrategy, ev portal.AuditEvent) error {
 	ev = ev.Complete(st.ID)
-	if st.CreatedAt.IsZero() {
-		st.CreatedAt = ev.At
-	}
+	ev.StampNew(&st.CreatedAt, nil)
 	st.CreatedAt = st.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bStrategies)

@@ -2,7 +2,6 @@ package boltstore
 
 import (
 	"context"
-	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -25,7 +24,8 @@ func putDev(tx *bolt.Tx, d portal.Developer) error {
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(_ context.Context, d portal.Developer, ev portal.AuditEvent) error {
 	ev = ev.Complete(d.ID)
-	d = normDev(d, ev.At)
+	ev.StampNew(&d.CreatedAt, &d.UpdatedAt)
+	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	d.Version = 1
 	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bDevs).Get([]byte(d.ID)) != nil {
@@ -46,17 +46,6 @@ func (s *Store) CreateDeveloper(_ context.Context, d portal.Developer, ev portal
 		}
 		return s.audit(tx, ev, d.ID)
 	})
-}
-
-func normDev(d portal.Developer, at time.Time) portal.Developer {
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = at
-	}
-	if d.UpdatedAt.IsZero() {
-		d.UpdatedAt = d.CreatedAt
-	}
-	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
-	return d
 }
 
 // GetDeveloper implements portal.Store.

@@ -52,12 +52,7 @@ func deleteReg(tx *bolt.Tx, appID, apiID string) error {
 // CreateRegistration implements portal.AppStore.
 func (s *Store) CreateRegistration(_ context.Context, r portal.Registration, ev portal.AuditEvent) error {
 	ev = ev.Complete(r.ID)
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = ev.At
-	}
-	if r.UpdatedAt.IsZero() {
-		r.UpdatedAt = r.CreatedAt
-	}
+	ev.StampNew(&r.CreatedAt, &r.UpdatedAt)
 	r.CreatedAt, r.UpdatedAt, r.Version = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := getApp(tx, r.ApplicationID); err != nil {

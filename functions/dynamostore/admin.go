@@ -29,9 +29,7 @@ func (s *Store) PutSettings(ctx context.Context, set portal.Settings, ev portal.
 	if set.Version == 0 {
 		c = notExists
 	}
-	if set.CreatedAt.IsZero() {
-		set.CreatedAt = ev.At
-	}
+	ev.StampNew(&set.CreatedAt, nil)
 	set.UpdatedAt, set.Version = ev.At, set.Version+1
 	err := s.transact(ctx, s.put(settingsItem{PK: pkSettings, SK: pkSettings, Settings: set}, c), s.audit(ev))
 	if bad, _ := failed(err, 0); bad {
@@ -48,9 +46,7 @@ func (s *Store) PutSettings(ctx context.Context, set portal.Settings, ev portal.
 // CreateAdminToken implements portal.Store.
 func (s *Store) CreateAdminToken(ctx context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
 	ev = ev.Complete(t.ID)
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = ev.At
-	}
+	ev.StampNew(&t.CreatedAt, nil)
 	err := s.transact(ctx,
 		s.put(adminItem{PK: pkAdminTokens, SK: "ADMINTOKEN#" + t.ID, AdminToken: t}, notExists),
 		s.put(adminHashItem{PK: adminHashPK(t.Hash), SK: "ADMINHASH", TokenID: t.ID}, notExists),

@@ -24,12 +24,7 @@ func (s *Store) getApp(ctx context.Context, id string) (portal.Application, erro
 // that it stays within the limit: the limit holds under any concurrency.
 func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) error {
 	ev = ev.Complete(a.ID)
-	if a.CreatedAt.IsZero() {
-		a.CreatedAt = ev.At
-	}
-	if a.UpdatedAt.IsZero() {
-		a.UpdatedAt = a.CreatedAt
-	}
+	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
 	a.Version = 1
 	tx := []types.TransactWriteItem{
 		s.check(key(devPK(a.DeveloperID), skDev), exists),

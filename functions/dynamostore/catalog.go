@@ -179,9 +179,7 @@ func (s *Store) ListAPIs(ctx context.Context) ([]portal.API, error) {
 // CreateAuthStrategy implements portal.AppStore.
 func (s *Store) CreateAuthStrategy(ctx context.Context, st portal.AuthStrategy, ev portal.AuditEvent) error {
 	ev = ev.Complete(st.ID)
-	if st.CreatedAt.IsZero() {
-		st.CreatedAt = ev.At
-	}
+	ev.StampNew(&st.CreatedAt, nil)
 	err := s.transact(ctx,
 		s.put(strategyItem{PK: pkStrategies, SK: "AUTHSTRATEGY#" + st.ID, AuthStrategy: st}, notExists),
 		s.audit(ev),

@@ -18,9 +18,7 @@ import (
 // credential counter goes up in the same transaction, within the limit.
 func (s *Store) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
 	ev = ev.Complete(c.ID)
-	if c.CreatedAt.IsZero() {
-		c.CreatedAt = ev.At
-	}
+	ev.StampNew(&c.CreatedAt, nil)
 	app, err := s.getApp(ctx, c.ApplicationID)
 	if err != nil {
 		return err

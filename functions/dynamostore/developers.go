@@ -20,12 +20,7 @@ func (s *Store) getDev(ctx context.Context, id string) (portal.Developer, error)
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) error {
 	ev = ev.Complete(d.ID)
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = ev.At
-	}
-	if d.UpdatedAt.IsZero() {
-		d.UpdatedAt = d.CreatedAt
-	}
+	ev.StampNew(&d.CreatedAt, &d.UpdatedAt)
 	d.Version = 1
 	err := s.transact(ctx,
 		s.put(newDevItem(d), notExists),

@@ -11,12 +11,7 @@ import (
 // is the application and the API, so there is one per pair.
 func (s *Store) CreateRegistration(ctx context.Context, r portal.Registration, ev portal.AuditEvent) error {
 	ev = ev.Complete(r.ID)
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = ev.At
-	}
-	if r.UpdatedAt.IsZero() {
-		r.UpdatedAt = r.CreatedAt
-	}
+	ev.StampNew(&r.CreatedAt, &r.UpdatedAt)
 	r.Version = 1
 	err := s.transact(ctx,
 		s.check(key(appPK(r.ApplicationID), skApp), exists),

@@ -25,12 +25,7 @@ func (s *Store) getTeam(ctx context.Context, id string) (portal.Team, error) {
 // CreateTeam implements portal.Store.
 func (s *Store) CreateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) error {
 	ev = ev.Complete(t.ID)
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = ev.At
-	}
-	if t.UpdatedAt.IsZero() {
-		t.UpdatedAt = t.CreatedAt
-	}
+	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
 	t.Version = 1
 	err := s.transact(ctx,
 		s.put(newTeamItem(t), notExists),
@@ -285,9 +280,7 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 // AssignRole implements portal.Store.
 func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
 	ev = ev.Complete(r.TeamID)
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = ev.At
-	}
+	ev.StampNew(&r.CreatedAt, nil)
 	err := s.transact(ctx,
 		s.check(key(teamPK(r.TeamID), skTeam), exists),
 		s.put(roleKeyItem{PK: teamPK(r.TeamID), SK: roleKeySK(r.RoleName, r.EntityID), AssignmentID: r.ID}, notExists),

@@ -4,6 +4,7 @@ import (
 	"maps"
 	"slices"
 	"strconv"
+	"time"
 )
 
 // The access rules, each written once: the HTTP API, the validator and
@@ -94,4 +95,16 @@ func CheckTransition[S ~string](what, id string, cur S, from []S, to S) error {
 		return nil
 	}
 	return Errorf(EPrecondition, "%s %s is %s; it cannot become %s", what, id, cur, to)
+}
+
+// StampNew is the rule for a new object's times: created is the event's
+// time unless the caller set it, and updated (nil for objects without
+// one) is created unless set.
+func (ev AuditEvent) StampNew(created, updated *time.Time) {
+	if created.IsZero() {
+		*created = ev.At
+	}
+	if updated != nil && updated.IsZero() {
+		*updated = *created
+	}
 }

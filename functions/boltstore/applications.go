@@ -75,11 +75,8 @@ func (s *Store) listApps(bucket, prefix []byte, p portal.Page) ([]portal.Applica
 	var out []portal.Application
 	var total int
 	err := s.view(func(tx *bolt.Tx) error {
-		var all []string
-		if err := forEach(tx.Bucket(bucket), prefix, func(k, _ []byte) error {
-			all = append(all, suffix(k))
-			return nil
-		}); err != nil {
+		all, err := suffixes(tx.Bucket(bucket), prefix)
+		if err != nil {
 			return err
 		}
 		total = len(all)
@@ -177,11 +174,8 @@ func deleteApp(tx *bolt.Tx, id string) error {
 			return err
 		}
 	}
-	var apis []string
-	if err := forEach(tx.Bucket(bAppRegs), key(id, ""), func(k, _ []byte) error {
-		apis = append(apis, suffix(k))
-		return nil
-	}); err != nil {
+	apis, err := suffixes(tx.Bucket(bAppRegs), key(id, ""))
+	if err != nil {
 		return err
 	}
 	for _, api := range apis {
@@ -189,11 +183,8 @@ func deleteApp(tx *bolt.Tx, id string) error {
 			return err
 		}
 	}
-	var creds []string
-	if err := forEach(tx.Bucket(bAppCreds), key(id, ""), func(k, _ []byte) error {
-		creds = append(creds, suffix(k))
-		return nil
-	}); err != nil {
+	creds, err := suffixes(tx.Bucket(bAppCreds), key(id, ""))
+	if err != nil {
 		return err
 	}
 	for _, c := range creds {

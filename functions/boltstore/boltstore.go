@@ -283,6 +283,41 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 	return nil
 }
 
+// suffixes returns the last parts of the keys under prefix, in key order.
+func suffixes(b *bolt.Bucket, prefix []byte) ([]string, error) {
+	var out []string
+	err := forEach(b, prefix, func(k, _ []byte) error {
+		out = append(out, suffix(k))
+		return nil
+	})
+	return out, err
+}
+
+// listByStatus pages through an order bucket (created \0 id → status),
+// keeping the ids of the status ("" for all), and reads the page's
+// objects with get. It returns the page and the total.
+func listByStatus[T any](tx *bolt.Tx, order []byte, status string, p portal.Page, get func(tx *bolt.Tx, id string) (T, error)) ([]T, int, error) {
+	var match []string
+	if err := forEach(tx.Bucket(order), nil, func(k, v []byte) error {
+		if status == "" || string(v) == status {
+			match = append(match, suffix(k))
+		}
+		return nil
+	}); err != nil {
+		return nil, 0, err
+	}
+	from, to := page(len(match), p)
+	var out []T
+	for _, id := range match[from:to] {
+		x, err := get(tx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, x)
+	}
+	return out, len(match), nil
+}
+
 // suffix returns the last part of a composite key.
 func suffix(k []byte) string { return string(k[bytes.LastIndexByte(k, 0)+1:]) }
 

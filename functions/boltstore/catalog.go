@@ -47,11 +47,8 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 					return err
 				}
 			}
-			var apps []string
-			if err := forEach(tx.Bucket(bAPIRegs), key(a.ID, ""), func(k, _ []byte) error {
-				apps = append(apps, suffix(k))
-				return nil
-			}); err != nil {
+			apps, err := suffixes(tx.Bucket(bAPIRegs), key(a.ID, ""))
+			if err != nil {
 				return err
 			}
 			for _, app := range apps {

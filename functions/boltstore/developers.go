@@ -73,26 +73,12 @@ func (s *Store) GetDeveloperByEmail(_ context.Context, email string) (portal.Dev
 func (s *Store) ListDevelopers(_ context.Context, f portal.DeveloperFilter, p portal.Page) ([]portal.Developer, int, error) {
 	var out []portal.Developer
 	var total int
-	err := s.view(func(tx *bolt.Tx) error {
-		var match []string
-		if err := forEach(tx.Bucket(bDevOrder), nil, func(k, v []byte) error {
-			if f.Status == "" || string(v) == string(f.Status) {
-				match = append(match, suffix(k))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		total = len(match)
-		from, to := page(total, p)
-		for _, id := range match[from:to] {
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		out, total, err = listByStatus(tx, bDevOrder, string(f.Status), p, func(tx *bolt.Tx, id string) (portal.Developer, error) {
 			r, err := getDev(tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.developer())
-		}
-		return nil
+			return r.developer(), err
+		})
+		return err
 	})
 	return out, total, err
 }
@@ -166,11 +152,8 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 		if err := deleteDevSessions(tx, id, ""); err != nil {
 			return err
 		}
-		var teams []string
-		if err := forEach(tx.Bucket(bDevTeams), key(id, ""), func(k, _ []byte) error {
-			teams = append(teams, suffix(k))
-			return nil
-		}); err != nil {
+		teams, err := suffixes(tx.Bucket(bDevTeams), key(id, ""))
+		if err != nil {
 			return err
 		}
 		for _, t := range teams {
@@ -178,11 +161,8 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 				return err
 			}
 		}
-		var apps []string
-		if err := forEach(tx.Bucket(bDevApps), key(id, ""), func(k, _ []byte) error {
-			apps = append(apps, suffix(k))
-			return nil
-		}); err != nil {
+		apps, err := suffixes(tx.Bucket(bDevApps), key(id, ""))
+		if err != nil {
 			return err
 		}
 		for _, a := range apps {

@@ -137,26 +137,12 @@ func sortRegs(rs []portal.Registration) {
 func (s *Store) ListAllRegistrations(_ context.Context, status portal.RegistrationStatus, p portal.Page) ([]portal.Registration, int, error) {
 	var out []portal.Registration
 	var total int
-	err := s.view(func(tx *bolt.Tx) error {
-		var match []string
-		if err := forEach(tx.Bucket(bRegOrder), nil, func(k, v []byte) error {
-			if status == "" || string(v) == string(status) {
-				match = append(match, suffix(k))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		total = len(match)
-		from, to := page(total, p)
-		for _, id := range match[from:to] {
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		out, total, err = listByStatus(tx, bRegOrder, string(status), p, func(tx *bolt.Tx, id string) (portal.Registration, error) {
 			r, err := getReg(tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.reg())
-		}
-		return nil
+			return r.reg(), err
+		})
+		return err
 	})
 	return out, total, err
 }

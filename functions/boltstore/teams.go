@@ -63,11 +63,8 @@ func (s *Store) ListTeams(_ context.Context, p portal.Page) ([]portal.Team, int,
 	var out []portal.Team
 	var total int
 	err := s.view(func(tx *bolt.Tx) error {
-		var all []string
-		if err := forEach(tx.Bucket(bTeamOrder), nil, func(k, _ []byte) error {
-			all = append(all, suffix(k))
-			return nil
-		}); err != nil {
+		all, err := suffixes(tx.Bucket(bTeamOrder), nil)
+		if err != nil {
 			return err
 		}
 		total = len(all)
@@ -138,11 +135,8 @@ func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) e
 				return err
 			}
 		}
-		var devs []string
-		if err := forEach(tx.Bucket(bMembers), key(id, ""), func(k, _ []byte) error {
-			devs = append(devs, suffix(k))
-			return nil
-		}); err != nil {
+		devs, err := suffixes(tx.Bucket(bMembers), key(id, ""))
+		if err != nil {
 			return err
 		}
 		for _, d := range devs {

@@ -12,10 +12,7 @@ import (
 
 func (s *Store) getApp(ctx context.Context, id string) (portal.Application, error) {
 	var it appItem
-	ok, err := s.getItem(ctx, appPK(id), skApp, &it)
-	if err == nil && !ok {
-		err = notFound("application", id)
-	}
+	err := s.getOne(ctx, appPK(id), skApp, &it, "application", id)
 	return it.Application, err
 }
 

@@ -143,20 +143,14 @@ func (s *Store) dropAPIRegistrations(ctx context.Context, apiID string) error {
 // GetAPI implements portal.AppStore.
 func (s *Store) GetAPI(ctx context.Context, id string) (portal.API, error) {
 	var it apiItem
-	ok, err := s.getItem(ctx, pkAPIs, apiSK(id), &it)
-	if err == nil && !ok {
-		err = notFound("API", id)
-	}
+	err := s.getOne(ctx, pkAPIs, apiSK(id), &it, "API", id)
 	return it.API, err
 }
 
 // GetAPIBySlug implements portal.AppStore: one read of the slug's copy.
 func (s *Store) GetAPIBySlug(ctx context.Context, slug string) (portal.API, error) {
 	var it apiItem
-	ok, err := s.getItem(ctx, apiSlugPK(slug), skAPISlug, &it)
-	if err == nil && !ok {
-		err = notFound("API", slug)
-	}
+	err := s.getOne(ctx, apiSlugPK(slug), skAPISlug, &it, "API", slug)
 	return it.API, err
 }
 

@@ -10,10 +10,7 @@ import (
 
 func (s *Store) getDev(ctx context.Context, id string) (portal.Developer, error) {
 	var it devItem
-	ok, err := s.getItem(ctx, devPK(id), skDev, &it)
-	if err == nil && !ok {
-		err = notFound("developer", id)
-	}
+	err := s.getOne(ctx, devPK(id), skDev, &it, "developer", id)
 	return it.Developer, err
 }
 
@@ -22,18 +19,9 @@ func (s *Store) CreateDeveloper(ctx context.Context, d portal.Developer, ev port
 	ev = ev.Complete(d.ID)
 	ev.StampNew(&d.CreatedAt, &d.UpdatedAt)
 	d.Version = 1
-	err := s.transact(ctx,
-		s.put(newDevItem(d), notExists),
-		s.put(emailItem{PK: emailPK(d.Email), SK: "EMAIL", DeveloperID: d.ID}, notExists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "developer %s exists", d.ID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "a developer with email %s exists", d.Email)
-	}
-	return err
+	return s.createUnique(ctx, newDevItem(d), emailItem{PK: emailPK(d.Email), SK: "EMAIL", DeveloperID: d.ID}, ev,
+		portal.Errorf(portal.EConflict, "developer %s exists", d.ID),
+		portal.Errorf(portal.EConflict, "a developer with email %s exists", d.Email))
 }
 
 // GetDeveloper implements portal.Store.
@@ -131,15 +119,11 @@ func (s *Store) DeleteDeveloper(ctx context.Context, id string, ev portal.AuditE
 }
 
 func (s *Store) cleanDeveloper(ctx context.Context, id string) error {
-	items, err := s.partition(ctx, devPK(id), "")
+	ks, err := s.partitionKeys(ctx, devPK(id), "")
 	if err != nil {
 		return err
 	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
+	for _, k := range ks {
 		switch {
 		case strings.HasPrefix(k.SK, "SESSION#"):
 			err = s.deleteItem(ctx, sessionPK(strings.TrimPrefix(k.SK, "SESSION#")), "SESSION")

@@ -456,6 +456,47 @@ func notFound(what, id string) error {
 
 // getItem reads one item with a strongly consistent read; ok is false if
 // it does not exist.
+// partitionKeys reads the keys of a partition's items (of sort key
+// prefix, "" for all).
+func (s *Store) partitionKeys(ctx context.Context, pk, prefix string) ([]keys, error) {
+	items, err := s.partition(ctx, pk, prefix)
+	if err != nil {
+		return nil, err
+	}
+	ks := make([]keys, len(items))
+	for i, m := range items {
+		if err := unmarshal(m, &ks[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ks, nil
+}
+
+// createUnique puts a new object's item and the item that keeps a field
+// of it unique (an email, a team name), each on the condition that it
+// does not exist, in one transaction with the event: exists or taken
+// when one does.
+func (s *Store) createUnique(ctx context.Context, item, unique any, ev portal.AuditEvent, exists, taken error) error {
+	err := s.transact(ctx, s.put(item, notExists), s.put(unique, notExists), s.audit(ev))
+	if bad, _ := failed(err, 0); bad {
+		return exists
+	}
+	if bad, _ := failed(err, 1); bad {
+		return taken
+	}
+	return err
+}
+
+// getOne reads the item at pk, sk into it; NotFound, naming what and id,
+// when there is none.
+func (s *Store) getOne(ctx context.Context, pk, sk string, it any, what, id string) error {
+	ok, err := s.getItem(ctx, pk, sk, it)
+	if err == nil && !ok {
+		err = notFound(what, id)
+	}
+	return err
+}
+
 func (s *Store) getItem(ctx context.Context, pk, sk string, v any) (bool, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
 	if err != nil {

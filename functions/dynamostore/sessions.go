@@ -160,15 +160,11 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 
 // DeleteDeveloperSessions implements portal.Store.
 func (s *Store) DeleteDeveloperSessions(ctx context.Context, developerID, keep string) error {
-	items, err := s.partition(ctx, devPK(developerID), "SESSION#")
+	ks, err := s.partitionKeys(ctx, devPK(developerID), "SESSION#")
 	if err != nil {
 		return err
 	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
+	for _, k := range ks {
 		hash := strings.TrimPrefix(k.SK, "SESSION#")
 		if hash == keep {
 			continue
@@ -232,15 +228,11 @@ func (s *Store) CountLoginFailures(ctx context.Context, email string, now time.T
 
 // ClearLoginFailures implements portal.Store.
 func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
-	items, err := s.partition(ctx, loginFailPK(email), "")
+	ks, err := s.partitionKeys(ctx, loginFailPK(email), "")
 	if err != nil {
 		return err
 	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
+	for _, k := range ks {
 		if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
 			return err
 		}

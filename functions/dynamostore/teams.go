@@ -15,10 +15,7 @@ import (
 
 func (s *Store) getTeam(ctx context.Context, id string) (portal.Team, error) {
 	var it teamItem
-	ok, err := s.getItem(ctx, teamPK(id), skTeam, &it)
-	if err == nil && !ok {
-		err = notFound("team", id)
-	}
+	err := s.getOne(ctx, teamPK(id), skTeam, &it, "team", id)
 	return it.Team, err
 }
 
@@ -27,18 +24,9 @@ func (s *Store) CreateTeam(ctx context.Context, t portal.Team, ev portal.AuditEv
 	ev = ev.Complete(t.ID)
 	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
 	t.Version = 1
-	err := s.transact(ctx,
-		s.put(newTeamItem(t), notExists),
-		s.put(teamNameItem{PK: teamNamePK(t.Name), SK: "TEAMNAME", TeamID: t.ID}, notExists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "team %s exists", t.ID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
-	}
-	return err
+	return s.createUnique(ctx, newTeamItem(t), teamNameItem{PK: teamNamePK(t.Name), SK: "TEAMNAME", TeamID: t.ID}, ev,
+		portal.Errorf(portal.EConflict, "team %s exists", t.ID),
+		portal.Errorf(portal.EConflict, "a team named %q exists", t.Name))
 }
 
 // GetTeam implements portal.Store.
@@ -116,15 +104,11 @@ func (s *Store) DeleteTeam(ctx context.Context, id string, ev portal.AuditEvent)
 	if err != nil {
 		return err
 	}
-	items, err := s.partition(ctx, teamPK(id), "")
+	ks, err := s.partitionKeys(ctx, teamPK(id), "")
 	if err != nil {
 		return err
 	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
+	for _, k := range ks {
 		if dev, ok := strings.CutPrefix(k.SK, "MEMBER#"); ok {
 			if err := s.deleteItem(ctx, devPK(dev), "TEAM#"+id); err != nil {
 				return err

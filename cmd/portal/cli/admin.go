@@ -11,13 +11,12 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/datadir"
 	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/portal"
@@ -223,7 +222,7 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 		if a.f.url != "" {
 			return errors.New("admin tokens are made where the data lives: run this on the machine with the data folder (--data), or with your deployment's own tooling")
 		}
-		st, err := openStore(a.f.data)
+		st, err := datadir.OpenStore(a.f.data)
 		if err != nil {
 			return err
 		}
@@ -246,32 +245,6 @@ func (a *adminRun) statusQuery() url.Values {
 		q.Set("filter[status][eq]", a.f.status)
 	}
 	return q
-}
-
-// openStore opens the local store, failing fast when `portal serve` holds it.
-func openStore(data string) (*boltstore.Store, error) {
-	path := filepath.Join(data, "portal.db")
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, err
-	}
-	type result struct {
-		s   *boltstore.Store
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		s, err := boltstore.Open(path)
-		ch <- result{s, err}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, r.err)
-		}
-		return r.s, nil
-	case <-time.After(2 * time.Second):
-		return nil, fmt.Errorf("%s is in use (is portal serve running?); use --url http://127.0.0.1:8080 --token <admin token> instead", path)
-	}
 }
 
 func (a *adminRun) createToken(ctx context.Context, _ string, _ []string) error {
@@ -339,16 +312,16 @@ func (a *adminRun) connect(ctx context.Context) (func(), error) {
 		}
 		return func() {}, a.resolvePortal(ctx)
 	}
-	st, err := openStore(a.f.data)
+	st, err := datadir.OpenStore(a.f.data)
 	if err != nil {
 		return nil, err
 	}
-	base := localBaseURL(a.f.data)
+	base := datadir.BaseURL(a.f.data)
 	name := ""
 	if settings, err := st.GetSettings(ctx); err == nil {
 		name = settings.DisplayName
 	}
-	mailer, err := localMailer(a.f.data, base, name, "", a.stdout)
+	mailer, err := datadir.Mailer(a.f.data, base, name, "", a.stdout)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -384,15 +357,6 @@ func (a *adminRun) connect(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	return closeFn, nil
-}
-
-// localBaseURL is the URL `portal serve` last used for this data folder,
-// for links in mails sent by local admin commands.
-func localBaseURL(data string) string {
-	if b, err := os.ReadFile(filepath.Join(data, "base-url")); err == nil && len(bytes.TrimSpace(b)) > 0 {
-		return string(bytes.TrimSpace(b))
-	}
-	return "http://127.0.0.1:8080"
 }
 
 // resolvePortal replaces {portal} in paths with the portal's id.

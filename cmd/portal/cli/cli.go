@@ -9,13 +9,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"runtime/pprof"
 	"strings"
+	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/generator"
 	"github.com/portal-dev/portal/generator/config"
-	"github.com/portal-dev/portal/generator/spec"
 )
 
 // Exit codes.
@@ -189,6 +192,50 @@ func runValidate(ctx context.Context, args []string, getenv func(string) string,
 	return exitOK
 }
 
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", "Build the portal, serve it with an embedded httpbin upstream, and rebuild\nand reload the browser when portal.yaml, a description or content changes.", stderr)
+	cfgPath := fs.String("config", envDefault(getenv, "config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	addr := fs.String("addr", envDefault(getenv, "addr", "127.0.0.1:8080"), "listen `address` (env PORTAL_ADDR)")
+	data := fs.String("data", envDefault(getenv, "data", ".portal"), "data `folder`: built site, Hugo project, store (env PORTAL_DATA)")
+	watch := fs.Bool("watch", true, "rebuild on change")
+	if code, ok := parse(fs, args, stdout); !ok {
+		return code
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("listen on %s: %w (is another portal running? pass --addr)", *addr, err))
+	}
+	s, err := serve.New(serve.Options{Config: *cfgPath, Data: *data, BaseURL: "http://" + ln.Addr().String(), Progress: stderr})
+	if err != nil {
+		ln.Close()
+		return fail(stderr, err)
+	}
+	defer s.Close()
+	if err := s.Build(ctx); err != nil {
+		ln.Close()
+		return fail(stderr, err)
+	}
+	if *watch {
+		go func() {
+			if err := s.Watch(ctx); err != nil {
+				fmt.Fprintf(stderr, "portal: watch: %v\n", err)
+			}
+		}()
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	fmt.Fprintf(stdout, "Portal running at http://%s/ (Ctrl+C to stop)\n", ln.Addr())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fail(stderr, err)
+	}
+	return exitOK
+}
+
 // fail prints err the way users need it: config errors one per line,
 // description problems in full.
 func fail(stderr io.Writer, err error) int {
@@ -196,7 +243,7 @@ func fail(stderr io.Writer, err error) int {
 	var ce config.Errors
 	switch {
 	case errors.As(err, &pe):
-		generator.PrintProblems(stderr, onlyErrors(pe))
+		generator.PrintProblems(stderr, pe.Errors())
 		fmt.Fprintf(stderr, "portal: %v\n", err)
 	case errors.As(err, &ce):
 		fmt.Fprintf(stderr, "%v\nportal: fix portal.yaml and try again\n", ce)
@@ -204,16 +251,6 @@ func fail(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "portal: %v\n", err)
 	}
 	return exitFailure
-}
-
-func onlyErrors(pe *generator.ProblemsError) []spec.Problem {
-	var out []spec.Problem
-	for _, p := range pe.Problems {
-		if p.Severity.String() == "error" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func bytesize(n int64) string {

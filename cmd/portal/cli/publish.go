@@ -11,6 +11,7 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/portal-dev/portal/cmd/portal/datadir"
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/functions/publish"
 )
@@ -42,7 +43,7 @@ func runPublish(ctx context.Context, args []string, getenv func(string) string, 
 		}
 		st, where = dynamostore.New(dynamostore.NewClient(cfg), *table), "DynamoDB table "+*table
 	} else {
-		bolt, err := openStore(*data)
+		bolt, err := datadir.OpenStore(*data)
 		if err != nil {
 			return fail(stderr, err)
 		}

@@ -14,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
 	"github.com/portal-dev/portal/functions/httpapi"
@@ -63,7 +64,7 @@ func TestKongTutorial(t *testing.T) {
 func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	data := t.TempDir()
 	console := &syncBuffer{}
-	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
+	s, err := serve.New(serve.Options{Config: "../../../portal.yaml", Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	t.Cleanup(hs.Close)
 	jar, _ := cookiejar.New(nil)
 	dev := &http.Client{Jar: jar}
-	admin, _, err := httpapi.CreateAdminToken(ctx, s.store, "tutorial", now())
+	admin, _, err := httpapi.CreateAdminToken(ctx, s.Store(), "tutorial", now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -141,7 +142,7 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	var pl struct{ Data []struct{ ID string } }
 	json.Unmarshal(portals.body, &pl)
 	pid := pl.Data[0].ID
-	d, err := s.store.GetDeveloperByEmail(ctx, "tutorial@example.com")
+	d, err := s.Store().GetDeveloperByEmail(ctx, "tutorial@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}

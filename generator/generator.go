@@ -81,6 +81,17 @@ func (e *ProblemsError) Error() string {
 	return fmt.Sprintf("%d error(s) in API descriptions; run portal validate for the full list", n)
 }
 
+// Errors are the problems of error severity (without the warnings).
+func (e *ProblemsError) Errors() []spec.Problem {
+	var out []spec.Problem
+	for _, p := range e.Problems {
+		if p.Severity == spec.Error {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // Builder builds one portal, once or repeatedly.
 type Builder struct {
 	opts   Options

@@ -25,7 +25,7 @@
 //	ADMINHASH#<hash>  | ADMINHASH           admin token by hash
 //	AUDIT#<subject>   | <at>#<id>           audit event
 //
-// The application side (apps.go):
+// The application side:
 //
 //	APIS              | API#<id>            published API
 //	APISLUG#<slug>    | APISLUG             the same API, under its slug
@@ -383,9 +383,9 @@ func (s *Store) transact(ctx context.Context, items ...types.TransactWriteItem) 
 	}
 }
 
-// backoff sleeps a jittered, growing while before a retry.
 // versioned runs write — a read, then a transaction whose first item is
-// conditional on the version read — again after each lost race, so that
+// conditional on what was read (its version) — again after each lost race
+// (the first item's condition failed), so that
 // of racing writers the first wins and the others decide on its result;
 // after maxWriteRetries lost races it gives up with a Conflict.
 func versioned(what, id string, write func() error) error {
@@ -400,6 +400,41 @@ func versioned(what, id string, write func() error) error {
 	}
 }
 
+// setStatus is the status compare-and-swap of SetDeveloperStatus and
+// SetRegistrationStatus: it reads the object (get), checks the transition
+// (portal.CheckTransition) and writes the object with status `to` on the
+// condition that its version is still the one read, in one transaction
+// with the event (Detail gains "from" and "to"). When another write got
+// there first it reads again (versioned), so of racing calls the first
+// wins and the others decide on its status. fields points at the
+// object's status, update time and version; item is its table item.
+func setStatus[T any, S ~string](ctx context.Context, s *Store, what, id string, from []S, to S, ev portal.AuditEvent,
+	get func(context.Context, string) (T, error), fields func(*T) (*S, *time.Time, *int64), item func(T) any) (T, error) {
+	ev = ev.Complete(id)
+	var next T
+	err := versioned(what, id, func() error {
+		cur, err := get(ctx, id)
+		if err != nil {
+			return err
+		}
+		st, _, v := fields(&cur)
+		was, version := *st, *v
+		if err := portal.CheckTransition(what, id, was, from, to); err != nil {
+			return err
+		}
+		next = cur
+		st, at, v := fields(&next)
+		*st, *at, *v = to, ev.At, version+1
+		return s.transact(ctx, s.put(item(next), versionIs(version)), s.audit(ev.StatusChange(string(was), string(to))))
+	})
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return next, nil
+}
+
+// backoff sleeps a jittered, growing while before a retry.
 func backoff(ctx context.Context, attempt int) error {
 	d := time.Duration(mrand.Int64N(int64(5*time.Millisecond) << min(attempt, 6)))
 	select {
@@ -421,6 +456,47 @@ func notFound(what, id string) error {
 
 // getItem reads one item with a strongly consistent read; ok is false if
 // it does not exist.
+// partitionKeys reads the keys of a partition's items (of sort key
+// prefix, "" for all).
+func (s *Store) partitionKeys(ctx context.Context, pk, prefix string) ([]keys, error) {
+	items, err := s.partition(ctx, pk, prefix)
+	if err != nil {
+		return nil, err
+	}
+	ks := make([]keys, len(items))
+	for i, m := range items {
+		if err := unmarshal(m, &ks[i]); err != nil {
+			return nil, err
+		}
+	}
+	return ks, nil
+}
+
+// createUnique puts a new object's item and the item that keeps a field
+// of it unique (an email, a team name), each on the condition that it
+// does not exist, in one transaction with the event: exists or taken
+// when one does.
+func (s *Store) createUnique(ctx context.Context, item, unique any, ev portal.AuditEvent, exists, taken error) error {
+	err := s.transact(ctx, s.put(item, notExists), s.put(unique, notExists), s.audit(ev))
+	if bad, _ := failed(err, 0); bad {
+		return exists
+	}
+	if bad, _ := failed(err, 1); bad {
+		return taken
+	}
+	return err
+}
+
+// getOne reads the item at pk, sk into it; NotFound, naming what and id,
+// when there is none.
+func (s *Store) getOne(ctx context.Context, pk, sk string, it any, what, id string) error {
+	ok, err := s.getItem(ctx, pk, sk, it)
+	if err == nil && !ok {
+		err = notFound(what, id)
+	}
+	return err
+}
+
 func (s *Store) getItem(ctx context.Context, pk, sk string, v any) (bool, error) {
 	out, err := s.db.GetItem(ctx, &dynamodb.GetItemInput{TableName: s.table, Key: key(pk, sk), ConsistentRead: aws.Bool(true)})
 	if err != nil {
@@ -552,920 +628,6 @@ func (s *Store) batchGet(ctx context.Context, ks []map[string]types.AttributeVal
 	return items, nil
 }
 
-// Developers.
-
-func (s *Store) getDev(ctx context.Context, id string) (portal.Developer, error) {
-	var it devItem
-	ok, err := s.getItem(ctx, devPK(id), skDev, &it)
-	if err == nil && !ok {
-		err = notFound("developer", id)
-	}
-	return it.Developer, err
-}
-
-// CreateDeveloper implements portal.Store.
-func (s *Store) CreateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) error {
-	ev = ev.Complete(d.ID)
-	if d.CreatedAt.IsZero() {
-		d.CreatedAt = ev.At
-	}
-	if d.UpdatedAt.IsZero() {
-		d.UpdatedAt = d.CreatedAt
-	}
-	d.Version = 1
-	err := s.transact(ctx,
-		s.put(newDevItem(d), notExists),
-		s.put(emailItem{PK: emailPK(d.Email), SK: "EMAIL", DeveloperID: d.ID}, notExists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "developer %s exists", d.ID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "a developer with email %s exists", d.Email)
-	}
-	return err
-}
-
-// GetDeveloper implements portal.Store.
-func (s *Store) GetDeveloper(ctx context.Context, id string) (portal.Developer, error) {
-	return s.getDev(ctx, id)
-}
-
-// GetDeveloperByEmail implements portal.Store.
-func (s *Store) GetDeveloperByEmail(ctx context.Context, email string) (portal.Developer, error) {
-	var it emailItem
-	ok, err := s.getItem(ctx, emailPK(email), "EMAIL", &it)
-	if err != nil {
-		return portal.Developer{}, err
-	}
-	if !ok {
-		return portal.Developer{}, notFound("developer with email", email)
-	}
-	return s.getDev(ctx, it.DeveloperID)
-}
-
-// ListDevelopers implements portal.Store.
-func (s *Store) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p portal.Page) ([]portal.Developer, int, error) {
-	index, attr, pk := GSI1, AttrGSI1PK, gsiDevelopers
-	if f.Status != "" {
-		index, attr, pk = GSI2, AttrGSI2PK, devStatusGSI(f.Status)
-	}
-	items, total, err := s.indexPage(ctx, index, attr, pk, p)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := decodeAll(items, func(it *devItem) portal.Developer { return it.Developer })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
-}
-
-// UpdateDeveloper implements portal.Store.
-func (s *Store) UpdateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = ev.Complete(d.ID)
-	cur, err := s.getDev(ctx, d.ID)
-	if err != nil {
-		return portal.Developer{}, err
-	}
-	stale := portal.Errorf(portal.EConflict, "developer %s changed since it was read", d.ID)
-	if cur.Version != d.Version {
-		return portal.Developer{}, stale
-	}
-	next := cur
-	next.FullName, next.PasswordHash, next.EmailVerified = d.FullName, d.PasswordHash, d.EmailVerified
-	next.UpdatedAt, next.Version = ev.At, cur.Version+1
-	err = s.transact(ctx, s.put(newDevItem(next), versionIs(cur.Version)), s.audit(ev))
-	if bad, old := failed(err, 0); bad {
-		if len(old) == 0 {
-			return portal.Developer{}, notFound("developer", d.ID)
-		}
-		return portal.Developer{}, stale
-	}
-	if err != nil {
-		return portal.Developer{}, err
-	}
-	return next, nil
-}
-
-// SetDeveloperStatus implements portal.Store. It reads the developer,
-// checks the status, and writes on the condition that the version is still
-// the one read; when another write got there first it reads again, so of
-// racing calls the first wins and the others see its status.
-func (s *Store) SetDeveloperStatus(ctx context.Context, id string, from []portal.DeveloperStatus, to portal.DeveloperStatus, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = ev.Complete(id)
-	var next portal.Developer
-	err := versioned("developer", id, func() error {
-		cur, err := s.getDev(ctx, id)
-		if err != nil {
-			return err
-		}
-		if !slices.Contains(from, cur.Status) {
-			return portal.Errorf(portal.EPrecondition, "developer %s is %s; it cannot become %s", id, cur.Status, to)
-		}
-		next = cur
-		next.Status, next.UpdatedAt, next.Version = to, ev.At, cur.Version+1
-		return s.transact(ctx, s.put(newDevItem(next), versionIs(cur.Version)), s.audit(ev.StatusChange(string(cur.Status), string(to))))
-	})
-	if err != nil {
-		return portal.Developer{}, err
-	}
-	return next, nil
-}
-
-// DeleteDeveloper implements portal.Store. One transaction removes the
-// developer and frees the email; after it no session, membership or
-// application can be added (they check the developer exists), so the
-// clean-up that follows finds every one.
-func (s *Store) DeleteDeveloper(ctx context.Context, id string, ev portal.AuditEvent) error {
-	ev = ev.Complete(id)
-	err := versioned("developer", id, func() error {
-		cur, err := s.getDev(ctx, id)
-		if err != nil {
-			return err
-		}
-		return s.transact(ctx,
-			s.del(key(devPK(id), skDev), versionIs(cur.Version)),
-			s.del(key(emailPK(cur.Email), "EMAIL"), attrIs("DeveloperID", id)),
-			s.audit(ev),
-		)
-	})
-	if err != nil {
-		return err
-	}
-	return s.cleanDeveloper(ctx, id)
-}
-
-func (s *Store) cleanDeveloper(ctx context.Context, id string) error {
-	items, err := s.partition(ctx, devPK(id), "")
-	if err != nil {
-		return err
-	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
-		switch {
-		case strings.HasPrefix(k.SK, "SESSION#"):
-			err = s.deleteItem(ctx, sessionPK(strings.TrimPrefix(k.SK, "SESSION#")), "SESSION")
-		case strings.HasPrefix(k.SK, "TEAM#"):
-			err = s.deleteItem(ctx, k.SK, "MEMBER#"+id)
-		case strings.HasPrefix(k.SK, "APP#"):
-			err = s.deleteApp(ctx, strings.TrimPrefix(k.SK, "APP#"), nil)
-		}
-		if err == nil {
-			err = s.deleteItem(ctx, k.PK, k.SK)
-		}
-		if err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Tokens.
-
-// PutToken implements portal.Store: one transaction puts the token, moves
-// the developer's live-token pointer from the hash it was read with to
-// the new one, and deletes the token it pointed at. A concurrent PutToken
-// that moved the pointer first fails the condition; read again and retry.
-func (s *Store) PutToken(ctx context.Context, t portal.Token) error {
-	ptrSK := "TOKEN#" + string(t.Kind)
-	for attempt := 0; ; attempt++ {
-		var cur liveTokenItem
-		had, err := s.getItem(ctx, devPK(t.DeveloperID), ptrSK, &cur)
-		if err != nil {
-			return err
-		}
-		moved := notExists
-		if had {
-			moved = attrIs("Hash", cur.Hash)
-		}
-		items := []types.TransactWriteItem{
-			s.put(tokenItem{PK: tokenPK(t.Hash), SK: "TOKEN", TTL: t.ExpiresAt.Unix(), Token: t}, notExists),
-			s.put(liveTokenItem{PK: devPK(t.DeveloperID), SK: ptrSK, TTL: t.ExpiresAt.Unix(), Hash: t.Hash}, moved),
-		}
-		if had && cur.Hash != t.Hash {
-			items = append(items, s.del(key(tokenPK(cur.Hash), "TOKEN"), always))
-		}
-		err = s.transact(ctx, items...)
-		if bad, _ := failed(err, 0); bad {
-			return portal.Errorf(portal.EConflict, "token exists")
-		}
-		// Lost the pointer to a concurrent call (or a transaction
-		// conflict): each round one call wins, so a few rounds settle it.
-		if c := (*canceled)(nil); errors.As(err, &c) && attempt < 30 {
-			if err := backoff(ctx, min(attempt, 4)); err != nil {
-				return err
-			}
-			continue
-		}
-		if err != nil {
-			return fmt.Errorf("dynamostore: put token: %w", err)
-		}
-		return nil
-	}
-}
-
-// ConsumeToken implements portal.Store: one conditional delete, so of
-// concurrent calls exactly one gets the token.
-func (s *Store) ConsumeToken(ctx context.Context, hash string, kind portal.TokenKind, now time.Time) (portal.Token, error) {
-	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName:                 s.table,
-		Key:                       key(tokenPK(hash), "TOKEN"),
-		ConditionExpression:       aws.String("attribute_exists(PK) AND #k = :k AND #x > :now"),
-		ExpressionAttributeNames:  map[string]string{"#k": "Kind", "#x": "ExpiresAt"},
-		ExpressionAttributeValues: map[string]types.AttributeValue{":k": str(string(kind)), ":now": str(stamp(now))},
-		ReturnValues:              types.ReturnValueAllOld,
-	})
-	if isConditionFailed(err) {
-		return portal.Token{}, portal.Errorf(portal.ENotFound, "token not found, used or expired")
-	}
-	if err != nil {
-		return portal.Token{}, fmt.Errorf("dynamostore: consume token: %w", err)
-	}
-	var it tokenItem
-	if err := unmarshal(out.Attributes, &it); err != nil {
-		return portal.Token{}, err
-	}
-	return it.Token, nil
-}
-
-// Sessions.
-
-// CreateSession implements portal.Store. A developer's session comes with
-// a pointer in the developer's partition, so that their sessions can be
-// ended, and on the condition that the developer exists.
-func (s *Store) CreateSession(ctx context.Context, sess portal.Session) error {
-	ttl := sess.ExpiresAt.Unix()
-	item := s.put(sessionItem{PK: sessionPK(sess.Hash), SK: "SESSION", TTL: ttl, Session: sess}, notExists)
-	if sess.DeveloperID == "" {
-		err := s.transact(ctx, item)
-		if bad, _ := failed(err, 0); bad {
-			return portal.Errorf(portal.EConflict, "session exists")
-		}
-		return err
-	}
-	err := s.transact(ctx,
-		item,
-		s.check(key(devPK(sess.DeveloperID), skDev), exists),
-		s.put(ptrItem{PK: devPK(sess.DeveloperID), SK: "SESSION#" + sess.Hash, TTL: ttl}, notExists),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "session exists")
-	}
-	if bad, _ := failed(err, 1); bad {
-		return notFound("developer", sess.DeveloperID)
-	}
-	return err
-}
-
-// GetSession implements portal.Store.
-func (s *Store) GetSession(ctx context.Context, hash string, now time.Time) (portal.Session, error) {
-	var it sessionItem
-	ok, err := s.getItem(ctx, sessionPK(hash), "SESSION", &it)
-	if err != nil {
-		return portal.Session{}, err
-	}
-	if !ok || it.Session.Expired(now) { // TTL deletes late
-		return portal.Session{}, portal.Errorf(portal.ENotFound, "session not found or expired")
-	}
-	return it.Session, nil
-}
-
-// TouchSession implements portal.Store.
-func (s *Store) TouchSession(ctx context.Context, hash string, at time.Time) error {
-	_, err := s.db.UpdateItem(ctx, &dynamodb.UpdateItemInput{
-		TableName:                 s.table,
-		Key:                       key(sessionPK(hash), "SESSION"),
-		UpdateExpression:          aws.String("SET LastSeenAt = :at"),
-		ConditionExpression:       aws.String("attribute_exists(PK) AND ExpiresAt > :now"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{":at": str(stamp(at)), ":now": str(stamp(at))},
-	})
-	if isConditionFailed(err) {
-		return portal.Errorf(portal.ENotFound, "session not found or expired")
-	}
-	if err != nil {
-		return fmt.Errorf("dynamostore: touch session: %w", err)
-	}
-	return nil
-}
-
-// DeleteSession implements portal.Store.
-func (s *Store) DeleteSession(ctx context.Context, hash string) error {
-	out, err := s.db.DeleteItem(ctx, &dynamodb.DeleteItemInput{
-		TableName: s.table, Key: key(sessionPK(hash), "SESSION"), ReturnValues: types.ReturnValueAllOld,
-	})
-	if err != nil {
-		return fmt.Errorf("dynamostore: delete session: %w", err)
-	}
-	var it sessionItem
-	if err := unmarshal(out.Attributes, &it); err != nil {
-		return err
-	}
-	if it.DeveloperID == "" {
-		return nil
-	}
-	return s.deleteItem(ctx, devPK(it.DeveloperID), "SESSION#"+hash)
-}
-
-// DeleteDeveloperSessions implements portal.Store.
-func (s *Store) DeleteDeveloperSessions(ctx context.Context, developerID, keep string) error {
-	items, err := s.partition(ctx, devPK(developerID), "SESSION#")
-	if err != nil {
-		return err
-	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
-		hash := strings.TrimPrefix(k.SK, "SESSION#")
-		if hash == keep {
-			continue
-		}
-		if err := s.deleteItem(ctx, sessionPK(hash), "SESSION"); err != nil {
-			return err
-		}
-		if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Login failures: one item per failure, so concurrent failures are all
-// counted; TTL removes them after the window.
-
-// RecordLoginFailure implements portal.Store.
-func (s *Store) RecordLoginFailure(ctx context.Context, email string, now time.Time, window time.Duration) (int, error) {
-	_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-		TableName: s.table,
-		Item: map[string]types.AttributeValue{
-			AttrPK:       str(loginFailPK(email)),
-			AttrSK:       str(stamp(now) + "#" + newID()),
-			TTLAttribute: num(now.Add(window + time.Hour).Unix()),
-		},
-	})
-	if err != nil {
-		return 0, fmt.Errorf("dynamostore: record login failure: %w", err)
-	}
-	return s.CountLoginFailures(ctx, email, now, window)
-}
-
-// CountLoginFailures implements portal.Store: failures at times in
-// (now-window, now].
-func (s *Store) CountLoginFailures(ctx context.Context, email string, now time.Time, window time.Duration) (int, error) {
-	in := &dynamodb.QueryInput{
-		TableName:              s.table,
-		ConsistentRead:         aws.Bool(true),
-		Select:                 types.SelectCount,
-		KeyConditionExpression: aws.String("PK = :pk AND SK BETWEEN :lo AND :hi"),
-		ExpressionAttributeValues: map[string]types.AttributeValue{
-			":pk": str(loginFailPK(email)),
-			":lo": str(stamp(now.Add(-window + time.Nanosecond))),
-			":hi": str(stamp(now) + "#~"),
-		},
-	}
-	n := 0
-	for {
-		out, err := s.db.Query(ctx, in)
-		if err != nil {
-			return 0, fmt.Errorf("dynamostore: count login failures: %w", err)
-		}
-		n += int(out.Count)
-		if len(out.LastEvaluatedKey) == 0 {
-			return n, nil
-		}
-		in.ExclusiveStartKey = out.LastEvaluatedKey
-	}
-}
-
-// ClearLoginFailures implements portal.Store.
-func (s *Store) ClearLoginFailures(ctx context.Context, email string) error {
-	items, err := s.partition(ctx, loginFailPK(email), "")
-	if err != nil {
-		return err
-	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
-		if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Mail slots: limit items per address and kind, each holding when it
-// frees (the mail's time plus the window). Taking one is a conditional
-// put that succeeds only on a free slot, so of concurrent calls each slot
-// goes to one: at most limit succeed, with no read-modify-write to race.
-
-// TakeMailSlot implements portal.Store.
-func (s *Store) TakeMailSlot(ctx context.Context, email, kind string, now time.Time, window time.Duration, limit int) (bool, error) {
-	if limit < 1 || limit > portal.MaxMailSlots {
-		return false, portal.Errorf(portal.EInvalid, "mail limit %d is out of range 1 to %d", limit, portal.MaxMailSlots)
-	}
-	frees := now.Add(window)
-	for i := range limit {
-		_, err := s.db.PutItem(ctx, &dynamodb.PutItemInput{
-			TableName: s.table,
-			Item: map[string]types.AttributeValue{
-				AttrPK:       str(mailSlotPK(kind, email)),
-				AttrSK:       str(fmt.Sprintf("SLOT#%d", i)),
-				"FreeAt":     str(stamp(frees)),
-				TTLAttribute: num(frees.Unix()),
-			},
-			ConditionExpression:       aws.String("attribute_not_exists(PK) OR FreeAt <= :now"),
-			ExpressionAttributeValues: map[string]types.AttributeValue{":now": str(stamp(now))},
-		})
-		if isConditionFailed(err) {
-			continue // taken: try the next slot
-		}
-		if err != nil {
-			return false, fmt.Errorf("dynamostore: take mail slot: %w", err)
-		}
-		return true, nil
-	}
-	return false, nil
-}
-
-// Settings.
-
-// GetSettings implements portal.Store.
-func (s *Store) GetSettings(ctx context.Context) (portal.Settings, error) {
-	var it settingsItem
-	ok, err := s.getItem(ctx, pkSettings, pkSettings, &it)
-	if err == nil && !ok {
-		err = portal.Errorf(portal.ENotFound, "portal settings not found")
-	}
-	return it.Settings, err
-}
-
-// PutSettings implements portal.Store.
-func (s *Store) PutSettings(ctx context.Context, set portal.Settings, ev portal.AuditEvent) (portal.Settings, error) {
-	ev = ev.Complete(set.ID)
-	c := versionIs(set.Version)
-	if set.Version == 0 {
-		c = notExists
-	}
-	if set.CreatedAt.IsZero() {
-		set.CreatedAt = ev.At
-	}
-	set.UpdatedAt, set.Version = ev.At, set.Version+1
-	err := s.transact(ctx, s.put(settingsItem{PK: pkSettings, SK: pkSettings, Settings: set}, c), s.audit(ev))
-	if bad, _ := failed(err, 0); bad {
-		return portal.Settings{}, portal.Errorf(portal.EConflict, "portal settings changed since they were read")
-	}
-	if err != nil {
-		return portal.Settings{}, err
-	}
-	return set, nil
-}
-
-// Teams.
-
-func (s *Store) getTeam(ctx context.Context, id string) (portal.Team, error) {
-	var it teamItem
-	ok, err := s.getItem(ctx, teamPK(id), skTeam, &it)
-	if err == nil && !ok {
-		err = notFound("team", id)
-	}
-	return it.Team, err
-}
-
-// CreateTeam implements portal.Store.
-func (s *Store) CreateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = ev.At
-	}
-	if t.UpdatedAt.IsZero() {
-		t.UpdatedAt = t.CreatedAt
-	}
-	t.Version = 1
-	err := s.transact(ctx,
-		s.put(newTeamItem(t), notExists),
-		s.put(teamNameItem{PK: teamNamePK(t.Name), SK: "TEAMNAME", TeamID: t.ID}, notExists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "team %s exists", t.ID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
-	}
-	return err
-}
-
-// GetTeam implements portal.Store.
-func (s *Store) GetTeam(ctx context.Context, id string) (portal.Team, error) {
-	return s.getTeam(ctx, id)
-}
-
-// ListTeams implements portal.Store.
-func (s *Store) ListTeams(ctx context.Context, p portal.Page) ([]portal.Team, int, error) {
-	items, total, err := s.indexPage(ctx, GSI1, AttrGSI1PK, gsiTeams, p)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := decodeAll(items, func(it *teamItem) portal.Team { return it.Team })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
-}
-
-// UpdateTeam implements portal.Store. A rename moves the name item in the
-// same transaction.
-func (s *Store) UpdateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) (portal.Team, error) {
-	ev = ev.Complete(t.ID)
-	cur, err := s.getTeam(ctx, t.ID)
-	if err != nil {
-		return portal.Team{}, err
-	}
-	stale := portal.Errorf(portal.EConflict, "team %s changed since it was read", t.ID)
-	if cur.Version != t.Version {
-		return portal.Team{}, stale
-	}
-	next := cur
-	next.Name, next.Description, next.CanOwnApplications, next.UpdatedAt, next.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, cur.Version+1
-	items := []types.TransactWriteItem{s.put(newTeamItem(next), versionIs(cur.Version)), s.audit(ev)}
-	renamed := portal.TeamNameKey(cur.Name) != portal.TeamNameKey(next.Name)
-	if renamed {
-		items = append(items,
-			s.put(teamNameItem{PK: teamNamePK(next.Name), SK: "TEAMNAME", TeamID: t.ID}, notExists),
-			s.del(key(teamNamePK(cur.Name), "TEAMNAME"), attrIs("TeamID", t.ID)),
-		)
-	}
-	err = s.transact(ctx, items...)
-	if bad, old := failed(err, 0); bad {
-		if len(old) == 0 {
-			return portal.Team{}, notFound("team", t.ID)
-		}
-		return portal.Team{}, stale
-	}
-	if bad, _ := failed(err, 2); bad && renamed {
-		return portal.Team{}, portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
-	}
-	if err != nil {
-		return portal.Team{}, err
-	}
-	return next, nil
-}
-
-// DeleteTeam implements portal.Store. As with developers: one transaction
-// removes the team and frees its name; memberships and roles, which can
-// no longer be added, are cleaned up after.
-func (s *Store) DeleteTeam(ctx context.Context, id string, ev portal.AuditEvent) error {
-	ev = ev.Complete(id)
-	err := versioned("team", id, func() error {
-		cur, err := s.getTeam(ctx, id)
-		if err != nil {
-			return err
-		}
-		return s.transact(ctx,
-			s.del(key(teamPK(id), skTeam), versionIs(cur.Version)),
-			s.del(key(teamNamePK(cur.Name), "TEAMNAME"), attrIs("TeamID", id)),
-			s.audit(ev),
-		)
-	})
-	if err != nil {
-		return err
-	}
-	items, err := s.partition(ctx, teamPK(id), "")
-	if err != nil {
-		return err
-	}
-	for _, m := range items {
-		var k keys
-		if err := unmarshal(m, &k); err != nil {
-			return err
-		}
-		if dev, ok := strings.CutPrefix(k.SK, "MEMBER#"); ok {
-			if err := s.deleteItem(ctx, devPK(dev), "TEAM#"+id); err != nil {
-				return err
-			}
-		}
-		if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-// Members.
-
-// AddTeamMember implements portal.Store.
-func (s *Store) AddTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	ev = ev.Complete(teamID)
-	if _, err := s.getTeam(ctx, teamID); err != nil {
-		return err
-	}
-	d, err := s.getDev(ctx, developerID)
-	if err != nil {
-		return err
-	}
-	err = s.transact(ctx,
-		s.check(key(teamPK(teamID), skTeam), exists),
-		s.check(key(devPK(developerID), skDev), exists),
-		s.put(memberItem{PK: teamPK(teamID), SK: "MEMBER#" + developerID, DeveloperID: developerID, DeveloperCreated: d.CreatedAt}, notExists),
-		s.put(devTeamItem{PK: devPK(developerID), SK: "TEAM#" + teamID, TeamID: teamID}, notExists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return notFound("team", teamID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return notFound("developer", developerID)
-	}
-	if bad, _ := failed(err, 2); bad {
-		return portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID)
-	}
-	if bad, _ := failed(err, 3); bad {
-		return portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID)
-	}
-	return err
-}
-
-// RemoveTeamMember implements portal.Store.
-func (s *Store) RemoveTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	ev = ev.Complete(teamID)
-	err := s.transact(ctx,
-		s.del(key(teamPK(teamID), "MEMBER#"+developerID), exists),
-		s.del(key(devPK(developerID), "TEAM#"+teamID), exists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
-	}
-	return err
-}
-
-// ListTeamMembers implements portal.Store: members in the order the
-// developers were created (the membership carries that time).
-func (s *Store) ListTeamMembers(ctx context.Context, teamID string, p portal.Page) ([]portal.Developer, int, error) {
-	if _, err := s.getTeam(ctx, teamID); err != nil {
-		return nil, 0, err
-	}
-	items, err := s.partition(ctx, teamPK(teamID), "MEMBER#")
-	if err != nil {
-		return nil, 0, err
-	}
-	ms := make([]memberItem, len(items))
-	for i, m := range items {
-		if err := unmarshal(m, &ms[i]); err != nil {
-			return nil, 0, err
-		}
-	}
-	slices.SortFunc(ms, func(a, b memberItem) int {
-		if c := a.DeveloperCreated.Compare(b.DeveloperCreated); c != 0 {
-			return c
-		}
-		return strings.Compare(a.DeveloperID, b.DeveloperID)
-	})
-	p = p.Normalize()
-	from := min(p.Offset(), len(ms))
-	ms = ms[from:min(from+p.Size, len(ms))]
-	var ks []map[string]types.AttributeValue
-	for _, m := range ms {
-		ks = append(ks, key(devPK(m.DeveloperID), skDev))
-	}
-	got, err := s.batchGet(ctx, ks)
-	if err != nil {
-		return nil, 0, err
-	}
-	byID := map[string]portal.Developer{}
-	for _, m := range got {
-		var it devItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, 0, err
-		}
-		byID[it.ID] = it.Developer
-	}
-	out := []portal.Developer{}
-	for _, m := range ms {
-		if d, ok := byID[m.DeveloperID]; ok {
-			out = append(out, d)
-		}
-	}
-	return out, len(items), nil
-}
-
-// ListDeveloperTeams implements portal.Store.
-func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]portal.Team, error) {
-	items, err := s.partition(ctx, devPK(developerID), "TEAM#")
-	if err != nil {
-		return nil, err
-	}
-	var out []portal.Team
-	for chunk := range slices.Chunk(items, 100) {
-		var ks []map[string]types.AttributeValue
-		for _, m := range chunk {
-			var it devTeamItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			ks = append(ks, key(teamPK(it.TeamID), skTeam))
-		}
-		got, err := s.batchGet(ctx, ks)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range got {
-			var it teamItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, it.Team)
-		}
-	}
-	slices.SortFunc(out, func(a, b portal.Team) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, nil
-}
-
-// Roles.
-
-// AssignRole implements portal.Store.
-func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.TeamID)
-	if r.CreatedAt.IsZero() {
-		r.CreatedAt = ev.At
-	}
-	err := s.transact(ctx,
-		s.check(key(teamPK(r.TeamID), skTeam), exists),
-		s.put(roleKeyItem{PK: teamPK(r.TeamID), SK: roleKeySK(r.RoleName, r.EntityID), AssignmentID: r.ID}, notExists),
-		s.put(roleItem{PK: teamPK(r.TeamID), SK: "ROLE#" + r.ID, RoleAssignment: r}, notExists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return notFound("team", r.TeamID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "team %s already has the role %s on %s", r.TeamID, r.RoleName, r.EntityID)
-	}
-	if bad, _ := failed(err, 2); bad {
-		return portal.Errorf(portal.EConflict, "role assignment %s exists", r.ID)
-	}
-	return err
-}
-
-// RemoveRole implements portal.Store.
-func (s *Store) RemoveRole(ctx context.Context, teamID, assignmentID string, ev portal.AuditEvent) error {
-	ev = ev.Complete(teamID)
-	var it roleItem
-	ok, err := s.getItem(ctx, teamPK(teamID), "ROLE#"+assignmentID, &it)
-	if err != nil {
-		return err
-	}
-	gone := notFound("role assignment", assignmentID)
-	if !ok {
-		return gone
-	}
-	err = s.transact(ctx,
-		s.del(key(teamPK(teamID), "ROLE#"+assignmentID), exists),
-		s.del(key(teamPK(teamID), roleKeySK(it.RoleName, it.EntityID)), attrIs("AssignmentID", assignmentID)),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return gone
-	}
-	return err
-}
-
-// ListTeamRoles implements portal.Store.
-func (s *Store) ListTeamRoles(ctx context.Context, teamID string) ([]portal.RoleAssignment, error) {
-	if _, err := s.getTeam(ctx, teamID); err != nil {
-		return nil, err
-	}
-	items, err := s.partition(ctx, teamPK(teamID), "ROLE#")
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAll(items, func(it *roleItem) portal.RoleAssignment { return it.RoleAssignment })
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, nil
-}
-
-// Admin tokens.
-
-// CreateAdminToken implements portal.Store.
-func (s *Store) CreateAdminToken(ctx context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	if t.CreatedAt.IsZero() {
-		t.CreatedAt = ev.At
-	}
-	err := s.transact(ctx,
-		s.put(adminItem{PK: pkAdminTokens, SK: "ADMINTOKEN#" + t.ID, AdminToken: t}, notExists),
-		s.put(adminHashItem{PK: adminHashPK(t.Hash), SK: "ADMINHASH", TokenID: t.ID}, notExists),
-		s.audit(ev),
-	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "admin token %s exists", t.ID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "admin token exists")
-	}
-	return err
-}
-
-// GetAdminTokenByHash implements portal.Store. It returns revoked tokens
-// too; the caller checks RevokedAt.
-func (s *Store) GetAdminTokenByHash(ctx context.Context, hash string) (portal.AdminToken, error) {
-	var h adminHashItem
-	ok, err := s.getItem(ctx, adminHashPK(hash), "ADMINHASH", &h)
-	if err != nil {
-		return portal.AdminToken{}, err
-	}
-	var it adminItem
-	if ok {
-		ok, err = s.getItem(ctx, pkAdminTokens, "ADMINTOKEN#"+h.TokenID, &it)
-	}
-	if err != nil {
-		return portal.AdminToken{}, err
-	}
-	if !ok {
-		return portal.AdminToken{}, portal.Errorf(portal.ENotFound, "admin token not found")
-	}
-	return it.AdminToken, nil
-}
-
-// ListAdminTokens implements portal.Store.
-func (s *Store) ListAdminTokens(ctx context.Context) ([]portal.AdminToken, error) {
-	items, err := s.partition(ctx, pkAdminTokens, "ADMINTOKEN#")
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAll(items, func(it *adminItem) portal.AdminToken { return it.AdminToken })
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, func(a, b portal.AdminToken) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
-	return out, nil
-}
-
-// RevokeAdminToken implements portal.Store.
-func (s *Store) RevokeAdminToken(ctx context.Context, id string, at time.Time, ev portal.AuditEvent) error {
-	ev = ev.Complete(id)
-	err := s.transact(ctx,
-		types.TransactWriteItem{Update: &types.Update{
-			TableName:                           s.table,
-			Key:                                 key(pkAdminTokens, "ADMINTOKEN#"+id),
-			UpdateExpression:                    aws.String("SET RevokedAt = :at"),
-			ConditionExpression:                 aws.String("attribute_exists(PK) AND attribute_not_exists(RevokedAt)"),
-			ExpressionAttributeValues:           map[string]types.AttributeValue{":at": str(stamp(at))},
-			ReturnValuesOnConditionCheckFailure: types.ReturnValuesOnConditionCheckFailureAllOld,
-		}},
-		s.audit(ev),
-	)
-	if bad, old := failed(err, 0); bad {
-		if len(old) == 0 {
-			return notFound("admin token", id)
-		}
-		return portal.Errorf(portal.EPrecondition, "admin token %s was already revoked", id)
-	}
-	return err
-}
-
-// ListAuditEvents implements portal.Store.
-func (s *Store) ListAuditEvents(ctx context.Context, subject string) ([]portal.AuditEvent, error) {
-	items, err := s.partition(ctx, auditPK(subject), "")
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAll(items, func(it *auditItem) portal.AuditEvent { return it.AuditEvent })
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
-}
-
 // decodeAll unmarshals each item into I and keeps what pick takes of it.
 func decodeAll[I, T any](items []map[string]types.AttributeValue, pick func(*I) T) ([]T, error) {
 	out := make([]T, 0, len(items))
@@ -1477,4 +639,129 @@ func decodeAll[I, T any](items []map[string]types.AttributeValue, pick func(*I) 
 		out = append(out, pick(&it))
 	}
 	return out, nil
+}
+
+// Keys of the application side (see the package comment).
+const (
+	pkAPIs          = "APIS"
+	pkStrategies    = "AUTHSTRATEGIES"
+	gsiApps         = "APPS"
+	gsiRegs         = "REGISTRATIONS"
+	skApp           = "APP"
+	skAPISlug       = "APISLUG"
+	skAppCount      = "APPCOUNT"
+	skCredCount     = "CREDCOUNT"
+	skReg           = "REG"
+	skKey           = "KEY"
+	skCred          = "CRED"
+	maxWriteRetries = 20
+)
+
+func apiSK(id string) string                           { return "API#" + id }
+func apiSlugPK(slug string) string                     { return "APISLUG#" + slug }
+func apiPK(id string) string                           { return "API#" + id }
+func appPK(id string) string                           { return "APP#" + id }
+func regPK(id string) string                           { return "REG#" + id }
+func keyPK(hash string) string                         { return "KEY#" + hash }
+func credPK(id string) string                          { return "CRED#" + id }
+func regStatusGSI(st portal.RegistrationStatus) string { return gsiRegs + "#" + string(st) }
+
+type (
+	apiItem struct {
+		PK, SK string
+		Rev    int64 // version of the catalog entry, for conditional publishes
+		portal.API
+	}
+	strategyItem struct {
+		PK, SK string
+		portal.AuthStrategy
+	}
+	appItem struct {
+		PK, SK         string
+		GSI1PK, GSI1SK string
+		portal.Application
+	}
+	// devAppItem points from a developer at an application.
+	devAppItem struct {
+		PK, SK        string
+		ApplicationID string
+		AppCreated    time.Time // orders the developer's list
+	}
+	counterItem struct {
+		PK, SK string
+		N      int64
+	}
+	regItem struct {
+		PK, SK                         string
+		GSI1PK, GSI1SK, GSI2PK, GSI2SK string
+		portal.Registration
+	}
+	// regIDItem finds a registration by id.
+	regIDItem struct {
+		PK, SK        string
+		ApplicationID string
+		APIID         string
+	}
+	// apiRegItem points from an API at a registration.
+	apiRegItem struct {
+		PK, SK         string
+		ApplicationID  string
+		RegistrationID string
+	}
+	credItem struct {
+		PK, SK string
+		portal.Credential
+	}
+	// hashItem points at a credential by hash (from its id, and from the
+	// application).
+	hashItem struct {
+		PK, SK string
+		Hash   string
+	}
+)
+
+func newAppItem(a portal.Application) appItem {
+	return appItem{PK: appPK(a.ID), SK: skApp, GSI1PK: gsiApps, GSI1SK: stamp(a.CreatedAt) + "#" + a.ID, Application: a}
+}
+
+func newRegItem(r portal.Registration) regItem {
+	order := stamp(r.CreatedAt) + "#" + r.ID
+	return regItem{PK: appPK(r.ApplicationID), SK: "REG#" + r.APIID, GSI1PK: gsiRegs, GSI1SK: order, GSI2PK: regStatusGSI(r.Status), GSI2SK: order, Registration: r}
+}
+
+var nName = map[string]string{"#n": "N"}
+
+// incr adds one to a counter item, on the condition that it stays at or
+// under limit.
+func (s *Store) incr(k map[string]types.AttributeValue, limit int) types.TransactWriteItem {
+	return s.update(k,
+		cond{expr: "SET #n = if_not_exists(#n, :zero) + :one", names: nName, values: map[string]types.AttributeValue{":zero": num(0), ":one": num(1)}},
+		cond{expr: "attribute_not_exists(#n) OR #n < :max", names: nName, values: map[string]types.AttributeValue{":max": num(int64(limit))}})
+}
+
+// decr takes one from a counter item.
+func (s *Store) decr(k map[string]types.AttributeValue) types.TransactWriteItem {
+	return s.update(k,
+		cond{expr: "SET #n = #n - :one", names: nName, values: map[string]types.AttributeValue{":one": num(1)}},
+		cond{expr: "attribute_exists(#n)", names: nName})
+}
+
+// anyFailed reports whether some condition of a transaction failed.
+func anyFailed(err error) bool {
+	var c *canceled
+	if !errors.As(err, &c) {
+		return false
+	}
+	return slices.ContainsFunc(c.reasons, func(r types.CancellationReason) bool {
+		return aws.ToString(r.Code) == "ConditionalCheckFailed"
+	})
+}
+
+func byCreation[T any](xs []T, created func(T) time.Time, id func(T) string) {
+	slices.SortFunc(xs, func(a, b T) int {
+		if c := created(a).Compare(created(b)); c != 0 {
+			return c
+		}
+		return strings.Compare(id(a), id(b))
+	})
 }

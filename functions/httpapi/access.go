@@ -71,11 +71,11 @@ func (s *Server) setAccess(w http.ResponseWriter, r *http.Request, d portal.Deve
 	if err != nil {
 		return err
 	}
-	roles, err := s.apps.ListDeveloperRoles(ctx, d.ID)
+	roles, err := s.store.ListDeveloperRoles(ctx, d.ID)
 	if err != nil {
 		return err
 	}
-	apis, err := s.apps.ListAPIs(ctx)
+	apis, err := s.store.ListAPIs(ctx)
 	if err != nil {
 		return err
 	}

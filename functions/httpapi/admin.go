@@ -156,11 +156,12 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ctx := r.Context()
-	for attempt := 0; ; attempt++ {
-		st, err := s.EnsureSettings(ctx)
+	var st portal.Settings
+	err := reread(func() error {
+		var err error
+		st, err = s.EnsureSettings(ctx)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return err
 		}
 		set := func(dst *string, v *string) {
 			if v != nil {
@@ -182,16 +183,13 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 		set(&st.DefaultApplicationAuthStrategyID, req.DefaultApplicationAuthStrategyID)
 		st.UpdatedAt = s.now().UTC()
 		st, err = s.store.PutSettings(ctx, st, s.event(actor(r), "portal.updated", st.ID, nil))
-		if portal.IsCode(err, portal.EConflict) && attempt < 3 {
-			continue
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, st)
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
 		return
 	}
+	writeJSON(w, http.StatusOK, st)
 }
 
 // Developers.
@@ -312,261 +310,6 @@ func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleDeleteDeveloper(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("developerId")
 	if err := s.store.DeleteDeveloper(r.Context(), id, s.event(actor(r), "developer.deleted", id, nil)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-// Teams.
-
-type teamRequest struct {
-	Name               *string `json:"name"`
-	Description        *string `json:"description"`
-	CanOwnApplications *bool   `json:"can_own_applications"`
-}
-
-func checkTeam(req teamRequest, create bool) error {
-	var bad []portal.FieldError
-	if req.Name != nil || create {
-		if req.Name == nil || strings.TrimSpace(*req.Name) == "" || utf8.RuneCountInString(*req.Name) > 100 {
-			bad = append(bad, portal.FieldError{Field: "name", Reason: "must be 1 to 100 characters"})
-		}
-	}
-	if req.Description != nil && utf8.RuneCountInString(*req.Description) > 1000 {
-		bad = append(bad, portal.FieldError{Field: "description", Reason: "must be at most 1000 characters"})
-	}
-	return invalid(bad...)
-}
-
-func (s *Server) handleListTeams(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ts, total, err := s.store.ListTeams(r.Context(), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ts, p, total))
-}
-
-func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request) {
-	var req teamRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkTeam(req, true); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	now := s.now().UTC()
-	t := portal.Team{ID: newID(), Name: strings.TrimSpace(*req.Name), CreatedAt: now, UpdatedAt: now}
-	if req.Description != nil {
-		t.Description = *req.Description
-	}
-	if req.CanOwnApplications != nil {
-		t.CanOwnApplications = *req.CanOwnApplications
-	}
-	if err := s.store.CreateTeam(r.Context(), t, s.event(actor(r), "team.created", t.ID, map[string]string{"name": t.Name})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, t)
-}
-
-func (s *Server) handleGetTeam(w http.ResponseWriter, r *http.Request) {
-	t, err := s.store.GetTeam(r.Context(), r.PathValue("teamId"))
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, t)
-}
-
-func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request) {
-	var req teamRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkTeam(req, false); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	for attempt := 0; ; attempt++ {
-		t, err := s.store.GetTeam(ctx, r.PathValue("teamId"))
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		if req.Name != nil {
-			t.Name = strings.TrimSpace(*req.Name)
-		}
-		if req.Description != nil {
-			t.Description = *req.Description
-		}
-		if req.CanOwnApplications != nil {
-			t.CanOwnApplications = *req.CanOwnApplications
-		}
-		t.UpdatedAt = s.now().UTC()
-		t, err = s.store.UpdateTeam(ctx, t, s.event(actor(r), "team.updated", t.ID, nil))
-		if portal.IsCode(err, portal.EConflict) && req.Name == nil && attempt < 3 {
-			continue // a concurrent edit; a name clash is the caller's to fix
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		writeJSON(w, http.StatusOK, t)
-		return
-	}
-}
-
-func (s *Server) handleDeleteTeam(w http.ResponseWriter, r *http.Request) {
-	id := r.PathValue("teamId")
-	if err := s.store.DeleteTeam(r.Context(), id, s.event(actor(r), "team.deleted", id, nil)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ds, total, err := s.store.ListTeamMembers(r.Context(), r.PathValue("teamId"), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ds, p, total))
-}
-
-type memberRequest struct {
-	ID string `json:"id"`
-}
-
-func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request) {
-	var req memberRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req.ID == "" {
-		s.writeError(w, r, invalid(portal.FieldError{Field: "id", Reason: "the developer's id is required"}))
-		return
-	}
-	team := r.PathValue("teamId")
-	if err := s.store.AddTeamMember(r.Context(), team, req.ID, s.event(actor(r), "team.member_added", team, map[string]string{"developer": req.ID})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusCreated)
-}
-
-func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) {
-	team, dev := r.PathValue("teamId"), r.PathValue("developerId")
-	if err := s.store.RemoveTeamMember(r.Context(), team, dev, s.event(actor(r), "team.member_removed", team, map[string]string{"developer": dev})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
-}
-
-type roleRequest struct {
-	RoleName       string `json:"role_name"`
-	EntityID       string `json:"entity_id"`
-	EntityTypeName string `json:"entity_type_name"`
-	EntityRegion   string `json:"entity_region"`
-}
-
-func (s *Server) handleListRoles(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	team := r.PathValue("teamId")
-	if _, err := s.store.GetTeam(ctx, team); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rs, err := s.store.ListTeamRoles(ctx, team)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(rs, portal.Page{Number: 1, Size: max(len(rs), 1)}, len(rs)))
-}
-
-func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
-	var req roleRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var bad []portal.FieldError
-	if req.RoleName != portal.RoleAPIViewer && req.RoleName != portal.RoleAPIConsumer {
-		bad = append(bad, portal.FieldError{Field: "role_name", Reason: `must be "API Viewer" or "API Consumer"`})
-	}
-	if req.EntityID == "" {
-		bad = append(bad, portal.FieldError{Field: "entity_id", Reason: "the API's id is required"})
-	}
-	if req.EntityTypeName == "" {
-		req.EntityTypeName = "APIs"
-	}
-	if req.EntityTypeName != "APIs" && req.EntityTypeName != "Services" {
-		bad = append(bad, portal.FieldError{Field: "entity_type_name", Reason: `must be "APIs" or "Services"`})
-	}
-	if err := invalid(bad...); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if req.EntityRegion == "" {
-		req.EntityRegion = "*"
-	}
-	// A role on an API names a published one, by id or slug: a typo must
-	// not become a role that grants nothing and says nothing.
-	if req.EntityTypeName == "APIs" {
-		api, err := s.findAPI(r.Context(), req.EntityID)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		req.EntityID = api.ID
-	}
-	team := r.PathValue("teamId")
-	ra := portal.RoleAssignment{ID: newID(), TeamID: team, RoleName: req.RoleName, EntityID: req.EntityID,
-		EntityTypeName: req.EntityTypeName, EntityRegion: req.EntityRegion, CreatedAt: s.now().UTC()}
-	if err := s.store.AssignRole(r.Context(), ra, s.event(actor(r), "team.role_assigned", team, map[string]string{"role": ra.RoleName, "entity": ra.EntityID})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusCreated, ra)
-}
-
-// findAPI finds a published API by id or slug; an unknown one is a 400
-// that says where to look.
-func (s *Server) findAPI(ctx context.Context, ref string) (portal.API, error) {
-	apis, err := s.apps.ListAPIs(ctx)
-	if err != nil {
-		return portal.API{}, err
-	}
-	for _, a := range apis {
-		if a.ID == ref || a.Slug == ref {
-			return a, nil
-		}
-	}
-	return portal.API{}, invalid(portal.FieldError{Field: "entity_id", Reason: fmt.Sprintf("%q names no published API; give an API's id or slug from GET /v3/apis", ref)})
-}
-
-func (s *Server) handleRemoveRole(w http.ResponseWriter, r *http.Request) {
-	team, id := r.PathValue("teamId"), r.PathValue("roleId")
-	if err := s.store.RemoveRole(r.Context(), team, id, s.event(actor(r), "team.role_removed", team, map[string]string{"assignment": id})); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -403,24 +403,20 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var email string
-	for attempt := 0; ; attempt++ {
+	err = reread(func() error {
 		d, err := s.store.GetDeveloper(ctx, tok.DeveloperID)
 		if err != nil {
-			s.writeError(w, r, tokenError(err))
-			return
+			return tokenError(err)
 		}
 		email = d.Email
 		// Following the mailed link proves the address too.
 		d.PasswordHash, d.EmailVerified, d.UpdatedAt = hash, true, s.now().UTC()
 		_, err = s.store.UpdateDeveloper(ctx, d, s.event("developer:"+d.ID, "developer.password_reset", d.ID, nil))
-		if portal.IsCode(err, portal.EConflict) && attempt < 3 {
-			continue // a concurrent update: read again
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		break
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
 	if err := s.store.DeleteDeveloperSessions(ctx, tok.DeveloperID, ""); err != nil {
 		s.writeError(w, r, err)

@@ -44,3 +44,16 @@ func (s *Server) stale(w http.ResponseWriter, r *http.Request, current any, vers
 		Current any `json:"current"`
 	}{problem{Status: http.StatusConflict, Title: http.StatusText(http.StatusConflict), Detail: detail + "; read it again and decide on its current state", RequestID: id}, current})
 }
+
+// reread runs update — a read, a change, and a write conditional on the
+// version read — again when the write lost to a concurrent edit
+// (Conflict), at most three times more: an edit of other fields in
+// between is kept, not refused.
+func reread(update func() error) error {
+	for attempt := 0; ; attempt++ {
+		err := update()
+		if !portal.IsCode(err, portal.EConflict) || attempt >= 3 {
+			return err
+		}
+	}
+}

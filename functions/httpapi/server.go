@@ -90,8 +90,7 @@ func (c *Config) defaults() {
 
 // Server holds the handlers' dependencies.
 type Server struct {
-	store  portal.Store
-	apps   portal.AppStore
+	store  portal.FullStore
 	mail   Mailer
 	log    *slog.Logger
 	cfg    Config
@@ -125,7 +124,6 @@ func New(store portal.FullStore, mail Mailer, log *slog.Logger, cfg Config, now 
 		return nil, err
 	}
 	s := &Server{store: store, mail: mail, log: log, cfg: cfg, now: now, dummy: dummy, cookie: "portal_session"}
-	s.apps = store
 	s.keys = &accessKeys{fixed: cfg.AccessKey, store: store}
 	if cfg.SecureCookies {
 		s.cookie = "__Host-portal_session"
@@ -158,42 +156,6 @@ func (s *Server) EnsureSettings(ctx context.Context) (portal.Settings, error) {
 		return s.store.GetSettings(ctx)
 	}
 	return st, err
-}
-
-func (s *Server) routes() {
-	m := http.NewServeMux()
-	// Developer API.
-	m.HandleFunc("POST /api/v3/developer", s.handleSignUp)
-	m.HandleFunc("POST /api/v3/developer/verify-email", s.handleVerifyEmail)
-	m.HandleFunc("POST /api/v3/developer/authenticate", s.handleAuthenticate)
-	m.HandleFunc("POST /api/v3/developer/logout", s.handleLogout)
-	m.HandleFunc("POST /api/v3/developer/forgot-password", s.handleForgotPassword)
-	m.HandleFunc("POST /api/v3/developer/reset-password", s.handleResetPassword)
-	m.HandleFunc("GET /api/v3/developer/me", s.developer(s.handleMe))
-	m.HandleFunc("POST /api/v3/developer/refresh", s.developer(s.handleRefresh))
-
-	// Management API.
-	m.HandleFunc("GET /v3/portals", s.admin(s.handleListPortals))
-	m.HandleFunc("GET /v3/portals/{portalId}", s.admin(s.handleGetPortal))
-	m.HandleFunc("PATCH /v3/portals/{portalId}", s.admin(s.handlePatchPortal))
-	m.HandleFunc("GET /v3/portals/{portalId}/developers", s.admin(s.handleListDevelopers))
-	m.HandleFunc("GET /v3/portals/{portalId}/developers/{developerId}", s.admin(s.handleGetDeveloper))
-	m.HandleFunc("PATCH /v3/portals/{portalId}/developers/{developerId}", s.admin(s.handlePatchDeveloper))
-	m.HandleFunc("DELETE /v3/portals/{portalId}/developers/{developerId}", s.admin(s.handleDeleteDeveloper))
-	m.HandleFunc("GET /v3/portals/{portalId}/teams", s.admin(s.handleListTeams))
-	m.HandleFunc("POST /v3/portals/{portalId}/teams", s.admin(s.handleCreateTeam))
-	m.HandleFunc("GET /v3/portals/{portalId}/teams/{teamId}", s.admin(s.handleGetTeam))
-	m.HandleFunc("PATCH /v3/portals/{portalId}/teams/{teamId}", s.admin(s.handlePatchTeam))
-	m.HandleFunc("DELETE /v3/portals/{portalId}/teams/{teamId}", s.admin(s.handleDeleteTeam))
-	m.HandleFunc("GET /v3/portals/{portalId}/teams/{teamId}/developers", s.admin(s.handleListMembers))
-	m.HandleFunc("POST /v3/portals/{portalId}/teams/{teamId}/developers", s.admin(s.handleAddMember))
-	m.HandleFunc("DELETE /v3/portals/{portalId}/teams/{teamId}/developers/{developerId}", s.admin(s.handleRemoveMember))
-	m.HandleFunc("GET /v3/portals/{portalId}/teams/{teamId}/assigned-roles", s.admin(s.handleListRoles))
-	m.HandleFunc("POST /v3/portals/{portalId}/teams/{teamId}/assigned-roles", s.admin(s.handleAssignRole))
-	m.HandleFunc("DELETE /v3/portals/{portalId}/teams/{teamId}/assigned-roles/{roleId}", s.admin(s.handleRemoveRole))
-	s.appRoutes(m)
-
-	s.mux = m
 }
 
 // serveMux routes a request, answering unknown paths (404) and methods

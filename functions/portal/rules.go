@@ -2,7 +2,9 @@ package portal
 
 import (
 	"maps"
+	"slices"
 	"strconv"
+	"time"
 )
 
 // An API's or a page's visibility.
@@ -119,4 +121,26 @@ func (ev AuditEvent) StatusChange(from, to string) AuditEvent {
 	}
 	ev.Detail["from"], ev.Detail["to"] = from, to
 	return ev
+}
+
+// CheckTransition is the rule of every status change: the object `what`
+// (developer, registration) with id may move to `to` only from a status
+// in `from`; Precondition otherwise, naming the current status.
+func CheckTransition[S ~string](what, id string, cur S, from []S, to S) error {
+	if slices.Contains(from, cur) {
+		return nil
+	}
+	return Errorf(EPrecondition, "%s %s is %s; it cannot become %s", what, id, cur, to)
+}
+
+// StampNew is the rule for a new object's times: created is the event's
+// time unless the caller set it, and updated (nil for objects without
+// one) is created unless set.
+func (ev AuditEvent) StampNew(created, updated *time.Time) {
+	if created.IsZero() {
+		*created = ev.At
+	}
+	if updated != nil && updated.IsZero() {
+		*updated = *created
+	}
 }

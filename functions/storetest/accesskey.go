@@ -11,7 +11,7 @@ import (
 
 func key32(b byte) []byte { return bytes.Repeat([]byte{b}, 32) }
 
-func (su suite) testAccessKey(t *testing.T, s portal.Store) {
+func (su suite) testAccessKey(t *testing.T, s portal.FullStore) {
 	ctx := context.Background()
 	if _, err := s.AccessKey(ctx, []byte("short")); !portal.IsCode(err, portal.EInvalid) {
 		t.Fatalf("AccessKey(short candidate) = %v; want invalid", err)
@@ -39,7 +39,7 @@ func (su suite) testAccessKey(t *testing.T, s portal.Store) {
 }
 
 // Two cold starts racing for the first key agree on one.
-func (su suite) testAccessKeyConcurrent(t *testing.T, s portal.Store) {
+func (su suite) testAccessKeyConcurrent(t *testing.T, s portal.FullStore) {
 	ctx := context.Background()
 	const n = 8
 	keys := make([][]byte, n)

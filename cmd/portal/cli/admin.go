@@ -11,44 +11,124 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/datadir"
 	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-const adminUsage = `portal admin manages a portal's developers, teams and admin tokens, in the
+// adminCommand is one `portal admin` subcommand. The table of them,
+// adminCommands, drives both the dispatch and the usage text.
+type adminCommand struct {
+	noun  string   // developers
+	verbs string   // approve|reject|revoke: one line of usage, one command each
+	args  []string // the arguments' names, in order
+	flags string   // the command's own flags, for the usage text
+	note  string   // a word of help after the usage line
+	local bool     // it works on the data folder's store only (a.store: admin tokens)
+	run   func(a *adminRun, ctx context.Context, verb string, args []string) error
+}
+
+const statusFlag = "[--status pending|approved|rejected|revoked]"
+
+var adminCommands = []adminCommand{
+	{noun: "token", verbs: "create", flags: "[--name NAME]", note: "print a new admin token (shown once)", local: true, run: (*adminRun).createToken},
+	{noun: "token", verbs: "list", local: true, run: (*adminRun).listTokens},
+	{noun: "token", verbs: "revoke", args: []string{"ID"}, local: true, run: (*adminRun).revokeToken},
+	{noun: "developers", verbs: "list", flags: statusFlag, run: func(a *adminRun, ctx context.Context, _ string, _ []string) error {
+		return a.list(ctx, "/v3/portals/{portal}/developers?"+a.statusQuery().Encode(), []string{"ID", "EMAIL", "NAME", "STATUS", "CREATED"},
+			func(m map[string]any) []string {
+				return []string{str(m["id"]), str(m["email"]), str(m["full_name"]), str(m["status"]), str(m["created_at"])}
+			})
+	}},
+	{noun: "developers", verbs: "approve|reject|revoke", args: []string{"ID"}, run: func(a *adminRun, ctx context.Context, verb string, args []string) error {
+		status := decisions[verb]
+		return a.decide(ctx, "/v3/portals/{portal}/developers/"+url.PathEscape(args[0]), status,
+			fmt.Sprintf("developer %s is now %s", args[0], status))
+	}},
+	{noun: "developers", verbs: "delete", args: []string{"ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
+		return a.do(ctx, http.MethodDelete, "/v3/portals/{portal}/developers/"+url.PathEscape(args[0]), nil, "deleted developer "+args[0])
+	}},
+	{noun: "teams", verbs: "list", run: func(a *adminRun, ctx context.Context, _ string, _ []string) error {
+		return a.list(ctx, "/v3/portals/{portal}/teams?page[size]=100", []string{"ID", "NAME", "DESCRIPTION"},
+			func(m map[string]any) []string { return []string{str(m["id"]), str(m["name"]), str(m["description"])} })
+	}},
+	{noun: "teams", verbs: "create", args: []string{"NAME"}, flags: "[--description TEXT]", run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
+		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams", map[string]string{"name": args[0], "description": a.f.description}, "")
+	}},
+	{noun: "teams", verbs: "add-developer", args: []string{"TEAM_ID", "DEVELOPER_ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
+		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/developers", map[string]string{"id": args[1]},
+			fmt.Sprintf("developer %s added to team %s", args[1], args[0]))
+	}},
+	{noun: "teams", verbs: "remove-developer", args: []string{"TEAM_ID", "DEVELOPER_ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
+		return a.do(ctx, http.MethodDelete, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/developers/"+url.PathEscape(args[1]), nil,
+			fmt.Sprintf("developer %s removed from team %s", args[1], args[0]))
+	}},
+	{noun: "teams", verbs: "assign-role", args: []string{"TEAM_ID"}, flags: `--role "API Consumer" --api API`, note: "(an API id or slug)", run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
+		if a.f.api == "" {
+			return usageError("assign-role needs --api API (a published API's id or slug)")
+		}
+		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/assigned-roles",
+			map[string]string{"role_name": a.f.role, "entity_id": a.f.api, "entity_type_name": "APIs"}, "")
+	}},
+	{noun: "teams", verbs: "roles", args: []string{"TEAM_ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
+		return a.list(ctx, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/assigned-roles", []string{"ID", "ROLE", "API"},
+			func(m map[string]any) []string {
+				return []string{str(m["id"]), str(m["role_name"]), str(m["entity_id"])}
+			})
+	}},
+	{noun: "registrations", verbs: "list", flags: statusFlag, run: func(a *adminRun, ctx context.Context, _ string, _ []string) error {
+		return a.list(ctx, "/v3/portals/{portal}/application-registrations?"+a.statusQuery().Encode(), []string{"ID", "APPLICATION", "API", "STATUS", "CREATED"},
+			func(m map[string]any) []string {
+				return []string{str(m["id"]), str(m["application_id"]), str(m["api_id"]), str(m["status"]), str(m["created_at"])}
+			})
+	}},
+	{noun: "registrations", verbs: "approve|reject|revoke", args: []string{"APPLICATION_ID", "REGISTRATION_ID"}, run: func(a *adminRun, ctx context.Context, verb string, args []string) error {
+		status := decisions[verb]
+		return a.decide(ctx, "/v3/portals/{portal}/applications/"+url.PathEscape(args[0])+"/registrations/"+url.PathEscape(args[1]), status,
+			fmt.Sprintf("registration %s is now %s", args[1], status))
+	}},
+}
+
+// decisions are the statuses the admin's verbs decide.
+var decisions = map[string]string{"approve": "approved", "reject": "rejected", "revoke": "revoked"}
+
+// adminUsage is the usage text of portal admin, one line per command of
+// adminCommands.
+func adminUsage() string {
+	var b strings.Builder
+	b.WriteString(`portal admin manages a portal's developers, teams and admin tokens, in the
 local data folder (--data, the default) or on a deployed portal (--url and --token).
 
 Usage:
 
-	portal admin token create [--name NAME]     print a new admin token (shown once)
-	portal admin token list
-	portal admin token revoke ID
-	portal admin developers list [--status pending|approved|rejected|revoked]
-	portal admin developers approve|reject|revoke ID
-	portal admin developers delete ID
-	portal admin teams list
-	portal admin teams create NAME [--description TEXT]
-	portal admin teams add-developer TEAM_ID DEVELOPER_ID
-	portal admin teams remove-developer TEAM_ID DEVELOPER_ID
-	portal admin teams assign-role TEAM_ID --role "API Consumer" --api API   (an API id or slug)
-	portal admin teams roles TEAM_ID
-	portal admin registrations list [--status pending|approved|rejected|revoked]
-	portal admin registrations approve|reject|revoke APPLICATION_ID REGISTRATION_ID
-
+`)
+	for _, c := range adminCommands {
+		words := append([]string{"\tportal admin", c.noun, c.verbs}, c.args...)
+		if c.flags != "" {
+			words = append(words, c.flags)
+		}
+		b.WriteString(strings.Join(words, " "))
+		if c.note != "" {
+			b.WriteString("   " + c.note)
+		}
+		b.WriteString("\n")
+	}
+	b.WriteString(`
 Flags (after the command's words):
 
 	--data FOLDER   local data folder (default .portal; env PORTAL_DATA)
 	--url URL       a deployed portal's URL (env PORTAL_URL)
 	--token TOKEN   an admin token for --url (env PORTAL_ADMIN_TOKEN)
 	--json          print JSON instead of a table
-`
+`)
+	return b.String()
+}
 
 // adminFlags are the flags every admin command takes.
 type adminFlags struct {
@@ -56,7 +136,7 @@ type adminFlags struct {
 	json                                                   bool
 }
 
-func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	// Words first (token create, developers approve ID), flags anywhere.
 	var words []string
 	var rest []string
@@ -69,11 +149,11 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	fs := flag.NewFlagSet("portal admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), adminUsage) }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), adminUsage()) }
 	var f adminFlags
-	fs.StringVar(&f.data, "data", envDefault("data", ".portal"), "local data `folder`")
-	fs.StringVar(&f.url, "url", os.Getenv("PORTAL_URL"), "deployed portal `URL`")
-	fs.StringVar(&f.token, "token", os.Getenv("PORTAL_ADMIN_TOKEN"), "admin `token` for --url")
+	fs.StringVar(&f.data, "data", envDefault(getenv, "data", ".portal"), "local data `folder`")
+	fs.StringVar(&f.url, "url", getenv("PORTAL_URL"), "deployed portal `URL`")
+	fs.StringVar(&f.token, "token", getenv("PORTAL_ADMIN_TOKEN"), "admin `token` for --url")
 	fs.StringVar(&f.name, "name", "", "token `name`")
 	fs.StringVar(&f.status, "status", "", "developer `status` filter")
 	fs.StringVar(&f.description, "description", "", "team `description`")
@@ -88,7 +168,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	}
 	words = append(words, fs.Args()...)
 	if len(words) == 0 || words[0] == "help" {
-		fmt.Fprint(stdout, adminUsage)
+		fmt.Fprint(stdout, adminUsage())
 		if len(words) == 0 {
 			return exitUsage
 		}
@@ -98,7 +178,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	if err := a.run(ctx, words); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "portal admin: %v\n\n%s", err, adminUsage)
+			fmt.Fprintf(stderr, "portal admin: %v\n\n%s", err, adminUsage())
 			return exitUsage
 		}
 		fmt.Fprintf(stderr, "portal admin: %v\n", err)
@@ -118,181 +198,93 @@ type adminRun struct {
 	// extra headers (name, value pairs); it returns the status, the
 	// answer's headers and its body.
 	api func(ctx context.Context, method, path string, body any, hdr ...string) (int, http.Header, []byte, error)
+	// store is the data folder's store, open for a local command.
+	store *boltstore.Store
 }
 
+// run finds the command of words in adminCommands, checks its arguments
+// and runs it, connected to the portal unless it is local.
 func (a *adminRun) run(ctx context.Context, words []string) error {
-	need := func(n int) error {
-		if len(words) != n {
-			return usageError(fmt.Sprintf("%q takes %d argument(s)", strings.Join(words[:min(2, len(words))], " "), n-2))
-		}
-		return nil
-	}
 	if len(words) < 2 {
 		return usageError(fmt.Sprintf("unknown command %q", strings.Join(words, " ")))
 	}
-	cmd := words[0] + " " + words[1]
-	if cmd == "token create" || cmd == "token list" || cmd == "token revoke" {
+	i := slices.IndexFunc(adminCommands, func(c adminCommand) bool {
+		return c.noun == words[0] && slices.Contains(strings.Split(c.verbs, "|"), words[1])
+	})
+	if i < 0 {
+		return usageError(fmt.Sprintf("unknown command %q", words[0]+" "+words[1]))
+	}
+	c, args := adminCommands[i], words[2:]
+	if len(args) != len(c.args) {
+		return usageError(fmt.Sprintf("%q takes %d argument(s)", words[0]+" "+words[1], len(c.args)))
+	}
+	if c.local {
 		if a.f.url != "" {
 			return errors.New("admin tokens are made where the data lives: run this on the machine with the data folder (--data), or with your deployment's own tooling")
 		}
-		return a.tokens(ctx, words)
+		st, err := datadir.OpenStore(a.f.data)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		a.store = st
+		return c.run(a, ctx, words[1], args)
 	}
 	closeFn, err := a.connect(ctx)
 	if err != nil {
 		return err
 	}
 	defer closeFn()
-	switch cmd {
-	case "developers list":
-		q := url.Values{"page[size]": {"100"}}
-		if a.f.status != "" {
-			q.Set("filter[status][eq]", a.f.status)
-		}
-		return a.list(ctx, "/v3/portals/{portal}/developers?"+q.Encode(), []string{"ID", "EMAIL", "NAME", "STATUS", "CREATED"},
-			func(m map[string]any) []string {
-				return []string{str(m["id"]), str(m["email"]), str(m["full_name"]), str(m["status"]), str(m["created_at"])}
-			})
-	case "developers approve", "developers reject", "developers revoke":
-		if err := need(3); err != nil {
-			return err
-		}
-		status := map[string]string{"approve": "approved", "reject": "rejected", "revoke": "revoked"}[words[1]]
-		return a.decide(ctx, "/v3/portals/{portal}/developers/"+url.PathEscape(words[2]), status,
-			fmt.Sprintf("developer %s is now %s", words[2], status))
-	case "developers delete":
-		if err := need(3); err != nil {
-			return err
-		}
-		return a.do(ctx, http.MethodDelete, "/v3/portals/{portal}/developers/"+url.PathEscape(words[2]), nil, "deleted developer "+words[2])
-	case "teams list":
-		return a.list(ctx, "/v3/portals/{portal}/teams?page[size]=100", []string{"ID", "NAME", "DESCRIPTION"},
-			func(m map[string]any) []string { return []string{str(m["id"]), str(m["name"]), str(m["description"])} })
-	case "teams create":
-		if err := need(3); err != nil {
-			return err
-		}
-		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams", map[string]string{"name": words[2], "description": a.f.description}, "")
-	case "teams add-developer":
-		if err := need(4); err != nil {
-			return err
-		}
-		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(words[2])+"/developers", map[string]string{"id": words[3]},
-			fmt.Sprintf("developer %s added to team %s", words[3], words[2]))
-	case "teams remove-developer":
-		if err := need(4); err != nil {
-			return err
-		}
-		return a.do(ctx, http.MethodDelete, "/v3/portals/{portal}/teams/"+url.PathEscape(words[2])+"/developers/"+url.PathEscape(words[3]), nil,
-			fmt.Sprintf("developer %s removed from team %s", words[3], words[2]))
-	case "teams assign-role":
-		if err := need(3); err != nil {
-			return err
-		}
-		if a.f.api == "" {
-			return usageError("assign-role needs --api API (a published API's id or slug)")
-		}
-		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(words[2])+"/assigned-roles",
-			map[string]string{"role_name": a.f.role, "entity_id": a.f.api, "entity_type_name": "APIs"}, "")
-	case "registrations list":
-		q := url.Values{"page[size]": {"100"}}
-		if a.f.status != "" {
-			q.Set("filter[status][eq]", a.f.status)
-		}
-		return a.list(ctx, "/v3/portals/{portal}/application-registrations?"+q.Encode(), []string{"ID", "APPLICATION", "API", "STATUS", "CREATED"},
-			func(m map[string]any) []string {
-				return []string{str(m["id"]), str(m["application_id"]), str(m["api_id"]), str(m["status"]), str(m["created_at"])}
-			})
-	case "registrations approve", "registrations reject", "registrations revoke":
-		if err := need(4); err != nil {
-			return err
-		}
-		status := map[string]string{"approve": "approved", "reject": "rejected", "revoke": "revoked"}[words[1]]
-		return a.decide(ctx, "/v3/portals/{portal}/applications/"+url.PathEscape(words[2])+"/registrations/"+url.PathEscape(words[3]), status,
-			fmt.Sprintf("registration %s is now %s", words[3], status))
-	case "teams roles":
-		if err := need(3); err != nil {
-			return err
-		}
-		return a.list(ctx, "/v3/portals/{portal}/teams/"+url.PathEscape(words[2])+"/assigned-roles", []string{"ID", "ROLE", "API"},
-			func(m map[string]any) []string {
-				return []string{str(m["id"]), str(m["role_name"]), str(m["entity_id"])}
-			})
-	}
-	return usageError(fmt.Sprintf("unknown command %q", cmd))
+	return c.run(a, ctx, words[1], args)
 }
 
-// openStore opens the local store, failing fast when `portal serve` holds it.
-func openStore(data string) (*boltstore.Store, error) {
-	path := filepath.Join(data, "portal.db")
-	if err := os.MkdirAll(data, 0o700); err != nil {
-		return nil, err
+// statusQuery is a list's first page of 100, filtered by --status.
+func (a *adminRun) statusQuery() url.Values {
+	q := url.Values{"page[size]": {"100"}}
+	if a.f.status != "" {
+		q.Set("filter[status][eq]", a.f.status)
 	}
-	type result struct {
-		s   *boltstore.Store
-		err error
-	}
-	ch := make(chan result, 1)
-	go func() {
-		s, err := boltstore.Open(path)
-		ch <- result{s, err}
-	}()
-	select {
-	case r := <-ch:
-		if r.err != nil {
-			return nil, fmt.Errorf("open %s: %w", path, r.err)
-		}
-		return r.s, nil
-	case <-time.After(2 * time.Second):
-		return nil, fmt.Errorf("%s is in use (is portal serve running?); use --url http://127.0.0.1:8080 --token <admin token> instead", path)
-	}
+	return q
 }
 
-func (a *adminRun) tokens(ctx context.Context, words []string) error {
-	st, err := openStore(a.f.data)
+func (a *adminRun) createToken(ctx context.Context, _ string, _ []string) error {
+	name := a.f.name
+	if name == "" {
+		name = "cli"
+	}
+	tok, _, err := httpapi.CreateAdminToken(ctx, a.store, name, time.Now())
 	if err != nil {
 		return err
 	}
-	defer st.Close()
-	switch words[1] {
-	case "create":
-		name := a.f.name
-		if name == "" {
-			name = "cli"
-		}
-		tok, _, err := httpapi.CreateAdminToken(ctx, st, name, time.Now())
-		if err != nil {
-			return err
-		}
-		fmt.Fprintln(a.stdout, tok)
-		return nil
-	case "list":
-		ts, err := st.ListAdminTokens(ctx)
-		if err != nil {
-			return err
-		}
-		tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "ID\tNAME\tCREATED\tREVOKED")
-		for _, t := range ts {
-			rev := ""
-			if t.RevokedAt != nil {
-				rev = t.RevokedAt.Format(time.RFC3339)
-			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Name, t.CreatedAt.Format(time.RFC3339), rev)
-		}
-		return tw.Flush()
-	case "revoke":
-		if len(words) != 3 {
-			return usageError("token revoke takes the token's ID (see portal admin token list)")
-		}
-		now := time.Now().UTC()
-		ev := portal.AuditEvent{ID: fmt.Sprintf("cli-%d", now.UnixNano()), At: now, Actor: "cli", Action: "admin_token.revoked", Subject: words[2]}
-		if err := st.RevokeAdminToken(ctx, words[2], now, ev); err != nil {
-			return err
-		}
-		fmt.Fprintf(a.stdout, "revoked admin token %s\n", words[2])
-		return nil
+	fmt.Fprintln(a.stdout, tok)
+	return nil
+}
+
+func (a *adminRun) listTokens(ctx context.Context, _ string, _ []string) error {
+	ts, err := a.store.ListAdminTokens(ctx)
+	if err != nil {
+		return err
 	}
-	return usageError(fmt.Sprintf("unknown command %q", "token "+words[1]))
+	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tREVOKED")
+	for _, t := range ts {
+		rev := ""
+		if t.RevokedAt != nil {
+			rev = t.RevokedAt.Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Name, t.CreatedAt.Format(time.RFC3339), rev)
+	}
+	return tw.Flush()
+}
+
+func (a *adminRun) revokeToken(ctx context.Context, _ string, args []string) error {
+	now := time.Now().UTC()
+	ev := portal.AuditEvent{ID: fmt.Sprintf("cli-%d", now.UnixNano()), At: now, Actor: "cli", Action: "admin_token.revoked", Subject: args[0]}
+	if err := a.store.RevokeAdminToken(ctx, args[0], now, ev); err != nil {
+		return err
+	}
+	fmt.Fprintf(a.stdout, "revoked admin token %s\n", args[0])
+	return nil
 }
 
 // connect sets a.api: over HTTP to --url, or to the management API served
@@ -320,16 +312,16 @@ func (a *adminRun) connect(ctx context.Context) (func(), error) {
 		}
 		return func() {}, a.resolvePortal(ctx)
 	}
-	st, err := openStore(a.f.data)
+	st, err := datadir.OpenStore(a.f.data)
 	if err != nil {
 		return nil, err
 	}
-	base := localBaseURL(a.f.data)
+	base := datadir.BaseURL(a.f.data)
 	name := ""
 	if settings, err := st.GetSettings(ctx); err == nil {
 		name = settings.DisplayName
 	}
-	mailer, err := localMailer(a.f.data, base, name, "", a.stdout)
+	mailer, err := datadir.Mailer(a.f.data, base, name, "", a.stdout)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -365,15 +357,6 @@ func (a *adminRun) connect(ctx context.Context) (func(), error) {
 		return nil, err
 	}
 	return closeFn, nil
-}
-
-// localBaseURL is the URL `portal serve` last used for this data folder,
-// for links in mails sent by local admin commands.
-func localBaseURL(data string) string {
-	if b, err := os.ReadFile(filepath.Join(data, "base-url")); err == nil && len(bytes.TrimSpace(b)) > 0 {
-		return string(bytes.TrimSpace(b))
-	}
-	return "http://127.0.0.1:8080"
 }
 
 // resolvePortal replaces {portal} in paths with the portal's id.

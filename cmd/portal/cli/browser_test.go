@@ -26,20 +26,21 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/generator/site"
 )
 
 // servePortal runs `portal serve` for the sample portal on a loopback port.
-func servePortal(t *testing.T) (*Server, string) {
+func servePortal(t *testing.T) (*serve.Server, string) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	base := "http://" + ln.Addr().String()
-	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: base})
+	s, err := serve.New(serve.Options{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: base})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -272,7 +273,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("sign-up: %v", err)
 		}
 		// The link exactly as the .eml file has it, as a user clicks it.
-		link := outboxLink(t, srv.opts.Data, "verify-email")
+		link := outboxLink(t, srv.Data(), "verify-email")
 		if !strings.HasPrefix(link, base+"/") {
 			t.Fatalf("confirmation link %q is not on the portal %s", link, base)
 		}
@@ -283,7 +284,7 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("confirm from %s: %v", link, err)
 		}
-		confirmed, err := srv.store.GetDeveloperByEmail(context.Background(), "browser@example.com")
+		confirmed, err := srv.Store().GetDeveloperByEmail(context.Background(), "browser@example.com")
 		if err != nil || !confirmed.EmailVerified {
 			t.Errorf("after opening the mailed link: developer = %+v, %v; want a confirmed address", confirmed, err)
 		}
@@ -303,11 +304,11 @@ func TestBrowser(t *testing.T) {
 		if !strings.Contains(msg, "disabled or pending approval") {
 			t.Errorf("pending login says %q", msg)
 		}
-		d, err := srv.store.GetDeveloperByEmail(context.Background(), "browser@example.com")
+		d, err := srv.Store().GetDeveloperByEmail(context.Background(), "browser@example.com")
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := srv.store.SetDeveloperStatus(context.Background(), d.ID, []portal.DeveloperStatus{portal.StatusPending}, portal.StatusApproved, portal.AuditEvent{ID: "t", At: time.Now(), Action: "developer.status_changed", Subject: d.ID}); err != nil {
+		if _, err := srv.Store().SetDeveloperStatus(context.Background(), d.ID, []portal.DeveloperStatus{portal.StatusPending}, portal.StatusApproved, portal.AuditEvent{ID: "t", At: time.Now(), Action: "developer.status_changed", Subject: d.ID}); err != nil {
 			t.Fatal(err)
 		}
 		if err := chromedp.Do(ctx, chromedp.Click(css(`#account button[type=submit]`))); err != nil {
@@ -380,7 +381,7 @@ func TestBrowser(t *testing.T) {
 			t.Fatal(err)
 		}
 		d.PasswordHash = hash
-		if err := srv.store.CreateDeveloper(context.Background(), d, portal.AuditEvent{At: time.Now(), Action: "developer.created"}); err != nil {
+		if err := srv.Store().CreateDeveloper(context.Background(), d, portal.AuditEvent{At: time.Now(), Action: "developer.created"}); err != nil {
 			t.Fatal(err)
 		}
 		err = chromedp.Do(ctx,
@@ -393,7 +394,7 @@ func TestBrowser(t *testing.T) {
 		if err != nil {
 			t.Fatalf("forgot password: %v", err)
 		}
-		link := outboxLink(t, srv.opts.Data, "reset-password")
+		link := outboxLink(t, srv.Data(), "reset-password")
 		err = chromedp.Do(ctx,
 			chromedp.Navigate(link),
 			chromedp.WaitVisible(css(`#acc-password`)),
@@ -567,7 +568,7 @@ func TestServeRebuildsOnChange(t *testing.T) {
 	}
 	os.WriteFile(filepath.Join(dir, "portal.yaml"), cfg, 0o644)
 
-	s, err := NewServer(ServerOptions{Config: filepath.Join(dir, "portal.yaml"), Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:0"})
+	s, err := serve.New(serve.Options{Config: filepath.Join(dir, "portal.yaml"), Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:0"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,5 +1,6 @@
 // Package cli implements the portal command: build, validate and serve.
-// It takes its arguments and writers as parameters so that tests can run it.
+// It takes its arguments, environment and writers as parameters so that
+// tests can run it.
 package cli
 
 import (
@@ -8,13 +9,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
+	"net/http"
 	"os"
 	"runtime/pprof"
 	"strings"
+	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/generator"
 	"github.com/portal-dev/portal/generator/config"
-	"github.com/portal-dev/portal/generator/spec"
 )
 
 // Exit codes.
@@ -48,8 +52,9 @@ Run "portal <command> --help" for a command's flags.
 // Version is set at link time.
 var Version = "dev"
 
-// Main runs the command line args and returns the exit code.
-func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+// Main runs the command line args and returns the exit code. getenv
+// reads the environment (os.Getenv; tests pass their own).
+func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return exitUsage
@@ -57,17 +62,17 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cmd, rest := args[0], args[1:]
 	switch cmd {
 	case "build":
-		return runBuild(ctx, rest, stdout, stderr)
+		return runBuild(ctx, rest, getenv, stdout, stderr)
 	case "validate":
-		return runValidate(ctx, rest, stdout, stderr)
+		return runValidate(ctx, rest, getenv, stdout, stderr)
 	case "serve":
-		return runServe(ctx, rest, stdout, stderr)
+		return runServe(ctx, rest, getenv, stdout, stderr)
 	case "admin":
-		return runAdmin(ctx, rest, stdout, stderr)
+		return runAdmin(ctx, rest, getenv, stdout, stderr)
 	case "publish":
-		return runPublish(ctx, rest, stdout, stderr)
+		return runPublish(ctx, rest, getenv, stdout, stderr)
 	case "gateway":
-		return runGateway(ctx, rest, stdout, stderr)
+		return runGateway(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portal %s\n", Version)
 		return exitOK
@@ -108,18 +113,18 @@ func parse(fs *flag.FlagSet, args []string, stdout io.Writer) (code int, ok bool
 
 // envDefault returns the PORTAL_<NAME> environment value, else def; flags
 // override it (flags over env over file).
-func envDefault(name, def string) string {
-	if v := os.Getenv("PORTAL_" + strings.ToUpper(name)); v != "" {
+func envDefault(getenv func(string) string, name, def string) string {
+	if v := getenv("PORTAL_" + strings.ToUpper(name)); v != "" {
 		return v
 	}
 	return def
 }
 
-func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runBuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("build", "Build the static portal described by portal.yaml into --out.", stderr)
-	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
-	out := fs.String("out", envDefault("out", "public"), "output `folder` for the static site (env PORTAL_OUT)")
-	data := fs.String("data", envDefault("data", ".portal"), "data `folder`: the generated Hugo project and catalog.json (env PORTAL_DATA)")
+	cfgPath := fs.String("config", envDefault(getenv, "config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	out := fs.String("out", envDefault(getenv, "out", "public"), "output `folder` for the static site (env PORTAL_OUT)")
+	data := fs.String("data", envDefault(getenv, "data", ".portal"), "data `folder`: the generated Hugo project and catalog.json (env PORTAL_DATA)")
 	catalog := fs.String("catalog", "", "where to write catalog.json (default <data>/catalog.json)")
 	quiet := fs.Bool("quiet", false, "print only the summary and errors")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
@@ -158,9 +163,9 @@ func runBuild(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	return exitOK
 }
 
-func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runValidate(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("validate", "Check portal.yaml and every API description it lists. Exits 1 on errors;\nwarnings (lint) do not fail unless --strict.", stderr)
-	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	cfgPath := fs.String("config", envDefault(getenv, "config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
 	strict := fs.Bool("strict", false, "treat warnings as errors")
 	noWarn := fs.Bool("no-warnings", false, "print errors only")
 	if code, ok := parse(fs, args, stdout); !ok {
@@ -187,6 +192,50 @@ func runValidate(ctx context.Context, args []string, stdout, stderr io.Writer) i
 	return exitOK
 }
 
+func runServe(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	fs := newFlags("serve", "Build the portal, serve it with an embedded httpbin upstream, and rebuild\nand reload the browser when portal.yaml, a description or content changes.", stderr)
+	cfgPath := fs.String("config", envDefault(getenv, "config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	addr := fs.String("addr", envDefault(getenv, "addr", "127.0.0.1:8080"), "listen `address` (env PORTAL_ADDR)")
+	data := fs.String("data", envDefault(getenv, "data", ".portal"), "data `folder`: built site, Hugo project, store (env PORTAL_DATA)")
+	watch := fs.Bool("watch", true, "rebuild on change")
+	if code, ok := parse(fs, args, stdout); !ok {
+		return code
+	}
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fail(stderr, fmt.Errorf("listen on %s: %w (is another portal running? pass --addr)", *addr, err))
+	}
+	s, err := serve.New(serve.Options{Config: *cfgPath, Data: *data, BaseURL: "http://" + ln.Addr().String(), Progress: stderr})
+	if err != nil {
+		ln.Close()
+		return fail(stderr, err)
+	}
+	defer s.Close()
+	if err := s.Build(ctx); err != nil {
+		ln.Close()
+		return fail(stderr, err)
+	}
+	if *watch {
+		go func() {
+			if err := s.Watch(ctx); err != nil {
+				fmt.Fprintf(stderr, "portal: watch: %v\n", err)
+			}
+		}()
+	}
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
+		defer cancel()
+		srv.Shutdown(shut)
+	}()
+	fmt.Fprintf(stdout, "Portal running at http://%s/ (Ctrl+C to stop)\n", ln.Addr())
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fail(stderr, err)
+	}
+	return exitOK
+}
+
 // fail prints err the way users need it: config errors one per line,
 // description problems in full.
 func fail(stderr io.Writer, err error) int {
@@ -194,7 +243,7 @@ func fail(stderr io.Writer, err error) int {
 	var ce config.Errors
 	switch {
 	case errors.As(err, &pe):
-		generator.PrintProblems(stderr, onlyErrors(pe))
+		generator.PrintProblems(stderr, pe.Errors())
 		fmt.Fprintf(stderr, "portal: %v\n", err)
 	case errors.As(err, &ce):
 		fmt.Fprintf(stderr, "%v\nportal: fix portal.yaml and try again\n", ce)
@@ -202,16 +251,6 @@ func fail(stderr io.Writer, err error) int {
 		fmt.Fprintf(stderr, "portal: %v\n", err)
 	}
 	return exitFailure
-}
-
-func onlyErrors(pe *generator.ProblemsError) []spec.Problem {
-	var out []spec.Problem
-	for _, p := range pe.Problems {
-		if p.Severity.String() == "error" {
-			out = append(out, p)
-		}
-	}
-	return out
 }
 
 func bytesize(n int64) string {

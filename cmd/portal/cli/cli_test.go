@@ -10,7 +10,7 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"portal": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Stdout, os.Stderr)) },
+		"portal": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)) },
 	})
 }
 
@@ -28,4 +28,13 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 	})
+}
+
+// env is a getenv for Main that holds only the given name, value pairs.
+func env(kv ...string) func(string) string {
+	m := map[string]string{}
+	for i := 0; i+1 < len(kv); i += 2 {
+		m[kv[i]] = kv[i+1]
+	}
+	return func(name string) string { return m[name] }
 }

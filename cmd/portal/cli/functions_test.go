@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/functions/httpapi"
 )
 
@@ -43,7 +44,7 @@ func TestServeFunctions(t *testing.T) {
 	t.Parallel()
 	data := t.TempDir()
 	console := &syncBuffer{}
-	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console})
+	s, err := serve.New(serve.Options{Config: "../../../portal.yaml", Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,12 +81,12 @@ func TestServeFunctions(t *testing.T) {
 	}
 
 	// The admin approves with the CLI, over HTTP: serve holds the store.
-	tok, _, err := httpapi.CreateAdminToken(context.Background(), s.store, "test", time.Now())
+	tok, _, err := httpapi.CreateAdminToken(context.Background(), s.Store(), "test", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := Main(context.Background(), []string{"admin", "developers", "list", "--status", "pending", "--url", hs.URL, "--token", tok, "--json"}, &out, &errOut); code != 0 {
+	if code := Main(context.Background(), []string{"admin", "developers", "list", "--status", "pending", "--json"}, env("PORTAL_URL", hs.URL, "PORTAL_ADMIN_TOKEN", tok), &out, &errOut); code != 0 {
 		t.Fatalf("admin developers list = %d: %s", code, errOut.String())
 	}
 	var l struct{ Data []struct{ ID, Email string } }
@@ -93,7 +94,7 @@ func TestServeFunctions(t *testing.T) {
 		t.Fatalf("pending developers = %s (%v)", out.String(), err)
 	}
 	out.Reset()
-	if code := Main(context.Background(), []string{"admin", "developers", "approve", l.Data[0].ID, "--url", hs.URL, "--token", tok}, &out, &errOut); code != 0 {
+	if code := Main(context.Background(), []string{"admin", "developers", "approve", l.Data[0].ID, "--url", hs.URL, "--token", tok}, env(), &out, &errOut); code != 0 {
 		t.Fatalf("admin developers approve = %d: %s", code, errOut.String())
 	}
 	if !strings.Contains(out.String(), "is now approved") {
@@ -125,13 +126,13 @@ func TestServeFunctions(t *testing.T) {
 // and never to another host.
 func TestSiteRedirectKeepsQuery(t *testing.T) {
 	t.Parallel()
-	s, err := NewServer(ServerOptions{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: "http://127.0.0.1:8080"})
+	s, err := serve.New(serve.Options{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: "http://127.0.0.1:8080"})
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { s.Close() })
 	for _, dir := range []string{"verify-email", "reset-password", "evil.example"} {
-		if err := os.MkdirAll(filepath.Join(s.out, dir), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Join(s.Site(), dir), 0o755); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -29,7 +29,7 @@ validator is down. See "Enforce keys with your gateway" in the portal's docs.
 Run "portal gateway config --help" for the flags.
 `
 
-func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runGateway(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] != "config" {
 		if len(args) > 0 && (args[0] == "--help" || args[0] == "-h" || args[0] == "help") {
 			fmt.Fprint(stdout, gatewayUsage)
@@ -40,7 +40,7 @@ func runGateway(ctx context.Context, args []string, stdout, stderr io.Writer) in
 	}
 	args = args[1:]
 	fs := newFlags("gateway config nginx|caddy|traefik|envoy", "Write the configuration of a gateway (nginx, caddy, traefik or envoy) that enforces the\nportal's keys through /validate, one route per API of portal.yaml. See the portal's\ndocs page \"Enforce keys with your gateway\".", stderr)
-	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
+	cfgPath := fs.String("config", envDefault(getenv, "config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
 	api := fs.String("api", "", "only this API (`slug`)")
 	validateURL := fs.String("validate-url", "", "the portal's forward-auth `URL` (default: portal.yaml's url + /validate, else http://127.0.0.1:8080/validate, portal serve's)")
 	origin := fs.String("origin", "", "the portal's `origin`, which browsers may call the APIs from (default: portal.yaml's url, else the validate URL's origin)")

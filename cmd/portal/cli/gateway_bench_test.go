@@ -44,7 +44,7 @@ func BenchmarkGateways(b *testing.B) {
 	s, base := portalForGateways(b)
 	for _, kind := range []string{"nginx", "caddy"} {
 		b.Run(kind, func(b *testing.B) {
-			c := newConsumer(b, s.store, fmt.Sprintf("bench-%s-%d", kind, time.Now().UnixNano()), map[string]portal.RegistrationStatus{"httpbin": portal.RegistrationApproved})
+			c := newConsumer(b, s.Store(), fmt.Sprintf("bench-%s-%d", kind, time.Now().UnixNano()), map[string]portal.RegistrationStatus{"httpbin": portal.RegistrationApproved})
 			authPort, barePort := freePort(b), freePort(b)
 			auth := startGateway(b, kind, gatewayConfig(b, kind, base+"/validate", authPort), authPort)
 			bare := startGateway(b, kind, withoutAuth(kind, gatewayConfig(b, kind, base+"/validate", barePort)), barePort)

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/functions/apikey"
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -53,11 +54,11 @@ func freePort(t testing.TB) int {
 
 // portalForGateways runs `portal serve` on the gateway tests' portal.yaml,
 // in process; its URL is the portal's origin.
-func portalForGateways(t testing.TB) (*Server, string) {
+func portalForGateways(t testing.TB) (*serve.Server, string) {
 	t.Helper()
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
-	s, err := NewServer(ServerOptions{Config: gatewaysConfig, Data: t.TempDir(), BaseURL: base, Progress: io.Discard})
+	s, err := serve.New(serve.Options{Config: gatewaysConfig, Data: t.TempDir(), BaseURL: base, Progress: io.Discard})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +77,7 @@ func gatewayConfig(t testing.TB, kind, validateURL string, port int, extra ...st
 	t.Helper()
 	var out, errOut bytes.Buffer
 	args := append([]string{"gateway", "config", kind, "--config", gatewaysConfig, "--validate-url", validateURL, "--listen", fmt.Sprintf("127.0.0.1:%d", port)}, extra...)
-	if code := Main(context.Background(), args, &out, &errOut); code != 0 {
+	if code := Main(context.Background(), args, env(), &out, &errOut); code != 0 {
 		t.Fatalf("portal %s = %d: %s", strings.Join(args, " "), code, errOut.String())
 	}
 	return out.String()
@@ -281,7 +282,7 @@ func TestGateways(t *testing.T) {
 			gw := startGateway(t, kind, gatewayConfig(t, kind, base+"/validate", port), port)
 			host := fmt.Sprintf("127.0.0.1:%d", port)
 			petHost := fmt.Sprintf("petstore.localhost:%d", port)
-			c := newConsumer(t, s.store, kind, map[string]portal.RegistrationStatus{"httpbin": portal.RegistrationPending, "petstore": portal.RegistrationApproved})
+			c := newConsumer(t, s.Store(), kind, map[string]portal.RegistrationStatus{"httpbin": portal.RegistrationPending, "petstore": portal.RegistrationApproved})
 
 			// Kong's tutorial: no key, a key whose registration is pending,
 			// approved, then revoked.
@@ -296,7 +297,7 @@ func TestGateways(t *testing.T) {
 				t.Errorf("pending registration = %s, want 403 Kong's JSON", a)
 			}
 			ctx := context.Background()
-			_, err := s.store.SetRegistrationStatus(ctx, c.regs["httpbin"].ID, []portal.RegistrationStatus{portal.RegistrationPending}, portal.RegistrationApproved,
+			_, err := s.Store().SetRegistrationStatus(ctx, c.regs["httpbin"].ID, []portal.RegistrationStatus{portal.RegistrationPending}, portal.RegistrationApproved,
 				portal.AuditEvent{ID: "approve-" + kind, At: time.Now(), Actor: "gateway-test", Action: "registration.approved", Subject: c.regs["httpbin"].ID})
 			must(t, err)
 			start := time.Now()
@@ -437,7 +438,7 @@ func TestGateways(t *testing.T) {
 			}
 
 			// Revoked: 401 within 5 s.
-			must(t, s.store.DeleteCredential(ctx, c.app.ID, c.cred.ID, portal.AuditEvent{ID: "revoke-" + kind, At: time.Now(), Actor: "gateway-test", Action: "credential.deleted", Subject: c.cred.ID}))
+			must(t, s.Store().DeleteCredential(ctx, c.app.ID, c.cred.ID, portal.AuditEvent{ID: "revoke-" + kind, At: time.Now(), Actor: "gateway-test", Action: "credential.deleted", Subject: c.cred.ID}))
 			start = time.Now()
 			for {
 				a = raw(t, gw, "GET", host, "/gateway/httpbin/anything", "apikey", c.key)
@@ -457,7 +458,7 @@ func TestGateways(t *testing.T) {
 			port := freePort(t)
 			dead := fmt.Sprintf("http://127.0.0.1:%d/validate", freePort(t))
 			gw := startGateway(t, kind, gatewayConfig(t, kind, dead, port, "--origin", base), port)
-			c := newConsumer(t, s.store, kind+"-down", map[string]portal.RegistrationStatus{"httpbin": portal.RegistrationApproved})
+			c := newConsumer(t, s.Store(), kind+"-down", map[string]portal.RegistrationStatus{"httpbin": portal.RegistrationApproved})
 			for _, h := range [][]string{{"apikey", c.key}, nil} {
 				a := raw(t, gw, "GET", fmt.Sprintf("127.0.0.1:%d", port), "/gateway/httpbin/anything", h...)
 				if a.status < 500 {

@@ -35,7 +35,7 @@ func TestGatewayDocsMatch(t *testing.T) {
 		cmd := string(page[m[2]:m[3]])
 		args := append(strings.Fields(strings.TrimPrefix(cmd, "portal ")), "--config", "../../../portal.yaml")
 		var got, errOut bytes.Buffer
-		if code := Main(context.Background(), args, &got, &errOut); code != 0 {
+		if code := Main(context.Background(), args, env(), &got, &errOut); code != 0 {
 			t.Fatalf("%s = %d: %s", cmd, code, errOut.String())
 		}
 		out.Write(page[last:m[6]])

@@ -19,6 +19,7 @@ import (
 	"github.com/chromedp/chromedp"
 	"github.com/pelletier/go-toml/v2"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/generator/headers"
 )
 
@@ -80,7 +81,7 @@ func TestSecurityHeaders(t *testing.T) {
 			{"password reset page", "GET", "/reset-password/?token=secret", 200, true, "no-referrer"},
 			{"password reset redirect", "GET", "/reset-password?token=secret", 301, true, "no-referrer"},
 			{"gateway", "GET", "/gateway/httpbin/anything", 401, false, ""},
-			{"embedded upstream", "GET", upstreamPrefix + "/json", 200, false, ""},
+			{"embedded upstream", "GET", serve.UpstreamPrefix + "/json", 200, false, ""},
 		}
 		for _, c := range cases {
 			t.Run(c.name, func(t *testing.T) {
@@ -215,7 +216,7 @@ document.addEventListener('securitypolicyviolation', e => window.__csp.push(e.ef
 // testNoCSPViolation uses try-it, the search, an account page and live
 // reload under the CSP that serve sends, and checks that each works and
 // that the browser refused nothing.
-func testNoCSPViolation(t *testing.T, srv *Server, base string) {
+func testNoCSPViolation(t *testing.T, srv *serve.Server, base string) {
 	bctx := browser(t)
 	ctx := tab(t, bctx)
 	css := func(s string) chromedp.CSS { return chromedp.CSS(s) }
@@ -296,7 +297,7 @@ func testNoCSPViolation(t *testing.T, srv *Server, base string) {
 	clean("account page")
 	reloaded := false
 	for range 50 {
-		srv.reload.send("reload")
+		srv.Reload()
 		time.Sleep(100 * time.Millisecond)
 		if gone, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`window.__mark === undefined`)); err == nil && gone {
 			reloaded = true

@@ -18,6 +18,7 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/functions/httpapi"
 )
 
@@ -28,7 +29,7 @@ const canary = "CANARY-5be1e0a4"
 // docs and pages, plus extra top-level keys.
 type privateServer struct {
 	t       *testing.T
-	s       *Server
+	s       *serve.Server
 	hs      *httptest.Server
 	console *syncBuffer
 	admin   string
@@ -51,7 +52,7 @@ func newPrivateServer(t *testing.T, extra string) *privateServer {
 		t.Fatal(err)
 	}
 	p := &privateServer{t: t, console: &syncBuffer{}}
-	p.s, err = NewServer(ServerOptions{Config: cfg, Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:8080", Progress: p.console})
+	p.s, err = serve.New(serve.Options{Config: cfg, Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:8080", Progress: p.console})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -61,7 +62,7 @@ func newPrivateServer(t *testing.T, extra string) *privateServer {
 	}
 	p.hs = httptest.NewServer(p.s)
 	t.Cleanup(p.hs.Close)
-	p.admin, _, err = httpapi.CreateAdminToken(context.Background(), p.s.store, "test", time.Now())
+	p.admin, _, err = httpapi.CreateAdminToken(context.Background(), p.s.Store(), "test", time.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -132,12 +133,12 @@ func (p *privateServer) developer(email string, approve bool) *http.Client {
 	if !approve {
 		return c
 	}
-	d, err := p.s.store.GetDeveloperByEmail(context.Background(), email)
+	d, err := p.s.Store().GetDeveloperByEmail(context.Background(), email)
 	if err != nil {
 		p.t.Fatal(err)
 	}
 	var out, errOut bytes.Buffer
-	if code := Main(context.Background(), []string{"admin", "developers", "approve", d.ID, "--url", p.hs.URL, "--token", p.admin}, &out, &errOut); code != 0 {
+	if code := Main(context.Background(), []string{"admin", "developers", "approve", d.ID, "--url", p.hs.URL, "--token", p.admin}, env(), &out, &errOut); code != 0 {
 		p.t.Fatalf("approve: %s", errOut.String())
 	}
 	if r := p.call(c, "POST", "/api/v3/developer/authenticate", map[string]string{"username": email, "password": "vX9#qLm2-river"}); r.status != 204 {
@@ -149,7 +150,7 @@ func (p *privateServer) developer(email string, approve bool) *http.Client {
 // grant gives the developer's team role on the API slug (RBAC on).
 func (p *privateServer) grant(email, role, slug string) {
 	p.t.Helper()
-	d, _ := p.s.store.GetDeveloperByEmail(context.Background(), email)
+	d, _ := p.s.Store().GetDeveloperByEmail(context.Background(), email)
 	var id struct{ ID string }
 	json.Unmarshal([]byte(p.asAdmin("GET", "/v3/apis/"+slug, nil).body), &id)
 	var team struct{ ID string }
@@ -192,7 +193,7 @@ func TestServeGatesPrivateContent(t *testing.T) {
 			t.Errorf("anonymous %s = %d (canary %v)", path, r.status, strings.Contains(r.body, canary))
 		}
 	}
-	out := filepath.Join(filepath.Dir(p.s.opts.Config), ".portal", "public")
+	out := p.s.Site()
 	n := 0
 	filepath.WalkDir(out, func(f string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {

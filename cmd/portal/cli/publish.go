@@ -11,15 +11,16 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/config"
 
+	"github.com/portal-dev/portal/cmd/portal/datadir"
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/functions/publish"
 )
 
-func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+func runPublish(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("publish", "Mirror the catalog of the last build (catalog.json: APIs, visibility, auth strategy,\ngateway route, upstream) into the store: the local data folder, or a DynamoDB table.\nPublishing the same catalog again changes nothing.", stderr)
-	data := fs.String("data", envDefault("data", ".portal"), "data `folder` (env PORTAL_DATA)")
+	data := fs.String("data", envDefault(getenv, "data", ".portal"), "data `folder` (env PORTAL_DATA)")
 	catalog := fs.String("catalog", "", "catalog `file` (default <data>/catalog.json, written by portal build)")
-	table := fs.String("dynamodb-table", os.Getenv("PORTAL_TABLE"), "publish to this DynamoDB `table` with the AWS credentials of the environment (env PORTAL_TABLE)")
+	table := fs.String("dynamodb-table", getenv("PORTAL_TABLE"), "publish to this DynamoDB `table` with the AWS credentials of the environment (env PORTAL_TABLE)")
 	if code, ok := parse(fs, args, stdout); !ok {
 		return code
 	}
@@ -42,7 +43,7 @@ func runPublish(ctx context.Context, args []string, stdout, stderr io.Writer) in
 		}
 		st, where = dynamostore.New(dynamostore.NewClient(cfg), *table), "DynamoDB table "+*table
 	} else {
-		bolt, err := openStore(*data)
+		bolt, err := datadir.OpenStore(*data)
 		if err != nil {
 			return fail(stderr, err)
 		}

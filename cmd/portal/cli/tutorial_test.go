@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portal-dev/portal/cmd/portal/serve"
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
 	"github.com/portal-dev/portal/functions/httpapi"
@@ -70,7 +71,7 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	if err := os.WriteFile(cfg, []byte(private+"apis: []\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := NewServer(ServerOptions{Config: cfg, Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
+	s, err := serve.New(serve.Options{Config: cfg, Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +84,7 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	t.Cleanup(hs.Close)
 	jar, _ := cookiejar.New(nil)
 	dev := &http.Client{Jar: jar}
-	admin, _, err := httpapi.CreateAdminToken(ctx, s.store, "tutorial", now())
+	admin, _, err := httpapi.CreateAdminToken(ctx, s.Store(), "tutorial", now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -144,13 +145,13 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	var pl struct{ Data []struct{ ID string } }
 	json.Unmarshal(portals.body, &pl)
 	pid := pl.Data[0].ID
-	d, err := s.store.GetDeveloperByEmail(ctx, "tutorial@example.com")
+	d, err := s.Store().GetDeveloperByEmail(ctx, "tutorial@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
 	// The admin approves with the CLI, which decides on the state it read.
 	var approveOut, approveErr bytes.Buffer
-	if code := Main(ctx, []string{"admin", "developers", "approve", d.ID, "--url", hs.URL, "--token", admin}, &approveOut, &approveErr); code != 0 {
+	if code := Main(ctx, []string{"admin", "developers", "approve", d.ID, "--url", hs.URL, "--token", admin}, env(), &approveOut, &approveErr); code != 0 {
 		t.Fatalf("admin developers approve = %d: %s", code, approveErr.String())
 	}
 	want(call(dev, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "tutorial@example.com", "password": "vX9#qLm2-river"}), 204, "login")
@@ -218,11 +219,11 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	// 6. The admin approves; the call is 200 with the upstream's body.
 	// The admin finds the pending registration and approves it with the CLI.
 	var out, errOut bytes.Buffer
-	if code := Main(ctx, []string{"admin", "registrations", "list", "--status", "pending", "--url", hs.URL, "--token", admin}, &out, &errOut); code != 0 || !strings.Contains(out.String(), id(reg)) {
+	if code := Main(ctx, []string{"admin", "registrations", "list", "--status", "pending", "--url", hs.URL, "--token", admin}, env(), &out, &errOut); code != 0 || !strings.Contains(out.String(), id(reg)) {
 		t.Fatalf("admin registrations list = %d: %s%s", code, out.String(), errOut.String())
 	}
 	out.Reset()
-	if code := Main(ctx, []string{"admin", "registrations", "approve", id(app), id(reg), "--url", hs.URL, "--token", admin}, &out, &errOut); code != 0 {
+	if code := Main(ctx, []string{"admin", "registrations", "approve", id(app), id(reg), "--url", hs.URL, "--token", admin}, env(), &out, &errOut); code != 0 {
 		t.Fatalf("admin registrations approve = %d: %s", code, errOut.String())
 	}
 	var ok answer

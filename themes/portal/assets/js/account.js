@@ -2,6 +2,8 @@
 // reset password, and the account page. A small island over the portal's
 // /api/v3 developer API (same origin, cookie session). Everything is built
 // with createElement/textContent: no server text is ever parsed as HTML.
+import { el, loggedIn } from './dom.js';
+
 (() => {
   'use strict';
   const root = document.getElementById('account');
@@ -11,15 +13,6 @@
   const home = root.dataset.home || '/';
   const params = new URLSearchParams(location.search);
 
-  const el = (tag, attrs, ...kids) => {
-    const n = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (k === 'text') n.textContent = v;
-      else if (v !== false && v != null) n.setAttribute(k, v === true ? '' : v);
-    }
-    for (const k of kids) if (k) n.append(k);
-    return n;
-  };
   const link = (href, text) => el('a', { href: home + href.replace(/^\//, ''), text });
   // next: where a gate sent the visitor from; only a path on this origin.
   const next = (() => {
@@ -118,7 +111,7 @@
       // Once per 10 s at most: a gate that still refuses must not loop.
       let recent = false;
       try { recent = Date.now() - Number(sessionStorage.getItem('portal-refresh') || 0) < 10000; } catch { /* no storage */ }
-      if (next && !recent && /(^|; )(__Host-)?portal_in=1(;|$)/.test(document.cookie)) {
+      if (next && !recent && loggedIn()) {
         try { sessionStorage.setItem('portal-refresh', String(Date.now())); } catch { /* no storage */ }
         call('POST', '/developer/refresh').then((res) => { if (res.status === 204) location.replace(next); });
       }

@@ -2,6 +2,8 @@
 // (and the private index files a logged-in developer may read), fetched on
 // first use. Documents are SearchDoc objects:
 // {id, k: kind, t: title, u: url, a: API title, m: method, p: path, o: operationId, g: tag, s: summary}.
+import { el, loggedIn } from "./dom.js";
+
 (function () {
   "use strict";
   var input = document.getElementById("search-input");
@@ -42,7 +44,7 @@
   // may read (the gate in front of the site refuses the others anyway).
   function sources() {
     var urls = [input.getAttribute("data-index") || "/search-index.json"];
-    if (!/(^|; )(__Host-)?portal_in=1(;|$)/.test(document.cookie)) return Promise.resolve(urls);
+    if (!loggedIn()) return Promise.resolve(urls);
     return fetch("/api/v3/apis", { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { return r.ok ? r.json() : null; })
       .then(function (l) {
@@ -94,13 +96,6 @@
     return r.slice(0, MAX).map(function (h) { return docs[h.id]; }).filter(Boolean);
   }
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text) e.textContent = text;
-    return e;
-  }
-
   function option(d, i) {
     var li = el("li");
     li.setAttribute("role", "none");
@@ -113,10 +108,10 @@
     a.setAttribute("data-kind", d.k || "");
     var kind = KINDS[d.k] || d.k || "";
     var badge = d.m
-      ? el("span", "method method-" + String(d.m).toLowerCase() + " sr-badge", String(d.m).toUpperCase())
-      : el("span", "badge sr-badge", kind);
-    var title = el("span", "sr-title");
-    if (d.p && (d.k === "operation" || d.k === "webhook" || d.k === "channel")) title.appendChild(el("code", "", d.p));
+      ? el("span", { class: "method method-" + String(d.m).toLowerCase() + " sr-badge", text: String(d.m).toUpperCase() })
+      : el("span", { class: "badge sr-badge", text: kind });
+    var title = el("span", { class: "sr-title" });
+    if (d.p && (d.k === "operation" || d.k === "webhook" || d.k === "channel")) title.appendChild(el("code", { text: d.p }));
     else title.textContent = d.t || d.u;
     var meta = [];
     if (d.p && (d.k === "operation" || d.k === "webhook") && d.t && d.t !== d.p) meta.push(d.t);
@@ -124,7 +119,7 @@
     meta.push(d.m ? kind : (d.s || kind));
     a.appendChild(badge);
     a.appendChild(title);
-    a.appendChild(el("span", "sr-meta", meta.join(" · ")));
+    a.appendChild(el("span", { class: "sr-meta", text: meta.join(" · ") }));
     li.appendChild(a);
     return li;
   }

@@ -1,4 +1,7 @@
-// Site UI: theme toggle, API sidebar disclosure, catalog label filter.
+// Site UI: theme toggle, API sidebar disclosure, catalog label filter,
+// the private APIs of the catalog, a stale access cookie on the 404 page.
+import { el, loggedIn } from "./dom.js";
+
 (function () {
   "use strict";
   var root = document.documentElement;
@@ -67,10 +70,6 @@
     update();
   }
 
-  // Whether a developer is logged in: the functions set this readable hint
-  // beside the HttpOnly session cookie (it grants nothing).
-  function loggedIn() { return /(^|; )(__Host-)?portal_in=1(;|$)/.test(document.cookie); }
-
   // Catalog: the public APIs are in the page; a logged-in developer's
   // browser adds the private ones they may read, from /api/v3/apis.
   function initPrivateAPIs() {
@@ -94,31 +93,17 @@
       .catch(function () {});
   }
 
-  function el(tag, cls, text) {
-    var e = document.createElement(tag);
-    if (cls) e.className = cls;
-    if (text) e.textContent = text;
-    return e;
-  }
-
+  // card is api-card.html's markup for an API of /api/v3/apis.
   function card(a) {
-    var li = el("li", "card api-card");
     var labels = Object.keys(a.labels || {}).sort().map(function (k) { return k + ": " + a.labels[k]; });
-    li.setAttribute("data-labels", JSON.stringify(labels));
-    li.setAttribute("data-slug", a.slug);
-    var top = li.appendChild(el("div", "card-top"));
-    top.appendChild(el("span", "pill pill-private", "Private"));
-    if (a.version) top.appendChild(el("span", "pill", "v" + String(a.version).replace(/^v/, "")));
-    var h = li.appendChild(el("h2", "card-title"));
-    var link = h.appendChild(el("a", "", a.name || a.slug));
-    link.href = "/apis/" + encodeURIComponent(a.slug) + "/";
-    if (a.description) li.appendChild(el("p", "card-summary", a.description));
-    if (labels.length) {
-      var ul = li.appendChild(el("ul", "labels"));
-      ul.setAttribute("aria-label", "Labels");
-      labels.forEach(function (t) { ul.appendChild(el("li", "label", t)); });
-    }
-    return li;
+    return el("li", { class: "card api-card", "data-labels": JSON.stringify(labels), "data-slug": a.slug },
+      el("div", { class: "card-top" },
+        el("span", { class: "pill pill-private", text: "Private" }),
+        a.version && el("span", { class: "pill", text: "v" + String(a.version).replace(/^v/, "") })),
+      el("h2", { class: "card-title" }, el("a", { href: "/apis/" + encodeURIComponent(a.slug) + "/", text: a.name || a.slug })),
+      a.description && el("p", { class: "card-summary", text: a.description }),
+      labels.length && el("ul", { class: "labels", "aria-label": "Labels" },
+        ...labels.map(function (t) { return el("li", { class: "label", text: t }); })));
   }
 
   // A logged-in developer on the 404 page: their access cookie may predate

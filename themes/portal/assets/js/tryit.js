@@ -3,19 +3,10 @@
 // <section id="tryit">, sends the request with fetch and shows the response.
 // Also turns [data-tabs] code samples into tabs. All DOM is built with
 // createElement/textContent: data from the spec never becomes markup.
+import { el } from './dom.js';
+
 (() => {
   'use strict';
-
-  const el = (tag, attrs, ...kids) => {
-    const n = document.createElement(tag);
-    for (const [k, v] of Object.entries(attrs || {})) {
-      if (v === null || v === undefined || v === false) continue;
-      if (k === 'text') n.textContent = v;
-      else n.setAttribute(k, v === true ? '' : v);
-    }
-    for (const c of kids) if (c) n.append(c);
-    return n;
-  };
 
   // Tabs: without JS every panel shows; with it, one at a time.
   const tabs = (root) => {

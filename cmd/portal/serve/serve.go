@@ -1,4 +1,9 @@
-package cli
+// Package serve is `portal serve`: one process that serves the built
+// site with live reload, rebuilding it on change; the developer and
+// management APIs over the embedded store; the key validator
+// (/validate) and a gateway that enforces keys (/gateway/); and an
+// embedded httpbin upstream. The cli package parses the flags and runs it.
+package serve
 
 import (
 	"context"
@@ -7,7 +12,6 @@ import (
 	"io"
 	"io/fs"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -19,6 +23,7 @@ import (
 	"github.com/fsnotify/fsnotify"
 	"github.com/mccutchen/go-httpbin/v2/httpbin"
 
+	"github.com/portal-dev/portal/cmd/portal/datadir"
 	"github.com/portal-dev/portal/functions/access"
 	"github.com/portal-dev/portal/functions/catalog"
 	"github.com/portal-dev/portal/functions/httpapi"
@@ -31,55 +36,11 @@ import (
 	"github.com/portal-dev/portal/generator/spec"
 )
 
-// upstreamPrefix is where `portal serve` mounts its embedded httpbin.
-const upstreamPrefix = "/upstream/httpbin"
+// UpstreamPrefix is where `portal serve` mounts its embedded httpbin.
+const UpstreamPrefix = "/upstream/httpbin"
 
-func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	fs := newFlags("serve", "Build the portal, serve it with an embedded httpbin upstream, and rebuild\nand reload the browser when portal.yaml, a description or content changes.", stderr)
-	cfgPath := fs.String("config", envDefault("config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
-	addr := fs.String("addr", envDefault("addr", "127.0.0.1:8080"), "listen `address` (env PORTAL_ADDR)")
-	data := fs.String("data", envDefault("data", ".portal"), "data `folder`: built site, Hugo project, store (env PORTAL_DATA)")
-	watch := fs.Bool("watch", true, "rebuild on change")
-	if code, ok := parse(fs, args, stdout); !ok {
-		return code
-	}
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return fail(stderr, fmt.Errorf("listen on %s: %w (is another portal running? pass --addr)", *addr, err))
-	}
-	s, err := NewServer(ServerOptions{Config: *cfgPath, Data: *data, BaseURL: "http://" + ln.Addr().String(), Progress: stderr})
-	if err != nil {
-		ln.Close()
-		return fail(stderr, err)
-	}
-	defer s.Close()
-	if err := s.Build(ctx); err != nil {
-		ln.Close()
-		return fail(stderr, err)
-	}
-	if *watch {
-		go func() {
-			if err := s.Watch(ctx); err != nil {
-				fmt.Fprintf(stderr, "portal: watch: %v\n", err)
-			}
-		}()
-	}
-	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second}
-	go func() {
-		<-ctx.Done()
-		shut, cancel := context.WithTimeout(context.Background(), 3*time.Second)
-		defer cancel()
-		srv.Shutdown(shut)
-	}()
-	fmt.Fprintf(stdout, "Portal running at http://%s/ (Ctrl+C to stop)\n", ln.Addr())
-	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return fail(stderr, err)
-	}
-	return exitOK
-}
-
-// ServerOptions configure a Server.
-type ServerOptions struct {
+// Options configure a Server.
+type Options struct {
 	Config   string
 	Data     string
 	BaseURL  string // http://127.0.0.1:8080, for try-it's local server entry
@@ -95,7 +56,7 @@ type ServerOptions struct {
 // Server is `portal serve`: the built site, the embedded httpbin upstream
 // and live reload, rebuilding on change.
 type Server struct {
-	opts    ServerOptions
+	opts    Options
 	builder *generator.Builder
 	mux     *http.ServeMux
 	out     string
@@ -124,7 +85,7 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 	}
 	var st portal.FullStore = s.opts.Store
 	if st == nil {
-		bolt, err := openStore(s.opts.Data)
+		bolt, err := datadir.OpenStore(s.opts.Data)
 		if err != nil {
 			return err
 		}
@@ -137,8 +98,8 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 	}
 	base := strings.TrimSuffix(s.opts.BaseURL, "/")
 	// Local admin commands build their mail links from the same URL.
-	os.WriteFile(filepath.Join(s.opts.Data, "base-url"), []byte(base+"\n"), 0o644)
-	mailer, err := localMailer(s.opts.Data, base, cfg.DisplayName, filepath.Join(cfg.Dir, "mail"), s.opts.Progress)
+	datadir.SetBaseURL(s.opts.Data, base)
+	mailer, err := datadir.Mailer(s.opts.Data, base, cfg.DisplayName, filepath.Join(cfg.Dir, "mail"), s.opts.Progress)
 	if err != nil {
 		st.Close()
 		return err
@@ -171,8 +132,8 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 	return nil
 }
 
-// NewServer prepares a server; call Build before serving.
-func NewServer(o ServerOptions) (*Server, error) {
+// New prepares a server; call Build before serving.
+func New(o Options) (*Server, error) {
 	if o.Progress == nil {
 		o.Progress = io.Discard
 	}
@@ -190,7 +151,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 			extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + "/gateway/" + a.Slug, Description: "Local gateway (portal serve): needs an API key"})
 		}
 		if a.UpstreamURL == "httpbin" {
-			extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + upstreamPrefix, Description: "Local httpbin, no key (portal serve)"})
+			extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + UpstreamPrefix, Description: "Local httpbin, no key (portal serve)"})
 		}
 	}
 	b, err := generator.NewBuilder(generator.Options{
@@ -217,7 +178,7 @@ func NewServer(o ServerOptions) (*Server, error) {
 	s.mux.Handle("/api/v3/", api)
 	s.mux.Handle("/v3/", api)
 	origin := strings.TrimSuffix(o.BaseURL, "/")
-	s.mux.Handle(upstreamPrefix+"/", validate.Upstream(httpbin.New(httpbin.WithPrefix(upstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler(), origin, s.api.Cookies()))
+	s.mux.Handle(UpstreamPrefix+"/", validate.Upstream(httpbin.New(httpbin.WithPrefix(UpstreamPrefix), httpbin.WithMaxDuration(10*time.Second)).Handler(), origin, s.api.Cookies()))
 	s.mux.Handle("/validate", s.gate.ForwardAuth())
 	s.mux.Handle("/validate/", s.gate.ForwardAuth()) // Envoy ext_authz: the request's path below /validate
 	s.mux.Handle("/gateway/", &validate.Gateway{
@@ -266,7 +227,7 @@ func lastRules(data, out string) []catalog.GateRule {
 // stand in for someone else's API, whose headers are its own.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	h := w.Header()
-	if strings.HasPrefix(r.URL.Path, "/gateway/") || strings.HasPrefix(r.URL.Path, upstreamPrefix+"/") {
+	if strings.HasPrefix(r.URL.Path, "/gateway/") || strings.HasPrefix(r.URL.Path, UpstreamPrefix+"/") {
 		h.Set("X-Content-Type-Options", "nosniff")
 	} else {
 		for k, v := range headers.Site(r.URL.Path, *s.csp.Load(), s.hsts) {
@@ -321,6 +282,18 @@ func (s *Server) Close() error {
 	}
 	return err
 }
+
+// Reload tells every open page to reload, as Watch does after a rebuild.
+func (s *Server) Reload() { s.reload.send("reload") }
+
+// Store is the store the functions run on.
+func (s *Server) Store() portal.FullStore { return s.store }
+
+// Data is the data folder: the store, the outbox, the Hugo project.
+func (s *Server) Data() string { return s.opts.Data }
+
+// Site is the folder the site is built into.
+func (s *Server) Site() string { return s.out }
 
 // Watch rebuilds when a watched file changes, until ctx ends.
 func (s *Server) Watch(ctx context.Context) error {
@@ -400,13 +373,13 @@ func (s *Server) Watch(ctx context.Context) error {
 				fmt.Fprintf(s.opts.Progress, "portal: rebuild failed:\n%v\n", err)
 				var pe *generator.ProblemsError
 				if errors.As(err, &pe) {
-					generator.PrintProblems(s.opts.Progress, onlyErrors(pe))
+					generator.PrintProblems(s.opts.Progress, pe.Errors())
 				}
 				continue
 			}
 			fmt.Fprintf(s.opts.Progress, "rebuilt in %d ms; reloading browsers\n", time.Since(start).Milliseconds())
 			watchAll()
-			s.reload.send("reload")
+			s.Reload()
 		}
 	}
 }

@@ -1,0 +1,160 @@
+package boltstore
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// GetSettings implements portal.Store.
+func (s *Store) GetSettings(_ context.Context) (portal.Settings, error) {
+	var r settingsRec
+	err := s.view(func(tx *bolt.Tx) error {
+		ok, err := get(tx.Bucket(bMeta), settingsKey, &r)
+		if err == nil && !ok {
+			err = portal.Errorf(portal.ENotFound, "portal settings not found")
+		}
+		return err
+	})
+	return r.settings(), err
+}
+
+// PutSettings implements portal.Store.
+func (s *Store) PutSettings(_ context.Context, set portal.Settings, ev portal.AuditEvent) (portal.Settings, error) {
+	ev = ev.Complete(set.ID)
+	err := s.update(func(tx *bolt.Tx) error {
+		var r settingsRec
+		ok, err := get(tx.Bucket(bMeta), settingsKey, &r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			r.Version = 0
+		}
+		if r.Version != set.Version {
+			return portal.Errorf(portal.EConflict, "portal settings changed since they were read (version %d, not %d)", r.Version, set.Version)
+		}
+		ev.StampNew(&set.CreatedAt, nil)
+		set.CreatedAt, set.UpdatedAt, set.Version = set.CreatedAt.UTC(), ev.At, set.Version+1
+		if err := put(tx.Bucket(bMeta), settingsKey, settingsRec{Settings: set, Version: set.Version}); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, set.ID)
+	})
+	if err != nil {
+		return portal.Settings{}, err
+	}
+	return set, nil
+}
+
+// Admin tokens.
+
+// CreateAdminToken implements portal.Store.
+func (s *Store) CreateAdminToken(_ context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
+	ev = ev.Complete(t.ID)
+	ev.StampNew(&t.CreatedAt, nil)
+	t.CreatedAt = t.CreatedAt.UTC()
+	return s.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bAdmin).Get([]byte(t.ID)) != nil {
+			return portal.Errorf(portal.EConflict, "admin token %s exists", t.ID)
+		}
+		if tx.Bucket(bAdminHash).Get([]byte(t.Hash)) != nil {
+			return portal.Errorf(portal.EConflict, "admin token exists")
+		}
+		if err := tx.Bucket(bAdminHash).Put([]byte(t.Hash), []byte(t.ID)); err != nil {
+			return err
+		}
+		if err := put(tx.Bucket(bAdmin), []byte(t.ID), adminRec{AdminToken: t, Hash: t.Hash}); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, t.ID)
+	})
+}
+
+// GetAdminTokenByHash implements portal.Store. It returns revoked tokens
+// too; the caller checks RevokedAt.
+func (s *Store) GetAdminTokenByHash(_ context.Context, hash string) (portal.AdminToken, error) {
+	var r adminRec
+	err := s.view(func(tx *bolt.Tx) error {
+		id := tx.Bucket(bAdminHash).Get([]byte(hash))
+		if id == nil {
+			return portal.Errorf(portal.ENotFound, "admin token not found")
+		}
+		ok, err := get(tx.Bucket(bAdmin), id, &r)
+		if err == nil && !ok {
+			err = portal.Errorf(portal.ENotFound, "admin token not found")
+		}
+		return err
+	})
+	if err != nil {
+		return portal.AdminToken{}, err
+	}
+	return r.token(), nil
+}
+
+// ListAdminTokens implements portal.Store.
+func (s *Store) ListAdminTokens(_ context.Context) ([]portal.AdminToken, error) {
+	var out []portal.AdminToken
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(bAdmin), nil, func(_, v []byte) error {
+			var r adminRec
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r.token())
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b portal.AdminToken) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// RevokeAdminToken implements portal.Store.
+func (s *Store) RevokeAdminToken(_ context.Context, id string, at time.Time, ev portal.AuditEvent) error {
+	ev = ev.Complete(id)
+	return s.update(func(tx *bolt.Tx) error {
+		var r adminRec
+		ok, err := get(tx.Bucket(bAdmin), []byte(id), &r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("admin token", id)
+		}
+		if r.RevokedAt != nil {
+			return portal.Errorf(portal.EPrecondition, "admin token %s was already revoked", id)
+		}
+		at = at.UTC()
+		r.RevokedAt = &at
+		if err := put(tx.Bucket(bAdmin), []byte(id), r); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, id)
+	})
+}
+
+// ListAuditEvents implements portal.Store.
+func (s *Store) ListAuditEvents(_ context.Context, subject string) ([]portal.AuditEvent, error) {
+	var out []portal.AuditEvent
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(bAudit), key(subject, ""), func(_, v []byte) error {
+			var ev portal.AuditEvent
+			if err := json.Unmarshal(v, &ev); err != nil {
+				return err
+			}
+			out = append(out, ev)
+			return nil
+		})
+	})
+	return out, err
+}

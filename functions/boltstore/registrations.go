@@ -1,0 +1,186 @@
+package boltstore
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+func getReg(tx *bolt.Tx, id string) (regRec, error) {
+	var r regRec
+	ok, err := get(tx.Bucket(bRegs), []byte(id), &r)
+	if err == nil && !ok {
+		err = notFound("registration", id)
+	}
+	return r, err
+}
+
+func putReg(tx *bolt.Tx, r portal.Registration) error {
+	if err := put(tx.Bucket(bRegs), []byte(r.ID), regRec{Registration: r, Version: r.Version}); err != nil {
+		return err
+	}
+	return tx.Bucket(bRegOrder).Put(key(stamp(r.CreatedAt), r.ID), []byte(r.Status))
+}
+
+// deleteReg removes the application's registration for an API, if any.
+func deleteReg(tx *bolt.Tx, appID, apiID string) error {
+	id := tx.Bucket(bAppRegs).Get(key(appID, apiID))
+	if id == nil {
+		return nil
+	}
+	r, err := getReg(tx, string(id))
+	if err != nil {
+		return err
+	}
+	for _, del := range []struct{ b, k []byte }{
+		{bRegs, []byte(r.ID)},
+		{bRegOrder, key(stamp(r.CreatedAt), r.ID)},
+		{bAppRegs, key(appID, apiID)},
+		{bAPIRegs, key(apiID, appID)},
+	} {
+		if err := tx.Bucket(del.b).Delete(del.k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// CreateRegistration implements portal.AppStore.
+func (s *Store) CreateRegistration(_ context.Context, r portal.Registration, ev portal.AuditEvent) error {
+	ev = ev.Complete(r.ID)
+	ev.StampNew(&r.CreatedAt, &r.UpdatedAt)
+	r.CreatedAt, r.UpdatedAt, r.Version = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), 1
+	return s.update(func(tx *bolt.Tx) error {
+		if _, err := getApp(tx, r.ApplicationID); err != nil {
+			return err
+		}
+		if tx.Bucket(bAPIs).Get([]byte(r.APIID)) == nil {
+			return notFound("API", r.APIID)
+		}
+		k := key(r.ApplicationID, r.APIID)
+		if tx.Bucket(bAppRegs).Get(k) != nil {
+			return portal.Errorf(portal.EConflict, "application %s is already registered to API %s", r.ApplicationID, r.APIID)
+		}
+		if tx.Bucket(bRegs).Get([]byte(r.ID)) != nil {
+			return portal.Errorf(portal.EConflict, "registration %s exists", r.ID)
+		}
+		if err := putReg(tx, r); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bAppRegs).Put(k, []byte(r.ID)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bAPIRegs).Put(key(r.APIID, r.ApplicationID), []byte(r.ID)); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, r.ID)
+	})
+}
+
+// GetRegistration implements portal.AppStore.
+func (s *Store) GetRegistration(_ context.Context, id string) (portal.Registration, error) {
+	var r regRec
+	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getReg(tx, id); return err })
+	if err != nil {
+		return portal.Registration{}, err
+	}
+	return r.reg(), nil
+}
+
+// FindRegistration implements portal.AppStore.
+func (s *Store) FindRegistration(_ context.Context, applicationID, apiID string) (portal.Registration, error) {
+	var r regRec
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		id := tx.Bucket(bAppRegs).Get(key(applicationID, apiID))
+		if id == nil {
+			return portal.Errorf(portal.ENotFound, "application %s has no registration for API %s", applicationID, apiID)
+		}
+		r, err = getReg(tx, string(id))
+		return err
+	})
+	if err != nil {
+		return portal.Registration{}, err
+	}
+	return r.reg(), nil
+}
+
+// ListRegistrations implements portal.AppStore.
+func (s *Store) ListRegistrations(_ context.Context, applicationID string) ([]portal.Registration, error) {
+	var out []portal.Registration
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(bAppRegs), key(applicationID, ""), func(_, id []byte) error {
+			r, err := getReg(tx, string(id))
+			if err == nil {
+				out = append(out, r.reg())
+			}
+			return err
+		})
+	})
+	sortRegs(out)
+	return out, err
+}
+
+func sortRegs(rs []portal.Registration) {
+	slices.SortFunc(rs, func(a, b portal.Registration) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+}
+
+// ListAllRegistrations implements portal.AppStore.
+func (s *Store) ListAllRegistrations(_ context.Context, status portal.RegistrationStatus, p portal.Page) ([]portal.Registration, int, error) {
+	var out []portal.Registration
+	var total int
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		out, total, err = listByStatus(tx, bRegOrder, string(status), p, func(tx *bolt.Tx, id string) (portal.Registration, error) {
+			r, err := getReg(tx, id)
+			return r.reg(), err
+		})
+		return err
+	})
+	return out, total, err
+}
+
+// SetRegistrationStatus implements portal.AppStore.
+func (s *Store) SetRegistrationStatus(_ context.Context, id string, from []portal.RegistrationStatus, to portal.RegistrationStatus, ev portal.AuditEvent) (portal.Registration, error) {
+	ev = ev.Complete(id)
+	var out portal.Registration
+	err := s.update(func(tx *bolt.Tx) error {
+		r, err := getReg(tx, id)
+		if err != nil {
+			return err
+		}
+		out = r.reg()
+		if err := portal.CheckTransition("registration", id, out.Status, from, to); err != nil {
+			return err
+		}
+		prev := out.Status
+		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1
+		if err := putReg(tx, out); err != nil {
+			return err
+		}
+		return s.audit(tx, ev.StatusChange(string(prev), string(to)), id)
+	})
+	return out, err
+}
+
+// DeleteRegistration implements portal.AppStore.
+func (s *Store) DeleteRegistration(_ context.Context, id string, ev portal.AuditEvent) error {
+	ev = ev.Complete(id)
+	return s.update(func(tx *bolt.Tx) error {
+		r, err := getReg(tx, id)
+		if err != nil {
+			return err
+		}
+		if err := deleteReg(tx, r.ApplicationID, r.APIID); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, id)
+	})
+}

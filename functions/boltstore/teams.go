@@ -1,0 +1,381 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"slices"
+	"strings"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+func getTeam(tx *bolt.Tx, id string) (teamRec, error) {
+	var r teamRec
+	ok, err := get(tx.Bucket(bTeams), []byte(id), &r)
+	if err == nil && !ok {
+		err = notFound("team", id)
+	}
+	return r, err
+}
+
+func putTeam(tx *bolt.Tx, t portal.Team) error {
+	return put(tx.Bucket(bTeams), []byte(t.ID), teamRec{Team: t, Version: t.Version})
+}
+
+// CreateTeam implements portal.Store.
+func (s *Store) CreateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) error {
+	ev = ev.Complete(t.ID)
+	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
+	t.CreatedAt, t.UpdatedAt, t.Version = t.CreatedAt.UTC(), t.UpdatedAt.UTC(), 1
+	return s.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bTeams).Get([]byte(t.ID)) != nil {
+			return portal.Errorf(portal.EConflict, "team %s exists", t.ID)
+		}
+		name := []byte(portal.TeamNameKey(t.Name))
+		if tx.Bucket(bTeamNames).Get(name) != nil {
+			return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
+		}
+		if err := tx.Bucket(bTeamNames).Put(name, []byte(t.ID)); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bTeamOrder).Put(key(stamp(t.CreatedAt), t.ID), nil); err != nil {
+			return err
+		}
+		if err := putTeam(tx, t); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, t.ID)
+	})
+}
+
+// GetTeam implements portal.Store.
+func (s *Store) GetTeam(_ context.Context, id string) (portal.Team, error) {
+	var r teamRec
+	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getTeam(tx, id); return err })
+	return r.team(), err
+}
+
+// ListTeams implements portal.Store.
+func (s *Store) ListTeams(_ context.Context, p portal.Page) ([]portal.Team, int, error) {
+	var out []portal.Team
+	var total int
+	err := s.view(func(tx *bolt.Tx) error {
+		all, err := suffixes(tx.Bucket(bTeamOrder), nil)
+		if err != nil {
+			return err
+		}
+		total = len(all)
+		from, to := page(total, p)
+		for _, id := range all[from:to] {
+			r, err := getTeam(tx, id)
+			if err != nil {
+				return err
+			}
+			out = append(out, r.team())
+		}
+		return nil
+	})
+	return out, total, err
+}
+
+// UpdateTeam implements portal.Store.
+func (s *Store) UpdateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) (portal.Team, error) {
+	ev = ev.Complete(t.ID)
+	var out portal.Team
+	err := s.update(func(tx *bolt.Tx) error {
+		r, err := getTeam(tx, t.ID)
+		if err != nil {
+			return err
+		}
+		if r.Version != t.Version {
+			return portal.Errorf(portal.EConflict, "team %s changed since it was read (version %d, not %d)", t.ID, r.Version, t.Version)
+		}
+		if oldKey, newKey := portal.TeamNameKey(r.Name), portal.TeamNameKey(t.Name); oldKey != newKey {
+			names := tx.Bucket(bTeamNames)
+			if names.Get([]byte(newKey)) != nil {
+				return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
+			}
+			if err := names.Delete([]byte(oldKey)); err != nil {
+				return err
+			}
+			if err := names.Put([]byte(newKey), []byte(t.ID)); err != nil {
+				return err
+			}
+		}
+		out = r.team()
+		out.Name, out.Description, out.CanOwnApplications, out.UpdatedAt, out.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, r.Version+1
+		if err := putTeam(tx, out); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, t.ID)
+	})
+	return out, err
+}
+
+// DeleteTeam implements portal.Store.
+func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) error {
+	ev = ev.Complete(id)
+	return s.update(func(tx *bolt.Tx) error {
+		r, err := getTeam(tx, id)
+		if err != nil {
+			return err
+		}
+		for _, del := range []struct {
+			b []byte
+			k []byte
+		}{
+			{bTeams, []byte(id)},
+			{bTeamNames, []byte(portal.TeamNameKey(r.Name))},
+			{bTeamOrder, key(stamp(r.CreatedAt), id)},
+		} {
+			if err := tx.Bucket(del.b).Delete(del.k); err != nil {
+				return err
+			}
+		}
+		devs, err := suffixes(tx.Bucket(bMembers), key(id, ""))
+		if err != nil {
+			return err
+		}
+		for _, d := range devs {
+			if err := deleteMembership(tx, id, d); err != nil {
+				return err
+			}
+		}
+		var roles [][]byte
+		if err := forEach(tx.Bucket(bRoleKeys), key(id, ""), func(k, _ []byte) error {
+			roles = append(roles, bytes.Clone(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := deleteKeys(tx.Bucket(bRoleKeys), roles); err != nil {
+			return err
+		}
+		roles = roles[:0]
+		if err := forEach(tx.Bucket(bRoles), key(id, ""), func(k, _ []byte) error {
+			roles = append(roles, bytes.Clone(k))
+			return nil
+		}); err != nil {
+			return err
+		}
+		if err := deleteKeys(tx.Bucket(bRoles), roles); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, id)
+	})
+}
+
+// Members.
+
+// AddTeamMember implements portal.Store.
+func (s *Store) AddTeamMember(_ context.Context, teamID, developerID string, ev portal.AuditEvent) error {
+	ev = ev.Complete(teamID)
+	return s.update(func(tx *bolt.Tx) error {
+		if _, err := getTeam(tx, teamID); err != nil {
+			return err
+		}
+		d, err := getDev(tx, developerID)
+		if err != nil {
+			return err
+		}
+		k := key(teamID, developerID)
+		if tx.Bucket(bMembers).Get(k) != nil {
+			return portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID)
+		}
+		if err := tx.Bucket(bMembers).Put(k, []byte(stamp(d.CreatedAt))); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bDevTeams).Put(key(developerID, teamID), nil); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, teamID)
+	})
+}
+
+// RemoveTeamMember implements portal.Store.
+func (s *Store) RemoveTeamMember(_ context.Context, teamID, developerID string, ev portal.AuditEvent) error {
+	ev = ev.Complete(teamID)
+	return s.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bMembers).Get(key(teamID, developerID)) == nil {
+			return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
+		}
+		if err := deleteMembership(tx, teamID, developerID); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, teamID)
+	})
+}
+
+func deleteMembership(tx *bolt.Tx, teamID, developerID string) error {
+	if err := tx.Bucket(bMembers).Delete(key(teamID, developerID)); err != nil {
+		return err
+	}
+	return tx.Bucket(bDevTeams).Delete(key(developerID, teamID))
+}
+
+// ListTeamMembers implements portal.Store: members in the order the
+// developers were created.
+func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page) ([]portal.Developer, int, error) {
+	var out []portal.Developer
+	var total int
+	err := s.view(func(tx *bolt.Tx) error {
+		if _, err := getTeam(tx, teamID); err != nil {
+			return err
+		}
+		type member struct{ created, id string }
+		var ms []member
+		if err := forEach(tx.Bucket(bMembers), key(teamID, ""), func(k, v []byte) error {
+			ms = append(ms, member{string(v), suffix(k)})
+			return nil
+		}); err != nil {
+			return err
+		}
+		slices.SortFunc(ms, func(a, b member) int {
+			if c := cmpString(a.created, b.created); c != 0 {
+				return c
+			}
+			return cmpString(a.id, b.id)
+		})
+		total = len(ms)
+		from, to := page(total, p)
+		for _, m := range ms[from:to] {
+			r, err := getDev(tx, m.id)
+			if err != nil {
+				return err
+			}
+			out = append(out, r.developer())
+		}
+		return nil
+	})
+	return out, total, err
+}
+
+// ListDeveloperTeams implements portal.Store.
+func (s *Store) ListDeveloperTeams(_ context.Context, developerID string) ([]portal.Team, error) {
+	var out []portal.Team
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
+			r, err := getTeam(tx, suffix(k))
+			if err != nil {
+				return err
+			}
+			out = append(out, r.team())
+			return nil
+		})
+	})
+	sortTeams(out)
+	return out, err
+}
+
+func sortTeams(ts []portal.Team) {
+	slices.SortFunc(ts, func(a, b portal.Team) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+}
+
+// Roles.
+
+// AssignRole implements portal.Store.
+func (s *Store) AssignRole(_ context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
+	ev = ev.Complete(r.TeamID)
+	ev.StampNew(&r.CreatedAt, nil)
+	r.CreatedAt = r.CreatedAt.UTC()
+	return s.update(func(tx *bolt.Tx) error {
+		if _, err := getTeam(tx, r.TeamID); err != nil {
+			return err
+		}
+		rk := key(r.TeamID, r.RoleName, r.EntityID)
+		if tx.Bucket(bRoleKeys).Get(rk) != nil {
+			return portal.Errorf(portal.EConflict, "team %s already has the role %s on %s", r.TeamID, r.RoleName, r.EntityID)
+		}
+		k := key(r.TeamID, r.ID)
+		if tx.Bucket(bRoles).Get(k) != nil {
+			return portal.Errorf(portal.EConflict, "role assignment %s exists", r.ID)
+		}
+		if err := tx.Bucket(bRoleKeys).Put(rk, []byte(r.ID)); err != nil {
+			return err
+		}
+		if err := put(tx.Bucket(bRoles), k, roleRec{RoleAssignment: r, TeamID: r.TeamID}); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, r.TeamID)
+	})
+}
+
+// RemoveRole implements portal.Store.
+func (s *Store) RemoveRole(_ context.Context, teamID, assignmentID string, ev portal.AuditEvent) error {
+	ev = ev.Complete(teamID)
+	return s.update(func(tx *bolt.Tx) error {
+		var r roleRec
+		k := key(teamID, assignmentID)
+		ok, err := get(tx.Bucket(bRoles), k, &r)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return notFound("role assignment", assignmentID)
+		}
+		if err := tx.Bucket(bRoles).Delete(k); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bRoleKeys).Delete(key(teamID, r.RoleName, r.EntityID)); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, teamID)
+	})
+}
+
+// ListTeamRoles implements portal.Store.
+func (s *Store) ListTeamRoles(_ context.Context, teamID string) ([]portal.RoleAssignment, error) {
+	var out []portal.RoleAssignment
+	err := s.view(func(tx *bolt.Tx) error {
+		if _, err := getTeam(tx, teamID); err != nil {
+			return err
+		}
+		return forEach(tx.Bucket(bRoles), key(teamID, ""), func(_, v []byte) error {
+			var r roleRec
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r.role())
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// ListDeveloperRoles implements portal.AppStore.
+func (s *Store) ListDeveloperRoles(_ context.Context, developerID string) ([]portal.RoleAssignment, error) {
+	var out []portal.RoleAssignment
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
+			return forEach(tx.Bucket(bRoles), key(suffix(k), ""), func(_, v []byte) error {
+				var r roleRec
+				if err := json.Unmarshal(v, &r); err != nil {
+					return err
+				}
+				out = append(out, r.role())
+				return nil
+			})
+		})
+	})
+	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, err
+}

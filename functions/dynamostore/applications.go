@@ -1,0 +1,279 @@
+package dynamostore
+
+import (
+	"context"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+func (s *Store) getApp(ctx context.Context, id string) (portal.Application, error) {
+	var it appItem
+	err := s.getOne(ctx, appPK(id), skApp, &it, "application", id)
+	return it.Application, err
+}
+
+// CreateApplication implements portal.AppStore. The developer's
+// application counter goes up in the same transaction, on the condition
+// that it stays within the limit: the limit holds under any concurrency.
+func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) error {
+	ev = ev.Complete(a.ID)
+	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
+	a.Version = 1
+	tx := []types.TransactWriteItem{
+		s.check(key(devPK(a.DeveloperID), skDev), exists),
+		s.put(newAppItem(a), notExists),
+		s.incr(key(devPK(a.DeveloperID), skAppCount), portal.MaxApplicationsPerDeveloper),
+		s.put(devAppItem{PK: devPK(a.DeveloperID), SK: "APP#" + a.ID, ApplicationID: a.ID, AppCreated: a.CreatedAt}, notExists),
+		s.audit(ev),
+	}
+	if a.TeamID != "" {
+		// The team must exist; its partition points at the application.
+		tx = append(tx,
+			s.check(key(teamPK(a.TeamID), skTeam), exists),
+			s.put(devAppItem{PK: teamPK(a.TeamID), SK: "APP#" + a.ID, ApplicationID: a.ID, AppCreated: a.CreatedAt}, notExists),
+		)
+	}
+	err := s.transact(ctx, tx...)
+	if bad, _ := failed(err, 5); bad && a.TeamID != "" {
+		return notFound("team", a.TeamID)
+	}
+	if bad, _ := failed(err, 0); bad {
+		return notFound("developer", a.DeveloperID)
+	}
+	if bad, _ := failed(err, 1); bad {
+		return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
+	}
+	if bad, _ := failed(err, 2); bad {
+		return portal.Errorf(portal.EPrecondition, "developer %s already has %d applications, the most allowed", a.DeveloperID, portal.MaxApplicationsPerDeveloper)
+	}
+	if bad, _ := failed(err, 3); bad {
+		return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
+	}
+	return err
+}
+
+// ListTeamApplications implements portal.AppStore: the team's pointers,
+// then each application.
+func (s *Store) ListTeamApplications(ctx context.Context, teamID string) ([]portal.Application, error) {
+	items, err := s.partition(ctx, teamPK(teamID), "APP#")
+	if err != nil {
+		return nil, err
+	}
+	ptrs, err := decodeAll(items, func(it *devAppItem) devAppItem { return *it })
+	if err != nil {
+		return nil, err
+	}
+	out := make([]portal.Application, 0, len(ptrs))
+	for _, p := range ptrs {
+		a, err := s.getApp(ctx, p.ApplicationID)
+		if portal.IsCode(err, portal.ENotFound) {
+			continue // deleted meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	byCreation(out, func(a portal.Application) time.Time { return a.CreatedAt }, func(a portal.Application) string { return a.ID })
+	return out, nil
+}
+
+// GetApplication implements portal.AppStore.
+func (s *Store) GetApplication(ctx context.Context, id string) (portal.Application, error) {
+	return s.getApp(ctx, id)
+}
+
+// ListApplications implements portal.AppStore: the developer's pointers,
+// read consistently, then one page of applications.
+func (s *Store) ListApplications(ctx context.Context, developerID string, p portal.Page) ([]portal.Application, int, error) {
+	items, err := s.partition(ctx, devPK(developerID), "APP#")
+	if err != nil {
+		return nil, 0, err
+	}
+	ptrs := make([]devAppItem, len(items))
+	for i, m := range items {
+		if err := unmarshal(m, &ptrs[i]); err != nil {
+			return nil, 0, err
+		}
+	}
+	byCreation(ptrs, func(d devAppItem) time.Time { return d.AppCreated }, func(d devAppItem) string { return d.ApplicationID })
+	p = p.Normalize()
+	from := min(p.Offset(), len(ptrs))
+	page := ptrs[from:min(from+p.Size, len(ptrs))]
+	ks := make([]map[string]types.AttributeValue, 0, len(page))
+	for _, d := range page {
+		ks = append(ks, key(appPK(d.ApplicationID), skApp))
+	}
+	byID := map[string]portal.Application{}
+	if len(ks) > 0 {
+		got, err := s.batchGet(ctx, ks)
+		if err != nil {
+			return nil, 0, err
+		}
+		for _, m := range got {
+			var it appItem
+			if err := unmarshal(m, &it); err != nil {
+				return nil, 0, err
+			}
+			byID[it.ID] = it.Application
+		}
+	}
+	out := []portal.Application{}
+	for _, d := range page {
+		if a, ok := byID[d.ApplicationID]; ok {
+			out = append(out, a)
+		}
+	}
+	return out, len(ptrs), nil
+}
+
+// ListAllApplications implements portal.AppStore.
+func (s *Store) ListAllApplications(ctx context.Context, p portal.Page) ([]portal.Application, int, error) {
+	items, total, err := s.indexPage(ctx, GSI1, AttrGSI1PK, gsiApps, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := decodeAll(items, func(it *appItem) portal.Application { return it.Application })
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// UpdateApplication implements portal.AppStore.
+func (s *Store) UpdateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) (portal.Application, error) {
+	ev = ev.Complete(a.ID)
+	cur, err := s.getApp(ctx, a.ID)
+	if err != nil {
+		return portal.Application{}, err
+	}
+	stale := portal.Errorf(portal.EConflict, "application %s changed since it was read", a.ID)
+	if cur.Version != a.Version {
+		return portal.Application{}, stale
+	}
+	next := cur
+	next.Name, next.Description, next.AuthStrategyID = a.Name, a.Description, a.AuthStrategyID
+	next.UpdatedAt, next.Version = ev.At, cur.Version+1
+	err = s.transact(ctx, s.put(newAppItem(next), versionIs(cur.Version)), s.audit(ev))
+	if bad, old := failed(err, 0); bad {
+		if len(old) == 0 {
+			return portal.Application{}, notFound("application", a.ID)
+		}
+		return portal.Application{}, stale
+	}
+	if err != nil {
+		return portal.Application{}, err
+	}
+	return next, nil
+}
+
+// DeleteApplication implements portal.AppStore.
+func (s *Store) DeleteApplication(ctx context.Context, id string, ev portal.AuditEvent) error {
+	ev = ev.Complete(id)
+	return s.deleteApp(ctx, id, &ev)
+}
+
+// deleteApp removes an application. One transaction deletes the
+// application, every credential of it (keys, ids, pointers: at most 20,
+// so at most 65 items), and its credential counter on the condition that
+// it still counts exactly the credentials read, so that none added
+// meanwhile survives. With an event, it also takes the application from
+// its developer; without (the developer is being deleted), it leaves the
+// developer's partition to the caller. Registrations, which can no longer
+// be added, are removed after.
+func (s *Store) deleteApp(ctx context.Context, id string, ev *portal.AuditEvent) error {
+	for attempt := 0; ; attempt++ {
+		items, err := s.partition(ctx, appPK(id), "")
+		if err != nil {
+			return err
+		}
+		var app *appItem
+		var creds []hashItem
+		for _, m := range items {
+			var k keys
+			if err := unmarshal(m, &k); err != nil {
+				return err
+			}
+			switch {
+			case k.SK == skApp:
+				app = &appItem{}
+				if err := unmarshal(m, app); err != nil {
+					return err
+				}
+			case strings.HasPrefix(k.SK, "CRED#"):
+				var h hashItem
+				if err := unmarshal(m, &h); err != nil {
+					return err
+				}
+				creds = append(creds, h)
+			}
+		}
+		if app == nil {
+			if ev == nil {
+				return nil
+			}
+			return notFound("application", id)
+		}
+		tx := []types.TransactWriteItem{s.del(key(appPK(id), skApp), versionIs(app.Version))}
+		n := cond{expr: "#n = :n", names: nName, values: map[string]types.AttributeValue{":n": num(int64(len(creds)))}}
+		if len(creds) == 0 {
+			n.expr = "attribute_not_exists(#n) OR #n = :n"
+		}
+		tx = append(tx, s.del(key(appPK(id), skCredCount), n))
+		for _, c := range creds {
+			tx = append(tx,
+				s.del(key(c.PK, c.SK), exists),
+				s.del(key(keyPK(c.Hash), skKey), always),
+				s.del(key(credPK(strings.TrimPrefix(c.SK, "CRED#")), skCred), always),
+			)
+		}
+		if app.TeamID != "" {
+			tx = append(tx, s.del(key(teamPK(app.TeamID), "APP#"+id), always))
+		}
+		if ev != nil {
+			tx = append(tx,
+				s.del(key(devPK(app.DeveloperID), "APP#"+id), always),
+				s.decr(key(devPK(app.DeveloperID), skAppCount)),
+				s.audit(*ev),
+			)
+		}
+		err = s.transact(ctx, tx...)
+		if bad, old := failed(err, 0); bad && len(old) == 0 {
+			if ev == nil {
+				return nil
+			}
+			return notFound("application", id)
+		}
+		if !anyFailed(err) {
+			if err != nil {
+				return err
+			}
+			break
+		}
+		if attempt >= 3*portal.MaxCredentialsPerApplication { // each retry follows a credential added or removed
+			return portal.Errorf(portal.EConflict, "application %s keeps changing; try again", id)
+		}
+	}
+	regs, err := s.partition(ctx, appPK(id), "REG#")
+	if err != nil {
+		return err
+	}
+	for _, m := range regs {
+		var it regItem
+		if err := unmarshal(m, &it); err != nil {
+			return err
+		}
+		if err := s.transact(ctx,
+			s.del(key(it.PK, it.SK), always),
+			s.del(key(regPK(it.ID), skReg), always),
+			s.del(key(apiPK(it.APIID), "REG#"+id), attrIs("RegistrationID", it.ID)),
+		); err != nil && !anyFailed(err) {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,364 @@
+package dynamostore
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+func (s *Store) getTeam(ctx context.Context, id string) (portal.Team, error) {
+	var it teamItem
+	err := s.getOne(ctx, teamPK(id), skTeam, &it, "team", id)
+	return it.Team, err
+}
+
+// CreateTeam implements portal.Store.
+func (s *Store) CreateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) error {
+	ev = ev.Complete(t.ID)
+	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
+	t.Version = 1
+	return s.createUnique(ctx, newTeamItem(t), teamNameItem{PK: teamNamePK(t.Name), SK: "TEAMNAME", TeamID: t.ID}, ev,
+		portal.Errorf(portal.EConflict, "team %s exists", t.ID),
+		portal.Errorf(portal.EConflict, "a team named %q exists", t.Name))
+}
+
+// GetTeam implements portal.Store.
+func (s *Store) GetTeam(ctx context.Context, id string) (portal.Team, error) {
+	return s.getTeam(ctx, id)
+}
+
+// ListTeams implements portal.Store.
+func (s *Store) ListTeams(ctx context.Context, p portal.Page) ([]portal.Team, int, error) {
+	items, total, err := s.indexPage(ctx, GSI1, AttrGSI1PK, gsiTeams, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := decodeAll(items, func(it *teamItem) portal.Team { return it.Team })
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
+// UpdateTeam implements portal.Store. A rename moves the name item in the
+// same transaction.
+func (s *Store) UpdateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) (portal.Team, error) {
+	ev = ev.Complete(t.ID)
+	cur, err := s.getTeam(ctx, t.ID)
+	if err != nil {
+		return portal.Team{}, err
+	}
+	stale := portal.Errorf(portal.EConflict, "team %s changed since it was read", t.ID)
+	if cur.Version != t.Version {
+		return portal.Team{}, stale
+	}
+	next := cur
+	next.Name, next.Description, next.CanOwnApplications, next.UpdatedAt, next.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, cur.Version+1
+	items := []types.TransactWriteItem{s.put(newTeamItem(next), versionIs(cur.Version)), s.audit(ev)}
+	renamed := portal.TeamNameKey(cur.Name) != portal.TeamNameKey(next.Name)
+	if renamed {
+		items = append(items,
+			s.put(teamNameItem{PK: teamNamePK(next.Name), SK: "TEAMNAME", TeamID: t.ID}, notExists),
+			s.del(key(teamNamePK(cur.Name), "TEAMNAME"), attrIs("TeamID", t.ID)),
+		)
+	}
+	err = s.transact(ctx, items...)
+	if bad, old := failed(err, 0); bad {
+		if len(old) == 0 {
+			return portal.Team{}, notFound("team", t.ID)
+		}
+		return portal.Team{}, stale
+	}
+	if bad, _ := failed(err, 2); bad && renamed {
+		return portal.Team{}, portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
+	}
+	if err != nil {
+		return portal.Team{}, err
+	}
+	return next, nil
+}
+
+// DeleteTeam implements portal.Store. As with developers: one transaction
+// removes the team and frees its name; memberships and roles, which can
+// no longer be added, are cleaned up after.
+func (s *Store) DeleteTeam(ctx context.Context, id string, ev portal.AuditEvent) error {
+	ev = ev.Complete(id)
+	err := versioned("team", id, func() error {
+		cur, err := s.getTeam(ctx, id)
+		if err != nil {
+			return err
+		}
+		return s.transact(ctx,
+			s.del(key(teamPK(id), skTeam), versionIs(cur.Version)),
+			s.del(key(teamNamePK(cur.Name), "TEAMNAME"), attrIs("TeamID", id)),
+			s.audit(ev),
+		)
+	})
+	if err != nil {
+		return err
+	}
+	ks, err := s.partitionKeys(ctx, teamPK(id), "")
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		if dev, ok := strings.CutPrefix(k.SK, "MEMBER#"); ok {
+			if err := s.deleteItem(ctx, devPK(dev), "TEAM#"+id); err != nil {
+				return err
+			}
+		}
+		if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Members.
+
+// AddTeamMember implements portal.Store.
+func (s *Store) AddTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
+	ev = ev.Complete(teamID)
+	if _, err := s.getTeam(ctx, teamID); err != nil {
+		return err
+	}
+	d, err := s.getDev(ctx, developerID)
+	if err != nil {
+		return err
+	}
+	err = s.transact(ctx,
+		s.check(key(teamPK(teamID), skTeam), exists),
+		s.check(key(devPK(developerID), skDev), exists),
+		s.put(memberItem{PK: teamPK(teamID), SK: "MEMBER#" + developerID, DeveloperID: developerID, DeveloperCreated: d.CreatedAt}, notExists),
+		s.put(devTeamItem{PK: devPK(developerID), SK: "TEAM#" + teamID, TeamID: teamID}, notExists),
+		s.audit(ev),
+	)
+	if bad, _ := failed(err, 0); bad {
+		return notFound("team", teamID)
+	}
+	if bad, _ := failed(err, 1); bad {
+		return notFound("developer", developerID)
+	}
+	if bad, _ := failed(err, 2); bad {
+		return portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID)
+	}
+	if bad, _ := failed(err, 3); bad {
+		return portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID)
+	}
+	return err
+}
+
+// RemoveTeamMember implements portal.Store.
+func (s *Store) RemoveTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
+	ev = ev.Complete(teamID)
+	err := s.transact(ctx,
+		s.del(key(teamPK(teamID), "MEMBER#"+developerID), exists),
+		s.del(key(devPK(developerID), "TEAM#"+teamID), exists),
+		s.audit(ev),
+	)
+	if bad, _ := failed(err, 0); bad {
+		return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
+	}
+	if bad, _ := failed(err, 1); bad {
+		return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
+	}
+	return err
+}
+
+// ListTeamMembers implements portal.Store: members in the order the
+// developers were created (the membership carries that time).
+func (s *Store) ListTeamMembers(ctx context.Context, teamID string, p portal.Page) ([]portal.Developer, int, error) {
+	if _, err := s.getTeam(ctx, teamID); err != nil {
+		return nil, 0, err
+	}
+	items, err := s.partition(ctx, teamPK(teamID), "MEMBER#")
+	if err != nil {
+		return nil, 0, err
+	}
+	ms := make([]memberItem, len(items))
+	for i, m := range items {
+		if err := unmarshal(m, &ms[i]); err != nil {
+			return nil, 0, err
+		}
+	}
+	slices.SortFunc(ms, func(a, b memberItem) int {
+		if c := a.DeveloperCreated.Compare(b.DeveloperCreated); c != 0 {
+			return c
+		}
+		return strings.Compare(a.DeveloperID, b.DeveloperID)
+	})
+	p = p.Normalize()
+	from := min(p.Offset(), len(ms))
+	ms = ms[from:min(from+p.Size, len(ms))]
+	var ks []map[string]types.AttributeValue
+	for _, m := range ms {
+		ks = append(ks, key(devPK(m.DeveloperID), skDev))
+	}
+	got, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := map[string]portal.Developer{}
+	for _, m := range got {
+		var it devItem
+		if err := unmarshal(m, &it); err != nil {
+			return nil, 0, err
+		}
+		byID[it.ID] = it.Developer
+	}
+	out := []portal.Developer{}
+	for _, m := range ms {
+		if d, ok := byID[m.DeveloperID]; ok {
+			out = append(out, d)
+		}
+	}
+	return out, len(items), nil
+}
+
+// ListDeveloperTeams implements portal.Store.
+func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]portal.Team, error) {
+	items, err := s.partition(ctx, devPK(developerID), "TEAM#")
+	if err != nil {
+		return nil, err
+	}
+	var out []portal.Team
+	for chunk := range slices.Chunk(items, 100) {
+		var ks []map[string]types.AttributeValue
+		for _, m := range chunk {
+			var it devTeamItem
+			if err := unmarshal(m, &it); err != nil {
+				return nil, err
+			}
+			ks = append(ks, key(teamPK(it.TeamID), skTeam))
+		}
+		got, err := s.batchGet(ctx, ks)
+		if err != nil {
+			return nil, err
+		}
+		for _, m := range got {
+			var it teamItem
+			if err := unmarshal(m, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, it.Team)
+		}
+	}
+	slices.SortFunc(out, func(a, b portal.Team) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// Roles.
+
+// AssignRole implements portal.Store.
+func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
+	ev = ev.Complete(r.TeamID)
+	ev.StampNew(&r.CreatedAt, nil)
+	err := s.transact(ctx,
+		s.check(key(teamPK(r.TeamID), skTeam), exists),
+		s.put(roleKeyItem{PK: teamPK(r.TeamID), SK: roleKeySK(r.RoleName, r.EntityID), AssignmentID: r.ID}, notExists),
+		s.put(roleItem{PK: teamPK(r.TeamID), SK: "ROLE#" + r.ID, RoleAssignment: r}, notExists),
+		s.audit(ev),
+	)
+	if bad, _ := failed(err, 0); bad {
+		return notFound("team", r.TeamID)
+	}
+	if bad, _ := failed(err, 1); bad {
+		return portal.Errorf(portal.EConflict, "team %s already has the role %s on %s", r.TeamID, r.RoleName, r.EntityID)
+	}
+	if bad, _ := failed(err, 2); bad {
+		return portal.Errorf(portal.EConflict, "role assignment %s exists", r.ID)
+	}
+	return err
+}
+
+// RemoveRole implements portal.Store.
+func (s *Store) RemoveRole(ctx context.Context, teamID, assignmentID string, ev portal.AuditEvent) error {
+	ev = ev.Complete(teamID)
+	var it roleItem
+	ok, err := s.getItem(ctx, teamPK(teamID), "ROLE#"+assignmentID, &it)
+	if err != nil {
+		return err
+	}
+	gone := notFound("role assignment", assignmentID)
+	if !ok {
+		return gone
+	}
+	err = s.transact(ctx,
+		s.del(key(teamPK(teamID), "ROLE#"+assignmentID), exists),
+		s.del(key(teamPK(teamID), roleKeySK(it.RoleName, it.EntityID)), attrIs("AssignmentID", assignmentID)),
+		s.audit(ev),
+	)
+	if bad, _ := failed(err, 0); bad {
+		return gone
+	}
+	return err
+}
+
+// ListTeamRoles implements portal.Store.
+func (s *Store) ListTeamRoles(ctx context.Context, teamID string) ([]portal.RoleAssignment, error) {
+	if _, err := s.getTeam(ctx, teamID); err != nil {
+		return nil, err
+	}
+	items, err := s.partition(ctx, teamPK(teamID), "ROLE#")
+	if err != nil {
+		return nil, err
+	}
+	out, err := decodeAll(items, func(it *roleItem) portal.RoleAssignment { return it.RoleAssignment })
+	if err != nil {
+		return nil, err
+	}
+	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return strings.Compare(a.ID, b.ID)
+	})
+	return out, nil
+}
+
+// ListDeveloperRoles implements portal.AppStore: the developer's teams
+// (one query), then each team's roles (one query each, in parallel).
+func (s *Store) ListDeveloperRoles(ctx context.Context, developerID string) ([]portal.RoleAssignment, error) {
+	items, err := s.partition(ctx, devPK(developerID), "TEAM#")
+	if err != nil {
+		return nil, err
+	}
+	results := make([][]map[string]types.AttributeValue, len(items))
+	errs := make([]error, len(items))
+	var wg sync.WaitGroup
+	for i, m := range items {
+		var it devTeamItem
+		if err := unmarshal(m, &it); err != nil {
+			return nil, err
+		}
+		wg.Go(func() { results[i], errs[i] = s.partition(ctx, teamPK(it.TeamID), "ROLE#") })
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	var out []portal.RoleAssignment
+	for _, rs := range results {
+		for _, m := range rs {
+			var it roleItem
+			if err := unmarshal(m, &it); err != nil {
+				return nil, err
+			}
+			out = append(out, it.RoleAssignment)
+		}
+	}
+	byCreation(out, func(r portal.RoleAssignment) time.Time { return r.CreatedAt }, func(r portal.RoleAssignment) string { return r.ID })
+	return out, nil
+}

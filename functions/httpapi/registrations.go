@@ -1,0 +1,188 @@
+package httpapi
+
+import (
+	"net/http"
+	"slices"
+
+	"github.com/portal-dev/portal/functions/mail"
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+func (s *Server) handleListRegs(w http.ResponseWriter, r *http.Request) {
+	regs, err := s.store.ListRegistrations(r.Context(), appOf(r).ID)
+	if err != nil {
+		s.writeError(w, r, asNotFound(err, noApplication(appOf(r).ID)))
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(regs, portal.Page{Number: 1, Size: max(len(regs), 1)}, len(regs)))
+}
+
+type regRequest struct {
+	APIID string `json:"api_id"`
+}
+
+func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
+	var req regRequest
+	if err := s.decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.APIID == "" {
+		s.writeError(w, r, invalid(portal.FieldError{Field: "api_id", Reason: "the API's id is required (GET /api/v3/apis)"}))
+		return
+	}
+	ctx := r.Context()
+	a := appOf(r)
+	apis, err := s.visibleAPIs(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var api portal.API
+	for _, x := range apis {
+		if x.ID == req.APIID || x.Slug == req.APIID {
+			api = x
+		}
+	}
+	if api.ID == "" {
+		s.writeError(w, r, portal.Errorf(portal.ENotFound, "no API %q", req.APIID))
+		return
+	}
+	st, err := s.EnsureSettings(ctx)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if st.RBACEnabled {
+		roles, err := s.store.ListDeveloperRoles(ctx, a.DeveloperID)
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		if !portal.MayConsume(st, roles, api.ID) {
+			s.writeError(w, r, portal.Errorf(portal.EForbidden, "registering to %s needs the API Consumer role on it; ask an administrator to add you to a team that has it", api.Name))
+			return
+		}
+	}
+	now := s.now().UTC()
+	reg := portal.Registration{ID: newID(), ApplicationID: a.ID, APIID: api.ID, Status: portal.InitialRegistrationStatus(st, api), CreatedAt: now, UpdatedAt: now}
+	if err := s.store.CreateRegistration(ctx, reg, s.event("developer:"+a.DeveloperID, "registration.created", reg.ID, map[string]string{"application": a.ID, "api": api.ID, "status": string(reg.Status)})); err != nil {
+		if portal.IsCode(err, portal.EConflict) {
+			err = portal.Errorf(portal.EConflict, "this application is already registered to %s", api.Name)
+		}
+		s.writeError(w, r, err)
+		return
+	}
+	reg.Version = 1
+	writeJSON(w, http.StatusCreated, reg)
+}
+
+func (s *Server) handleAdminRegs(w http.ResponseWriter, r *http.Request) {
+	p, err := page(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	status := portal.RegistrationStatus(r.URL.Query().Get("filter[status][eq]"))
+	switch status {
+	case "", portal.RegistrationPending, portal.RegistrationApproved, portal.RegistrationRejected, portal.RegistrationRevoked:
+	default:
+		s.writeError(w, r, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"}))
+		return
+	}
+	regs, total, err := s.store.ListAllRegistrations(r.Context(), status, p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(regs, p, total))
+}
+
+type regPatch struct {
+	Status *portal.RegistrationStatus `json:"status"`
+}
+
+var mailForRegistration = map[portal.RegistrationStatus]string{
+	portal.RegistrationApproved: mail.AppRegistrationApproved,
+	portal.RegistrationRejected: mail.AppRegistrationRejected,
+	portal.RegistrationRevoked:  mail.AppRegistrationRevoked,
+}
+
+// adminReg reads the registration of the path, on the path's application.
+func (s *Server) adminReg(r *http.Request) (portal.Registration, error) {
+	reg, err := s.store.GetRegistration(r.Context(), r.PathValue("registrationId"))
+	if err == nil && reg.ApplicationID != r.PathValue("appId") {
+		err = portal.Errorf(portal.ENotFound, "no registration %q on application %q", r.PathValue("registrationId"), r.PathValue("appId"))
+	}
+	return reg, err
+}
+
+func (s *Server) handleGetReg(w http.ResponseWriter, r *http.Request) {
+	reg, err := s.adminReg(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(reg.Version))
+	writeJSON(w, http.StatusOK, reg)
+}
+
+func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
+	var req regPatch
+	if err := s.decode(r, &req); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if req.Status == nil {
+		s.writeError(w, r, invalid(portal.FieldError{Field: "status", Reason: "is required: approved, rejected or revoked"}))
+		return
+	}
+	from, ok := portal.RegistrationTransitions[*req.Status]
+	if !ok {
+		s.writeError(w, r, invalid(portal.FieldError{Field: "status", Reason: "must be approved, rejected or revoked"}))
+		return
+	}
+	ctx := r.Context()
+	version, err := decidedOn(r, r.URL.Path)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	reg, err := s.adminReg(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	if reg.Version != version {
+		s.stale(w, r, reg, reg.Version, "the registration changed since you read it (now "+string(reg.Status)+")")
+		return
+	}
+	// As for developers: the change applies only from the status it was
+	// decided on.
+	if !slices.Contains(from, reg.Status) {
+		s.stale(w, r, reg, reg.Version, "a registration that is "+string(reg.Status)+" cannot become "+string(*req.Status))
+		return
+	}
+	reg, err = s.store.SetRegistrationStatus(ctx, reg.ID, []portal.RegistrationStatus{reg.Status}, *req.Status, s.event(actor(r), "registration.status_changed", reg.ID, map[string]string{"to": string(*req.Status)}))
+	if portal.IsCode(err, portal.EPrecondition) {
+		if now, gerr := s.store.GetRegistration(ctx, r.PathValue("registrationId")); gerr == nil {
+			s.stale(w, r, now, now.Version, "the registration changed since you read it (now "+string(now.Status)+")")
+			return
+		}
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(reg.Version))
+	// One mail per change, to the application's owner.
+	if a, err := s.store.GetApplication(ctx, reg.ApplicationID); err == nil {
+		if d, err := s.store.GetDeveloper(ctx, a.DeveloperID); err == nil {
+			api, _ := s.store.GetAPI(ctx, reg.APIID)
+			if err := s.mail.Send(ctx, d.Email, mailForRegistration[*req.Status], mail.Data{FullName: d.FullName, Email: d.Email, APIName: api.Name, ApplicationName: a.Name, Link: s.cfg.BaseURL + "/account/"}); err != nil {
+				s.log.WarnContext(ctx, "registration mail not sent", "registration", reg.ID, "err", err)
+			}
+		}
+	}
+	writeJSON(w, http.StatusOK, reg)
+}

@@ -84,6 +84,8 @@ go test -run '^$' -bench 'BenchmarkGateways' -benchtime 3000x -count 3 ./cmd/por
 echo
 echo "== Access cookie: verification per cookie, Go, then the edge gates under Node (CloudFront Function) and Deno (Netlify Edge Function), medians =="
 go test -run '^$' -bench 'BenchmarkVerify|BenchmarkDecide' -benchmem -count 3 ./functions/access | grep -E '^Benchmark'
+echo "-- a public and a gated page of the same size under portal serve (goal: gated p50 <= 1.2x public)"
+go test -run '^$' -bench 'BenchmarkServePage' -count 5 ./cmd/portal/cli | grep -E '^Benchmark' | sort
 go test -run '^$' -bench 'BenchmarkVerify' -benchtime 1x ./generator/edge | grep -E '^Benchmark' | awk '{print $1, $5, $6, $7, $8}'
 go test -count=1 -run '^TestSize$' -v ./generator/edge | grep -oE 'internal=.*'
 

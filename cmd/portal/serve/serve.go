@@ -289,6 +289,9 @@ func (s *Server) Reload() { s.reload.send("reload") }
 // Store is the store the functions run on.
 func (s *Server) Store() portal.FullStore { return s.store }
 
+// AccessKey is the key that signs the access cookies the gate reads.
+func (s *Server) AccessKey(ctx context.Context) ([]byte, error) { return s.api.AccessKey(ctx) }
+
 // Data is the data folder: the store, the outbox, the Hugo project.
 func (s *Server) Data() string { return s.opts.Data }
 

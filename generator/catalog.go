@@ -59,7 +59,7 @@ func LoadCatalog(ctx context.Context, configPath string) (Catalog, error) {
 
 func (b *Builder) catalog() Catalog {
 	cfg := b.Config
-	cat := Catalog{Portal: CatalogPortal{Name: cfg.Name, DisplayName: cfg.DisplayName, URL: cfg.URL}}
+	cat := Catalog{Portal: CatalogPortal{Name: cfg.Name, DisplayName: cfg.DisplayName, URL: cfg.URL, AuthenticationEnabled: cfg.AuthenticationEnabled}}
 	for _, ac := range cfg.APIs {
 		c, ok := b.cache[ac.Spec]
 		var api *spec.API

@@ -179,3 +179,25 @@ func TestInternalPortalIsGated(t *testing.T) {
 		}
 	}
 }
+
+// TestNoAccounts: authentication_enabled: false builds no account pages
+// and no account link.
+func TestNoAccounts(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	httpbin, _ := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
+	cfg := filepath.Join(dir, "portal.yaml")
+	os.WriteFile(cfg, []byte("name: p\nauthentication_enabled: false\napis:\n  - slug: open\n    spec: "+httpbin+"\n"), 0o644)
+	out, sum := build(t, cfg)
+	for _, f := range []string{"login/index.html", "signup/index.html", "account/index.html"} {
+		if _, err := os.Stat(filepath.Join(out, f)); err == nil {
+			t.Errorf("%s built on a portal without accounts", f)
+		}
+	}
+	if home := readFile(t, filepath.Join(out, "index.html")); strings.Contains(home, "account-link") {
+		t.Error("the header links to an account on a portal without accounts")
+	}
+	if a := sum.Catalog.Portal.AuthenticationEnabled; a == nil || *a {
+		t.Errorf("catalog.json authentication_enabled = %v, want false", a)
+	}
+}

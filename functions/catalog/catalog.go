@@ -42,6 +42,9 @@ type Portal struct {
 	Name        string `json:"name"`
 	DisplayName string `json:"display_name"`
 	URL         string `json:"url,omitempty"`
+	// AuthenticationEnabled: developers can sign up and log in; absent
+	// means true. Publishing makes the store's setting follow it.
+	AuthenticationEnabled *bool `json:"authentication_enabled,omitempty"`
 }
 
 // API is one published API.

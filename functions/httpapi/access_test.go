@@ -5,10 +5,12 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/portal-dev/portal/functions/access"
+	"github.com/portal-dev/portal/functions/publish"
 )
 
 func TestAccessCookie(t *testing.T) {
@@ -99,4 +101,32 @@ func accessCookie(t *testing.T, base time.Time) {
 	if e.accessToken(out) != "" {
 		t.Error("the access cookie outlives logout")
 	}
+}
+
+// TestAuthenticationDisabled: a catalog published with
+// authentication_enabled: false turns developer accounts off — sign-up,
+// login and every session — until one with it on is published.
+func TestAuthenticationDisabled(t *testing.T) {
+	t.Parallel()
+	e, dev := appEnv(t, "on@example.com")
+	pub := func(cat string) {
+		t.Helper()
+		if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(cat), e.clock.now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	pub(strings.Replace(testCatalog, `{"portal":{"name":"acme"}`, `{"portal":{"name":"acme","authentication_enabled":false}`, 1))
+	if !strings.Contains(string(e.adminDo("GET", "/v3/portals/"+e.portalID(), nil).body), `"authentication_enabled":false`) {
+		t.Error("publishing did not turn authentication_enabled off in the settings")
+	}
+	signUp := e.do(nil, "POST", "/api/v3/developer", map[string]string{"email": "new@example.com", "full_name": "New", "password": goodPassword})
+	if signUp.status != 403 || !strings.Contains(signUp.detail(t), "authentication_enabled") {
+		t.Errorf("sign-up with accounts off = %d %s; want 403 naming authentication_enabled", signUp.status, signUp.body)
+	}
+	want(t, e.do(e.client(), "POST", "/api/v3/developer/authenticate", map[string]string{"username": "on@example.com", "password": goodPassword}), 403)
+	want(t, dev.do("GET", "/api/v3/developer/me", nil), 403)
+	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "x"}), 403)
+
+	pub(testCatalog) // the default: accounts on
+	want(t, dev.do("GET", "/api/v3/developer/me", nil), 200)
 }

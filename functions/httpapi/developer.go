@@ -48,6 +48,10 @@ type signUpRequest struct {
 var signUpAnswer = map[string]string{"message": "Check your inbox: we sent a link to confirm your email address."}
 
 func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkAccounts(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var req signUpRequest
 	if err := s.decode(r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -179,6 +183,10 @@ type authenticateRequest struct {
 }
 
 func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
+	if err := s.checkAccounts(r.Context()); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	var req authenticateRequest
 	if err := s.decode(r, &req); err != nil {
 		s.writeError(w, r, err)
@@ -319,6 +327,9 @@ func (s *Server) developer(h http.HandlerFunc) http.HandlerFunc {
 		d, err := s.store.GetDeveloper(r.Context(), sess.DeveloperID)
 		if portal.IsCode(err, portal.ENotFound) {
 			err = portal.Errorf(portal.EUnauthorized, "your account no longer exists")
+		}
+		if err == nil {
+			err = s.checkAccounts(r.Context())
 		}
 		if err == nil && d.Status != portal.StatusApproved {
 			err = portal.Errorf(portal.EForbidden, msgDisabled)

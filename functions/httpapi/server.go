@@ -143,6 +143,9 @@ func (s *Server) EnsureSettings(ctx context.Context) (portal.Settings, error) {
 	if d.ID == "" {
 		d.ID = newID()
 	}
+	// Developer accounts are on until portal.yaml says otherwise (a
+	// published catalog sets the stored value).
+	d.AuthenticationEnabled = true
 	if d.DefaultAPIVisibility == "" {
 		d.DefaultAPIVisibility = "public"
 	}
@@ -269,4 +272,17 @@ func newID() string {
 	b[8] = (b[8] & 0x3f) | 0x80
 	h := hex.EncodeToString(b[:])
 	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+// accountsOff is the answer to a developer request while
+// authentication_enabled is false.
+var accountsOff = portal.Errorf(portal.EForbidden, "developer accounts are turned off on this portal (authentication_enabled: false in portal.yaml)")
+
+// checkAccounts fails when developer accounts are turned off.
+func (s *Server) checkAccounts(ctx context.Context) error {
+	st, err := s.EnsureSettings(ctx)
+	if err == nil && !st.AuthenticationEnabled {
+		err = accountsOff
+	}
+	return err
 }

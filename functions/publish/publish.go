@@ -10,6 +10,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
@@ -22,6 +23,8 @@ type Store interface {
 	PublishAPIs(ctx context.Context, apis []portal.API, ev portal.AuditEvent) (int, error)
 	CreateAuthStrategy(ctx context.Context, s portal.AuthStrategy, ev portal.AuditEvent) error
 	GetAuthStrategy(ctx context.Context, id string) (portal.AuthStrategy, error)
+	GetSettings(ctx context.Context) (portal.Settings, error)
+	PutSettings(ctx context.Context, s portal.Settings, ev portal.AuditEvent) (portal.Settings, error)
 }
 
 // DefaultStrategy is the key_auth strategy that exists by default, as in
@@ -70,6 +73,9 @@ func PublishCatalog(ctx context.Context, st Store, c catalog.Catalog, now time.T
 // publish mirrors a validated catalog.
 func publish(ctx context.Context, st Store, c catalog.Catalog, now time.Time) (int, error) {
 	if err := EnsureStrategy(ctx, st, DefaultStrategy(now), now); err != nil {
+		return 0, fmt.Errorf("publish: %w", err)
+	}
+	if err := syncAuthentication(ctx, st, c.Portal.AuthenticationEnabled == nil || *c.Portal.AuthenticationEnabled, now); err != nil {
 		return 0, fmt.Errorf("publish: %w", err)
 	}
 	apis := make([]portal.API, 0, len(c.APIs))
@@ -127,4 +133,27 @@ func strategyFor(names []string, inQuery bool, now time.Time) portal.AuthStrateg
 		ID: "key-auth-" + hex.EncodeToString(h[:4]), Name: name,
 		DisplayName: portal.DefaultAuthStrategy().DisplayName, Type: "key_auth", KeyNames: names, KeyInQuery: inQuery, CreatedAt: now.UTC(),
 	}
+}
+
+// syncAuthentication makes the stored authentication_enabled follow
+// portal.yaml's (the catalog's): git is the source of truth for it, as for
+// visibility. Settings not stored yet are seeded by the functions at their
+// first request (with authentication on).
+func syncAuthentication(ctx context.Context, st Store, on bool, now time.Time) error {
+	for range 5 {
+		s, err := st.GetSettings(ctx)
+		if portal.IsCode(err, portal.ENotFound) || err == nil && s.AuthenticationEnabled == on {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		s.AuthenticationEnabled = on
+		_, err = st.PutSettings(ctx, s, portal.AuditEvent{At: now.UTC(), Actor: "publish", Action: "portal.updated",
+			Detail: map[string]string{"authentication_enabled": strconv.FormatBool(on)}})
+		if !portal.IsCode(err, portal.EConflict) {
+			return err
+		}
+	}
+	return portal.Errorf(portal.EConflict, "portal settings kept changing while publishing; publish again")
 }

@@ -17,13 +17,20 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// Accounts reports whether developers can sign up and log in
+// (authentication_enabled, true unless set false).
+func (c *Config) Accounts() bool { return c.AuthenticationEnabled == nil || *c.AuthenticationEnabled }
+
 // Config is a validated portal.yaml. Paths are absolute once loaded.
 type Config struct {
-	Name                  string    `yaml:"name"`
-	DisplayName           string    `yaml:"display_name"`
-	Description           string    `yaml:"description"`
-	URL                   string    `yaml:"url"` // public URL of the portal, e.g. https://developer.acme.com
-	Branding              Branding  `yaml:"branding"`
+	Name        string   `yaml:"name"`
+	DisplayName string   `yaml:"display_name"`
+	Description string   `yaml:"description"`
+	URL         string   `yaml:"url"` // public URL of the portal, e.g. https://developer.acme.com
+	Branding    Branding `yaml:"branding"`
+	// AuthenticationEnabled: developers can sign up and log in (default
+	// true); without it the portal is public only.
+	AuthenticationEnabled *bool     `yaml:"authentication_enabled"`
 	DefaultAPIVisibility  string    `yaml:"default_api_visibility"`
 	DefaultPageVisibility string    `yaml:"default_page_visibility"`
 	Content               string    `yaml:"content"` // folder of Markdown pages; default "content"
@@ -261,6 +268,10 @@ func (c *Config) validate(file string, doc *yaml.Node) Errors {
 	default:
 		add(line("default_page_visibility"), "default_page_visibility", "%q must be public or private", c.DefaultPageVisibility)
 	}
+	if c.AuthenticationEnabled == nil {
+		on := true
+		c.AuthenticationEnabled = &on
+	}
 	for _, d := range []struct {
 		key, def string
 		val      *string
@@ -286,6 +297,23 @@ func (c *Config) validate(file string, doc *yaml.Node) Errors {
 	// starts there); no apis key at all is more likely a mistake.
 	if len(c.APIs) == 0 && lineOf(doc, "apis") == 0 {
 		add(line("apis"), "apis", "no APIs listed; add at least one entry with slug and spec (or apis: [] to publish none yet)")
+	}
+	if !c.Accounts() {
+		private := ""
+		switch {
+		case c.DefaultAPIVisibility == Private:
+			private = "default_api_visibility is private"
+		case c.DefaultPageVisibility == Private:
+			private = "default_page_visibility is private"
+		}
+		for _, a := range c.APIs {
+			if private == "" && a.Visibility == Private {
+				private = "API " + a.Slug + " is private"
+			}
+		}
+		if private != "" {
+			add(line("authentication_enabled"), "authentication_enabled", "false, but %s: nobody could log in to read it; set authentication_enabled: true, or make the content public", private)
+		}
 	}
 	seen := map[string]int{}
 	for i := range c.APIs {

@@ -178,3 +178,26 @@ func TestNothingPublishedYet(t *testing.T) {
 		t.Fatalf("Parse(apis: []) = %v, %v; want a portal without APIs", c, err)
 	}
 }
+
+// authentication_enabled: false is for a public portal only.
+func TestAuthenticationDisabled(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "a.yaml"), []byte("openapi: 3.1.0\ninfo: {title: a, version: '1'}\npaths: {}\n"), 0o644)
+	c, err := Parse(filepath.Join(dir, "portal.yaml"), []byte("name: acme\nauthentication_enabled: false\napis:\n  - slug: a\n    spec: a.yaml\n"))
+	if err != nil || c.Accounts() {
+		t.Fatalf("Parse(public portal without accounts) = %v, accounts %v", err, c != nil && c.Accounts())
+	}
+	for name, yaml := range map[string]string{
+		"private API":   "name: acme\nauthentication_enabled: false\napis:\n  - slug: a\n    spec: a.yaml\n    visibility: private\n",
+		"private pages": "name: acme\nauthentication_enabled: false\ndefault_page_visibility: private\napis: []\n",
+	} {
+		_, err := Parse(filepath.Join(dir, "portal.yaml"), []byte(yaml))
+		if err == nil || !strings.Contains(err.Error(), "authentication_enabled: false, but") {
+			t.Errorf("%s without accounts: %v; want an error naming authentication_enabled", name, err)
+		}
+	}
+	if c, err := Parse(filepath.Join(dir, "portal.yaml"), []byte("name: acme\napis: []\n")); err != nil || !c.Accounts() {
+		t.Errorf("the default: accounts %v, %v; want on", c != nil && c.Accounts(), err)
+	}
+}

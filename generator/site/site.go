@@ -92,7 +92,9 @@ func (w *Writer) Write(o Options) (Stats, error) {
 	}
 	w.page("content/apis/_index.md", "/apis/", FrontMatter{Title: "APIs", Description: "Every API published on " + o.Config.DisplayName + ".", Layout: "catalog", Params: Params{Generated: true}}, nil)
 	st.Pages += 2
-	st.Pages += w.writeAccountPages()
+	if o.Config.Accounts() {
+		st.Pages += w.writeAccountPages()
+	}
 
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
@@ -482,9 +484,12 @@ func (w *Writer) writeConfig(o Options) error {
 			"search_index": "/search-index.json",
 			// func/visibility.html's default, as the gate's.
 			"default_page_visibility": c.DefaultPageVisibility,
-			"livereload":              o.LiveReload,
-			"branding":                branding,
-			"nav":                     nav,
+			// authentication_enabled: false leaves out the account pages
+			// and the header's account link.
+			"authentication": c.Accounts(),
+			"livereload":     o.LiveReload,
+			"branding":       branding,
+			"nav":            nav,
 		},
 		Module: map[string]any{"mounts": mounts},
 		Minify: map[string]any{"minifyOutput": false},

@@ -25,7 +25,6 @@ import (
 	"github.com/portal-dev/portal/generator/headers"
 	"github.com/portal-dev/portal/generator/hugo"
 	"github.com/portal-dev/portal/generator/openapi"
-	"github.com/portal-dev/portal/generator/render"
 	"github.com/portal-dev/portal/generator/site"
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/themes"
@@ -215,7 +214,7 @@ func (b *Builder) Build(ctx context.Context, changed ...string) (Summary, error)
 		}
 		b.frags, b.lastStats, b.cfgRaw = b.writer.Fragments(), st, cfgRaw
 		b.progress("wrote %d generated pages (%d changed files) in %s", st.Pages, len(st.Changed), ms(time.Since(t)))
-		b.docs = indexDocs(apis)
+		b.docs = st.Search
 	}
 	sum.APIs, sum.Operations, sum.Schemas = st.APIs, st.Operations, st.Schemas
 
@@ -601,76 +600,6 @@ func kindName(a *spec.API) string {
 		return "Swagger"
 	}
 	return "OpenAPI"
-}
-
-// indexDocs makes the search entries of the APIs' own pages.
-func indexDocs(apis []*site.API) []site.SearchDoc {
-	var docs []site.SearchDoc
-	for _, a := range apis {
-		base := "/apis/" + a.Config.Slug + "/"
-		r := render.New(a.Spec, render.Options{Base: base})
-		title := a.Config.Title
-		if title == "" {
-			title = a.Spec.Title
-		}
-		summary := a.Config.Description
-		if summary == "" {
-			summary = render.PlainText(a.Spec.Description, 160)
-		}
-		docs = append(docs, site.SearchDoc{Kind: "api", Title: title, URL: base, Summary: summary})
-		for _, list := range [][]*spec.Operation{a.Spec.Operations, a.Spec.Webhooks} {
-			for _, op := range list {
-				kind := "operation"
-				if op.Webhook {
-					kind = "webhook"
-				}
-				tag := ""
-				if len(op.Tags) > 0 {
-					tag = op.Tags[0]
-				}
-				s := op.Summary
-				if s == "" {
-					s = render.PlainText(op.Description, 120)
-				}
-				docs = append(docs, site.SearchDoc{
-					Kind: kind, Title: opTitle(op), URL: r.OperationURL(op), API: title,
-					Method: op.Method, Path: op.Path, OpID: op.ID, Tag: tag, Summary: truncate(s, 160),
-				})
-			}
-		}
-		for _, ch := range a.Spec.Channels {
-			s := render.PlainText(ch.Summary, 160)
-			if s == "" {
-				s = render.PlainText(ch.Description, 160)
-			}
-			path := ch.Address
-			if path == "" {
-				path = ch.Key
-			}
-			docs = append(docs, site.SearchDoc{Kind: "channel", Title: path, URL: r.ChannelURL(ch), API: title, Path: path, Summary: s})
-		}
-		for _, m := range a.Spec.Messages {
-			s := m.Summary
-			if s == "" {
-				s = render.PlainText(m.Description, 120)
-			}
-			docs = append(docs, site.SearchDoc{Kind: "message", Title: render.MessageTitle(m), URL: r.MessageURL(m), API: title, OpID: m.Name, Summary: truncate(s, 160)})
-		}
-		for _, ns := range a.Spec.Schemas {
-			docs = append(docs, site.SearchDoc{Kind: "schema", Title: ns.Name, URL: r.SchemaURL(ns), API: title, Summary: render.PlainText(ns.Schema.Description, 120)})
-		}
-	}
-	return docs
-}
-
-func opTitle(op *spec.Operation) string {
-	if op.Summary != "" {
-		return op.Summary
-	}
-	if op.ID != "" {
-		return op.ID
-	}
-	return op.Method + " " + op.Path
 }
 
 func truncate(s string, n int) string {

@@ -55,6 +55,8 @@ type Stats struct {
 	Schemas    int
 	Pages      int // generated pages
 	Changed    []string
+	// Search holds the search entries of the APIs' own pages, in API order.
+	Search []SearchDoc
 }
 
 // Writer writes a project into one folder and remembers what it wrote, so
@@ -100,7 +102,9 @@ func (w *Writer) Write(o Options) (Stats, error) {
 		st.APIs++
 		st.Operations += len(a.Spec.Operations) + len(a.Spec.Webhooks)
 		st.Schemas += len(a.Spec.Schemas)
-		st.Pages += w.writeAPI(a, o, i, sem, &wg)
+		n, docs := w.writeAPI(a, o, i, sem, &wg)
+		st.Pages += n
+		st.Search = append(st.Search, docs...)
 	}
 	wg.Wait()
 	if w.err != nil {
@@ -117,8 +121,9 @@ func (w *Writer) Write(o Options) (Stats, error) {
 	return st, nil
 }
 
-// writeAPI writes one API's pages; operations render in parallel.
-func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *sync.WaitGroup) int {
+// writeAPI writes one API's pages; operations render in parallel. It
+// returns the number of pages and the API's search entries.
+func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *sync.WaitGroup) (int, []SearchDoc) {
 	slug := a.Config.Slug
 	base := "/apis/" + slug + "/"
 	r := render.New(a.Spec, render.Options{Base: base, ExtraServers: o.ExtraServers[slug]})
@@ -248,7 +253,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 			}
 		}(a.Spec.Messages[start:end], start)
 	}
-	return pages + len(ops) + len(a.Spec.Schemas) + len(a.Spec.Messages)
+	return pages + len(ops) + len(a.Spec.Schemas) + len(a.Spec.Messages), searchDocs(a, r, base)
 }
 
 // writeAsyncIndexes writes an AsyncAPI description's channels, operations

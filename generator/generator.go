@@ -13,7 +13,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
-	"runtime/debug"
+	"runtime"
 	"slices"
 	"sort"
 	"strings"
@@ -89,6 +89,7 @@ type Builder struct {
 	cache  map[string]cachedSpec
 	// summaries outlive the parsed descriptions, for catalog.json.
 	summaries map[string]apiSummary
+	mu        sync.Mutex // guards cache and summaries while a load runs
 	// What the last site write produced, reused while only user files change.
 	frags     map[string]func() map[string]string
 	docs      []site.SearchDoc
@@ -178,38 +179,45 @@ func (b *Builder) Build(ctx context.Context, changed ...string) (Summary, error)
 	b.Config = cfg
 
 	cfgRaw, _ := os.ReadFile(cfg.File)
-	apis, problems, reloaded, err := b.loadAPIs(ctx, cfg)
-	if err != nil {
-		return sum, err
+	var st site.Stats
+	var each func(*site.API, int) error
+	if b.opts.Watch && b.frags != nil && !b.specsChanged(cfg) && bytes.Equal(cfgRaw, b.cfgRaw) && onlyUserFiles(cfg, changed) {
+		// A Markdown, layout or static edit: the generated pages stand.
+		st = b.lastStats
+		st.Changed = nil
+	} else {
+		// One API at a time: each is written (its fragments spilled to
+		// disk) while the next one parses, and released after, so that
+		// memory holds about one description's model, however many.
+		b.progress("writing the site for %d API(s)…", len(cfg.APIs))
+		all := make([]*site.API, len(cfg.APIs))
+		for i, ac := range cfg.APIs {
+			all[i] = &site.API{Config: ac}
+		}
+		b.frags = nil // until this write succeeds
+		if err := b.writer.Begin(site.Options{
+			Config:       cfg,
+			APIs:         all,
+			Theme:        b.opts.Theme,
+			LiveReload:   b.opts.LiveReload,
+			ExtraServers: b.opts.ExtraServers,
+		}); err != nil {
+			return sum, err
+		}
+		each = b.writer.WriteAPI
 	}
-	if reloaded {
-		// libopenapi's index and node trees are garbage now (GitHub's
-		// description: ~280 MB at peak, 37 MB of our model after); hand the
-		// pages back so that rendering reuses them instead of growing.
-		debug.FreeOSMemory()
-	}
+	t := time.Now()
+	problems, err := b.loadAPIs(ctx, cfg, each)
 	for _, p := range problems {
 		if p.Severity == spec.Warning {
 			sum.Warnings = append(sum.Warnings, p)
 		}
 	}
-
-	var st site.Stats
-	if b.opts.Watch && b.frags != nil && !reloaded && bytes.Equal(cfgRaw, b.cfgRaw) && onlyUserFiles(cfg, changed) {
-		// A Markdown, layout or static edit: the generated pages stand.
-		st = b.lastStats
-		st.Changed = nil
-	} else {
-		b.progress("writing the site for %d API(s)…", len(apis))
-		t := time.Now()
-		st, err = b.writer.Write(site.Options{
-			Config:       cfg,
-			APIs:         apis,
-			Theme:        b.opts.Theme,
-			LiveReload:   b.opts.LiveReload,
-			ExtraServers: b.opts.ExtraServers,
-		})
-		if err != nil {
+	if err != nil {
+		return sum, err
+	}
+	if each != nil {
+		if st, err = b.writer.End(); err != nil {
 			return sum, err
 		}
 		b.frags, b.lastStats, b.cfgRaw = b.writer.Fragments(), st, cfgRaw
@@ -219,8 +227,6 @@ func (b *Builder) Build(ctx context.Context, changed ...string) (Summary, error)
 	sum.APIs, sum.Operations, sum.Schemas = st.APIs, st.Operations, st.Schemas
 
 	if !b.opts.Watch {
-		// Hugo needs no parsed descriptions; let the collector take them.
-		apis = nil
 		b.cache = map[string]cachedSpec{}
 	}
 	return b.finish(sum, st, changed, start)
@@ -290,6 +296,9 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 			}
 		}
 	}
+	if err := b.writer.Err(); err != nil {
+		return sum, err
+	}
 	b.progress("Hugo rendered %d files in %s", len(b.hugo.Written()), ms(time.Since(t)))
 	// Static files: Hugo's library leaves copying them to its CLI. The
 	// user's folder comes last so that it wins.
@@ -331,6 +340,7 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 	if !b.opts.Watch {
 		b.hugo.Close()
 		b.hugo = nil
+		b.writer.Close()
 	}
 	// The output holds exactly what this build produced: a removed or
 	// private API's pages and description must not outlive it (an
@@ -502,94 +512,141 @@ func (b *Builder) scriptHashes(keep map[string]bool) []string {
 	return out
 }
 
-// loadAPIs parses every description (in parallel, reusing unchanged ones).
-func (b *Builder) loadAPIs(ctx context.Context, cfg *config.Config) (_ []*site.API, _ []spec.Problem, reloaded bool, _ error) {
-	apis := make([]*site.API, len(cfg.APIs))
-	probs := make([][]spec.Problem, len(cfg.APIs))
-	errs := make([]error, len(cfg.APIs))
-	var wg sync.WaitGroup
-	var mu sync.Mutex
-	for i, ac := range cfg.APIs {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if err := ctx.Err(); err != nil {
-				errs[i] = err
-				return
-			}
-			t := time.Now()
-			fi, err := os.Stat(ac.Spec)
-			if err != nil {
-				errs[i] = fmt.Errorf("%s:%d: apis[%d].spec: %w", cfg.File, ac.Line, i, err)
-				return
-			}
-			mu.Lock()
-			c, ok := b.cache[ac.Spec]
-			mu.Unlock()
-			if !ok || !c.mod.Equal(fi.ModTime()) || c.size != fi.Size() {
-				mu.Lock()
-				reloaded = true
-				mu.Unlock()
-				raw, err := os.ReadFile(ac.Spec)
-				if err != nil {
-					errs[i] = fmt.Errorf("load spec %s: %w", ac.Spec, err)
-					return
-				}
-				load := openapi.Load
-				if asyncapi.IsAsyncAPI(raw) {
-					load = asyncapi.Load
-				}
-				api, problems, err := load(displayPath(ac.Spec), raw)
-				c = cachedSpec{mod: fi.ModTime(), size: fi.Size(), api: api, raw: raw, problems: problems}
-				if err != nil {
-					c.api = nil
-				}
-				if b.opts.Watch {
-					mu.Lock()
-					b.cache[ac.Spec] = c
-					mu.Unlock()
-				}
-				if c.api != nil {
-					b.progress("loaded %s: %s %s, %d operations, %d schemas in %s", ac.Slug, kindName(c.api), c.api.SpecVersion, len(c.api.Operations)+len(c.api.Webhooks), len(c.api.Schemas), ms(time.Since(t)))
-				}
-			}
-			probs[i] = c.problems
-			if c.api == nil {
-				if len(c.problems) == 0 {
-					errs[i] = fmt.Errorf("load spec %s: no usable description", ac.Spec)
-				}
-				return
-			}
-			apis[i] = &site.API{Config: ac, Spec: c.api, Raw: c.raw}
-			// Keyed by description, shared by the APIs publishing it: the
-			// strategy the description implies; auth: none applies later.
-			auth, authProblems := authFor(cfg.File, config.API{Slug: ac.Slug, Line: ac.Line, Auth: config.AuthKey}, c.api)
-			if ac.Auth == config.AuthNone {
-				authProblems = nil
-			}
-			probs[i] = slices.Concat(c.problems, authProblems)
-			mu.Lock()
-			b.summaries[ac.Spec] = apiSummary{
-				title: c.api.Title, version: c.api.Version, kind: string(c.api.Kind), specVersion: c.api.SpecVersion,
-				operations: len(c.api.Operations) + len(c.api.Webhooks), auth: auth,
-			}
-			mu.Unlock()
-		}()
+// specsChanged reports whether a description differs from the cached one.
+func (b *Builder) specsChanged(cfg *config.Config) bool {
+	for _, ac := range cfg.APIs {
+		fi, err := os.Stat(ac.Spec)
+		c, ok := b.cache[ac.Spec]
+		if err != nil || !ok || !c.mod.Equal(fi.ModTime()) || c.size != fi.Size() {
+			return true
+		}
 	}
-	wg.Wait()
+	return false
+}
+
+// loadAPIs loads every description in portal.yaml order, one at a time,
+// reusing unchanged ones in watch mode. If each is set, it gets every
+// loaded API in order while the next one loads, until an API fails to
+// load or each fails; the API is released when each returns, unless the
+// watch-mode cache keeps it.
+func (b *Builder) loadAPIs(ctx context.Context, cfg *config.Config, each func(*site.API, int) error) ([]spec.Problem, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	n := len(cfg.APIs)
+	probs := make([][]spec.Problem, n)
+	errs := make([]error, n)
+	type loaded struct {
+		i   int
+		api *site.API
+	}
+	ch := make(chan loaded)
+	go func() {
+		defer close(ch)
+		for i := range cfg.APIs {
+			var api *site.API
+			api, probs[i], errs[i] = b.loadAPI(ctx, cfg, i)
+			if api != nil {
+				ch <- loaded{i, api}
+			}
+		}
+	}()
+	failed := func(upTo int) bool {
+		for i := 0; i <= upTo; i++ {
+			if errs[i] != nil || slices.ContainsFunc(probs[i], func(p spec.Problem) bool { return p.Severity == spec.Error }) {
+				return true
+			}
+		}
+		return false
+	}
+	var eachErr error
+	for l := range ch {
+		if each == nil || eachErr != nil || failed(l.i) {
+			continue
+		}
+		if eachErr = each(l.api, l.i); eachErr != nil {
+			cancel()
+		}
+	}
 	var all []spec.Problem
 	for _, p := range probs {
 		all = append(all, p...)
 	}
+	if eachErr != nil {
+		return all, eachErr
+	}
 	if err := errors.Join(errs...); err != nil {
-		return nil, all, reloaded, err
+		return all, err
 	}
 	for _, p := range all {
 		if p.Severity == spec.Error {
-			return nil, all, reloaded, &ProblemsError{Problems: all}
+			return all, &ProblemsError{Problems: all}
 		}
 	}
-	return apis, all, reloaded, nil
+	return all, nil
+}
+
+// loadAPI loads the description of cfg.APIs[i], or takes it from the
+// watch-mode cache when the file is unchanged.
+func (b *Builder) loadAPI(ctx context.Context, cfg *config.Config, i int) (*site.API, []spec.Problem, error) {
+	ac := cfg.APIs[i]
+	if err := ctx.Err(); err != nil {
+		return nil, nil, err
+	}
+	t := time.Now()
+	fi, err := os.Stat(ac.Spec)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%s:%d: apis[%d].spec: %w", cfg.File, ac.Line, i, err)
+	}
+	b.mu.Lock()
+	c, ok := b.cache[ac.Spec]
+	b.mu.Unlock()
+	if !ok || !c.mod.Equal(fi.ModTime()) || c.size != fi.Size() {
+		raw, err := os.ReadFile(ac.Spec)
+		if err != nil {
+			return nil, nil, fmt.Errorf("load spec %s: %w", ac.Spec, err)
+		}
+		load := openapi.Load
+		if asyncapi.IsAsyncAPI(raw) {
+			load = asyncapi.Load
+		}
+		api, problems, err := load(displayPath(ac.Spec), raw)
+		// The parser's index and node trees are garbage now (GitHub's
+		// description: ~200 MB live at the end of the parse, ~50 MB of our
+		// model after). Collect them before rendering starts, or the heap
+		// goal the parse set lets rendering grow the heap to twice that.
+		runtime.GC()
+		c = cachedSpec{mod: fi.ModTime(), size: fi.Size(), api: api, raw: raw, problems: problems}
+		if err != nil {
+			c.api = nil
+		}
+		if b.opts.Watch {
+			b.mu.Lock()
+			b.cache[ac.Spec] = c
+			b.mu.Unlock()
+		}
+		if c.api != nil {
+			b.progress("loaded %s: %s %s, %d operations, %d schemas in %s", ac.Slug, kindName(c.api), c.api.SpecVersion, len(c.api.Operations)+len(c.api.Webhooks), len(c.api.Schemas), ms(time.Since(t)))
+		}
+	}
+	if c.api == nil {
+		if len(c.problems) == 0 {
+			return nil, nil, fmt.Errorf("load spec %s: no usable description", ac.Spec)
+		}
+		return nil, c.problems, nil
+	}
+	// Keyed by description, shared by the APIs publishing it: the
+	// strategy the description implies; auth: none applies later.
+	auth, authProblems := authFor(cfg.File, config.API{Slug: ac.Slug, Line: ac.Line, Auth: config.AuthKey}, c.api)
+	if ac.Auth == config.AuthNone {
+		authProblems = nil
+	}
+	b.mu.Lock()
+	b.summaries[ac.Spec] = apiSummary{
+		title: c.api.Title, version: c.api.Version, kind: string(c.api.Kind), specVersion: c.api.SpecVersion,
+		operations: len(c.api.Operations) + len(c.api.Webhooks), auth: auth,
+	}
+	b.mu.Unlock()
+	return &site.API{Config: ac, Spec: c.api, Raw: c.raw}, slices.Concat(c.problems, authProblems), nil
 }
 
 func kindName(a *spec.API) string {
@@ -645,12 +702,13 @@ func ms(d time.Duration) string {
 	return fmt.Sprintf("%.2f s", d.Seconds())
 }
 
-// Close releases a watching builder's Hugo site.
+// Close releases a watching builder's Hugo site and spilled fragments.
 func (b *Builder) Close() error {
+	err := b.writer.Close()
 	if b.hugo != nil {
-		return b.hugo.Close()
+		err = errors.Join(b.hugo.Close(), err)
 	}
-	return nil
+	return err
 }
 
 // sortedProblems orders problems by file, line and severity.

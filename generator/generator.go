@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -98,6 +99,10 @@ type Builder struct {
 	// content adapter does not see a new API's page file, so a change
 	// of the set reloads the site.
 	slugs string
+	// outSizes: the size of every file the last build kept in the output
+	// folder, while the Hugo site that wrote them lives (watch mode): a
+	// rebuild then prunes and counts without walking the whole folder.
+	outSizes map[string]int64
 	// ownOut: the output folder is the default one in the data folder,
 	// which is portal's own even without a marker (portal serve's).
 	ownOut bool
@@ -273,6 +278,7 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 		if err != nil {
 			return sum, err
 		}
+		b.outSizes = nil
 		b.progress("Hugo loaded its configuration and theme in %s", ms(time.Since(t)))
 		// Make the output folders up front, one at a time: Hugo's render
 		// goroutines creating thousands of sibling folders at once contend
@@ -302,6 +308,7 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 	// Static files: Hugo's library leaves copying them to its CLI. The
 	// user's folder comes last so that it wins.
 	keep := b.hugo.Outputs()
+	fromHugo := maps.Clone(keep)
 	for _, dir := range []string{filepath.Join(b.opts.WorkDir, "static"), b.Config.Static} {
 		if dir == "" {
 			continue
@@ -345,9 +352,31 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 	// private API's pages and description must not outlive it (an
 	// incremental rebuild under serve writes what changed, and deletes
 	// nothing on its own).
-	htmlPages, size, err := pruneOut(b.opts.Out, keep)
+	var htmlPages int
+	var size int64
+	if b.outSizes == nil {
+		b.outSizes, htmlPages, size, err = pruneOut(b.opts.Out, keep)
+	} else {
+		// What this build wrote: Hugo's pages, the sitemap it filters, and
+		// every file the build adds to Hugo's (static files, search
+		// index, marker).
+		written := map[string]bool{"sitemap.xml": true}
+		for _, f := range b.hugo.Written() {
+			written[f] = true
+		}
+		for f := range keep {
+			if !fromHugo[f] {
+				written[f] = true
+			}
+		}
+		htmlPages, size, err = pruneKnown(b.opts.Out, keep, written, b.outSizes)
+	}
 	if err != nil {
+		b.outSizes = nil
 		return sum, err
+	}
+	if !b.opts.Watch {
+		b.outSizes = nil
 	}
 	sum.CSP = headers.CSP(b.scriptHashes(keep))
 	sum.Pages, sum.Bytes = htmlPages, size
@@ -378,10 +407,11 @@ func claimOut(out string, own bool) error {
 }
 
 // pruneOut deletes every file of out that is not in keep (relative,
-// slash-separated), and the folders that leaves empty. It returns the
-// number of HTML pages and the bytes that stay: the walk is the one the
-// summary needs anyway.
-func pruneOut(out string, keep map[string]bool) (pages int, size int64, err error) {
+// slash-separated), and the folders that leaves empty. It returns the size
+// of each file that stays, the number of HTML pages and the bytes: the walk
+// is the one the summary needs anyway.
+func pruneOut(out string, keep map[string]bool) (sizes map[string]int64, pages int, size int64, err error) {
+	sizes = make(map[string]int64, len(keep))
 	var emptied []string
 	err = filepath.WalkDir(out, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -396,6 +426,7 @@ func pruneOut(out string, keep map[string]bool) (pages int, size int64, err erro
 		if err != nil {
 			return err
 		}
+		sizes[filepath.ToSlash(rel)] = info.Size()
 		size += info.Size()
 		if strings.HasSuffix(p, ".html") {
 			pages++
@@ -403,18 +434,63 @@ func pruneOut(out string, keep map[string]bool) (pages int, size int64, err erro
 		return nil
 	})
 	if err != nil {
-		return 0, 0, fmt.Errorf("prune %s: %w", out, err)
+		return nil, 0, 0, fmt.Errorf("prune %s: %w", out, err)
 	}
-	// Deepest first; a folder that still holds something stays.
-	sort.Sort(sort.Reverse(sort.StringSlice(emptied)))
-	for _, d := range emptied {
+	removeEmpty(out, emptied)
+	return sizes, pages, size, nil
+}
+
+// pruneKnown is pruneOut after a build that wrote only what changed: it
+// deletes the files of sizes (the last build's) that are not in keep, and
+// stats only the files this build wrote; sizes is updated.
+func pruneKnown(out string, keep, written map[string]bool, sizes map[string]int64) (pages int, size int64, err error) {
+	var emptied []string
+	for f := range sizes {
+		if keep[f] {
+			continue
+		}
+		p := filepath.Join(out, filepath.FromSlash(f))
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			return 0, 0, fmt.Errorf("prune %s: %w", out, err)
+		}
+		delete(sizes, f)
+		emptied = append(emptied, filepath.Dir(p))
+	}
+	for f := range keep {
+		if _, ok := sizes[f]; ok && !written[f] {
+			continue
+		}
+		info, err := os.Stat(filepath.Join(out, filepath.FromSlash(f)))
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue
+			}
+			return 0, 0, fmt.Errorf("prune %s: %w", out, err)
+		}
+		sizes[f] = info.Size()
+	}
+	for f, n := range sizes {
+		size += n
+		if strings.HasSuffix(f, ".html") {
+			pages++
+		}
+	}
+	removeEmpty(out, emptied)
+	return pages, size, nil
+}
+
+// removeEmpty removes the folders in dirs, and their parents up to out,
+// that hold nothing; deepest first, a folder that still holds something
+// stays.
+func removeEmpty(out string, dirs []string) {
+	sort.Sort(sort.Reverse(sort.StringSlice(dirs)))
+	for _, d := range dirs {
 		for ; d != out && strings.HasPrefix(d, out); d = filepath.Dir(d) {
 			if os.Remove(d) != nil {
 				break
 			}
 		}
 	}
-	return pages, size, nil
 }
 
 func writeMarker(out string) error {

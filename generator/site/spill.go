@@ -22,7 +22,7 @@ type spill struct {
 	err  error           // the first write or read error
 }
 
-// span is a fragment's place in the spill file.
+// span is a sidebar's place in the spill file.
 type span struct {
 	off int64
 	n   int
@@ -40,44 +40,56 @@ func newSpill(dir, slug string) (*spill, error) {
 }
 
 // batch collects the fragments of a few pages, to append them to the spill
-// with one write.
+// with one write once it holds flushAt bytes; its buffer is reused, so
+// that rendering a big API does not keep asking for fresh memory.
 type batch struct {
 	buf   bytes.Buffer
 	pages []*spilledPage
-	navs  map[string]string // keys of sidebars the batch's pages share, not yet spilled
+	navs  map[string]string // sidebars the batch's pages share, by SharedNav key
 }
 
-// spilledPage is one page's fragments in a spill.
+const flushAt = 256 << 10
+
+// spilledPage is one page's fragments in a spill: one stretch of the file,
+// read back with one call.
 type spilledPage struct {
 	s     *spill
+	off   int64 // relative to the batch until it is spilled
 	names []string
-	spans []span // offsets relative to the batch until it is spilled
+	ends  []int  // where each fragment ends, from off
 	nav   string // the SharedNav key of the page's sidebar
 	mark  string // the link to mark as the current page
 }
 
-// add puts one page's fragments into the batch.
+// add puts one page's fragments into the batch, and spills the batch when
+// it is full.
 func (c *batch) add(s *spill, frags map[string]string, navKey, navHTML, mark string) *spilledPage {
-	p := &spilledPage{s: s, nav: navKey, mark: mark}
+	p := &spilledPage{s: s, off: int64(c.buf.Len()), nav: navKey, mark: mark}
 	for k, v := range frags {
 		if v == "" || k == "nav" {
 			continue
 		}
-		p.names = append(p.names, k)
-		p.spans = append(p.spans, span{off: int64(c.buf.Len()), n: len(v)})
 		c.buf.WriteString(v)
+		p.names = append(p.names, k)
+		p.ends = append(p.ends, c.buf.Len()-int(p.off))
 	}
 	if c.navs == nil {
 		c.navs = map[string]string{}
 	}
 	c.navs[navKey] = navHTML
 	c.pages = append(c.pages, p)
+	if c.buf.Len() >= flushAt {
+		s.flush(c)
+	}
 	return p
 }
 
 // flush appends the batch, and the sidebars it shares that the spill does
 // not hold yet, to the spill file.
 func (s *spill) flush(c *batch) {
+	if len(c.pages) == 0 {
+		return
+	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	base := s.size
@@ -92,37 +104,44 @@ func (s *spill) flush(c *batch) {
 	}
 	s.size += int64(c.buf.Len())
 	for _, p := range c.pages {
-		for i := range p.spans {
-			p.spans[i].off += base
-		}
+		p.off += base
 	}
 	c.buf.Reset()
-	c.pages, c.navs = nil, nil
+	c.pages = c.pages[:0]
+	clear(c.navs)
 }
 
-func (s *spill) read(sp span) string {
-	b := make([]byte, sp.n)
-	if _, err := s.f.ReadAt(b, sp.off); err != nil {
+func (s *spill) read(off int64, n int) []byte {
+	b := make([]byte, n)
+	if _, err := s.f.ReadAt(b, off); err != nil {
 		s.mu.Lock()
 		if s.err == nil {
 			s.err = fmt.Errorf("read spilled fragments: %w", err)
 		}
 		s.mu.Unlock()
-		return ""
+		return nil
 	}
-	return string(b)
+	return b
 }
 
 // frags reads the page's fragments back.
 func (p *spilledPage) frags() map[string]string {
 	out := make(map[string]string, len(p.names)+1)
-	for i, name := range p.names {
-		out[name] = p.s.read(p.spans[i])
+	n := 0
+	if len(p.ends) > 0 {
+		n = p.ends[len(p.ends)-1]
+	}
+	if b := p.s.read(p.off, n); b != nil {
+		start := 0
+		for i, name := range p.names {
+			out[name] = string(b[start:p.ends[i]])
+			start = p.ends[i]
+		}
 	}
 	p.s.mu.Lock()
-	sp := p.s.navs[p.nav]
+	nav := p.s.navs[p.nav]
 	p.s.mu.Unlock()
-	out["nav"] = render.MarkCurrent(p.s.read(sp), p.mark)
+	out["nav"] = render.MarkCurrent(string(p.s.read(nav.off, nav.n)), p.mark)
 	return out
 }
 

@@ -51,7 +51,7 @@ func LoadCatalog(ctx context.Context, configPath string) (Catalog, error) {
 		return Catalog{}, err
 	}
 	b.Config = cfg
-	if _, _, _, err := b.loadAPIs(ctx, cfg); err != nil {
+	if _, err := b.loadAPIs(ctx, cfg, nil); err != nil {
 		return Catalog{}, err
 	}
 	return b.catalog(), nil

@@ -21,7 +21,7 @@ func Validate(ctx context.Context, configPath string) ([]spec.Problem, error) {
 	if err != nil {
 		return nil, err
 	}
-	_, problems, _, err := b.loadAPIs(ctx, cfg)
+	problems, err := b.loadAPIs(ctx, cfg, nil)
 	if _, ok := err.(*ProblemsError); ok {
 		err = nil
 	}

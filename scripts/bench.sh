@@ -34,16 +34,29 @@ apis:
 YAML
 printf -- '---\ntitle: GitHub\n---\n\nThe GitHub REST API, built by Portal.\n' > "$GH/content/_index.md"
 
+# The same portal with four copies of the description, each its own file
+# and slug: what memory and time do as APIs are added.
+GH4=$BENCH/github4
+rm -rf "$GH4" && mkdir -p "$GH4/content"
+cp "$GH/content/_index.md" "$GH4/content/"
+{ printf 'name: github4\ndisplay_name: Four GitHub REST APIs\napis:\n'
+  for n in 1 2 3 4; do
+    cp "$SPEC" "$GH4/github$n.json"
+    printf '  - slug: github%d\n    spec: %s\n' "$n" "$GH4/github$n.json"
+  done; } > "$GH4/portal.yaml"
+
 measure() { # label, command… → appends "label wall_s peak_kb" to $BENCH/times
   local label=$1; shift
   /usr/bin/time -f "$label %e %M" -a -o "$BENCH/times" "$@" >/dev/null 2>"$BENCH/last.err" || { cat "$BENCH/last.err" >&2; exit 1; }
 }
 rm -f "$BENCH/times"
 for i in $(seq "$RUNS"); do
-  echo "bench: run $i/$RUNS: redocly build-docs, portal build"
+  echo "bench: run $i/$RUNS: redocly build-docs, portal build, portal build of four copies"
   measure redocly "$BENCH/node_modules/.bin/redocly" build-docs "$SPEC" -o "$BENCH/redoc.html"
   rm -rf "$GH/public" "$GH/.portal"
   measure portal "$BENCH/portal" build --config "$GH/portal.yaml" --out "$GH/public" --data "$GH/.portal" --quiet
+  rm -rf "$GH4/public" "$GH4/.portal"
+  measure portal4 "$BENCH/portal" build --config "$GH4/portal.yaml" --out "$GH4/public" --data "$GH4/.portal" --quiet
 done
 
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
@@ -58,6 +71,11 @@ printf "%-24s %7ss %9d MiB\n" "redocly build-docs" "$r_wall" $((r_mem / 1024))
 printf "%-24s %7ss %9d MiB\n" "portal build" "$p_wall" $((p_mem / 1024))
 awk -v pw="$p_wall" -v rw="$r_wall" -v pm="$p_mem" -v rm="$r_mem" 'BEGIN {
   printf "ratio portal/redocly: wall %.2fx (goal <= 0.70), memory %.2fx (goal <= 1.00)\n", pw/rw, pm/rm }'
+q_wall=$(awk '$1=="portal4"{print $2}' "$BENCH/times" | median)
+q_mem=$(awk '$1=="portal4"{print $3}' "$BENCH/times" | median)
+printf "%-24s %7ss %9d MiB\n" "portal build, 4 copies" "$q_wall" $((q_mem / 1024))
+awk -v pw="$p_wall" -v qw="$q_wall" -v pm="$p_mem" -v qm="$q_mem" 'BEGIN {
+  printf "ratio 4 copies/1 copy: wall %.2fx (goal <= 4.00), memory %.2fx (goal <= 2.00)\n", qw/pw, qm/pm }'
 echo
 echo "== sizes of the GitHub portal (gzip -9) =="
 "$BENCH/benchtool" sizes "$GH/public"

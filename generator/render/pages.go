@@ -256,6 +256,16 @@ type navOp struct {
 // link to the index), webhooks, schemas. The current link carries
 // aria-current="page".
 func (r *Renderer) Nav(current string) string {
+	_, html, mark := r.SharedNav(current)
+	return MarkCurrent(html, mark)
+}
+
+// SharedNav is Nav in two parts: the sidebar that every page with the
+// same key shares (key "" is the one with no group open), and the link
+// that Nav marks as the current page ("" for none). The sidebar is the
+// same for every operation of a tag but for that link, so the site writer
+// keeps it once per tag.
+func (r *Renderer) SharedNav(current string) (key, html, mark string) {
 	curOp := r.opByURL[current]
 	open := ""
 	if curOp != nil {
@@ -263,19 +273,22 @@ func (r *Renderer) Nav(current string) string {
 		if !curOp.Webhook {
 			open = r.opTag[curOp]
 		}
+		mark = current
 	}
-	var html string
 	if v, ok := r.navCache.Load(open); ok {
 		html = v.(string)
 	} else {
 		html = r.renderNav(open)
 		r.navCache.Store(open, html)
 	}
-	if curOp == nil {
+	return open, html, mark
+}
+
+// MarkCurrent marks the link to current in a sidebar from SharedNav.
+func MarkCurrent(html, current string) string {
+	if current == "" {
 		return html
 	}
-	// The sidebar is the same for every operation of a tag but for the
-	// current link: render it once per tag and mark the link here.
 	link := `<a href="` + current + `">`
 	return strings.Replace(html, link, `<a href="`+current+`" aria-current="page">`, 1)
 }

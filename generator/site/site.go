@@ -55,10 +55,14 @@ type Stats struct {
 	Schemas    int
 	Pages      int // generated pages
 	Changed    []string
+	// Search holds the search entries of the APIs' own pages, in API order.
+	Search []SearchDoc
 }
 
 // Writer writes a project into one folder and remembers what it wrote, so
-// that a rewrite touches only files whose bytes changed.
+// that a rewrite touches only files whose bytes changed. Write writes it
+// whole; Begin, WriteAPI and End write it one API at a time, so that the
+// caller can release each API's model before loading the next.
 type Writer struct {
 	Dir string
 
@@ -68,59 +72,128 @@ type Writer struct {
 	frags   map[string]func() map[string]string // output path → its fragments, rendered on demand
 	adapter map[string][]adapterPage            // API slug → its pages
 	err     error                               // the first write error
+	opts    Options
+	st      Stats
+	sem     chan struct{}
+	// spills hold the fragments of this write's APIs; old, the previous
+	// writes', which the previous Fragments may still read.
+	spills, old []*spill
 }
 
 // Write writes the whole project and removes generated files that are no
 // longer produced. It returns the files whose content changed.
 func (w *Writer) Write(o Options) (Stats, error) {
+	if err := w.Begin(o); err != nil {
+		return Stats{}, err
+	}
+	for i, a := range o.APIs {
+		if err := w.WriteAPI(a, i); err != nil {
+			return Stats{}, err
+		}
+	}
+	return w.End()
+}
+
+// Begin starts a write: the theme, hugo.json and the pages of no API.
+// o.APIs name every API of the portal; only their Config is read.
+func (w *Writer) Begin(o Options) error {
 	w.written = map[string]bool{}
 	w.frags = map[string]func() map[string]string{}
 	w.adapter = map[string][]adapterPage{}
 	w.changed = nil
 	w.err = nil
-	var st Stats
+	w.opts = o
+	w.st = Stats{}
+	w.sem = make(chan struct{}, runtime.GOMAXPROCS(0))
+	w.old, w.spills = append(w.old, w.spills...), nil
 
 	if err := w.writeTheme(o.Theme); err != nil {
-		return st, err
+		return err
 	}
 	if err := w.writeConfig(o); err != nil {
-		return st, err
+		return err
 	}
 	userHome := o.Config.Content != "" && exists(filepath.Join(o.Config.Content, "_index.md"))
 	if !userHome {
 		w.page("content/_index.md", "/", FrontMatter{Title: o.Config.DisplayName, Description: o.Config.Description, Layout: "home", Params: Params{Generated: true}}, nil)
 	}
 	w.page("content/apis/_index.md", "/apis/", FrontMatter{Title: "APIs", Description: "Every API published on " + o.Config.DisplayName + ".", Layout: "catalog", Params: Params{Generated: true}}, nil)
-	st.Pages += 2
+	w.st.Pages += 2
 	if o.Config.Accounts() {
-		st.Pages += w.writeAccountPages()
+		w.st.Pages += w.writeAccountPages()
 	}
-
-	var wg sync.WaitGroup
-	sem := make(chan struct{}, runtime.GOMAXPROCS(0))
-	for i, a := range o.APIs {
-		st.APIs++
-		st.Operations += len(a.Spec.Operations) + len(a.Spec.Webhooks)
-		st.Schemas += len(a.Spec.Schemas)
-		st.Pages += w.writeAPI(a, o, i, sem, &wg)
-	}
-	wg.Wait()
-	if w.err != nil {
-		return st, w.err
-	}
-	if err := w.writeAdapter(); err != nil {
-		return st, err
-	}
-	if err := w.prune(); err != nil {
-		return st, err
-	}
-	sort.Strings(w.changed)
-	st.Changed = w.changed
-	return st, nil
+	return w.err
 }
 
-// writeAPI writes one API's pages; operations render in parallel.
-func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *sync.WaitGroup) int {
+// WriteAPI writes the pages of the API at index in the portal.yaml order,
+// with their fragments rendered and spilled to disk: once it returns, the
+// writer holds nothing of a.Spec.
+func (w *Writer) WriteAPI(a *API, index int) error {
+	w.st.APIs++
+	w.st.Operations += len(a.Spec.Operations) + len(a.Spec.Webhooks)
+	w.st.Schemas += len(a.Spec.Schemas)
+	sp, err := newSpill(spillDir(w.Dir), a.Config.Slug)
+	if err != nil {
+		return fmt.Errorf("spill fragments of %s: %w", a.Config.Slug, err)
+	}
+	w.spills = append(w.spills, sp)
+	var wg sync.WaitGroup
+	n, docs := w.writeAPI(a, w.opts, index, sp, w.sem, &wg)
+	wg.Wait()
+	w.st.Pages += n
+	w.st.Search = append(w.st.Search, docs...)
+	if w.err != nil {
+		return w.err
+	}
+	return sp.err
+}
+
+// End finishes a write: the content adapter's data, and the removal of
+// generated files that are no longer produced. It returns what was written,
+// with the files whose content changed.
+func (w *Writer) End() (Stats, error) {
+	if err := w.writeAdapter(); err != nil {
+		return Stats{}, err
+	}
+	if err := w.prune(); err != nil {
+		return Stats{}, err
+	}
+	sort.Strings(w.changed)
+	w.st.Changed = w.changed
+	// The previous write's fragments are no longer anyone's.
+	for _, s := range w.old {
+		s.close()
+	}
+	w.old = nil
+	return w.st, nil
+}
+
+// Err reports the first error in reading spilled fragments back.
+func (w *Writer) Err() error {
+	for _, s := range w.spills {
+		s.mu.Lock()
+		err := s.err
+		s.mu.Unlock()
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Close removes the spilled fragments; Fragments reads nothing after it.
+func (w *Writer) Close() error {
+	var errs []error
+	for _, s := range append(w.old, w.spills...) {
+		errs = append(errs, s.close())
+	}
+	w.old, w.spills = nil, nil
+	return errors.Join(errs...)
+}
+
+// writeAPI writes one API's pages; operations render in parallel. It
+// returns the number of pages and the API's search entries.
+func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan struct{}, wg *sync.WaitGroup) (int, []SearchDoc) {
 	slug := a.Config.Slug
 	base := "/apis/" + slug + "/"
 	r := render.New(a.Spec, render.Options{Base: base, ExtraServers: o.ExtraServers[slug]})
@@ -179,6 +252,8 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 		sem <- struct{}{}
 		go func(ops []*spec.Operation, first int) {
 			defer func() { <-sem; wg.Done() }()
+			var c batch
+			defer sp.flush(&c)
 			for i, op := range ops {
 				folder := "reference/"
 				switch {
@@ -192,6 +267,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 					desc = render.PlainText(op.Description, 160)
 				}
 				url := r.OperationURL(op)
+				navKey, navHTML, mark := r.SharedNav(url)
 				w.lazyPage(dir+folder+op.Slug+".md", url, FrontMatter{
 					Title: opTitle(op), Description: desc, Layout: "operation", Weight: first + i + 1,
 					Params: Params{
@@ -199,9 +275,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 						Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
 						Deprecated: op.Deprecated, Webhook: op.Webhook,
 					},
-				}, append(r.OperationParts(op), "nav"), func() map[string]string {
-					return with(r.Operation(op), "nav", r.Nav(url))
-				})
+				}, append(r.OperationParts(op), "nav"), c.add(sp, r.Operation(op), navKey, navHTML, mark).frags)
 			}
 		}(ops[start:end], start)
 	}
@@ -211,18 +285,19 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 		sem <- struct{}{}
 		go func(nss []*spec.NamedSchema, first int) {
 			defer func() { <-sem; wg.Done() }()
+			var c batch
+			defer sp.flush(&c)
 			for i, ns := range nss {
 				desc := render.PlainText(ns.Schema.Description, 160)
 				if desc == "" {
 					desc = "The " + ns.Name + " schema of " + title + "."
 				}
 				url := r.SchemaURL(ns)
+				navKey, navHTML, mark := r.SharedNav(url)
 				w.lazyPage(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
 					Title: ns.Name, Description: desc, Layout: "schema", Weight: first + i + 1,
 					Params: Params{Generated: true, API: api, SchemaName: ns.Name},
-				}, append(r.SchemaParts(ns), "nav"), func() map[string]string {
-					return with(r.Schema(ns), "nav", r.Nav(url))
-				})
+				}, append(r.SchemaParts(ns), "nav"), c.add(sp, r.Schema(ns), navKey, navHTML, mark).frags)
 			}
 		}(a.Spec.Schemas[start:end], start)
 	}
@@ -232,6 +307,8 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 		sem <- struct{}{}
 		go func(ms []*spec.Message, first int) {
 			defer func() { <-sem; wg.Done() }()
+			var c batch
+			defer sp.flush(&c)
 			for i, m := range ms {
 				desc := m.Summary
 				if desc == "" {
@@ -241,16 +318,15 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sem chan struct{}, wg *s
 					desc = "The " + render.MessageTitle(m) + " message of " + title + "."
 				}
 				url := r.MessageURL(m)
+				navKey, navHTML, mark := r.SharedNav(url)
 				w.lazyPage(dir+"messages/"+m.Slug+".md", url, FrontMatter{
 					Title: render.MessageTitle(m), Description: desc, Layout: "message", Weight: first + i + 1,
 					Params: Params{Generated: true, API: api, MessageName: m.Name, ContentType: m.ContentType, Deprecated: m.Deprecated},
-				}, append(r.MessageParts(m), "nav"), func() map[string]string {
-					return with(r.Message(m), "nav", r.Nav(url))
-				})
+				}, append(r.MessageParts(m), "nav"), c.add(sp, r.Message(m), navKey, navHTML, mark).frags)
 			}
 		}(a.Spec.Messages[start:end], start)
 	}
-	return pages + len(ops) + len(a.Spec.Schemas) + len(a.Spec.Messages)
+	return pages + len(ops) + len(a.Spec.Schemas) + len(a.Spec.Messages), searchDocs(a, r, base)
 }
 
 // writeAsyncIndexes writes an AsyncAPI description's channels, operations

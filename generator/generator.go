@@ -339,7 +339,7 @@ func (b *Builder) finish(sum Summary, st site.Stats, changed []string, start tim
 		}
 		summary := p.Summary
 		if summary == "" {
-			summary = truncate(p.Plain, 160)
+			summary = site.Truncate(p.Plain, 160)
 		}
 		docs = append(docs, site.SearchDoc{Kind: "page", Title: p.Title, URL: p.URL, Summary: summary})
 	}
@@ -717,17 +717,6 @@ func kindName(a *spec.API) string {
 		return "Swagger"
 	}
 	return "OpenAPI"
-}
-
-func truncate(s string, n int) string {
-	if len(s) <= n {
-		return s
-	}
-	cut := strings.LastIndexByte(s[:n], ' ')
-	if cut < n/2 {
-		cut = n
-	}
-	return strings.TrimRight(s[:cut], " ,.;:") + "…"
 }
 
 func writeJSON(p string, v any, indent bool) error {

@@ -35,7 +35,7 @@ func searchDocs(a *API, r *render.Renderer, base string) []SearchDoc {
 			}
 			docs = append(docs, SearchDoc{
 				Kind: kind, Title: opTitle(op), URL: r.OperationURL(op), API: title,
-				Method: op.Method, Path: op.Path, OpID: op.ID, Tag: tag, Summary: truncate(s, 160),
+				Method: op.Method, Path: op.Path, OpID: op.ID, Tag: tag, Summary: Truncate(s, 160),
 			})
 		}
 	}
@@ -55,7 +55,7 @@ func searchDocs(a *API, r *render.Renderer, base string) []SearchDoc {
 		if s == "" {
 			s = render.PlainText(m.Description, 120)
 		}
-		docs = append(docs, SearchDoc{Kind: "message", Title: render.MessageTitle(m), URL: r.MessageURL(m), API: title, OpID: m.Name, Summary: truncate(s, 160)})
+		docs = append(docs, SearchDoc{Kind: "message", Title: render.MessageTitle(m), URL: r.MessageURL(m), API: title, OpID: m.Name, Summary: Truncate(s, 160)})
 	}
 	for _, ns := range a.Spec.Schemas {
 		docs = append(docs, SearchDoc{Kind: "schema", Title: ns.Name, URL: r.SchemaURL(ns), API: title, Summary: render.PlainText(ns.Schema.Description, 120)})
@@ -63,8 +63,8 @@ func searchDocs(a *API, r *render.Renderer, base string) []SearchDoc {
 	return docs
 }
 
-// truncate cuts s to about n bytes at a word boundary.
-func truncate(s string, n int) string {
+// Truncate cuts s to about n bytes at a word boundary (search summaries).
+func Truncate(s string, n int) string {
 	if len(s) <= n {
 		return s
 	}

@@ -8,6 +8,7 @@
 package cloudformation
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"strings"
@@ -35,6 +36,9 @@ type Options struct {
 	// HostedZoneID is the Route 53 zone of Domain: the stack adds alias
 	// records to the distribution there.
 	HostedZoneID string
+	// CSP is the build's Content-Security-Policy (it allows the theme's
+	// inline scripts by hash); empty: one without inline scripts.
+	CSP string
 }
 
 // Check says what is wrong with o, naming the flag to fix.
@@ -172,7 +176,7 @@ func Template(o Options) M {
 			"Name": sub("${AWS::StackName}-headers"),
 			"SecurityHeadersConfig": M{
 				"StrictTransportSecurity": M{"AccessControlMaxAgeSec": 31536000, "IncludeSubdomains": true, "Override": true},
-				"ContentSecurityPolicy":   M{"ContentSecurityPolicy": csp, "Override": true},
+				"ContentSecurityPolicy":   M{"ContentSecurityPolicy": cmp.Or(o.CSP, csp), "Override": true},
 				"ContentTypeOptions":      M{"Override": true},
 				"FrameOptions":            M{"FrameOption": "DENY", "Override": true},
 				"ReferrerPolicy":          M{"ReferrerPolicy": "strict-origin-when-cross-origin", "Override": true},

@@ -48,11 +48,14 @@ Flags (after the command's words):
 	--url URL       a deployed portal's URL (env PORTAL_URL)
 	--token TOKEN   an admin token for --url (env PORTAL_ADMIN_TOKEN)
 	--json          print JSON instead of a table
+	--dynamodb-table TABLE   admin tokens in a deployed portal's table, with your
+	                AWS credentials (portal deploy prints the table's name)
 `
 
 // adminFlags are the flags every admin command takes.
 type adminFlags struct {
 	data, url, token, name, status, description, role, api string
+	table                                                  string // tokens in a deployed portal's DynamoDB table
 	json                                                   bool
 }
 
@@ -79,6 +82,7 @@ func runAdmin(ctx context.Context, args []string, stdout, stderr io.Writer) int 
 	fs.StringVar(&f.description, "description", "", "team `description`")
 	fs.StringVar(&f.role, "role", portal.RoleAPIConsumer, "`role`: API Viewer or API Consumer")
 	fs.StringVar(&f.api, "api", "", "the API's `id` (see catalog.json)")
+	fs.StringVar(&f.table, "dynamodb-table", "", "admin tokens: a deployed portal's DynamoDB `table`")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -132,8 +136,8 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 	}
 	cmd := words[0] + " " + words[1]
 	if cmd == "token create" || cmd == "token list" || cmd == "token revoke" {
-		if a.f.url != "" {
-			return errors.New("admin tokens are made where the data lives: run this on the machine with the data folder (--data), or with your deployment's own tooling")
+		if a.f.url != "" && a.f.table == "" {
+			return errors.New("admin tokens are made where the data lives: the data folder (--data), or a deployed portal's table (--dynamodb-table, with your AWS credentials)")
 		}
 		return a.tokens(ctx, words)
 	}
@@ -248,7 +252,7 @@ func openStore(data string) (*boltstore.Store, error) {
 }
 
 func (a *adminRun) tokens(ctx context.Context, words []string) error {
-	st, err := openStore(a.f.data)
+	st, err := a.tokenStore(ctx)
 	if err != nil {
 		return err
 	}

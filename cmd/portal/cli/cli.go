@@ -37,6 +37,7 @@ Commands:
 	serve      build, serve and rebuild on change, with the functions, an
 	           embedded store and an embedded httpbin
 	publish    mirror the built catalog into the store (local or DynamoDB)
+	deploy     deploy to AWS (deploy aws) or prepare a Netlify site (deploy netlify)
 	admin      manage developers, teams, registrations and admin tokens
 	gateway    write nginx, Caddy, Traefik or Envoy configuration that
 	           enforces the portal's keys (gateway config nginx|caddy|…)
@@ -68,6 +69,8 @@ func Main(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		return runPublish(ctx, rest, stdout, stderr)
 	case "gateway":
 		return runGateway(ctx, rest, stdout, stderr)
+	case "deploy":
+		return runDeploy(ctx, rest, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portal %s\n", Version)
 		return exitOK

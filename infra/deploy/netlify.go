@@ -11,6 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
+	"github.com/aws/smithy-go"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/infra/cloudformation"
@@ -66,10 +67,17 @@ func EnsureTable(ctx context.Context, c Tables, name string, progress io.Writer,
 		if _, err := c.UpdateTimeToLive(ctx, dynamostore.TimeToLive(name)); err != nil {
 			return "", false, fmt.Errorf("table %s: time to live: %w", name, err)
 		}
-		if _, err := c.UpdateContinuousBackups(ctx, dynamostore.PointInTimeRecovery(name)); err != nil {
+		pitr := "and point-in-time recovery"
+		_, err := c.UpdateContinuousBackups(ctx, dynamostore.PointInTimeRecovery(name))
+		var ae smithy.APIError
+		switch {
+		case errors.As(err, &ae) && ae.ErrorCode() == "UnknownOperationException":
+			// DynamoDB Local has no backups; AWS always has them.
+			pitr = "but no point-in-time recovery: this endpoint has none"
+		case err != nil:
 			return "", false, fmt.Errorf("table %s: point-in-time recovery: %w", name, err)
 		}
-		logf("table %s: active, with time to live and point-in-time recovery", name)
+		logf("table %s: active, with time to live %s", name, pitr)
 	}
 	return aws.ToString(out.Table.TableArn), created, nil
 }

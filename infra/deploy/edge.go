@@ -61,7 +61,7 @@ function gated(uri) {
   var any = false;
   for (var i = 0; i < RULES.length; i++) { if (RULES[i].g) { any = true; } }
   if (!any) { return false; }
-  if (key.indexOf('%') >= 0 || key.indexOf('\\') >= 0 || key.indexOf('//') >= 0 || key.indexOf('/.') >= 0 || key.indexOf(';') >= 0) { return true; }
+  if (key.indexOf('%') >= 0 || key.indexOf('\\') >= 0 || key.indexOf('//') >= 0 || key.indexOf('/.') >= 0 || key.indexOf('./') >= 0 || key.indexOf(';') >= 0 || key.indexOf(' ') >= 0) { return true; }
   for (var j = 0; j < RULES.length; j++) {
     var p = RULES[j].p;
     if (key.indexOf(p) === 0 || key + '/' === p) { return RULES[j].g; }

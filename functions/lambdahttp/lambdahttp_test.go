@@ -151,7 +151,7 @@ func TestReplayEvents(t *testing.T) {
 // generator out of the Lambda functions: they start fast and stay small.
 func TestLambdaBinariesLinkNoGenerator(t *testing.T) {
 	t.Parallel()
-	out, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "../cmd/...").CombinedOutput()
+	out, err := exec.Command("go", "list", "-deps", "-tags", "lambda.norpc", "../cmd/...", "../../netlify/functions/...").CombinedOutput()
 	if err != nil {
 		t.Fatalf("go list: %v\n%s", err, out)
 	}

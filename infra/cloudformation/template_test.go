@@ -9,18 +9,28 @@ import (
 	"github.com/portal-dev/portal/functions/dynamostore"
 )
 
+// testOptions are the template's shapes: the distribution's own domain, a
+// custom domain with a given certificate, and one the stack certifies.
+var testOptions = map[string]Options{
+	"default":     {GateFunction: "function handler(event) { return event.request; }"},
+	"certificate": {GateFunction: "function handler(event) { return event.request; }", Domain: "developer.acme.com", CertificateARN: "arn:aws:acm:us-east-1:123456789012:certificate/0f4e7a1c-1111-2222-3333-444455556666"},
+	"hosted zone": {GateFunction: "function handler(event) { return event.request; }", Domain: "developer.acme.com", HostedZoneID: "Z0123456789ABCDEFGHIJ"},
+}
+
 // TestTableMatchesStore: the deployed table is the one the store's tests
-// run against — keys, indexes, billing, TTL and point-in-time recovery.
+// run against — keys, indexes, billing, TTL and point-in-time recovery —
+// and it outlives the stack.
 func TestTableMatchesStore(t *testing.T) {
 	t.Parallel()
-	b, err := json.Marshal(Template())
+	b, err := JSON(testOptions["default"])
 	if err != nil {
 		t.Fatal(err)
 	}
 	var tpl struct {
 		Resources struct {
 			Table struct {
-				Properties struct {
+				DeletionPolicy, UpdateReplacePolicy string
+				Properties                          struct {
 					BillingMode            string
 					KeySchema              []struct{ AttributeName, KeyType string }
 					GlobalSecondaryIndexes []struct {
@@ -38,6 +48,9 @@ func TestTableMatchesStore(t *testing.T) {
 	}
 	if err := json.Unmarshal(b, &tpl); err != nil {
 		t.Fatal(err)
+	}
+	if tpl.Resources.Table.DeletionPolicy != "Retain" || tpl.Resources.Table.UpdateReplacePolicy != "Retain" {
+		t.Errorf("table policies = %q, %q, want Retain, Retain", tpl.Resources.Table.DeletionPolicy, tpl.Resources.Table.UpdateReplacePolicy)
 	}
 	p := tpl.Resources.Table.Properties
 	want := dynamostore.TableInput("x")
@@ -61,5 +74,26 @@ func TestTableMatchesStore(t *testing.T) {
 	}
 	if !p.PointInTimeRecoverySpecification.PointInTimeRecoveryEnabled {
 		t.Errorf("point-in-time recovery is off")
+	}
+}
+
+// TestOptionsCheck: a custom domain needs a certificate or a zone.
+func TestOptionsCheck(t *testing.T) {
+	t.Parallel()
+	for name, tc := range map[string]struct {
+		o  Options
+		ok bool
+	}{
+		"default":               {testOptions["default"], true},
+		"certificate":           {testOptions["certificate"], true},
+		"hosted zone":           {testOptions["hosted zone"], true},
+		"domain alone":          {Options{GateFunction: "x", Domain: "a.example"}, false},
+		"certificate alone":     {Options{GateFunction: "x", CertificateARN: "arn:aws:acm:us-east-1:1:certificate/x"}, false},
+		"certificate elsewhere": {Options{GateFunction: "x", Domain: "a.example", CertificateARN: "arn:aws:acm:eu-west-1:1:certificate/x"}, false},
+		"no gate":               {Options{}, false},
+	} {
+		if err := tc.o.Check(); (err == nil) != tc.ok {
+			t.Errorf("%s: Check() = %v, want ok %v", name, err, tc.ok)
+		}
 	}
 }

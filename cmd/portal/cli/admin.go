@@ -17,7 +17,6 @@ import (
 	"time"
 
 	"github.com/portal-dev/portal/cmd/portal/datadir"
-	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -126,6 +125,8 @@ Flags (after the command's words):
 	--url URL       a deployed portal's URL (env PORTAL_URL)
 	--token TOKEN   an admin token for --url (env PORTAL_ADMIN_TOKEN)
 	--json          print JSON instead of a table
+	--dynamodb-table TABLE   admin tokens in a deployed portal's table, with your
+	                AWS credentials (portal deploy prints the table's name)
 `)
 	return b.String()
 }
@@ -133,6 +134,7 @@ Flags (after the command's words):
 // adminFlags are the flags every admin command takes.
 type adminFlags struct {
 	data, url, token, name, status, description, role, api string
+	table                                                  string // tokens in a deployed portal's DynamoDB table
 	json                                                   bool
 }
 
@@ -159,6 +161,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&f.description, "description", "", "team `description`")
 	fs.StringVar(&f.role, "role", portal.RoleAPIConsumer, "`role`: API Viewer or API Consumer")
 	fs.StringVar(&f.api, "api", "", "the API's `id` (see catalog.json)")
+	fs.StringVar(&f.table, "dynamodb-table", "", "admin tokens: a deployed portal's DynamoDB `table`")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -199,7 +202,7 @@ type adminRun struct {
 	// answer's headers and its body.
 	api func(ctx context.Context, method, path string, body any, hdr ...string) (int, http.Header, []byte, error)
 	// store is the data folder's store, open for a local command.
-	store *boltstore.Store
+	store portal.Store
 }
 
 // run finds the command of words in adminCommands, checks its arguments
@@ -219,10 +222,10 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 		return usageError(fmt.Sprintf("%q takes %d argument(s)", words[0]+" "+words[1], len(c.args)))
 	}
 	if c.local {
-		if a.f.url != "" {
-			return errors.New("admin tokens are made where the data lives: run this on the machine with the data folder (--data), or with your deployment's own tooling")
+		if a.f.url != "" && a.f.table == "" {
+			return errors.New("admin tokens are made where the data lives: the data folder (--data), or a deployed portal's table (--dynamodb-table, with your AWS credentials)")
 		}
-		st, err := datadir.OpenStore(a.f.data)
+		st, err := a.tokenStore(ctx)
 		if err != nil {
 			return err
 		}

@@ -41,6 +41,7 @@ Commands:
 	serve      build, serve and rebuild on change, with the functions, an
 	           embedded store and an embedded httpbin
 	publish    mirror the built catalog into the store (local or DynamoDB)
+	deploy     deploy to AWS (deploy aws) or prepare a Netlify site (deploy netlify)
 	admin      manage developers, teams, registrations and admin tokens
 	gateway    write nginx, Caddy, Traefik or Envoy configuration that
 	           enforces the portal's keys (gateway config nginx|caddy|…)
@@ -73,6 +74,8 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return runPublish(ctx, rest, getenv, stdout, stderr)
 	case "gateway":
 		return runGateway(ctx, rest, getenv, stdout, stderr)
+	case "deploy":
+		return runDeploy(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portal %s\n", Version)
 		return exitOK

@@ -10,7 +10,8 @@ import (
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"portal": func() { os.Exit(Main(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)) },
+		"portal":    func() { os.Exit(Main(context.Background(), os.Args[1:], os.Getenv, os.Stdout, os.Stderr)) },
+		"cfn-check": cfnCheck,
 	})
 }
 

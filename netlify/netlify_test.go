@@ -113,6 +113,10 @@ func TestNetlifyConfig(t *testing.T) {
 		t.Errorf("edge functions = %+v, want portal-gate on /*", c.EdgeFunctions)
 	} else if ex := c.EdgeFunctions[0].ExcludedPath; !slices.Contains(ex, "/api/*") || !slices.Contains(ex, "/v3/*") {
 		t.Errorf("the gate runs on the functions' paths too: excluded %v", ex)
+	} else if slices.ContainsFunc(ex, func(p string) bool {
+		return !strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/v3/") && !strings.HasPrefix(p, "/validate")
+	}) {
+		t.Errorf("the gate leaves out %v: a static folder left out lets an encoded ../ past it", ex)
 	}
 	// Headers: HSTS and a CSP without inline scripts everywhere; immutable
 	// caching only for the theme's fingerprinted assets.

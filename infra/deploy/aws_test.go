@@ -28,6 +28,7 @@ import (
 	"github.com/portal-dev/portal/functions/catalog"
 	"github.com/portal-dev/portal/functions/dynamostore"
 	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
+	gateedge "github.com/portal-dev/portal/generator/edge"
 	"github.com/portal-dev/portal/infra/cloudformation"
 )
 
@@ -136,7 +137,7 @@ var testCatalog = func() []byte {
 }()
 
 func (w *world) options(t *testing.T, dir string, api []byte, progress *bytes.Buffer) AWSOptions {
-	gate, err := FailClosed.CloudFrontFunction([]catalog.GateRule{{Prefix: "/internal/", Need: catalog.NeedPages}})
+	gate, err := gateedge.CloudFront([]catalog.GateRule{{Prefix: "/internal/", Need: catalog.NeedPages}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -32,7 +34,8 @@ const adminCatalog = `{"portal":{"name":"acme"},"apis":[
 // (Jane Doe with an application Checkout, registered pending to httpbin,
 // and Bob), the catalog above and an admin token. admin runs
 // `portal admin` against it, as a user does with --url and --token.
-func adminPortal(t *testing.T) (admin func(args ...string) (stdout, stderr string, code int)) {
+// seed, when given, adds to the store before the first command.
+func adminPortal(t *testing.T, seed ...func(context.Context, *boltstore.Store, time.Time)) (admin func(args ...string) (stdout, stderr string, code int)) {
 	t.Helper()
 	ctx := context.Background()
 	at := time.Date(2031, 5, 4, 9, 30, 0, 0, time.UTC)
@@ -70,6 +73,9 @@ func adminPortal(t *testing.T) (admin func(args ...string) (stdout, stderr strin
 	}
 	if err := st.CreateRegistration(ctx, portal.Registration{ID: "reg-1", ApplicationID: "app-checkout", APIID: "api-pub", Status: portal.RegistrationPending, CreatedAt: at, UpdatedAt: at}, ev("registration.created")); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range seed {
+		f(ctx, st, at)
 	}
 	return func(args ...string) (string, string, int) {
 		t.Helper()
@@ -193,6 +199,42 @@ func TestAdminCommands(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// TestAdminPages: lists come 100 rows a page, and say on stderr where
+// more follow; a developer named by email and a team by name are found on
+// any page.
+func TestAdminPages(t *testing.T) {
+	t.Parallel()
+	admin := adminPortal(t, func(ctx context.Context, st *boltstore.Store, at time.Time) {
+		for i := range 150 {
+			at := at.Add(time.Duration(i+2) * time.Minute) // after Jane and Bob
+			d := portal.Developer{ID: fmt.Sprintf("dev-%03d", i), Email: fmt.Sprintf("dev%03d@example.com", i), FullName: "Dev", Status: portal.StatusPending, CreatedAt: at, UpdatedAt: at}
+			if err := st.CreateDeveloper(ctx, d, portal.AuditEvent{At: at, Actor: "system", Action: "developer.created"}); err != nil {
+				t.Fatal(err)
+			}
+			if err := st.CreateTeam(ctx, portal.Team{ID: fmt.Sprintf("team-%03d", i), Name: fmt.Sprintf("Team %03d", i), CreatedAt: at, UpdatedAt: at}, portal.AuditEvent{At: at, Actor: "system", Action: "team.created"}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	})
+	for _, p := range []struct {
+		page, rows int
+		stderr     string
+	}{
+		{1, 100, "1–100 of 152; the next page: --page 2\n"},
+		{2, 52, "101–152 of 152\n"},
+	} {
+		stdout, stderr, code := admin("developers", "list", "--page", strconv.Itoa(p.page))
+		rows := strings.Split(strings.TrimSpace(lines(stdout)), "\n")
+		if code != 0 || stderr != p.stderr || len(rows) != p.rows+1 {
+			t.Errorf("developers list --page %d = exit %d, %d rows, stderr %q; want 0, %d rows, %q", p.page, code, len(rows)-1, stderr, p.rows, p.stderr)
+		}
+	}
+	stdout, stderr, code := admin("teams", "add-developer", "team 149", "DEV149@example.com")
+	if code != 0 || stdout != "added developer Dev <dev149@example.com> to team Team 149\n" {
+		t.Errorf("add-developer on the second pages = exit %d, %q %s", code, stdout, stderr)
 	}
 }
 

@@ -206,7 +206,7 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 		return usageError(fmt.Sprintf("unknown command %q", words[0]+" "+words[1]))
 	}
 	c, args := adminCommands[i], words[2:]
-	// A last argument named "…..." takes one or more.
+	// A last argument named NAME... takes one or more.
 	variadic := len(c.args) > 0 && strings.HasSuffix(c.args[len(c.args)-1], "...")
 	if len(args) != len(c.args) && (!variadic || len(args) < len(c.args)) {
 		want := "no arguments"

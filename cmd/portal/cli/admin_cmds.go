@@ -12,6 +12,7 @@ import (
 	"strings"
 	"text/tabwriter"
 	"time"
+	"unicode"
 
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/portal"
@@ -154,9 +155,9 @@ func apiError(code int, body []byte) error {
 	}
 	msg := fmt.Sprintf("%d %s", code, http.StatusText(code))
 	if json.Unmarshal(body, &p) == nil && p.Detail != "" {
-		msg += ": " + p.Detail
+		msg += ": " + clean(p.Detail)
 		for _, f := range p.InvalidParameters {
-			msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Reason)
+			msg += say("\n  %s: %s", f.Field, f.Reason)
 		}
 	}
 	return &problemError{status: code, msg: msg}
@@ -234,7 +235,11 @@ func table[T any](a *adminRun, ctx context.Context, path string, head []string, 
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, strings.Join(head, "\t"))
 	for _, item := range l.Data {
-		fmt.Fprintln(tw, strings.Join(row(item), "\t"))
+		cells := row(item)
+		for i, c := range cells {
+			cells[i] = clean(c)
+		}
+		fmt.Fprintln(tw, strings.Join(cells, "\t"))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -252,6 +257,40 @@ func table[T any](a *adminRun, ctx context.Context, path string, head []string, 
 		}
 	}
 	return nil
+}
+
+// clean makes text from the portal safe for a terminal: control
+// characters (an escape sequence in a developer's name could rewrite the
+// admin's screen, a newline forge a row) and bidirectional overrides are
+// shown as \u escapes instead.
+func clean(s string) string {
+	if !strings.ContainsFunc(s, unsafeRune) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if unsafeRune(r) {
+			fmt.Fprintf(&b, "\\u%04x", r)
+		} else {
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || unicode.Is(unicode.Bidi_Control, r)
+}
+
+// say is fmt.Sprintf with its string arguments cleaned: the sentences
+// actions print name things by the names the portal holds.
+func say(format string, args ...any) string {
+	for i, a := range args {
+		if s, ok := a.(string); ok {
+			args[i] = clean(s)
+		}
+	}
+	return fmt.Sprintf(format, args...)
 }
 
 // when shows an API time to the minute, in UTC.
@@ -344,7 +383,7 @@ func (a *adminRun) decideDeveloper(ctx context.Context, verb string, args []stri
 	if err != nil {
 		return err
 	}
-	return a.emit(json.RawMessage(out), fmt.Sprintf("%s developer %s (%s)", decisions[verb], d.label(), d.ID))
+	return a.emit(json.RawMessage(out), say("%s developer %s (%s)", decisions[verb], d.label(), d.ID))
 }
 
 func (a *adminRun) deleteDeveloper(ctx context.Context, _ string, args []string) error {
@@ -355,7 +394,7 @@ func (a *adminRun) deleteDeveloper(ctx context.Context, _ string, args []string)
 	if _, _, err := a.call(ctx, http.MethodDelete, "/v3/portals/{portal}/developers/"+url.PathEscape(d.ID), nil); err != nil {
 		return err
 	}
-	return a.emit(d, fmt.Sprintf("deleted developer %s (%s), with their applications and keys", d.label(), d.ID))
+	return a.emit(d, say("deleted developer %s (%s), with their applications and keys", d.label(), d.ID))
 }
 
 // Teams.
@@ -375,7 +414,7 @@ func (a *adminRun) createTeam(ctx context.Context, _ string, args []string) erro
 	}
 	var t teamView
 	json.Unmarshal(out, &t)
-	return a.emit(json.RawMessage(out), fmt.Sprintf("created team %s (%s)", t.Name, t.ID))
+	return a.emit(json.RawMessage(out), say("created team %s (%s)", t.Name, t.ID))
 }
 
 func (a *adminRun) listMembers(ctx context.Context, _ string, args []string) error {
@@ -398,12 +437,12 @@ func (a *adminRun) teamMember(ctx context.Context, verb string, args []string) e
 		return err
 	}
 	members := "/v3/portals/{portal}/teams/" + url.PathEscape(t.ID) + "/developers"
-	sentence := fmt.Sprintf("added developer %s to team %s", d.label(), t.Name)
+	sentence := say("added developer %s to team %s", d.label(), t.Name)
 	if verb == "add-developer" {
 		_, _, err = a.call(ctx, http.MethodPost, members, map[string]string{"id": d.ID})
 	} else {
 		_, _, err = a.call(ctx, http.MethodDelete, members+"/"+url.PathEscape(d.ID), nil)
-		sentence = fmt.Sprintf("removed developer %s from team %s", d.label(), t.Name)
+		sentence = say("removed developer %s from team %s", d.label(), t.Name)
 	}
 	if err != nil {
 		return err
@@ -426,7 +465,7 @@ func (a *adminRun) assignRole(ctx context.Context, _ string, args []string) erro
 	}
 	var r roleView
 	json.Unmarshal(out, &r)
-	return a.emit(json.RawMessage(out), fmt.Sprintf("team %s now has %s on %s (API %s)", t.Name, r.RoleName, r.API.name(r.EntityID), r.EntityID))
+	return a.emit(json.RawMessage(out), say("team %s now has %s on %s (API %s)", t.Name, r.RoleName, r.API.name(r.EntityID), r.EntityID))
 }
 
 func (a *adminRun) listRoles(ctx context.Context, _ string, args []string) error {
@@ -463,7 +502,7 @@ func (a *adminRun) decideRegistration(ctx context.Context, verb string, args []s
 	}
 	var r registrationView
 	json.Unmarshal(out, &r)
-	return a.emit(json.RawMessage(out), fmt.Sprintf("%s registration %s (application %s of %s → API %s)",
+	return a.emit(json.RawMessage(out), say("%s registration %s (application %s of %s → API %s)",
 		r.Status, r.ID, r.Application.name(r.ApplicationID), r.owner(), r.API.name(r.APIID)))
 }
 
@@ -565,7 +604,7 @@ func (a *adminRun) getSettings(ctx context.Context, _ string, _ []string) error 
 	}
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	for _, k := range append([]string{"id", "name"}, settingKeys()...) {
-		v := str(st[k])
+		v := clean(str(st[k]))
 		if v == "" {
 			v = "(not set)"
 		}
@@ -599,9 +638,9 @@ func (a *adminRun) setSettings(ctx context.Context, _ string, args []string) err
 			continue
 		}
 		if was, now := str(before[k]), str(after[k]); was == now {
-			lines = append(lines, fmt.Sprintf("%s is already %s", k, now))
+			lines = append(lines, say("%s is already %s", k, now))
 		} else {
-			lines = append(lines, fmt.Sprintf("%s: %s → %s", k, was, now))
+			lines = append(lines, say("%s: %s → %s", k, was, now))
 		}
 	}
 	return a.emit(json.RawMessage(out), strings.Join(lines, "\n"))

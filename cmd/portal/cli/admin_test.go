@@ -241,6 +241,31 @@ func TestAdminPages(t *testing.T) {
 	}
 }
 
+// TestAdminTerminalSafety: names are the developers' own text; an escape
+// sequence or a newline in one is shown, not obeyed, in tables and
+// sentences alike, and --json escapes it as JSON does.
+func TestAdminTerminalSafety(t *testing.T) {
+	t.Parallel()
+	const name = "Eve\x1b]0;owned\x07\x1b[2J\nreg-9 Forged\u202e"
+	admin := adminPortal(t, func(ctx context.Context, st *boltstore.Store, at time.Time) {
+		d := portal.Developer{ID: "dev-eve", Email: "eve@example.com", FullName: name, Status: portal.StatusPending, CreatedAt: at.Add(time.Hour), UpdatedAt: at}
+		if err := st.CreateDeveloper(ctx, d, portal.AuditEvent{At: at, Actor: "system", Action: "developer.created"}); err != nil {
+			t.Fatal(err)
+		}
+	})
+	const shown = `Eve\u001b]0;owned\u0007\u001b[2J\u000areg-9 Forged\u202e`
+	for _, args := range [][]string{{"developers", "list"}, {"developers", "approve", "eve@example.com"}} {
+		stdout, stderr, code := admin(args...)
+		if code != 0 || !strings.Contains(stdout, shown) || strings.ContainsAny(stdout, "\x1b\x07\u202e") || strings.Contains(stdout, "\nreg-9") {
+			t.Errorf("portal admin %s = exit %d, printed %q (%s); want the name shown as %s", strings.Join(args, " "), code, stdout, stderr, shown)
+		}
+	}
+	stdout, _, _ := admin("developers", "list", "--json")
+	if strings.ContainsAny(stdout, "\x1b\x07") {
+		t.Errorf("developers list --json printed raw control characters: %q", stdout)
+	}
+}
+
 // TestAdminJSON: --json prints the API's JSON: a list's envelope, an
 // action's object.
 func TestAdminJSON(t *testing.T) {

@@ -27,7 +27,7 @@ func TestPartsMatchRender(t *testing.T) {
 		}
 		return out
 	}
-	opOrder := []string{"description", "security", "parameters", "request", "responses", "callbacks", "samples", "tryit"}
+	opOrder := []string{"description", "security", "parameters", "request", "responses", "callbacks", "samples", "examples", "tryit"}
 	schemaOrder := []string{"description", "schema", "example", "used_by"}
 	asyncOpOrder := []string{"description", "channel", "security", "parameters", "messages", "reply", "bindings"}
 	messageOrder := []string{"description", "info", "headers", "payload", "examples", "bindings", "used_by"}

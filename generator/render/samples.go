@@ -310,3 +310,12 @@ func tabIndex(i int) string {
 	}
 	return "-1"
 }
+
+// boolIndex is 0 for true, so that tabIndex makes the selected tab the
+// focusable one.
+func boolIndex(b bool) int {
+	if b {
+		return 0
+	}
+	return 1
+}

@@ -264,7 +264,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 				}
 				desc := op.Summary
 				if desc == "" {
-					desc = render.PlainText(op.Description, 160)
+					desc = render.Summary(op.Description, 160)
 				}
 				url := r.OperationURL(op)
 				navKey, navHTML, mark := r.SharedNav(url)
@@ -288,7 +288,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 			var c batch
 			defer sp.flush(&c)
 			for i, ns := range nss {
-				desc := render.PlainText(ns.Schema.Description, 160)
+				desc := render.Summary(ns.Schema.Description, 160)
 				if desc == "" {
 					desc = "The " + ns.Name + " schema of " + title + "."
 				}
@@ -312,7 +312,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 			for i, m := range ms {
 				desc := m.Summary
 				if desc == "" {
-					desc = render.PlainText(m.Description, 160)
+					desc = render.Summary(m.Description, 160)
 				}
 				if desc == "" {
 					desc = "The " + render.MessageTitle(m) + " message of " + title + "."
@@ -426,13 +426,7 @@ func apiParams(a *API, base string) *APIParams {
 	if version == "" {
 		version = s.Version
 	}
-	summary := a.Config.Description
-	if summary == "" {
-		summary = s.Summary
-	}
-	if summary == "" {
-		summary = render.PlainText(s.Description, 200)
-	}
+	summary, derived := apiSummary(a, 200)
 	labels := make([]string, 0, len(a.Config.Labels))
 	for k, v := range a.Config.Labels {
 		labels = append(labels, k+": "+v)
@@ -447,15 +441,17 @@ func apiParams(a *API, base string) *APIParams {
 		SpecVersion: s.SpecVersion,
 		Labels:      labels,
 		Summary:     summary,
-		Download:    base + path.Base(filepath.ToSlash(a.Config.Spec)),
-		Operations:  len(s.Operations) + len(s.Webhooks),
-		Schemas:     len(s.Schemas),
-		HasDocs:     a.Config.Docs != "",
-		KeyAuth:     keyAuth(s),
-		URL:         base,
-		Protocols:   render.Protocols(s),
-		Channels:    len(s.Channels),
-		Messages:    len(s.Messages),
+
+		SummaryIsDescription: derived,
+		Download:             base + path.Base(filepath.ToSlash(a.Config.Spec)),
+		Operations:           len(s.Operations) + len(s.Webhooks),
+		Schemas:              len(s.Schemas),
+		HasDocs:              a.Config.Docs != "",
+		KeyAuth:              keyAuth(s),
+		URL:                  base,
+		Protocols:            render.Protocols(s),
+		Channels:             len(s.Channels),
+		Messages:             len(s.Messages),
 	}
 }
 
@@ -722,4 +718,18 @@ func (w *Writer) prune() error {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// apiSummary is an API's one-paragraph summary, cut to max runes: the
+// description in portal.yaml, else info.summary, else the description's
+// first paragraph (derived is then true).
+func apiSummary(a *API, max int) (summary string, derived bool) {
+	if a.Config.Description != "" {
+		return a.Config.Description, false
+	}
+	if a.Spec.Summary != "" {
+		return a.Spec.Summary, false
+	}
+	s := render.Summary(a.Spec.Description, max)
+	return s, s != ""
 }

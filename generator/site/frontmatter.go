@@ -111,14 +111,10 @@ type APIParams struct {
 	SpecVersion string   `json:"spec_version"` // 3.1.0, 2.0, ...
 	Labels      []string `json:"labels,omitempty"`
 	Summary     string   `json:"summary,omitempty"` // plain text, one paragraph, for the catalog card
-	// SummaryIsDescription: Summary is the description's first paragraph
-	// (neither portal.yaml nor info.summary gave one), so the overview,
-	// which shows the description, does not show it again as its lead.
-	SummaryIsDescription bool   `json:"summary_is_description,omitempty"`
-	Download             string `json:"download"` // URL of the original description
-	Operations           int    `json:"operations"`
-	Schemas              int    `json:"schemas"`
-	HasDocs              bool   `json:"has_docs"`
+	Download    string   `json:"download"`          // URL of the original description
+	Operations  int      `json:"operations"`
+	Schemas     int      `json:"schemas"`
+	HasDocs     bool     `json:"has_docs"`
 	// KeyAuth: the description asks for an API key in a header, so the
 	// overview offers a way to get one.
 	KeyAuth bool   `json:"key_auth,omitempty"`
@@ -132,6 +128,11 @@ type APIParams struct {
 	// public catalog (a logged-in developer's browser adds it from
 	// /api/v3/apis).
 	Private bool `json:"private,omitempty"`
+
+	// SummaryIsDescription: Summary is the description's first paragraph
+	// (neither portal.yaml nor info.summary gave one), so the overview,
+	// which shows the description, does not show it again as its lead.
+	SummaryIsDescription bool `json:"summary_is_description,omitempty"`
 }
 
 // SearchDoc is one entry of /search-index.json. Short keys keep the index

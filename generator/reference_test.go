@@ -1,7 +1,10 @@
 package generator
 
 import (
+	"context"
 	"encoding/json"
+	"html"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -58,5 +61,68 @@ func TestOverviewAndSummaries(t *testing.T) {
 	}
 	if !found {
 		t.Errorf("no search entry for /apis/streetlights/")
+	}
+}
+
+// TestSamplesUseTheGateway: an API that a gateway routes (it has an
+// upstream_url) gets code samples that call the gateway, on portal serve's
+// origin when the builder has one, else on the gateway host portal.yaml
+// gives, with the portal key read from $PORTAL_API_KEY in the header its
+// auth strategy names. An API without a route keeps its own server, and
+// the upstream's own credentials stay variables.
+func TestSamplesUseTheGateway(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	abs := func(p string) string {
+		a, err := filepath.Abs(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	cfg := filepath.Join(dir, "portal.yaml")
+	os.WriteFile(cfg, []byte("name: p\napis:\n"+
+		"  - slug: petstore\n    spec: "+abs("../sample-specs/petstore.swagger.json")+"\n    upstream_url: https://petstore.example/v2\n"+
+		"    gateway: {host: api.acme.example, path: /pets-api/}\n"+
+		"  - slug: museum\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n"), 0o644)
+	page := func(out, api, op string) string {
+		t.Helper()
+		return html.UnescapeString(readFile(t, filepath.Join(out, "apis", api, "reference", op, "index.html")))
+	}
+	for name, tc := range map[string]struct {
+		origin, petstore string
+	}{
+		"portal.yaml's gateway host": {petstore: "curl 'https://api.acme.example/pets-api/pet/"},
+		"portal serve's gateway":     {origin: "http://127.0.0.1:8080", petstore: "curl 'http://127.0.0.1:8080/gateway/petstore/pet/"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			data := t.TempDir()
+			b, err := NewBuilder(Options{Config: cfg, Data: data, Out: filepath.Join(data, "public"), GatewayOrigin: tc.origin})
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(func() { b.Close() })
+			if _, err := b.Build(context.Background()); err != nil {
+				t.Fatal(err)
+			}
+			out := filepath.Join(data, "public")
+			pet := page(out, "petstore", "get-pet-by-id")
+			for _, want := range []string{tc.petstore, `-H "api_key: $PORTAL_API_KEY"`, `"api_key": process.env.PORTAL_API_KEY`} {
+				if !strings.Contains(pet, want) {
+					t.Errorf("petstore getPetById samples lack %s", want)
+				}
+			}
+			if strings.Contains(pet, "YOUR_API_KEY") {
+				t.Errorf("petstore samples still carry a literal placeholder key")
+			}
+			// No upstream_url: the description's server and its own bearer token.
+			museum := page(out, "museum", "get-event")
+			for _, want := range []string{"curl 'https://eu.museum.example.com/v1/events/", `-H "Authorization: Bearer $API_TOKEN"`} {
+				if !strings.Contains(museum, want) {
+					t.Errorf("museum samples lack %s", want)
+				}
+			}
+		})
 	}
 }

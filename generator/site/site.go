@@ -28,6 +28,9 @@ type API struct {
 	Config config.API
 	Spec   *spec.API
 	Raw    []byte // the original description, offered for download
+	// KeyNames are the headers gateways take a portal key from (the auth
+	// strategy's); nil for auth: none.
+	KeyNames []string
 }
 
 // Private reports whether the API's pages are for the developers who may
@@ -46,6 +49,9 @@ type Options struct {
 	// ExtraServers are offered first in try-it, per API slug (the local
 	// upstream under `portal serve`).
 	ExtraServers map[string][]spec.Server
+	// GatewayOrigin is the origin of a gateway serving every API with an
+	// upstream at /gateway/{slug}/ (portal serve's); code samples call it.
+	GatewayOrigin string
 }
 
 // Stats counts what was written.
@@ -196,7 +202,7 @@ func (w *Writer) Close() error {
 func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan struct{}, wg *sync.WaitGroup) (int, []SearchDoc) {
 	slug := a.Config.Slug
 	base := "/apis/" + slug + "/"
-	r := render.New(a.Spec, render.Options{Base: base, ExtraServers: o.ExtraServers[slug]})
+	r := render.New(a.Spec, render.Options{Base: base, ExtraServers: o.ExtraServers[slug], Samples: samplesTarget(a, o.GatewayOrigin)})
 	api := apiParams(a, base)
 	dir := "content/apis/" + slug + "/"
 	pages := 0
@@ -732,4 +738,28 @@ func apiSummary(a *API, max int) (summary string, derived bool) {
 	}
 	s := render.Summary(a.Spec.Description, max)
 	return s, s != ""
+}
+
+// samplesTarget says where an API's code samples send requests: the
+// gateway's route for an HTTP API it routes (one with an upstream_url) on
+// portal serve's gateway, or on the gateway host portal.yaml gives; else
+// the description's own server. Through a gateway that checks keys, the
+// portal key goes in the first header the auth strategy names.
+func samplesTarget(a *API, gatewayOrigin string) render.Samples {
+	s := render.Samples{PortalKeys: len(a.KeyNames) > 0}
+	if a.Config.UpstreamURL == "" || a.Spec.Kind == spec.KindAsyncAPI {
+		return s
+	}
+	switch {
+	case gatewayOrigin != "":
+		s.BaseURL = strings.TrimSuffix(gatewayOrigin, "/") + strings.TrimSuffix(config.GatewayPath(a.Config.Slug), "/")
+	case a.Config.Gateway.Host != "":
+		s.BaseURL = "https://" + a.Config.Gateway.Host + strings.TrimSuffix(a.Config.Gateway.Path, "/")
+	default:
+		return s
+	}
+	if len(a.KeyNames) > 0 {
+		s.KeyHeader = a.KeyNames[0]
+	}
+	return s
 }

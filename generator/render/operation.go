@@ -37,7 +37,7 @@ func (r *Renderer) Operation(op *spec.Operation) map[string]string {
 	if len(op.Responses) > 0 {
 		out["responses"] = renderString(responsesView(r.responseViews(op.Responses, false)))
 		if ex := r.responseExamples(op.Responses); len(ex) > 0 {
-			out["examples"] = renderString(responseExamplesView(ex))
+			out["examples"] = renderString(responseExamplesView("Response examples by status code", ex))
 		}
 	}
 	if len(op.Callbacks) > 0 {
@@ -461,9 +461,10 @@ func (r *Renderer) callbackViews(cbs []spec.Callback) []callbackView {
 // responseExample is one status code's examples, a tab of the "examples"
 // fragment.
 type responseExample struct {
-	Code, Class, ID string
-	Selected        bool
-	Media           []mediaView // only Name and Examples are set
+	Label, Class, ID string // Label: the status code, or the message's title
+	Selected         bool
+	Link, LinkText   string      // where the schema is: #response-200, or a message's page
+	Media            []mediaView // only Name and Examples are set
 }
 
 // hasMediaExample reports whether mediaExamples gives mt anything.
@@ -477,7 +478,8 @@ func (r *Renderer) responseExamples(resps []spec.Response) []responseExample {
 	var out []responseExample
 	selected := -1
 	for _, resp := range resps {
-		re := responseExample{Code: resp.Code, Class: statusClass(resp.Code), ID: "example-" + slugify(resp.Code)}
+		re := responseExample{Label: resp.Code, Class: statusClass(resp.Code), ID: "example-" + slugify(resp.Code),
+			Link: "#response-" + slugify(resp.Code), LinkText: "Schema"}
 		for _, mt := range resp.Content {
 			if hasMediaExample(mt) {
 				re.Media = append(re.Media, mediaView{Name: mt.Name, Examples: r.mediaExamples(mt, modeResponse)})

@@ -51,6 +51,14 @@ func TestReferenceLayoutBrowser(t *testing.T) {
 		if !l.TryitInAside || !l.SamplesInAside || !l.ExamplesInAside {
 			t.Errorf("right column holds try-it %v, samples %v, response examples %v; want all three", l.TryitInAside, l.SamplesInAside, l.ExamplesInAside)
 		}
+		// Under portal serve the samples call the local gateway with the portal key.
+		curl, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#sample-curl code`)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if want := "curl -X POST '" + base + "/gateway/httpbin/anything'"; !strings.Contains(curl, want) || !strings.Contains(curl, `-H "apikey: $PORTAL_API_KEY"`) {
+			t.Errorf("curl sample = %q, want %s with the apikey header from $PORTAL_API_KEY", curl, want)
+		}
 		top := l.Aside.Top
 		l, err = chromedp.Run(ctx, chromedp.Evaluate[layout](`(async () => {
 			window.scrollTo(0, 450);

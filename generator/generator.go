@@ -47,6 +47,10 @@ type Options struct {
 	LiveReload bool
 	// ExtraServers are offered first in try-it, per API slug.
 	ExtraServers map[string][]spec.Server
+	// GatewayOrigin is the origin of a gateway that serves every API with
+	// an upstream at /gateway/{slug}/ (portal serve's own): code samples
+	// call it. Empty: an API's gateway host from portal.yaml, if any.
+	GatewayOrigin string
 	// Theme replaces the embedded themes (tests).
 	Theme fs.FS
 }
@@ -216,6 +220,8 @@ func (b *Builder) Build(ctx context.Context, changed ...string) (Summary, error)
 			Theme:        b.opts.Theme,
 			LiveReload:   b.opts.LiveReload,
 			ExtraServers: b.opts.ExtraServers,
+
+			GatewayOrigin: b.opts.GatewayOrigin,
 		}); err != nil {
 			return sum, err
 		}
@@ -706,7 +712,11 @@ func (b *Builder) loadAPI(ctx context.Context, cfg *config.Config, i int) (*site
 		title: c.api.Title, version: c.api.Version, kind: string(c.api.Kind), specVersion: c.api.SpecVersion,
 		operations: len(c.api.Operations) + len(c.api.Webhooks), auth: auth,
 	}
-	return &site.API{Config: ac, Spec: c.api, Raw: c.raw}, slices.Concat(c.problems, authProblems), nil
+	a := &site.API{Config: ac, Spec: c.api, Raw: c.raw}
+	if ac.Auth != config.AuthNone {
+		a.KeyNames = auth.KeyNames
+	}
+	return a, slices.Concat(c.problems, authProblems), nil
 }
 
 func kindName(a *spec.API) string {

@@ -116,19 +116,23 @@ echo "== Lambda binaries (arm64) =="
 make --no-print-directory lambda
 
 echo
-echo "== Lighthouse, mobile (GitHub operation page) =="
+echo "== Lighthouse, mobile: a GitHub operation page, and the sample portal's catalog =="
+SAMPLE=$BENCH/sample
+rm -rf "$SAMPLE" && "$BENCH/portal" build --config portal.yaml --out "$SAMPLE/public" --data "$SAMPLE/.portal" --quiet
 "$BENCH/benchtool" serve "$GH/public" > "$BENCH/serve.url" &
 SERVE=$!
-trap 'kill $SERVE 2>/dev/null || true' EXIT
-for _ in $(seq 50); do [ -s "$BENCH/serve.url" ] && break; sleep 0.1; done
-URL=$(cat "$BENCH/serve.url")
+"$BENCH/benchtool" serve "$SAMPLE/public" > "$BENCH/serve-sample.url" &
+SERVE2=$!
+trap 'kill $SERVE $SERVE2 2>/dev/null || true' EXIT
+for _ in $(seq 50); do [ -s "$BENCH/serve.url" ] && [ -s "$BENCH/serve-sample.url" ] && break; sleep 0.1; done
 OP=$(cd "$GH/public" && ls -d apis/github/reference/*/ | sed -n '100p')
-CHROME_PATH=$(command -v chromium) "$BENCH/node_modules/.bin/lighthouse" "$URL/$OP" \
-  --quiet --output=json --output-path="$BENCH/lighthouse.json" \
-  --only-categories=performance,accessibility \
-  --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --disable-quic --no-first-run" >/dev/null 2>&1 || {
-    echo "lighthouse failed; see $BENCH/lighthouse.json" >&2; exit 1; }
-node -e '
+lighthouse() { # url, report name
+  CHROME_PATH=$(command -v chromium) "$BENCH/node_modules/.bin/lighthouse" "$1" \
+    --quiet --output=json --output-path="$BENCH/$2.json" \
+    --only-categories=performance,accessibility \
+    --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --disable-quic --no-first-run" >/dev/null 2>&1 || {
+      echo "lighthouse failed; see $BENCH/$2.json" >&2; exit 1; }
+  node -e '
 const r = require(process.argv[1]);
 const c = r.categories, a = r.audits;
 console.log(`page: ${r.finalDisplayedUrl}`);
@@ -136,4 +140,7 @@ console.log(`performance ${Math.round(c.performance.score*100)} (goal >= 95), ac
 console.log(`FCP ${a["first-contentful-paint"].displayValue}, LCP ${a["largest-contentful-paint"].displayValue}, TBT ${a["total-blocking-time"].displayValue}, CLS ${a["cumulative-layout-shift"].displayValue}`);
 const failed = Object.values(a).filter(x => x.score !== null && x.score < 1 && r.categories.accessibility.auditRefs.some(ref => ref.id === x.id && ref.weight > 0));
 for (const f of failed) console.log(`  a11y: ${f.id}: ${f.title}`);
-' "$BENCH/lighthouse.json"
+' "$BENCH/$2.json"
+}
+lighthouse "$(cat "$BENCH/serve.url")/$OP" lighthouse
+lighthouse "$(cat "$BENCH/serve-sample.url")/apis/" lighthouse-catalog

@@ -349,7 +349,7 @@ func TestGolden(t *testing.T) {
 			section("channels", map[string]string{"index": r.ChannelsIndex()}, "index")
 			section("messages", map[string]string{"index": r.MessagesIndex()}, "index")
 			for _, op := range api.Operations {
-				section("operation "+op.Slug, r.Operation(op), "description", "channel", "security", "parameters", "messages", "reply", "bindings")
+				section("operation "+op.Slug, r.Operation(op), "description", "channel", "security", "parameters", "messages", "reply", "bindings", "examples")
 			}
 			for _, m := range api.Messages {
 				section("message "+m.Slug, r.Message(m), "description", "info", "headers", "payload", "examples", "bindings", "used_by")

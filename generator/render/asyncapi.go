@@ -1,6 +1,7 @@
 package render
 
 import (
+	"slices"
 	"strings"
 
 	"github.com/portal-dev/portal/generator/spec"
@@ -275,6 +276,7 @@ func (r *Renderer) asyncOperation(op *spec.Operation) map[string]string {
 		"messages":    "",
 		"reply":       "",
 		"bindings":    r.bindingsHTML(op.Bindings),
+		"examples":    "",
 	}
 	if op.Security != nil {
 		out["security"] = r.securityHTML(op.Security, true)
@@ -293,6 +295,9 @@ func (r *Renderer) asyncOperation(op *spec.Operation) map[string]string {
 			views = append(views, r.asyncMessageView(m))
 		}
 		out["messages"] = renderString(asyncMessagesView(views))
+		if ex := r.operationMessageExamples(op); len(ex) > 0 {
+			out["examples"] = renderString(responseExamplesView("Message examples", ex))
+		}
 	}
 	if rp := op.Reply; rp != nil {
 		rv := replyView{Location: rp.AddressLocation, LocationDescHTML: r.markdown(rp.AddressDescription), Messages: r.messageLinks(rp.Messages)}
@@ -331,6 +336,34 @@ func (r *Renderer) asyncOperationParts(op *spec.Operation) []string {
 	if len(op.Bindings) > 0 {
 		out = append(out, "bindings")
 	}
+	if slices.ContainsFunc(op.Messages, hasMessageExamples) {
+		out = append(out, "examples")
+	}
+	return out
+}
+
+// hasMessageExamples reports whether messageExamples gives m anything.
+func hasMessageExamples(m *spec.Message) bool {
+	return len(m.Examples) > 0 || m.Payload != nil && m.Payload.Raw == "" || m.Headers != nil && m.Headers.Raw == ""
+}
+
+// operationMessageExamples are the examples of an operation's messages,
+// one tab per message, for the page's right column; each links to its
+// message's page.
+func (r *Renderer) operationMessageExamples(op *spec.Operation) []responseExample {
+	var out []responseExample
+	for _, m := range op.Messages {
+		ex := r.messageExamples(m)
+		if len(ex) == 0 {
+			continue
+		}
+		ct := m.ContentType
+		if ct == "" {
+			ct = r.api.DefaultContentType
+		}
+		out = append(out, responseExample{Label: MessageTitle(m), ID: "example-" + m.Slug, Selected: len(out) == 0,
+			Link: r.MessageURL(m), LinkText: "Message", Media: []mediaView{{Name: ct, Examples: ex}}})
+	}
 	return out
 }
 
@@ -342,9 +375,6 @@ func (r *Renderer) asyncMessageView(m *spec.Message) asyncMessageView {
 	}
 	if m.Headers != nil {
 		v.Headers = r.newTree().root(m.Headers)
-	}
-	if ex := r.messageExamples(m); len(ex) > 0 {
-		v.ExampleTitle, v.Example = ex[0].Title, ex[0].Code
 	}
 	return v
 }
@@ -464,7 +494,7 @@ func (r *Renderer) MessageParts(m *spec.Message) []string {
 	if m.Payload != nil {
 		out = append(out, "payload")
 	}
-	if len(m.Examples) > 0 || m.Payload != nil && m.Payload.Raw == "" || m.Headers != nil && m.Headers.Raw == "" {
+	if hasMessageExamples(m) {
 		out = append(out, "examples")
 	}
 	if len(m.Bindings) > 0 {

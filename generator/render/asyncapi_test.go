@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/portal-dev/portal/generator/spec"
@@ -63,5 +64,41 @@ func TestHostileAsyncAPIIsEscaped(t *testing.T) {
 		if err := checkHTML(html); err != nil {
 			t.Errorf("%s: %v\n%s", name, err, html)
 		}
+	}
+}
+
+// TestAsyncAPINavNamesOperations: the sidebar of an AsyncAPI description
+// names each operation by its title, summary or operationId, with the
+// channel's address as secondary text, and marks the current one.
+func TestAsyncAPINavNamesOperations(t *testing.T) {
+	t.Parallel()
+	ch := &spec.Channel{Key: "lightMeasured", Slug: "light-measured", Address: "lights/{id}/measured"}
+	cmd := &spec.Channel{Key: "turnOn", Slug: "turn-on", Address: "lights/{id}/turn/on"}
+	ops := []*spec.Operation{
+		{ID: "receiveLight", Slug: "receive-light", Action: "receive", Method: "RECEIVE", Path: ch.Address, Channel: ch, Title: "Light measured", Summary: "Not this one."},
+		{ID: "turnOn", Slug: "turn-on", Action: "send", Method: "SEND", Path: cmd.Address, Channel: cmd, Summary: "Turn a **light** on."},
+		{ID: "turnOnAgain", Slug: "turn-on-again", Action: "send", Method: "SEND", Path: cmd.Address, Channel: cmd},
+	}
+	api := &spec.API{Kind: spec.KindAsyncAPI, SpecVersion: "3.0.0", Title: "Lights", Channels: []*spec.Channel{ch, cmd}, Operations: ops}
+	r := New(api, Options{Base: "/apis/lights/"})
+	nav := r.Nav(r.OperationURL(ops[1]))
+	for _, want := range []string{
+		`<a href="/apis/lights/operations/receive-light/"><span class="method method-receive">RECEIVE</span> <span class="nav-op-name">Light measured</span> <span class="nav-op-sub">lights/{id}/measured</span></a>`,
+		`<a href="/apis/lights/operations/turn-on/" aria-current="page"><span class="method method-send">SEND</span> <span class="nav-op-name">Turn a light on.</span> <span class="nav-op-sub">lights/{id}/turn/on</span></a>`,
+		`<span class="nav-op-name">turnOnAgain</span>`,
+	} {
+		if !strings.Contains(nav, want) {
+			t.Errorf("Nav lacks\n%s\nin\n%s", want, nav)
+		}
+	}
+	// An address is never the name of a link by itself.
+	if strings.Contains(nav, `>lights/{id}/turn/on</a>`) || strings.Contains(nav, `>lights/{id}/measured</a>`) {
+		t.Errorf("Nav names a link by its channel address:\n%s", nav)
+	}
+	// Every operation page shares one sidebar.
+	k1, _, _ := r.SharedNav(r.OperationURL(ops[0]))
+	k2, _, _ := r.SharedNav(r.OperationURL(ops[1]))
+	if k1 != k2 {
+		t.Errorf("SharedNav keys = %q and %q, want one sidebar for every operation", k1, k2)
 	}
 }

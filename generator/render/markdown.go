@@ -10,8 +10,10 @@ import (
 
 	"github.com/microcosm-cc/bluemonday"
 	"github.com/yuin/goldmark"
+	"github.com/yuin/goldmark/ast"
 	"github.com/yuin/goldmark/extension"
 	gmhtml "github.com/yuin/goldmark/renderer/html"
+	"github.com/yuin/goldmark/text"
 )
 
 // md converts CommonMark with the GFM extensions. Raw HTML is passed through
@@ -86,6 +88,9 @@ func Markdown(src string) string {
 // PlainText reduces Markdown to plain text for meta descriptions and search
 // summaries: tags stripped, entities decoded, whitespace collapsed, and cut
 // at a word boundary to at most max runes (with an ellipsis) when max > 0.
+// Blocks stay sentences: a heading, paragraph or list that ends without
+// punctuation gets a full stop, and list items are separated by semicolons,
+// so that a list never reads as one run-on line.
 func PlainText(src string, max int) string {
 	if strings.TrimSpace(src) == "" {
 		return ""
@@ -95,9 +100,92 @@ func PlainText(src string, max int) string {
 		buf.Reset()
 		buf.WriteString(html.EscapeString(src))
 	}
-	text := html.UnescapeString(strictPolicy.Sanitize(buf.String()))
-	text = strings.Join(strings.Fields(text), " ")
-	return truncate(text, max)
+	text := html.UnescapeString(strictPolicy.Sanitize(blockEnds.Replace(buf.String())))
+	return truncate(sentences(text), max)
+}
+
+// Marks that blockEnds leaves in the HTML for sentences: the end of a list
+// item, and the end of any other block. Both are Unicode separators that
+// Markdown text does not use, and strictPolicy keeps text as it is.
+const (
+	itemEnd  = "\u2028"
+	blockEnd = "\u2029"
+)
+
+var blockEnds = strings.NewReplacer(
+	"</li>", itemEnd+"</li>", "<ul>", blockEnd+"<ul>", "<ol>", blockEnd+"<ol>", "</ul>", blockEnd+"</ul>", "</ol>", blockEnd+"</ol>",
+	"</p>", blockEnd+"</p>", "</h1>", blockEnd+"</h1>", "</h2>", blockEnd+"</h2>", "</h3>", blockEnd+"</h3>",
+	"</h4>", blockEnd+"</h4>", "</h5>", blockEnd+"</h5>", "</h6>", blockEnd+"</h6>", "</pre>", blockEnd+"</pre>",
+	"</blockquote>", blockEnd+"</blockquote>", "</td>", blockEnd+"</td>", "</th>", blockEnd+"</th>",
+	"</dt>", blockEnd+"</dt>", "</dd>", blockEnd+"</dd>", "<br>", " ", "<br/>", " ", "<br />", " ",
+)
+
+// sentences joins the pieces between block marks: after a list item that
+// another item follows, a semicolon; after any other block that more text
+// follows, a full stop; neither where the piece ends with punctuation
+// already. The last piece stays as it is.
+func sentences(text string) string {
+	var out []string
+	var piece strings.Builder
+	item := false // how the last piece of out ended
+	for _, r := range text + blockEnd {
+		if string(r) != itemEnd && string(r) != blockEnd {
+			piece.WriteRune(r)
+			continue
+		}
+		if p := strings.Join(strings.Fields(piece.String()), " "); p != "" {
+			if n := len(out); n > 0 {
+				out[n-1] = endSentence(out[n-1], item)
+			}
+			out = append(out, p)
+		}
+		piece.Reset()
+		item = string(r) == itemEnd
+	}
+	return strings.Join(out, " ")
+}
+
+// endSentence ends s with a semicolon (item) or a full stop, unless it
+// ends with punctuation.
+func endSentence(s string, item bool) string {
+	last, _ := utf8.DecodeLastRuneInString(s)
+	if unicode.IsPunct(last) && last != ')' && last != '"' && last != '\'' && last != '`' {
+		return s
+	}
+	if item {
+		return s + ";"
+	}
+	return s + "."
+}
+
+// Summary is the first paragraph of a Markdown description as plain text,
+// cut to max runes: what a catalog card, a page's lead or a search result
+// shows. Headings before it are skipped; a description without a leading
+// paragraph (a list, a table) is its PlainText.
+func Summary(src string, max int) string {
+	if strings.TrimSpace(src) == "" {
+		return ""
+	}
+	source := []byte(src)
+	doc := md.Parser().Parse(text.NewReader(source))
+	for n := doc.FirstChild(); n != nil; n = n.NextSibling() {
+		switch n.Kind() {
+		case ast.KindHeading:
+			continue
+		case ast.KindParagraph:
+			var b strings.Builder
+			lines := n.Lines()
+			for i := 0; i < lines.Len(); i++ {
+				seg := lines.At(i)
+				b.Write(seg.Value(source))
+			}
+			if s := PlainText(b.String(), max); s != "" {
+				return s
+			}
+		}
+		break
+	}
+	return PlainText(src, max)
 }
 
 // truncate cuts s to at most max runes, preferring the last space, and adds

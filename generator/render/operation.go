@@ -9,8 +9,10 @@ import (
 
 // Operation renders the fragments of an operation (or webhook) page. Keys:
 // description, security, parameters, request, responses, callbacks,
-// samples, tryit; a key is "" when the operation has nothing for it.
-// Webhooks get no samples or try-it: the API calls you, not you it.
+// samples, examples, tryit; a key is "" when the operation has nothing for
+// it. Webhooks get no samples or try-it: the API calls you, not you it.
+// The responses' examples are their own fragment ("examples", by status
+// code) so that the theme can set them beside the response schemas.
 func (r *Renderer) Operation(op *spec.Operation) map[string]string {
 	if op.Action != "" {
 		return r.asyncOperation(op)
@@ -23,6 +25,7 @@ func (r *Renderer) Operation(op *spec.Operation) map[string]string {
 		"responses":   "",
 		"callbacks":   "",
 		"samples":     "",
+		"examples":    "",
 		"tryit":       "",
 	}
 	if groups := r.paramGroups(op.Parameters); len(groups) > 0 {
@@ -32,7 +35,10 @@ func (r *Renderer) Operation(op *spec.Operation) map[string]string {
 		out["request"] = renderString(requestView(r.bodyView(op.RequestBody)))
 	}
 	if len(op.Responses) > 0 {
-		out["responses"] = renderString(responsesView(r.responseViews(op.Responses)))
+		out["responses"] = renderString(responsesView(r.responseViews(op.Responses, false)))
+		if ex := r.responseExamples(op.Responses); len(ex) > 0 {
+			out["examples"] = renderString(responseExamplesView("Response examples by status code", ex))
+		}
 	}
 	if len(op.Callbacks) > 0 {
 		out["callbacks"] = renderString(callbacksView(r.callbackViews(op.Callbacks)))
@@ -364,7 +370,9 @@ type responseLink struct {
 	Desc         string
 }
 
-func (r *Renderer) responseViews(resps []spec.Response) []responseView {
+// responseViews lists responses; their media types carry their examples
+// only when inline is set (callbacks): an operation's are in "examples".
+func (r *Renderer) responseViews(resps []spec.Response, inline bool) []responseView {
 	var out []responseView
 	opened := false
 	for _, resp := range resps {
@@ -392,6 +400,11 @@ func (r *Renderer) responseViews(resps []spec.Response) []responseView {
 			rv.Headers = append(rv.Headers, n)
 		}
 		rv.Media = r.mediaViews(resp.Content, modeResponse)
+		if !inline {
+			for i := range rv.Media {
+				rv.Media[i].Examples = nil
+			}
+		}
 		for _, l := range resp.Links {
 			target := l.OperationID
 			if target == "" {
@@ -437,10 +450,63 @@ func (r *Renderer) callbackViews(cbs []spec.Callback) []callbackView {
 				b := r.bodyView(op.RequestBody)
 				co.Body = &b
 			}
-			co.Responses = r.responseViews(op.Responses)
+			co.Responses = r.responseViews(op.Responses, true)
 			cv.Ops = append(cv.Ops, co)
 		}
 		out = append(out, cv)
 	}
 	return out
+}
+
+// responseExample is one status code's examples, a tab of the "examples"
+// fragment.
+type responseExample struct {
+	Label, Class, ID string // Label: the status code, or the message's title
+	Selected         bool
+	Link, LinkText   string      // where the schema is: #response-200, or a message's page
+	Media            []mediaView // only Name and Examples are set
+}
+
+// hasMediaExample reports whether mediaExamples gives mt anything.
+func hasMediaExample(mt spec.MediaType) bool {
+	return mt.Example != nil || len(mt.Examples) > 0 || mt.Schema != nil && mt.Schema.Raw == ""
+}
+
+// responseExamples are the examples of each response that has one; the
+// first 2xx (else the first) is selected, as responseViews opens it.
+func (r *Renderer) responseExamples(resps []spec.Response) []responseExample {
+	var out []responseExample
+	selected := -1
+	for _, resp := range resps {
+		re := responseExample{Label: resp.Code, Class: statusClass(resp.Code), ID: "example-" + slugify(resp.Code),
+			Link: "#response-" + slugify(resp.Code), LinkText: "Schema"}
+		for _, mt := range resp.Content {
+			if hasMediaExample(mt) {
+				re.Media = append(re.Media, mediaView{Name: mt.Name, Examples: r.mediaExamples(mt, modeResponse)})
+			}
+		}
+		if len(re.Media) == 0 {
+			continue
+		}
+		if selected < 0 && strings.HasPrefix(resp.Code, "2") {
+			selected = len(out)
+		}
+		out = append(out, re)
+	}
+	if len(out) > 0 {
+		out[max(selected, 0)].Selected = true
+	}
+	return out
+}
+
+// hasResponseExamples is responseExamples' presence, without rendering.
+func hasResponseExamples(resps []spec.Response) bool {
+	for _, resp := range resps {
+		for _, mt := range resp.Content {
+			if hasMediaExample(mt) {
+				return true
+			}
+		}
+	}
+	return false
 }

@@ -248,6 +248,7 @@ type navGroup struct {
 
 type navOp struct {
 	Method, Label, URL string
+	Sub                string // secondary text: an AsyncAPI operation's channel address
 	Current            bool
 }
 
@@ -273,6 +274,9 @@ func (r *Renderer) SharedNav(current string) (key, html, mark string) {
 		if !curOp.Webhook {
 			open = r.opTag[curOp]
 		}
+		if r.isAsync() {
+			open = "" // one sidebar lists them all
+		}
 		mark = current
 	}
 	if v, ok := r.navCache.Load(open); ok {
@@ -294,6 +298,9 @@ func MarkCurrent(html, current string) string {
 }
 
 func (r *Renderer) renderNav(open string) string {
+	if r.isAsync() {
+		return renderString(navView(navData{Ops: r.asyncNavOps()}))
+	}
 	var groups []navGroup
 	add := func(name, anchor string, ops []*spec.Operation, isOpen bool) {
 		g := navGroup{Name: name, URL: r.referenceURL() + "#" + anchor, Open: isOpen}
@@ -329,5 +336,27 @@ func (r *Renderer) renderNav(open string) string {
 type navData struct {
 	Base, Reference, Schemas, Current string
 	Groups                            []navGroup
+	Ops                               []navOp // AsyncAPI: every operation, by name, in channel order
 	HasSchema                         bool
+}
+
+// asyncNavOps lists an AsyncAPI description's operations for the sidebar,
+// all of them (they are few) in channel order: each by its title, summary
+// or operationId, with its channel's address as secondary text.
+func (r *Renderer) asyncNavOps() []navOp {
+	var out []navOp
+	for _, g := range r.groups {
+		for _, op := range g.Ops {
+			sub := op.Path
+			if op.Channel != nil {
+				sub = channelLabel(op.Channel)
+			}
+			label := firstNonEmpty(op.Title, PlainText(op.Summary, 80), op.ID, sub)
+			if label == sub {
+				sub = ""
+			}
+			out = append(out, navOp{Method: op.Method, Label: label, URL: r.OperationURL(op), Sub: sub})
+		}
+	}
+	return out
 }

@@ -29,7 +29,13 @@ func (r *Renderer) OperationParts(op *spec.Operation) []string {
 		out = append(out, "callbacks")
 	}
 	if !op.Webhook {
-		out = append(out, "samples", "tryit")
+		out = append(out, "samples")
+	}
+	if hasResponseExamples(op.Responses) {
+		out = append(out, "examples")
+	}
+	if !op.Webhook {
+		out = append(out, "tryit")
 	}
 	return out
 }

@@ -27,9 +27,9 @@ func TestPartsMatchRender(t *testing.T) {
 		}
 		return out
 	}
-	opOrder := []string{"description", "security", "parameters", "request", "responses", "callbacks", "samples", "tryit"}
+	opOrder := []string{"description", "security", "parameters", "request", "responses", "callbacks", "samples", "examples", "tryit"}
 	schemaOrder := []string{"description", "schema", "example", "used_by"}
-	asyncOpOrder := []string{"description", "channel", "security", "parameters", "messages", "reply", "bindings"}
+	asyncOpOrder := []string{"description", "channel", "security", "parameters", "messages", "reply", "bindings", "examples"}
 	messageOrder := []string{"description", "info", "headers", "payload", "examples", "bindings", "used_by"}
 	for _, f := range files {
 		if fi, err := os.Stat(f); err == nil && fi.IsDir() {

@@ -26,6 +26,8 @@ type Options struct {
 	// ExtraServers are offered first in the try-it server picker and marked
 	// as local, e.g. the upstream that `portal serve` runs.
 	ExtraServers []spec.Server
+	// Samples say where code samples send requests and with which key.
+	Samples Samples
 }
 
 // Renderer renders one API. It is safe for concurrent use once built.

@@ -52,7 +52,7 @@ func findSchema(api *spec.API, name string) *spec.NamedSchema {
 	panic("no schema " + name)
 }
 
-var opKeys = []string{"description", "security", "parameters", "request", "responses", "callbacks", "samples", "tryit"}
+var opKeys = []string{"description", "security", "parameters", "request", "responses", "callbacks", "samples", "examples", "tryit"}
 
 func TestGolden(t *testing.T) {
 	t.Parallel()

@@ -18,12 +18,44 @@ type sample struct {
 type request struct {
 	Method  string
 	URL     string
-	Headers [][2]string
-	Body    any // ordered JSON value, nil when none
+	Headers []header
+	Query   []header // credentials in the query, from the environment (Env set)
+	Basic   bool     // HTTP basic auth from $API_USERNAME and $API_PASSWORD
+	Body    any      // ordered JSON value, nil when none
 	HasBody bool
 }
 
+// header is a header a sample sends: Value, or Value followed by the
+// environment variable Env when Env is set (a credential: samples never
+// carry a literal placeholder for a secret).
+type header struct{ Name, Value, Env string }
+
+// The environment variables samples read credentials from.
+const (
+	envPortalKey = "PORTAL_API_KEY" // a key from this portal
+	envAPIKey    = "API_KEY"        // the upstream's own key (auth: none)
+	envToken     = "API_TOKEN"      // HTTP bearer
+	envAccess    = "ACCESS_TOKEN"   // OAuth 2 or OpenID Connect
+	envUser      = "API_USERNAME"   // HTTP basic
+	envPassword  = "API_PASSWORD"
+)
+
 const placeholderServer = "https://api.example.com"
+
+// Samples say how code samples call an API.
+type Samples struct {
+	// BaseURL, when set, is where samples send requests instead of the
+	// description's first server: the API's route on a gateway, such as
+	// http://127.0.0.1:8080/gateway/httpbin under portal serve.
+	BaseURL string
+	// KeyHeader, when set, is the header the gateway at BaseURL takes a
+	// portal API key from ($PORTAL_API_KEY); the description's apiKey
+	// schemes, which the gateway stands in for, are then left out.
+	KeyHeader string
+	// PortalKeys: this portal issues the API's keys (auth: key_auth), so an
+	// apiKey scheme is sent $PORTAL_API_KEY rather than $API_KEY.
+	PortalKeys bool
+}
 
 func (r *Renderer) samples(op *spec.Operation) []sample {
 	req := r.sampleRequest(op)
@@ -60,7 +92,9 @@ func expandServer(s spec.Server) string {
 
 func (r *Renderer) sampleRequest(op *spec.Operation) request {
 	base := placeholderServer
-	if list := r.servers(op); len(list) > 0 && list[0].URL != "" {
+	if r.opts.Samples.BaseURL != "" {
+		base = r.opts.Samples.BaseURL
+	} else if list := r.servers(op); len(list) > 0 && list[0].URL != "" {
 		base = list[0].URL
 		if strings.HasPrefix(base, "/") {
 			base = placeholderServer + base
@@ -80,20 +114,11 @@ func (r *Renderer) sampleRequest(op *spec.Operation) request {
 			}
 		case "header":
 			if p.Required || hasExample(p) {
-				req.Headers = append(req.Headers, [2]string{p.Name, val})
+				req.Headers = append(req.Headers, header{Name: p.Name, Value: val})
 			}
 		}
 	}
-	for _, a := range r.authFor(op) {
-		switch a.In {
-		case "header":
-			req.Headers = append(req.Headers, [2]string{a.Name, a.Value})
-		case "query":
-			query = append(query, url.QueryEscape(a.Name)+"="+url.QueryEscape(a.Value))
-		case "cookie":
-			req.Headers = append(req.Headers, [2]string{"Cookie", a.Name + "=" + a.Value})
-		}
-	}
+	r.sampleAuth(op, &req)
 	if op.RequestBody != nil {
 		for _, mt := range op.RequestBody.Content {
 			if !isJSON(mt.Name) {
@@ -101,7 +126,7 @@ func (r *Renderer) sampleRequest(op *spec.Operation) request {
 			}
 			if v, ok := mediaExample(mt, modeRequest); ok {
 				req.Body, req.HasBody = v, true
-				req.Headers = append(req.Headers, [2]string{"Content-Type", mt.Name})
+				req.Headers = append(req.Headers, header{Name: "Content-Type", Value: mt.Name})
 			}
 			break
 		}
@@ -129,16 +154,18 @@ func paramValue(p spec.Parameter) string {
 	return p.Name
 }
 
-// authHeader is a placeholder credential a sample sends.
-type authHeader struct{ In, Name, Value string }
-
-// authFor uses the first security alternative of the operation.
-func (r *Renderer) authFor(op *spec.Operation) []authHeader {
+// sampleAuth adds the credentials of the operation's first security
+// alternative, each read from an environment variable, and the gateway's
+// portal key where samples go through one.
+func (r *Renderer) sampleAuth(op *spec.Operation, req *request) {
+	viaGateway := r.opts.Samples.KeyHeader != ""
+	if viaGateway {
+		req.Headers = append(req.Headers, header{Name: r.opts.Samples.KeyHeader, Env: envPortalKey})
+	}
 	reqs := r.effectiveSecurity(op)
 	if len(reqs) == 0 {
-		return nil
+		return
 	}
-	var out []authHeader
 	for _, ref := range reqs[0].Schemes {
 		sc := r.schemes[ref.Key]
 		if sc == nil {
@@ -146,20 +173,61 @@ func (r *Renderer) authFor(op *spec.Operation) []authHeader {
 		}
 		switch {
 		case sc.Type == "apiKey":
-			out = append(out, authHeader{In: sc.In, Name: sc.Name, Value: "YOUR_API_KEY"})
+			if viaGateway {
+				continue // the gateway takes the portal key and strips this one
+			}
+			env := envAPIKey
+			if r.opts.Samples.PortalKeys {
+				env = envPortalKey
+			}
+			switch sc.In {
+			case "header":
+				req.Headers = append(req.Headers, header{Name: sc.Name, Env: env})
+			case "query":
+				req.Query = append(req.Query, header{Name: sc.Name, Env: env})
+			case "cookie":
+				req.Headers = append(req.Headers, header{Name: "Cookie", Value: sc.Name + "=", Env: env})
+			}
 		case sc.Type == "http" && strings.EqualFold(sc.Scheme, "basic"), sc.Type == "basic":
-			out = append(out, authHeader{In: "header", Name: "Authorization", Value: "Basic BASE64_USER_PASSWORD"})
+			req.Basic = true
 		case sc.Type == "http" && strings.EqualFold(sc.Scheme, "bearer"):
-			out = append(out, authHeader{In: "header", Name: "Authorization", Value: "Bearer YOUR_TOKEN"})
+			req.Headers = append(req.Headers, header{Name: "Authorization", Value: "Bearer ", Env: envToken})
 		case sc.Type == "oauth2", sc.Type == "openIdConnect":
-			out = append(out, authHeader{In: "header", Name: "Authorization", Value: "Bearer YOUR_ACCESS_TOKEN"})
+			req.Headers = append(req.Headers, header{Name: "Authorization", Value: "Bearer ", Env: envAccess})
 		}
 	}
-	return out
+}
+
+// querySep is what joins the first credential to the URL.
+func (req request) querySep() string {
+	if strings.Contains(req.URL, "?") {
+		return "&"
+	}
+	return "?"
+}
+
+// usesEnv reports whether the sample reads the environment.
+func (req request) usesEnv() bool {
+	if req.Basic || len(req.Query) > 0 {
+		return true
+	}
+	for _, h := range req.Headers {
+		if h.Env != "" {
+			return true
+		}
+	}
+	return false
 }
 
 func shellQuote(s string) string {
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// shellDouble quotes s for a POSIX shell in double quotes, so that a
+// variable can follow it inside the same quotes.
+func shellDouble(s string) string {
+	r := strings.NewReplacer(`\`, `\\`, `"`, `\"`, "$", `\$`, "`", "\\`")
+	return `"` + r.Replace(s)
 }
 
 func curlSample(req request) string {
@@ -168,9 +236,26 @@ func curlSample(req request) string {
 	if req.Method != "GET" {
 		b.WriteString(" -X " + req.Method)
 	}
-	b.WriteString(" " + shellQuote(req.URL))
+	if len(req.Query) == 0 {
+		b.WriteString(" " + shellQuote(req.URL))
+	} else {
+		// One double-quoted word: "https://…?key=${PORTAL_API_KEY}".
+		u, sep := shellDouble(req.URL), req.querySep()
+		for _, q := range req.Query {
+			u += strings.TrimPrefix(shellDouble(sep+url.QueryEscape(q.Name)+"="), `"`) + "${" + q.Env + "}"
+			sep = "&"
+		}
+		b.WriteString(" " + u + `"`)
+	}
+	if req.Basic {
+		b.WriteString(" \\\n  -u \"$" + envUser + ":$" + envPassword + "\"")
+	}
 	for _, h := range req.Headers {
-		b.WriteString(" \\\n  -H " + shellQuote(h[0]+": "+h[1]))
+		if h.Env != "" {
+			b.WriteString(" \\\n  -H " + shellDouble(h.Name+": "+h.Value) + "$" + h.Env + `"`)
+		} else {
+			b.WriteString(" \\\n  -H " + shellQuote(h.Name+": "+h.Value))
+		}
 	}
 	if req.HasBody {
 		b.WriteString(" \\\n  --data " + shellQuote(jsonPretty(req.Body)))
@@ -188,14 +273,38 @@ func indentLines(s, prefix string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
+// jsURL is the request's URL as a JavaScript expression: a string
+// literal, with credentials from the environment appended.
+func (req request) jsURL() string {
+	if len(req.Query) == 0 {
+		return jsString(req.URL)
+	}
+	out, sep := jsString(req.URL), req.querySep()
+	for _, q := range req.Query {
+		out += " + " + jsString(sep+url.QueryEscape(q.Name)+"=") + " + encodeURIComponent(process.env." + q.Env + ")"
+		sep = "&"
+	}
+	return out
+}
+
 func fetchSample(req request) string {
 	var b strings.Builder
-	b.WriteString("const response = await fetch(" + jsString(req.URL) + ", {\n")
+	b.WriteString("const response = await fetch(" + req.jsURL() + ", {\n")
 	b.WriteString("  method: " + jsString(req.Method) + ",\n")
-	if len(req.Headers) > 0 {
+	if len(req.Headers) > 0 || req.Basic {
 		b.WriteString("  headers: {\n")
+		if req.Basic {
+			b.WriteString(`    "Authorization": "Basic " + btoa(process.env.` + envUser + ` + ":" + process.env.` + envPassword + "),\n")
+		}
 		for _, h := range req.Headers {
-			b.WriteString("    " + jsString(h[0]) + ": " + jsString(h[1]) + ",\n")
+			v := jsString(h.Value)
+			switch {
+			case h.Env != "" && h.Value == "":
+				v = "process.env." + h.Env
+			case h.Env != "":
+				v += " + process.env." + h.Env
+			}
+			b.WriteString("    " + jsString(h.Name) + ": " + v + ",\n")
 		}
 		b.WriteString("  },\n")
 	}
@@ -207,21 +316,48 @@ func fetchSample(req request) string {
 	return b.String()
 }
 
+// pyEnv reads an environment variable in Python.
+func pyEnv(name string) string { return `os.environ["` + name + `"]` }
+
 func pythonSample(req request) string {
 	var b strings.Builder
+	if req.usesEnv() {
+		b.WriteString("import os\n\n")
+	}
 	b.WriteString("import requests\n\n")
 	b.WriteString("response = requests.request(\n")
 	b.WriteString("    " + jsString(req.Method) + ",\n")
 	b.WriteString("    " + jsString(req.URL) + ",\n")
-	if len(req.Headers) > 0 {
-		b.WriteString("    headers={\n")
-		for _, h := range req.Headers {
-			if h[0] == "Content-Type" && req.HasBody {
-				continue // requests sets it for json=
-			}
-			b.WriteString("        " + jsString(h[0]) + ": " + jsString(h[1]) + ",\n")
+	if len(req.Query) > 0 {
+		b.WriteString("    params={\n")
+		for _, q := range req.Query {
+			b.WriteString("        " + jsString(q.Name) + ": " + pyEnv(q.Env) + ",\n")
 		}
 		b.WriteString("    },\n")
+	}
+	var headers []header
+	for _, h := range req.Headers {
+		if h.Name == "Content-Type" && req.HasBody {
+			continue // requests sets it for json=
+		}
+		headers = append(headers, h)
+	}
+	if len(headers) > 0 {
+		b.WriteString("    headers={\n")
+		for _, h := range headers {
+			v := jsString(h.Value)
+			switch {
+			case h.Env != "" && h.Value == "":
+				v = pyEnv(h.Env)
+			case h.Env != "":
+				v += " + " + pyEnv(h.Env)
+			}
+			b.WriteString("        " + jsString(h.Name) + ": " + v + ",\n")
+		}
+		b.WriteString("    },\n")
+	}
+	if req.Basic {
+		b.WriteString("    auth=(" + pyEnv(envUser) + ", " + pyEnv(envPassword) + "),\n")
 	}
 	if req.HasBody {
 		b.WriteString("    json=" + pyLiteral(normalize(req.Body), "    ") + ",\n")
@@ -277,6 +413,9 @@ func goString(s string) string {
 	return strconv.Quote(s)
 }
 
+// goEnv reads an environment variable in Go.
+func goEnv(name string) string { return `os.Getenv("` + name + `")` }
+
 func goSample(req request) string {
 	var b strings.Builder
 	imports := []string{"fmt", "io", "net/http"}
@@ -285,16 +424,38 @@ func goSample(req request) string {
 		imports = append(imports, "strings")
 		body = "strings.NewReader(" + goString(jsonPretty(req.Body)) + ")"
 	}
+	if req.usesEnv() {
+		imports = append(imports, "os")
+	}
+	u := strconv.Quote(req.URL)
+	if len(req.Query) > 0 {
+		imports = append(imports, "net/url")
+		sep := req.querySep()
+		for _, q := range req.Query {
+			u += " + " + strconv.Quote(sep+url.QueryEscape(q.Name)+"=") + " + url.QueryEscape(" + goEnv(q.Env) + ")"
+			sep = "&"
+		}
+	}
 	sort.Strings(imports)
 	b.WriteString("package main\n\nimport (\n")
 	for _, im := range imports {
 		b.WriteString("\t" + strconv.Quote(im) + "\n")
 	}
 	b.WriteString(")\n\nfunc main() {\n")
-	b.WriteString("\treq, err := http.NewRequest(" + strconv.Quote(req.Method) + ", " + strconv.Quote(req.URL) + ", " + body + ")\n")
+	b.WriteString("\treq, err := http.NewRequest(" + strconv.Quote(req.Method) + ", " + u + ", " + body + ")\n")
 	b.WriteString("\tif err != nil {\n\t\tpanic(err)\n\t}\n")
+	if req.Basic {
+		b.WriteString("\treq.SetBasicAuth(" + goEnv(envUser) + ", " + goEnv(envPassword) + ")\n")
+	}
 	for _, h := range req.Headers {
-		b.WriteString("\treq.Header.Set(" + strconv.Quote(h[0]) + ", " + strconv.Quote(h[1]) + ")\n")
+		v := strconv.Quote(h.Value)
+		switch {
+		case h.Env != "" && h.Value == "":
+			v = goEnv(h.Env)
+		case h.Env != "":
+			v += "+" + goEnv(h.Env)
+		}
+		b.WriteString("\treq.Header.Set(" + strconv.Quote(h.Name) + ", " + v + ")\n")
 	}
 	b.WriteString("\tresp, err := http.DefaultClient.Do(req)\n")
 	b.WriteString("\tif err != nil {\n\t\tpanic(err)\n\t}\n")
@@ -309,4 +470,13 @@ func tabIndex(i int) string {
 		return "0"
 	}
 	return "-1"
+}
+
+// boolIndex is 0 for true, so that tabIndex makes the selected tab the
+// focusable one.
+func boolIndex(b bool) int {
+	if b {
+		return 0
+	}
+	return 1
 }

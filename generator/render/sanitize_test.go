@@ -112,7 +112,7 @@ func TestPlainText(t *testing.T) {
 		"markup":   {in: "Returns **all** the [pets](https://x.example) &amp; <b>more</b>.", want: "Returns all the pets & more."},
 		"script":   {in: "a <script>alert(1)</script> b", want: "a b"},
 		"truncate": {in: "The quick brown fox jumps over the lazy dog", max: 20, want: "The quick brown fox…"},
-		"blocks":   {in: "# Title\n\nPara one.\n\n- item", want: "Title Para one. item"},
+		"blocks":   {in: "# Title\n\nPara one.\n\n- item", want: "Title. Para one. item"},
 		"empty":    {in: "  ", want: ""},
 	}
 	for name, tc := range tests {

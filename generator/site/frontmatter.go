@@ -128,6 +128,11 @@ type APIParams struct {
 	// public catalog (a logged-in developer's browser adds it from
 	// /api/v3/apis).
 	Private bool `json:"private,omitempty"`
+
+	// SummaryIsDescription: Summary is the description's first paragraph
+	// (neither portal.yaml nor info.summary gave one), so the overview,
+	// which shows the description, does not show it again as its lead.
+	SummaryIsDescription bool `json:"summary_is_description,omitempty"`
 }
 
 // SearchDoc is one entry of /search-index.json. Short keys keep the index

@@ -14,10 +14,7 @@ func searchDocs(a *API, r *render.Renderer, base string) []SearchDoc {
 	if title == "" {
 		title = a.Spec.Title
 	}
-	summary := a.Config.Description
-	if summary == "" {
-		summary = render.PlainText(a.Spec.Description, 160)
-	}
+	summary, _ := apiSummary(a, 160)
 	docs := []SearchDoc{{Kind: "api", Title: title, URL: base, Summary: summary}}
 	for _, list := range [][]*spec.Operation{a.Spec.Operations, a.Spec.Webhooks} {
 		for _, op := range list {
@@ -31,7 +28,7 @@ func searchDocs(a *API, r *render.Renderer, base string) []SearchDoc {
 			}
 			s := op.Summary
 			if s == "" {
-				s = render.PlainText(op.Description, 120)
+				s = render.Summary(op.Description, 120)
 			}
 			docs = append(docs, SearchDoc{
 				Kind: kind, Title: opTitle(op), URL: r.OperationURL(op), API: title,
@@ -42,7 +39,7 @@ func searchDocs(a *API, r *render.Renderer, base string) []SearchDoc {
 	for _, ch := range a.Spec.Channels {
 		s := render.PlainText(ch.Summary, 160)
 		if s == "" {
-			s = render.PlainText(ch.Description, 160)
+			s = render.Summary(ch.Description, 160)
 		}
 		path := ch.Address
 		if path == "" {
@@ -53,12 +50,12 @@ func searchDocs(a *API, r *render.Renderer, base string) []SearchDoc {
 	for _, m := range a.Spec.Messages {
 		s := m.Summary
 		if s == "" {
-			s = render.PlainText(m.Description, 120)
+			s = render.Summary(m.Description, 120)
 		}
 		docs = append(docs, SearchDoc{Kind: "message", Title: render.MessageTitle(m), URL: r.MessageURL(m), API: title, OpID: m.Name, Summary: Truncate(s, 160)})
 	}
 	for _, ns := range a.Spec.Schemas {
-		docs = append(docs, SearchDoc{Kind: "schema", Title: ns.Name, URL: r.SchemaURL(ns), API: title, Summary: render.PlainText(ns.Schema.Description, 120)})
+		docs = append(docs, SearchDoc{Kind: "schema", Title: ns.Name, URL: r.SchemaURL(ns), API: title, Summary: render.Summary(ns.Schema.Description, 120)})
 	}
 	return docs
 }

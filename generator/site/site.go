@@ -28,6 +28,9 @@ type API struct {
 	Config config.API
 	Spec   *spec.API
 	Raw    []byte // the original description, offered for download
+	// KeyNames are the headers gateways take a portal key from (the auth
+	// strategy's); nil for auth: none.
+	KeyNames []string
 }
 
 // Private reports whether the API's pages are for the developers who may
@@ -46,6 +49,9 @@ type Options struct {
 	// ExtraServers are offered first in try-it, per API slug (the local
 	// upstream under `portal serve`).
 	ExtraServers map[string][]spec.Server
+	// GatewayOrigin is the origin of a gateway serving every API with an
+	// upstream at /gateway/{slug}/ (portal serve's); code samples call it.
+	GatewayOrigin string
 }
 
 // Stats counts what was written.
@@ -196,7 +202,7 @@ func (w *Writer) Close() error {
 func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan struct{}, wg *sync.WaitGroup) (int, []SearchDoc) {
 	slug := a.Config.Slug
 	base := "/apis/" + slug + "/"
-	r := render.New(a.Spec, render.Options{Base: base, ExtraServers: o.ExtraServers[slug]})
+	r := render.New(a.Spec, render.Options{Base: base, ExtraServers: o.ExtraServers[slug], Samples: samplesTarget(a, o.GatewayOrigin)})
 	api := apiParams(a, base)
 	dir := "content/apis/" + slug + "/"
 	pages := 0
@@ -264,7 +270,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 				}
 				desc := op.Summary
 				if desc == "" {
-					desc = render.PlainText(op.Description, 160)
+					desc = render.Summary(op.Description, 160)
 				}
 				url := r.OperationURL(op)
 				navKey, navHTML, mark := r.SharedNav(url)
@@ -288,7 +294,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 			var c batch
 			defer sp.flush(&c)
 			for i, ns := range nss {
-				desc := render.PlainText(ns.Schema.Description, 160)
+				desc := render.Summary(ns.Schema.Description, 160)
 				if desc == "" {
 					desc = "The " + ns.Name + " schema of " + title + "."
 				}
@@ -312,7 +318,7 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 			for i, m := range ms {
 				desc := m.Summary
 				if desc == "" {
-					desc = render.PlainText(m.Description, 160)
+					desc = render.Summary(m.Description, 160)
 				}
 				if desc == "" {
 					desc = "The " + render.MessageTitle(m) + " message of " + title + "."
@@ -426,13 +432,7 @@ func apiParams(a *API, base string) *APIParams {
 	if version == "" {
 		version = s.Version
 	}
-	summary := a.Config.Description
-	if summary == "" {
-		summary = s.Summary
-	}
-	if summary == "" {
-		summary = render.PlainText(s.Description, 200)
-	}
+	summary, derived := apiSummary(a, 200)
 	labels := make([]string, 0, len(a.Config.Labels))
 	for k, v := range a.Config.Labels {
 		labels = append(labels, k+": "+v)
@@ -447,15 +447,17 @@ func apiParams(a *API, base string) *APIParams {
 		SpecVersion: s.SpecVersion,
 		Labels:      labels,
 		Summary:     summary,
-		Download:    base + path.Base(filepath.ToSlash(a.Config.Spec)),
-		Operations:  len(s.Operations) + len(s.Webhooks),
-		Schemas:     len(s.Schemas),
-		HasDocs:     a.Config.Docs != "",
-		KeyAuth:     keyAuth(s),
-		URL:         base,
-		Protocols:   render.Protocols(s),
-		Channels:    len(s.Channels),
-		Messages:    len(s.Messages),
+
+		SummaryIsDescription: derived,
+		Download:             base + path.Base(filepath.ToSlash(a.Config.Spec)),
+		Operations:           len(s.Operations) + len(s.Webhooks),
+		Schemas:              len(s.Schemas),
+		HasDocs:              a.Config.Docs != "",
+		KeyAuth:              keyAuth(s),
+		URL:                  base,
+		Protocols:            render.Protocols(s),
+		Channels:             len(s.Channels),
+		Messages:             len(s.Messages),
 	}
 }
 
@@ -722,4 +724,42 @@ func (w *Writer) prune() error {
 func exists(p string) bool {
 	_, err := os.Stat(p)
 	return err == nil
+}
+
+// apiSummary is an API's one-paragraph summary, cut to max runes: the
+// description in portal.yaml, else info.summary, else the description's
+// first paragraph (derived is then true).
+func apiSummary(a *API, max int) (summary string, derived bool) {
+	if a.Config.Description != "" {
+		return a.Config.Description, false
+	}
+	if a.Spec.Summary != "" {
+		return a.Spec.Summary, false
+	}
+	s := render.Summary(a.Spec.Description, max)
+	return s, s != ""
+}
+
+// samplesTarget says where an API's code samples send requests: the
+// gateway's route for an HTTP API it routes (one with an upstream_url) on
+// portal serve's gateway, or on the gateway host portal.yaml gives; else
+// the description's own server. Through a gateway that checks keys, the
+// portal key goes in the first header the auth strategy names.
+func samplesTarget(a *API, gatewayOrigin string) render.Samples {
+	s := render.Samples{PortalKeys: len(a.KeyNames) > 0}
+	if a.Config.UpstreamURL == "" || a.Spec.Kind == spec.KindAsyncAPI {
+		return s
+	}
+	switch {
+	case gatewayOrigin != "":
+		s.BaseURL = strings.TrimSuffix(gatewayOrigin, "/") + strings.TrimSuffix(config.GatewayPath(a.Config.Slug), "/")
+	case a.Config.Gateway.Host != "":
+		s.BaseURL = "https://" + a.Config.Gateway.Host + strings.TrimSuffix(a.Config.Gateway.Path, "/")
+	default:
+		return s
+	}
+	if len(a.KeyNames) > 0 {
+		s.KeyHeader = a.KeyNames[0]
+	}
+	return s
 }

@@ -161,6 +161,8 @@ func New(o Options) (*Server, error) {
 		Watch:        true,
 		LiveReload:   true,
 		ExtraServers: extra,
+
+		GatewayOrigin: strings.TrimSuffix(o.BaseURL, "/"),
 	})
 	if err != nil {
 		return nil, err

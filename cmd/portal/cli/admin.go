@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"text/tabwriter"
@@ -39,6 +40,9 @@ var adminCommands = []adminCommand{
 	{noun: "token", verbs: "create", flags: "[--name NAME]", note: "print a new admin token (shown once)", local: true, run: (*adminRun).createToken},
 	{noun: "token", verbs: "list", local: true, run: (*adminRun).listTokens},
 	{noun: "token", verbs: "revoke", args: []string{"ID"}, local: true, run: (*adminRun).revokeToken},
+	{noun: "users", verbs: "create", args: []string{"EMAIL"}, flags: "[--name NAME] [--password-stdin]", note: "an admin user of the console (/admin/login/)", local: true, run: (*adminRun).createUser},
+	{noun: "users", verbs: "list", local: true, run: (*adminRun).listUsers},
+	{noun: "users", verbs: "disable|enable", args: []string{"ID|EMAIL"}, note: "disabling ends their sessions at once", local: true, run: (*adminRun).setUserStatus},
 	{noun: "developers", verbs: "list", flags: statusFlag, run: func(a *adminRun, ctx context.Context, _ string, _ []string) error {
 		return a.list(ctx, "/v3/portals/{portal}/developers?"+a.statusQuery().Encode(), []string{"ID", "EMAIL", "NAME", "STATUS", "CREATED"},
 			func(m map[string]any) []string {
@@ -101,7 +105,7 @@ var decisions = map[string]string{"approve": "approved", "reject": "rejected", "
 // adminCommands.
 func adminUsage() string {
 	var b strings.Builder
-	b.WriteString(`portal admin manages a portal's developers, teams and admin tokens, in the
+	b.WriteString(`portal admin manages a portal's developers, teams, admin tokens and admin users, in the
 local data folder (--data, the default) or on a deployed portal (--url and --token).
 
 Usage:
@@ -124,6 +128,9 @@ Flags (after the command's words):
 	--data FOLDER   local data folder (default .portal; env PORTAL_DATA)
 	--url URL       a deployed portal's URL (env PORTAL_URL)
 	--token TOKEN   an admin token for --url (env PORTAL_ADMIN_TOKEN)
+	--name NAME     token create: the token's name; users create: the user's full name
+	--password-stdin  users create: read the password from stdin's first line
+	                (else it is asked for on the terminal, without echo)
 	--json          print JSON instead of a table
 	--dynamodb-table TABLE   admin tokens in a deployed portal's table, with your
 	                AWS credentials (portal deploy prints the table's name)
@@ -136,9 +143,15 @@ type adminFlags struct {
 	data, url, token, name, status, description, role, api string
 	table                                                  string // tokens in a deployed portal's DynamoDB table
 	json                                                   bool
+	passwordStdin                                          bool // users create: the password is stdin's first line
 }
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runAdminWith(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runAdminWith is runAdmin reading passwords from stdin.
+func runAdminWith(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Words first (token create, developers approve ID), flags anywhere.
 	var words []string
 	var rest []string
@@ -163,6 +176,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&f.api, "api", "", "the API's `id` (see catalog.json)")
 	fs.StringVar(&f.table, "dynamodb-table", "", "admin tokens: a deployed portal's DynamoDB `table`")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "users create: read the password from stdin's first line")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -177,7 +191,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		}
 		return exitOK
 	}
-	a := &adminRun{f: f, stdout: stdout}
+	a := &adminRun{f: f, stdin: stdin, stdout: stdout, stderr: stderr}
 	if err := a.run(ctx, words); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -196,6 +210,8 @@ func (e usageError) Error() string { return string(e) }
 
 type adminRun struct {
 	f      adminFlags
+	stdin  io.Reader // users create's password
+	stderr io.Writer // its prompts
 	stdout io.Writer
 	// api sends a management API request, locally or to --url, with
 	// extra headers (name, value pairs); it returns the status, the
@@ -223,7 +239,7 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 	}
 	if c.local {
 		if a.f.url != "" && a.f.table == "" {
-			return errors.New("admin tokens are made where the data lives: the data folder (--data), or a deployed portal's table (--dynamodb-table, with your AWS credentials)")
+			return errors.New("admin tokens and admin users are made where the data lives: the data folder (--data), or a deployed portal's table (--dynamodb-table, with your AWS credentials)")
 		}
 		st, err := a.tokenStore(ctx)
 		if err != nil {

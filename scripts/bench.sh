@@ -92,6 +92,10 @@ go test -run '^$' -bench 'BenchmarkBolt' -benchtime 300x ./functions/httpapi | g
 go test -run '^$' -bench 'BenchmarkAPI|BenchmarkGetSession|BenchmarkGetDeveloper' -benchtime 300x ./functions/dynamostore | grep -E '^Benchmark'
 
 echo
+echo "== Admin console lists through the HTTP API, embedded store, 5,000 developers and 20,000 registrations (goal: p50 < 50 ms) =="
+go test -run '^$' -bench 'BenchmarkAdminLists' -benchtime 50x ./functions/httpapi | grep -E '^Benchmark' | awk '{print $1, $5, $6, $7, $8}'
+
+echo
 echo "== Key validation under load: forward-auth vs a bare 204 handler; cache miss on DynamoDB Local =="
 go run ./scripts/bench/authload -d 5s
 

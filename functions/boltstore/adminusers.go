@@ -1,8 +1,10 @@
 package boltstore
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"slices"
 
@@ -147,7 +149,8 @@ func deleteAdminSessions(tx *bolt.Tx, id string) error {
 
 // ListAllAuditEvents implements portal.AdminStore: it walks the time
 // index from the newest event (or from the filter's end) back to the
-// filter's start.
+// filter's start, matching actor, action and subject on the index alone,
+// and reads only the page's events.
 func (s *Store) ListAllAuditEvents(_ context.Context, f portal.AuditFilter, p portal.Page) ([]portal.AuditEvent, int, error) {
 	from, to := window(p)
 	var out []portal.AuditEvent
@@ -158,14 +161,12 @@ func (s *Store) ListAllAuditEvents(_ context.Context, f portal.AuditFilter, p po
 		var k, v []byte
 		if f.To.IsZero() {
 			k, v = c.Last()
+		} else if k, v = c.Seek([]byte(stamp(f.To))); k == nil {
+			k, v = c.Last()
 		} else {
-			// The first key at or after To, then one back: the newest event
-			// before To.
-			if k, v = c.Seek([]byte(stamp(f.To))); k == nil {
-				k, v = c.Last()
-			} else {
-				k, v = c.Prev()
-			}
+			// The first key at or after To, then one back: the newest
+			// event before To.
+			k, v = c.Prev()
 		}
 		start := ""
 		if !f.From.IsZero() {
@@ -175,15 +176,19 @@ func (s *Store) ListAllAuditEvents(_ context.Context, f portal.AuditFilter, p po
 			if string(k) < start {
 				break
 			}
-			var ev portal.AuditEvent
-			ok, err := get(events, v, &ev)
-			if err != nil {
-				return err
+			parts := bytes.SplitN(v, sep, 3)
+			if len(parts) != 3 {
+				return fmt.Errorf("audit index %q: bad value", k)
 			}
-			if !ok || !f.Match(ev) {
+			if (f.Actor != "" && string(parts[0]) != f.Actor) || (f.Action != "" && string(parts[1]) != f.Action) ||
+				(f.Subject != "" && !bytes.HasPrefix(parts[2], key(f.Subject, ""))) {
 				continue
 			}
 			if total >= from && total < to {
+				var ev portal.AuditEvent
+				if ok, err := get(events, parts[2], &ev); err != nil || !ok {
+					return fmt.Errorf("audit event %q: %v (found %t)", parts[2], err, ok)
+				}
 				out = append(out, ev)
 			}
 			total++
@@ -191,6 +196,12 @@ func (s *Store) ListAllAuditEvents(_ context.Context, f portal.AuditFilter, p po
 		return nil
 	})
 	return out, total, err
+}
+
+// auditRef is the time index's value for event ev stored at key k: what
+// the filters match, and where the event is.
+func auditRef(ev portal.AuditEvent, k []byte) []byte {
+	return append(key(ev.Actor, ev.Action, ""), k...)
 }
 
 // indexAudit fills the audit log's time index of a store file written
@@ -205,7 +216,7 @@ func indexAudit(tx *bolt.Tx) error {
 		if err := json.Unmarshal(v, &ev); err != nil {
 			return err
 		}
-		return order.Put(key(stamp(ev.At), ev.ID), append([]byte(nil), k...))
+		return order.Put(key(stamp(ev.At), ev.ID), auditRef(ev, k))
 	})
 }
 

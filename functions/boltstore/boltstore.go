@@ -329,7 +329,7 @@ func suffix(k []byte) string { return string(k[bytes.LastIndexByte(k, 0)+1:]) }
 func (s *Store) audit(tx *bolt.Tx, ev portal.AuditEvent, subject string) error {
 	ev = ev.Complete(subject)
 	k := key(ev.Subject, stamp(ev.At), ev.ID)
-	if err := tx.Bucket(bAuditOrder).Put(key(stamp(ev.At), ev.ID), k); err != nil {
+	if err := tx.Bucket(bAuditOrder).Put(key(stamp(ev.At), ev.ID), auditRef(ev, k)); err != nil {
 		return err
 	}
 	return put(tx.Bucket(bAudit), k, ev)

@@ -251,6 +251,21 @@ func TestAdminConsoleTutorial(t *testing.T) {
 		t.Errorf("after Enter the developer is %s", d.Status)
 	}
 
+	// At 360 px nothing scrolls sideways, and dark mode is dark.
+	for _, path := range []string{"/admin/developers/", "/admin/registrations/", "/admin/teams/", "/admin/settings/"} {
+		do("360 px "+path, chromedp.EmulateViewport(360, 740), chromedp.Navigate(base+path))
+		until(t, tb, "the page at 360 px", `document.querySelector('#admin h2, #admin table, #admin form, .admin-empty') !== null`)
+		if w, _ := chromedp.Run(tb, chromedp.Evaluate[int](`document.documentElement.scrollWidth`)); w > 360 {
+			t.Errorf("%s is %d px wide at a 360 px viewport", path, w)
+		}
+	}
+	do("dark mode", chromedp.Evaluate[chromedp.Void](`localStorage.setItem('portal-theme', 'dark')`), chromedp.Reload())
+	until(t, tb, "the dark page", `document.documentElement.dataset.theme === 'dark'`)
+	if bg, _ := chromedp.Run(tb, chromedp.Evaluate[string](`getComputedStyle(document.body).backgroundColor`)); luminance(bg) > 0.3 {
+		t.Errorf("body background = %s in dark mode, want a dark colour", bg)
+	}
+	do("desktop again", chromedp.EmulateViewport(1280, 900))
+
 	// Logging out ends the session: the console sends back to login.
 	do("log out", chromedp.Click(css(`#admin-who button`)))
 	until(t, tb, "the login page after logout", `location.pathname === '/admin/login/'`)

@@ -137,3 +137,28 @@ console.log(`FCP ${a["first-contentful-paint"].displayValue}, LCP ${a["largest-c
 const failed = Object.values(a).filter(x => x.score !== null && x.score < 1 && r.categories.accessibility.auditRefs.some(ref => ref.id === x.id && ref.weight > 0));
 for (const f of failed) console.log(`  a11y: ${f.id}: ${f.title}`);
 ' "$BENCH/lighthouse.json"
+
+echo
+echo "== Lighthouse, mobile (admin console: /admin/developers/ with 60 developers, logged in) =="
+ADMIN_DATA=$BENCH/admin-data
+rm -rf "$ADMIN_DATA"
+echo 'vX9#qLm2-river' | go run ./scripts/bench/adminseed -data "$ADMIN_DATA"
+ADMIN_ADDR=127.0.0.1:18099
+"$BENCH/portal" serve --config portal.yaml --addr "$ADMIN_ADDR" --data "$ADMIN_DATA" >"$BENCH/admin-serve.log" 2>&1 &
+ADMIN_SERVE=$!
+trap 'kill $SERVE $ADMIN_SERVE 2>/dev/null || true' EXIT
+for _ in $(seq 120); do curl -sf "http://$ADMIN_ADDR/admin/login/" >/dev/null && break; sleep 0.5; done
+COOKIE=$(curl -si -X POST -H 'Content-Type: application/json' -d '{"username":"ops@example.com","password":"vX9#qLm2-river"}' \
+  "http://$ADMIN_ADDR/v3/admin/authenticate" | grep -io 'portal_admin=[^;]*')
+CHROME_PATH=$(command -v chromium) "$BENCH/node_modules/.bin/lighthouse" "http://$ADMIN_ADDR/admin/developers/" \
+  --quiet --output=json --output-path="$BENCH/lighthouse-admin.json" \
+  --only-categories=performance,accessibility --extra-headers="{\"Cookie\":\"$COOKIE\"}" \
+  --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --disable-quic --no-first-run" >/dev/null 2>&1 || {
+    echo "lighthouse failed; see $BENCH/lighthouse-admin.json" >&2; exit 1; }
+node -e '
+const r = require(process.argv[1]);
+const c = r.categories, a = r.audits;
+console.log(`page: ${r.finalDisplayedUrl} (a redirect to /admin/login/ would mean the session was refused)`);
+console.log(`performance ${Math.round(c.performance.score*100)} (goal >= 95), accessibility ${Math.round(c.accessibility.score*100)} (goal >= 95)`);
+console.log(`FCP ${a["first-contentful-paint"].displayValue}, LCP ${a["largest-contentful-paint"].displayValue}, TBT ${a["total-blocking-time"].displayValue}, CLS ${a["cumulative-layout-shift"].displayValue}`);
+' "$BENCH/lighthouse-admin.json"

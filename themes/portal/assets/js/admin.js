@@ -452,7 +452,7 @@ import { el } from './dom.js';
   const start = async () => {
     root.replaceChildren(status, body);
     if (page === 'login') { login(); return; }
-    const me = await call('GET', '/admin/me');
+    const [me, p] = await Promise.all([call('GET', '/admin/me'), call('GET', '/portals')]);
     if (me.status !== 200) { if (me.status !== 401) say(problem(me), 'error'); return; }
     const slot = document.getElementById('admin-who');
     if (slot) {
@@ -461,7 +461,6 @@ import { el } from './dom.js';
         location.assign('/admin/login/');
       }));
     }
-    const p = await call('GET', '/portals');
     if (p.status !== 200) { say(problem(p), 'error'); return; }
     portal = '/portals/' + encodeURIComponent(p.data.data[0].id);
     render = pages[page] || (() => {});

@@ -96,6 +96,10 @@ echo "== Admin console lists through the HTTP API, embedded store, 5,000 develop
 go test -run '^$' -bench 'BenchmarkAdminLists' -benchtime 50x ./functions/httpapi | grep -E '^Benchmark' | awk '{print $1, $5, $6, $7, $8}'
 
 echo
+echo "== Admin lists by name: a registrations page naming 100 distinct applications and developers vs the developers page, p50 (bolt) =="
+go test -run '^$' -bench 'BenchmarkRegistrationsPage' -benchtime 200x -count 3 ./functions/httpapi | grep -E '^Benchmark'
+
+echo
 echo "== Key validation under load: forward-auth vs a bare 204 handler; cache miss on DynamoDB Local =="
 go run ./scripts/bench/authload -d 5s
 

@@ -114,7 +114,7 @@ func (a *adminRun) listUsers(ctx context.Context, _ string, _ []string) error {
 	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tEMAIL\tNAME\tSTATUS\tCREATED")
 	for _, u := range us {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, u.Email, u.FullName, u.Status, u.CreatedAt.Format(time.RFC3339))
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", u.ID, clean(u.Email), clean(u.FullName), u.Status, u.CreatedAt.Format(time.RFC3339))
 	}
 	return tw.Flush()
 }

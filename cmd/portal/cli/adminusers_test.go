@@ -32,7 +32,7 @@ func TestAdminUsersCommands(t *testing.T) {
 		{"empty stdin", "", []string{"users", "create", "ops@example.com", "--password-stdin"}, exitFailure, "stdin held no password"},
 		{"no terminal", "vX9#qLm2-river\n", []string{"users", "create", "ops@example.com"}, exitUsage, "--password-stdin"},
 		{"no such user", "", []string{"users", "disable", "nobody@example.com"}, exitFailure, "no admin user nobody@example.com"},
-		{"no email", "", []string{"users", "create"}, exitUsage, "takes 1 argument"},
+		{"no email", "", []string{"users", "create"}, exitUsage, `"users create" takes EMAIL`},
 	} {
 		code, _, stderr := run(tc.stdin, tc.args...)
 		if code != tc.code || !strings.Contains(stderr, tc.stderr) {

@@ -27,8 +27,10 @@ const (
 	assetsDir  = "/_portal/assets/"  // the theme's fingerprinted CSS and JS
 )
 
-// accountPages are public in every portal: without them nobody could log in.
-var accountPages = []string{"/login/", "/signup/", "/verify-email/", "/forgot-password/", "/reset-password/"}
+// accountPages are public in every portal: without them nobody could log
+// in. The admin console (/admin/) is too: its pages are static shells, and
+// everything in them comes from the management API, for an admin session.
+var accountPages = []string{"/login/", "/signup/", "/verify-email/", "/forgot-password/", "/reset-password/", "/admin/"}
 
 // gateRules says which paths of the built site need what, as few rules as
 // decide every page alike: the root by default_page_visibility (with the

@@ -92,6 +92,10 @@ go test -run '^$' -bench 'BenchmarkBolt' -benchtime 300x ./functions/httpapi | g
 go test -run '^$' -bench 'BenchmarkAPI|BenchmarkGetSession|BenchmarkGetDeveloper' -benchtime 300x ./functions/dynamostore | grep -E '^Benchmark'
 
 echo
+echo "== Admin console lists through the HTTP API, embedded store, 5,000 developers and 20,000 registrations (goal: p50 < 50 ms) =="
+go test -run '^$' -bench 'BenchmarkAdminLists' -benchtime 50x ./functions/httpapi | grep -E '^Benchmark' | awk '{print $1, $5, $6, $7, $8}'
+
+echo
 echo "== Admin lists by name: a registrations page naming 100 distinct applications and developers vs the developers page, p50 (bolt) =="
 go test -run '^$' -bench 'BenchmarkRegistrationsPage' -benchtime 200x -count 3 ./functions/httpapi | grep -E '^Benchmark'
 
@@ -126,10 +130,10 @@ SERVE2=$!
 trap 'kill $SERVE $SERVE2 2>/dev/null || true' EXIT
 for _ in $(seq 50); do [ -s "$BENCH/serve.url" ] && [ -s "$BENCH/serve-sample.url" ] && break; sleep 0.1; done
 OP=$(cd "$GH/public" && ls -d apis/github/reference/*/ | sed -n '100p')
-lighthouse() { # url, report name
+lighthouse() { # url, report name[, extra headers as JSON]
   CHROME_PATH=$(command -v chromium) "$BENCH/node_modules/.bin/lighthouse" "$1" \
     --quiet --output=json --output-path="$BENCH/$2.json" \
-    --only-categories=performance,accessibility \
+    --only-categories=performance,accessibility ${3:+--extra-headers="$3"} \
     --chrome-flags="--headless=new --no-sandbox --disable-gpu --disable-background-networking --disable-component-update --disable-sync --disable-quic --no-first-run" >/dev/null 2>&1 || {
       echo "lighthouse failed; see $BENCH/$2.json" >&2; exit 1; }
   node -e '
@@ -144,3 +148,17 @@ for (const f of failed) console.log(`  a11y: ${f.id}: ${f.title}`);
 }
 lighthouse "$(cat "$BENCH/serve.url")/$OP" lighthouse
 lighthouse "$(cat "$BENCH/serve-sample.url")/apis/" lighthouse-catalog
+
+echo
+echo "== Lighthouse, mobile (admin console: /admin/developers/ with 60 developers, logged in) =="
+ADMIN_DATA=$BENCH/admin-data
+rm -rf "$ADMIN_DATA"
+echo 'vX9#qLm2-river' | go run ./scripts/bench/adminseed -data "$ADMIN_DATA"
+ADMIN_ADDR=127.0.0.1:18099
+"$BENCH/portal" serve --config portal.yaml --addr "$ADMIN_ADDR" --data "$ADMIN_DATA" >"$BENCH/admin-serve.log" 2>&1 &
+ADMIN_SERVE=$!
+trap 'kill $SERVE $SERVE2 $ADMIN_SERVE 2>/dev/null || true' EXIT
+for _ in $(seq 120); do curl -sf "http://$ADMIN_ADDR/admin/login/" >/dev/null && break; sleep 0.5; done
+COOKIE=$(curl -si -X POST -H 'Content-Type: application/json' -d '{"username":"ops@example.com","password":"vX9#qLm2-river"}' \
+  "http://$ADMIN_ADDR/v3/admin/authenticate" | grep -io 'portal_admin=[^;]*')
+lighthouse "http://$ADMIN_ADDR/admin/developers/" lighthouse-admin "{\"Cookie\":\"$COOKIE\"}"

@@ -23,40 +23,44 @@ import (
 // Buckets. Index buckets hold keys only (or a small value) and point at the
 // primary buckets; "\x00" separates the parts of composite keys.
 var (
-	bDevs        = []byte("developers")         // id → devRec
-	bDevEmail    = []byte("developer_emails")   // EmailKey → id
-	bDevOrder    = []byte("developer_order")    // created \0 id → status
-	bTokens      = []byte("tokens")             // hash → Token
-	bDevTokens   = []byte("developer_tokens")   // developer id \0 kind → hash of the one live token
-	bSessions    = []byte("sessions")           // hash → Session
-	bDevSessions = []byte("developer_sessions") // developer id \0 hash
-	bLoginFail   = []byte("login_failures")     // EmailKey \0 at \0 seq
-	bMailSlots   = []byte("mail_slots")         // kind \0 EmailKey \0 slot → when it frees
-	bMeta        = []byte("meta")               // "settings" → settingsRec
-	bTeams       = []byte("teams")              // id → teamRec
-	bTeamNames   = []byte("team_names")         // TeamNameKey → id
-	bTeamOrder   = []byte("team_order")         // created \0 id
-	bMembers     = []byte("team_members")       // team id \0 developer id → developer's created
-	bDevTeams    = []byte("developer_teams")    // developer id \0 team id
-	bRoles       = []byte("team_roles")         // team id \0 assignment id → roleRec
-	bRoleKeys    = []byte("team_role_keys")     // team id \0 role \0 entity id → assignment id
-	bAdmin       = []byte("admin_tokens")       // id → adminRec
-	bAdminHash   = []byte("admin_token_hashes") // hash → id
-	bAudit       = []byte("audit_events")       // subject \0 at \0 id → AuditEvent
-	bAPIs        = []byte("apis")               // id → API
-	bAPISlugs    = []byte("api_slugs")          // slug → id
-	bStrategies  = []byte("auth_strategies")    // id → AuthStrategy
-	bApps        = []byte("applications")       // id → appRec
-	bAppOrder    = []byte("application_order")  // created \0 id
-	bDevApps     = []byte("developer_apps")     // developer id \0 created \0 app id
-	bRegs        = []byte("registrations")      // id → regRec
-	bAppRegs     = []byte("app_registrations")  // app id \0 api id → registration id
-	bAPIRegs     = []byte("api_registrations")  // api id \0 app id → registration id
-	bRegOrder    = []byte("registration_order") // created \0 id → status
-	bCreds       = []byte("credentials")        // hash → credRec
-	bAppCreds    = []byte("app_credentials")    // app id \0 credential id → hash
-	bCredIDs     = []byte("credential_ids")     // credential id → hash
-	allBuckets   = [][]byte{bDevs, bDevEmail, bDevOrder, bTokens, bDevTokens, bSessions, bDevSessions, bLoginFail, bMailSlots, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit,
+	bDevs        = []byte("developers")          // id → devRec
+	bDevEmail    = []byte("developer_emails")    // EmailKey → id
+	bDevOrder    = []byte("developer_order")     // created \0 id → status
+	bTokens      = []byte("tokens")              // hash → Token
+	bDevTokens   = []byte("developer_tokens")    // developer id \0 kind → hash of the one live token
+	bSessions    = []byte("sessions")            // hash → Session
+	bDevSessions = []byte("developer_sessions")  // developer id \0 hash
+	bLoginFail   = []byte("login_failures")      // EmailKey \0 at \0 seq
+	bMailSlots   = []byte("mail_slots")          // kind \0 EmailKey \0 slot → when it frees
+	bMeta        = []byte("meta")                // "settings" → settingsRec
+	bTeams       = []byte("teams")               // id → teamRec
+	bTeamNames   = []byte("team_names")          // TeamNameKey → id
+	bTeamOrder   = []byte("team_order")          // created \0 id
+	bMembers     = []byte("team_members")        // team id \0 developer id → developer's created
+	bDevTeams    = []byte("developer_teams")     // developer id \0 team id
+	bRoles       = []byte("team_roles")          // team id \0 assignment id → roleRec
+	bRoleKeys    = []byte("team_role_keys")      // team id \0 role \0 entity id → assignment id
+	bAdmin       = []byte("admin_tokens")        // id → adminRec
+	bAdminHash   = []byte("admin_token_hashes")  // hash → id
+	bAudit       = []byte("audit_events")        // subject \0 at \0 id → AuditEvent
+	bAPIs        = []byte("apis")                // id → API
+	bAPISlugs    = []byte("api_slugs")           // slug → id
+	bStrategies  = []byte("auth_strategies")     // id → AuthStrategy
+	bApps        = []byte("applications")        // id → appRec
+	bAppOrder    = []byte("application_order")   // created \0 id
+	bDevApps     = []byte("developer_apps")      // developer id \0 created \0 app id
+	bRegs        = []byte("registrations")       // id → regRec
+	bAppRegs     = []byte("app_registrations")   // app id \0 api id → registration id
+	bAPIRegs     = []byte("api_registrations")   // api id \0 app id → registration id
+	bRegOrder    = []byte("registration_order")  // created \0 id → status
+	bCreds       = []byte("credentials")         // hash → credRec
+	bAppCreds    = []byte("app_credentials")     // app id \0 credential id → hash
+	bCredIDs     = []byte("credential_ids")      // credential id → hash
+	bAdminUsers  = []byte("admin_users")         // id → adminUserRec
+	bAdminEmails = []byte("admin_user_emails")   // EmailKey → id
+	bAdminSess   = []byte("admin_user_sessions") // admin user id \0 hash
+	bAuditOrder  = []byte("audit_order")         // at \0 id → the event's key in audit_events
+	allBuckets   = [][]byte{bAdminUsers, bAdminEmails, bAdminSess, bAuditOrder, bDevs, bDevEmail, bDevOrder, bTokens, bDevTokens, bSessions, bDevSessions, bLoginFail, bMailSlots, bMeta, bTeams, bTeamNames, bTeamOrder, bMembers, bDevTeams, bRoles, bRoleKeys, bAdmin, bAdminHash, bAudit,
 		bAPIs, bAPISlugs, bStrategies, bApps, bAppOrder, bDevApps, bRegs, bAppRegs, bAPIRegs, bRegOrder, bCreds, bAppCreds, bCredIDs}
 	settingsKey = []byte("settings")
 )
@@ -132,7 +136,7 @@ func Open(path string) (*Store, error) {
 				return err
 			}
 		}
-		return nil
+		return indexAudit(tx)
 	})
 	if err != nil {
 		_ = db.Close()
@@ -324,7 +328,11 @@ func suffix(k []byte) string { return string(k[bytes.LastIndexByte(k, 0)+1:]) }
 // audit completes ev as the Store interface promises and writes it.
 func (s *Store) audit(tx *bolt.Tx, ev portal.AuditEvent, subject string) error {
 	ev = ev.Complete(subject)
-	return put(tx.Bucket(bAudit), key(ev.Subject, stamp(ev.At), ev.ID), ev)
+	k := key(ev.Subject, stamp(ev.At), ev.ID)
+	if err := tx.Bucket(bAuditOrder).Put(key(stamp(ev.At), ev.ID), auditRef(ev, k)); err != nil {
+		return err
+	}
+	return put(tx.Bucket(bAudit), k, ev)
 }
 
 func (s *Store) update(fn func(tx *bolt.Tx) error) error {

@@ -73,6 +73,9 @@ func (s *Store) GetDeveloperByEmail(_ context.Context, email string) (portal.Dev
 func (s *Store) ListDevelopers(_ context.Context, f portal.DeveloperFilter, p portal.Page) ([]portal.Developer, int, error) {
 	var out []portal.Developer
 	var total int
+	if f.HasText() {
+		return s.searchDevelopers(f, p)
+	}
 	err := s.view(func(tx *bolt.Tx) (err error) {
 		out, total, err = listByStatus(tx, bDevOrder, string(f.Status), p, func(tx *bolt.Tx, id string) (portal.Developer, error) {
 			r, err := getDev(tx, id)
@@ -172,4 +175,31 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 		}
 		return s.audit(tx, ev, id)
 	})
+}
+
+// searchDevelopers reads every developer of the status, oldest first, and
+// keeps those that match the filter's text.
+func (s *Store) searchDevelopers(f portal.DeveloperFilter, p portal.Page) ([]portal.Developer, int, error) {
+	from, to := window(p)
+	var out []portal.Developer
+	total := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		devs := tx.Bucket(bDevs)
+		return forEach(tx.Bucket(bDevOrder), nil, func(k, v []byte) error {
+			if f.Status != "" && string(v) != string(f.Status) {
+				return nil
+			}
+			var r devRec
+			ok, err := get(devs, []byte(suffix(k)), &r)
+			if err != nil || !ok || !f.MatchText(r.Developer) {
+				return err
+			}
+			if total >= from && total < to {
+				out = append(out, r.developer())
+			}
+			total++
+			return nil
+		})
+	})
+	return out, total, err
 }

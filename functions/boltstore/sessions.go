@@ -73,6 +73,18 @@ func (s *Store) CreateSession(_ context.Context, sess portal.Session) error {
 				return err
 			}
 		}
+		if sess.AdminUserID != "" {
+			u, err := getAdminUser(tx, sess.AdminUserID)
+			if err != nil {
+				return err
+			}
+			if u.Status != portal.AdminActive {
+				return portal.Errorf(portal.EPrecondition, "admin user %s is %s", u.ID, u.Status)
+			}
+			if err := tx.Bucket(bAdminSess).Put(key(sess.AdminUserID, sess.Hash), nil); err != nil {
+				return err
+			}
+		}
 		return put(b, []byte(sess.Hash), sess)
 	})
 }
@@ -123,6 +135,11 @@ func (s *Store) DeleteSession(_ context.Context, hash string) error {
 func deleteSession(tx *bolt.Tx, sess portal.Session) error {
 	if sess.DeveloperID != "" {
 		if err := tx.Bucket(bDevSessions).Delete(key(sess.DeveloperID, sess.Hash)); err != nil {
+			return err
+		}
+	}
+	if sess.AdminUserID != "" {
+		if err := tx.Bucket(bAdminSess).Delete(key(sess.AdminUserID, sess.Hash)); err != nil {
 			return err
 		}
 	}

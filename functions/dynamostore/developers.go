@@ -2,6 +2,7 @@ package dynamostore
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"time"
 
@@ -47,6 +48,22 @@ func (s *Store) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p 
 	index, attr, pk := GSI1, AttrGSI1PK, gsiDevelopers
 	if f.Status != "" {
 		index, attr, pk = GSI2, AttrGSI2PK, devStatusGSI(f.Status)
+	}
+	if f.HasText() {
+		// DynamoDB's contains() minds case: read the partition and match
+		// here.
+		items, err := s.indexAll(ctx, rangeQuery{index: index, pkAttr: attr, pk: pk, forward: true})
+		if err != nil {
+			return nil, 0, err
+		}
+		all, err := decodeAll(items, func(it *devItem) portal.Developer { return it.Developer })
+		if err != nil {
+			return nil, 0, err
+		}
+		all = slices.DeleteFunc(all, func(d portal.Developer) bool { return !f.MatchText(d) })
+		p = p.Normalize()
+		from := min(p.Offset(), len(all))
+		return all[from : from+min(p.Size, len(all)-from)], len(all), nil
 	}
 	items, total, err := s.indexPage(ctx, index, attr, pk, p)
 	if err != nil {

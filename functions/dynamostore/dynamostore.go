@@ -23,7 +23,10 @@
 //	TEAMNAME#<key>    | TEAMNAME            one team per name
 //	ADMINTOKENS       | ADMINTOKEN#<id>     admin token
 //	ADMINHASH#<hash>  | ADMINHASH           admin token by hash
-//	AUDIT#<subject>   | <at>#<id>           audit event
+//	AUDIT#<subject>   | <at>#<id>           audit event; GSI1 AUDIT (the whole log)
+//	ADMINUSER#<id>    | ADMINUSER           admin user; GSI1 ADMINUSERS
+//	ADMINUSER#<id>    | SESSION#<hash>      pointer to the admin user's session (ttl)
+//	ADMINEMAIL#<key>  | ADMINEMAIL          one admin user per email
 //
 // The application side:
 //
@@ -199,7 +202,8 @@ type (
 		TokenID string
 	}
 	auditItem struct {
-		PK, SK string
+		PK, SK         string
+		GSI1PK, GSI1SK string // the whole log, by time
 		portal.AuditEvent
 	}
 )
@@ -323,7 +327,8 @@ func (s *Store) check(k map[string]types.AttributeValue, c cond) types.TransactW
 
 // audit is the Put of ev, completed as the Store interface promises.
 func (s *Store) audit(ev portal.AuditEvent) types.TransactWriteItem {
-	return s.put(auditItem{PK: auditPK(ev.Subject), SK: stamp(ev.At) + "#" + ev.ID, AuditEvent: ev}, notExists)
+	order := stamp(ev.At) + "#" + ev.ID
+	return s.put(auditItem{PK: auditPK(ev.Subject), SK: order, GSI1PK: gsiAudit, GSI1SK: order, AuditEvent: ev}, notExists)
 }
 
 // canceled is a transaction that DynamoDB refused: reasons[i] is the
@@ -543,28 +548,97 @@ func (s *Store) partition(ctx context.Context, pk, prefix string) ([]map[string]
 }
 
 // indexPage answers one page of an index partition in sort key order, and
-// the partition's size: it counts (Select COUNT reads no attributes out),
-// skips the earlier pages with counting queries, then reads one page.
+// the partition's size.
 func (s *Store) indexPage(ctx context.Context, index, pkAttr, pk string, p portal.Page) ([]map[string]types.AttributeValue, int, error) {
+	return s.rangePage(ctx, rangeQuery{index: index, pkAttr: pkAttr, pk: pk, forward: true}, p)
+}
+
+// rangeQuery is a query of one partition (of the table, or of an index
+// when index is set), its sort keys optionally within [from, to), in
+// sort key order or (forward false) the reverse.
+type rangeQuery struct {
+	index, pkAttr, pk string
+	skAttr, from, to  string
+	forward           bool
+	filter            cond // a filter expression; rangePage then reads every match
+}
+
+func (q rangeQuery) input(table *string) *dynamodb.QueryInput {
+	names := map[string]string{"#pk": q.pkAttr}
+	values := map[string]types.AttributeValue{":pk": str(q.pk)}
+	expr := "#pk = :pk"
+	switch {
+	case q.from != "" && q.to != "":
+		expr += " AND #sk BETWEEN :from AND :to"
+	case q.from != "":
+		expr += " AND #sk >= :from"
+	case q.to != "":
+		expr += " AND #sk <= :to"
+	}
+	if q.from != "" || q.to != "" {
+		names["#sk"] = q.skAttr
+	}
+	if q.from != "" {
+		values[":from"] = str(q.from)
+	}
+	if q.to != "" {
+		// Sort keys are "<key>#<id>": no key equals to itself, so the
+		// inclusive bounds keep exactly the keys from from up to before to.
+		values[":to"] = str(q.to)
+	}
+	in := &dynamodb.QueryInput{
+		TableName:                 table,
+		KeyConditionExpression:    aws.String(expr),
+		ExpressionAttributeNames:  names,
+		ExpressionAttributeValues: values,
+		ScanIndexForward:          aws.Bool(q.forward),
+	}
+	if q.index != "" {
+		in.IndexName = aws.String(q.index)
+	} else {
+		in.ConsistentRead = aws.Bool(true)
+	}
+	if q.filter.expr != "" {
+		in.FilterExpression = aws.String(q.filter.expr)
+		maps.Copy(in.ExpressionAttributeNames, q.filter.names)
+		maps.Copy(in.ExpressionAttributeValues, q.filter.values)
+	}
+	return in
+}
+
+// rangePage answers one page of a range query, and how many items match
+// it. Without a filter it counts (Select COUNT reads no attributes out),
+// skips the earlier pages with counting queries, then reads one page;
+// with one (Limit counts items before the filter) it reads every match.
+func (s *Store) rangePage(ctx context.Context, q rangeQuery, p portal.Page) ([]map[string]types.AttributeValue, int, error) {
 	p = p.Normalize()
 	query := func(sel types.Select, limit int, start map[string]types.AttributeValue) (*dynamodb.QueryOutput, error) {
-		in := &dynamodb.QueryInput{
-			TableName:                 s.table,
-			IndexName:                 aws.String(index),
-			KeyConditionExpression:    aws.String("#pk = :pk"),
-			ExpressionAttributeNames:  map[string]string{"#pk": pkAttr},
-			ExpressionAttributeValues: map[string]types.AttributeValue{":pk": str(pk)},
-			Select:                    sel,
-			ExclusiveStartKey:         start,
-		}
+		in := q.input(s.table)
+		in.Select, in.ExclusiveStartKey = sel, start
 		if limit > 0 {
 			in.Limit = aws.Int32(int32(limit))
 		}
 		out, err := s.db.Query(ctx, in)
 		if err != nil {
-			return nil, fmt.Errorf("dynamostore: query %s %s: %w", index, pk, err)
+			return nil, fmt.Errorf("dynamostore: query %s %s: %w", q.index, q.pk, err)
 		}
 		return out, nil
+	}
+	if q.filter.expr != "" {
+		var all []map[string]types.AttributeValue
+		var start map[string]types.AttributeValue
+		for {
+			out, err := query(types.SelectAllAttributes, 0, start)
+			if err != nil {
+				return nil, 0, err
+			}
+			all = append(all, out.Items...)
+			if start = out.LastEvaluatedKey; len(start) == 0 {
+				break
+			}
+		}
+		from := min(p.Offset(), len(all))
+		return all[from : from+min(p.Size, len(all)-from)], len(all), nil
 	}
 	total := 0
 	var start map[string]types.AttributeValue

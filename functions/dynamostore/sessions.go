@@ -88,6 +88,24 @@ func (s *Store) ConsumeToken(ctx context.Context, hash string, kind portal.Token
 func (s *Store) CreateSession(ctx context.Context, sess portal.Session) error {
 	ttl := sess.ExpiresAt.Unix()
 	item := s.put(sessionItem{PK: sessionPK(sess.Hash), SK: "SESSION", TTL: ttl, Session: sess}, notExists)
+	if sess.AdminUserID != "" {
+		err := s.transact(ctx,
+			item,
+			s.check(key(adminUserPK(sess.AdminUserID), skAdminUser), attrIs("Status", string(portal.AdminActive))),
+			s.put(ptrItem{PK: adminUserPK(sess.AdminUserID), SK: "SESSION#" + sess.Hash, TTL: ttl}, notExists),
+		)
+		if bad, _ := failed(err, 0); bad {
+			return portal.Errorf(portal.EConflict, "session exists")
+		}
+		if bad, _ := failed(err, 1); bad {
+			u, gerr := s.GetAdminUser(ctx, sess.AdminUserID)
+			if gerr != nil {
+				return gerr
+			}
+			return portal.Errorf(portal.EPrecondition, "admin user %s is %s", u.ID, u.Status)
+		}
+		return err
+	}
 	if sess.DeveloperID == "" {
 		err := s.transact(ctx, item)
 		if bad, _ := failed(err, 0); bad {
@@ -152,10 +170,13 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 	if err := unmarshal(out.Attributes, &it); err != nil {
 		return err
 	}
-	if it.DeveloperID == "" {
-		return nil
+	switch {
+	case it.DeveloperID != "":
+		return s.deleteItem(ctx, devPK(it.DeveloperID), "SESSION#"+hash)
+	case it.AdminUserID != "":
+		return s.deleteItem(ctx, adminUserPK(it.AdminUserID), "SESSION#"+hash)
 	}
-	return s.deleteItem(ctx, devPK(it.DeveloperID), "SESSION#"+hash)
+	return nil
 }
 
 // DeleteDeveloperSessions implements portal.Store.

@@ -16,27 +16,42 @@ import (
 )
 
 // admin wraps a management handler: it needs a valid admin token
-// (Authorization: Bearer) and, for /v3/portals/{portalId}/…, this
-// portal's id.
+// (Authorization: Bearer) or an admin user's session (the admin cookie;
+// its writes are same-origin, as Handler's CrossOriginProtection makes
+// sure) and, for /v3/portals/{portalId}/…, this portal's id.
 func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
+		var ctx context.Context
 		auth := r.Header.Get("Authorization")
-		tok, ok := strings.CutPrefix(auth, "Bearer ")
-		if !ok || tok == "" {
+		tok, bearer := strings.CutPrefix(auth, "Bearer ")
+		c, cerr := r.Cookie(s.adminCookie())
+		switch {
+		case bearer && tok != "":
+			t, err := s.store.GetAdminTokenByHash(r.Context(), hashSecret(strings.TrimSpace(tok)))
+			if portal.IsCode(err, portal.ENotFound) || (err == nil && t.RevokedAt != nil) {
+				s.writeError(w, r, portal.Errorf(portal.EUnauthorized, "the admin token is unknown or revoked"))
+				return
+			}
+			if err != nil {
+				s.writeError(w, r, err)
+				return
+			}
+			ctx = context.WithValue(r.Context(), keyAdmin, t)
+		case auth == "" && cerr == nil && c.Value != "":
+			u, err := s.adminSession(r, c)
+			if err != nil {
+				if portal.IsCode(err, portal.EUnauthorized) {
+					s.clearAdminCookie(w)
+				}
+				s.writeError(w, r, err)
+				return
+			}
+			ctx = context.WithValue(r.Context(), keyAdminUser, u)
+		default:
 			w.Header().Set("WWW-Authenticate", `Bearer realm="portal"`)
-			s.writeError(w, r, portal.Errorf(portal.EUnauthorized, "send an admin token: Authorization: Bearer <token> (create one with portal admin token create)"))
+			s.writeError(w, r, portal.Errorf(portal.EUnauthorized, "log in at /admin/login/, or send an admin token: Authorization: Bearer <token> (create one with portal admin token create)"))
 			return
 		}
-		t, err := s.store.GetAdminTokenByHash(r.Context(), hashSecret(strings.TrimSpace(tok)))
-		if portal.IsCode(err, portal.ENotFound) || (err == nil && t.RevokedAt != nil) {
-			s.writeError(w, r, portal.Errorf(portal.EUnauthorized, "the admin token is unknown or revoked"))
-			return
-		}
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		ctx := context.WithValue(r.Context(), keyAdmin, t)
 		if id := r.PathValue("portalId"); id != "" {
 			st, err := s.EnsureSettings(ctx)
 			if err != nil {
@@ -52,9 +67,14 @@ func (s *Server) admin(h http.HandlerFunc) http.HandlerFunc {
 	}
 }
 
+// actor names who makes a change in the audit log: an admin user
+// (admin-user:<id>) or an admin token (admin:<token id>).
 func actor(r *http.Request) string {
+	if u, ok := r.Context().Value(keyAdminUser).(portal.AdminUser); ok {
+		return portal.ActorAdminUser + u.ID
+	}
 	if t, ok := r.Context().Value(keyAdmin).(portal.AdminToken); ok {
-		return "admin:" + t.ID
+		return portal.ActorAdminToken + t.ID
 	}
 	return "system"
 }
@@ -238,8 +258,15 @@ func (s *Server) handleListDevelopers(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	var f portal.DeveloperFilter
-	if v := r.URL.Query().Get("filter[status][eq]"); v != "" {
+	q := r.URL.Query()
+	f := portal.DeveloperFilter{Query: q.Get("filter[q]"), EmailContains: q.Get("filter[email][contains]"), NameContains: q.Get("filter[full_name][contains]")}
+	for _, param := range []string{"filter[q]", "filter[email][contains]", "filter[full_name][contains]"} {
+		if utf8.RuneCountInString(q.Get(param)) > 200 {
+			s.writeError(w, r, invalid(portal.FieldError{Field: param, Reason: "must be at most 200 characters"}))
+			return
+		}
+	}
+	if v := q.Get("filter[status][eq]"); v != "" {
 		f.Status = portal.DeveloperStatus(v)
 		if !f.Status.Valid() {
 			s.writeError(w, r, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"}))
@@ -254,14 +281,48 @@ func (s *Server) handleListDevelopers(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, newList(ds, p, total))
 }
 
+// ref names a related object in an answer.
+type ref struct {
+	ID   string `json:"id"`
+	Name string `json:"name"`
+}
+
+// developerView is one developer as GET shows it: with the teams they are
+// in and the applications they created (the first 100; total in
+// applications_total).
+type developerView struct {
+	portal.Developer
+	Teams             []ref `json:"teams"`
+	Applications      []ref `json:"applications"`
+	ApplicationsTotal int   `json:"applications_total"`
+}
+
 func (s *Server) handleGetDeveloper(w http.ResponseWriter, r *http.Request) {
-	d, err := s.store.GetDeveloper(r.Context(), r.PathValue("developerId"))
+	ctx := r.Context()
+	d, err := s.store.GetDeveloper(ctx, r.PathValue("developerId"))
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	teams, err := s.store.ListDeveloperTeams(ctx, d.ID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	apps, total, err := s.store.ListApplications(ctx, d.ID, portal.Page{Size: 100, Number: 1})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	v := developerView{Developer: d, Teams: []ref{}, Applications: []ref{}, ApplicationsTotal: total}
+	for _, t := range teams {
+		v.Teams = append(v.Teams, ref{ID: t.ID, Name: t.Name})
+	}
+	for _, a := range apps {
+		v.Applications = append(v.Applications, ref{ID: a.ID, Name: a.Name})
+	}
 	w.Header().Set("ETag", etag(d.Version))
-	writeJSON(w, http.StatusOK, d)
+	writeJSON(w, http.StatusOK, v)
 }
 
 type developerPatch struct {

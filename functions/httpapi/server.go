@@ -197,6 +197,7 @@ const (
 	keyDeveloper
 	keySession
 	keyAdmin
+	keyAdminUser
 )
 
 func (s *Server) withRequestID(h http.Handler) http.Handler {

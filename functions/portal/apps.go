@@ -139,6 +139,7 @@ func DefaultAuthStrategy() AuthStrategy {
 type FullStore interface {
 	Store
 	AppStore
+	AdminStore
 }
 
 // AppStore keeps the catalog, applications, registrations and credentials,

@@ -85,7 +85,7 @@ type Token struct {
 type Session struct {
 	Hash        string    // hex SHA-256 of the 256-bit cookie value
 	DeveloperID string    // the developer, or "" for an admin session
-	AdminID     string    // the admin token that opened it, for admin sessions
+	AdminUserID string    // the admin user, or "" for a developer's session
 	CreatedAt   time.Time //
 	LastSeenAt  time.Time // idle timeout counts from here
 	ExpiresAt   time.Time // absolute timeout
@@ -203,6 +203,11 @@ const MaxMailSlots = 10
 // DeveloperFilter narrows a developer list.
 type DeveloperFilter struct {
 	Status DeveloperStatus // "" for all
+	// Query keeps developers with every word of it in their email
+	// address or full name (filter[q]); EmailContains and NameContains
+	// are Konnect's filter[email][contains] and filter[full_name][contains].
+	// All ignore case.
+	Query, EmailContains, NameContains string
 }
 
 // Store keeps the portal's run-time state. Every method that changes state
@@ -253,8 +258,9 @@ type Store interface {
 	PutToken(ctx context.Context, t Token) error
 	ConsumeToken(ctx context.Context, hash string, kind TokenKind, now time.Time) (Token, error)
 
-	// Sessions. CreateSession fails with Conflict for a known hash and
-	// NotFound for an unknown developer; sessions expired at now are
+	// Sessions. CreateSession fails with Conflict for a known hash,
+	// NotFound for an unknown developer or admin user, and Precondition
+	// for a disabled admin user; sessions expired at now are
 	// NotFound; TouchSession records activity at `at` and is NotFound for
 	// a session expired by then; DeleteSession of an unknown session is
 	// not an error (logout).

@@ -174,9 +174,10 @@ func (su suite) testSessions(t *testing.T, s portal.FullStore) {
 	wantCode(t, "GetSession(expired)", err, portal.ENotFound)
 	wantCode(t, "TouchSession(expired)", s.TouchSession(ctx, old.Hash, su.now()), portal.ENotFound)
 
-	// Admin sessions have no developer.
+	// Admin sessions have no developer, and need their admin user.
+	au := su.mustCreateAdminUser(t, s, "session-admin@example.com")
 	admin := su.session("", time.Hour)
-	admin.AdminID = newID()
+	admin.AdminUserID = au.ID
 	wantNil(t, "CreateSession(admin)", s.CreateSession(ctx, admin))
 	got, err = s.GetSession(ctx, admin.Hash, su.now())
 	wantNil(t, "GetSession(admin)", err)
@@ -187,6 +188,12 @@ func (su suite) testSessions(t *testing.T, s portal.FullStore) {
 	// A session needs its developer.
 	err = s.CreateSession(ctx, su.session(newID(), time.Hour))
 	wantCode(t, "CreateSession(unknown developer)", err, portal.ENotFound)
+	unknownAdmin := su.session("", time.Hour)
+	unknownAdmin.AdminUserID = newID()
+	wantCode(t, "CreateSession(unknown admin user)", s.CreateSession(ctx, unknownAdmin), portal.ENotFound)
+	wantNil(t, "DeleteSession(admin)", s.DeleteSession(ctx, admin.Hash))
+	_, err = s.GetSession(ctx, admin.Hash, su.now())
+	wantCode(t, "GetSession(admin, deleted)", err, portal.ENotFound)
 }
 
 func (su suite) testDeleteDeveloperSessions(t *testing.T, s portal.FullStore) {

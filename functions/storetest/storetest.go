@@ -78,6 +78,11 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		{"DeleteApplication", suite.testDeleteApplication},
 		{"DeleteDeveloperApplications", suite.testDeleteDeveloperApplications},
 		{"DeveloperRoles", suite.testDeveloperRoles},
+		{"AdminUsers", suite.testAdminUsers},
+		{"AdminUsersConcurrentEmail", suite.testAdminUsersConcurrentEmail},
+		{"AdminUserDisable", suite.testAdminUserDisable},
+		{"ListAllAuditEvents", suite.testListAllAuditEvents},
+		{"SearchDevelopers", suite.testSearchDevelopers},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -69,6 +69,9 @@ type Params struct {
 	// Account pages: signup, login, verify-email, forgot-password,
 	// reset-password, account.
 	AccountPage string `json:"account_page,omitempty"`
+	// Admin console pages: login, overview, developers, registrations,
+	// applications, teams, apis, settings, auth-strategies, audit.
+	AdminPage string `json:"admin_page,omitempty"`
 	// Referrer, if set, is the page's <meta name="referrer"> policy.
 	Referrer string `json:"referrer,omitempty"`
 

@@ -128,6 +128,7 @@ func (w *Writer) Begin(o Options) error {
 	if o.Config.Accounts() {
 		w.st.Pages += w.writeAccountPages()
 	}
+	w.st.Pages += w.writeAdminPages()
 	return w.err
 }
 

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +42,9 @@ var adminCommands = []adminCommand{
 	{noun: "token", verbs: "create", flags: "[--name NAME]", note: "print a new admin token (shown once)", local: true, run: (*adminRun).createToken},
 	{noun: "token", verbs: "list", local: true, run: (*adminRun).listTokens},
 	{noun: "token", verbs: "revoke", args: []string{"ID"}, local: true, run: (*adminRun).revokeToken},
+	{noun: "users", verbs: "create", args: []string{"EMAIL"}, flags: "[--name NAME] [--password-stdin]", note: "an admin user of the console (/admin/login/)", local: true, run: (*adminRun).createUser},
+	{noun: "users", verbs: "list", local: true, run: (*adminRun).listUsers},
+	{noun: "users", verbs: "disable|enable", args: []string{"ID|EMAIL"}, note: "disabling ends their sessions at once", local: true, run: (*adminRun).setUserStatus},
 	{noun: "developers", verbs: "list", flags: statusFlag + " " + pageFlag, run: (*adminRun).listDevelopers},
 	{noun: "developers", verbs: "approve|reject|revoke", args: []string{"DEVELOPER"}, note: "DEVELOPER: an id or email address", run: (*adminRun).decideDeveloper},
 	{noun: "developers", verbs: "delete", args: []string{"DEVELOPER"}, note: "with their applications and keys", run: (*adminRun).deleteDeveloper},
@@ -73,7 +77,7 @@ func adminUsage(words ...string) string {
 	}
 	var b strings.Builder
 	b.WriteString(`portal admin manages a portal's developers, teams, applications, registrations,
-settings and admin tokens, in the local data folder (--data, the default) or on a
+settings, admin tokens and admin users, in the local data folder (--data, the default) or on a
 deployed portal (--url and --token). Actions print a sentence, lists a table;
 --json prints the API's JSON instead.
 
@@ -102,6 +106,9 @@ Flags (after the command's words):
 	--data FOLDER   local data folder (default .portal; env PORTAL_DATA)
 	--url URL       a deployed portal's URL (env PORTAL_URL)
 	--token TOKEN   an admin token for --url (env PORTAL_ADMIN_TOKEN)
+	--name NAME     token create: the token's name; users create: the user's full name
+	--password-stdin  users create: read the password from stdin's first line
+	                (else it is asked for on the terminal, without echo)
 	--json          print the API's JSON (a list's envelope, an action's object)
 	--page N        a list's page, 100 a page (default 1)
 	--dynamodb-table TABLE   admin tokens in a deployed portal's table, with your
@@ -117,9 +124,15 @@ type adminFlags struct {
 	json                                                   bool
 	canOwn                                                 bool // teams create --can-own-applications
 	page                                                   int  // a list's page number
+	passwordStdin                                          bool // users create: the password is stdin's first line
 }
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
+	return runAdminWith(ctx, args, getenv, os.Stdin, stdout, stderr)
+}
+
+// runAdminWith is runAdmin reading passwords from stdin.
+func runAdminWith(ctx context.Context, args []string, getenv func(string) string, stdin io.Reader, stdout, stderr io.Writer) int {
 	// Words first (token create, developers approve ID), flags anywhere.
 	var words []string
 	var rest []string
@@ -146,6 +159,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	fs.BoolVar(&f.json, "json", false, "print JSON")
 	fs.BoolVar(&f.canOwn, "can-own-applications", false, "teams create: members may create applications the team shares")
 	fs.IntVar(&f.page, "page", 1, "a list's page `number`")
+	fs.BoolVar(&f.passwordStdin, "password-stdin", false, "users create: read the password from stdin's first line")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -165,7 +179,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 		fmt.Fprintf(stderr, "portal admin: --page %d: a page number is 1 or more\n", f.page)
 		return exitUsage
 	}
-	a := &adminRun{f: f, stdout: stdout, stderr: stderr}
+	a := &adminRun{f: f, stdin: stdin, stdout: stdout, stderr: stderr}
 	if err := a.run(ctx, words); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
@@ -185,6 +199,7 @@ func (e usageError) Error() string { return string(e) }
 type adminRun struct {
 	f              adminFlags
 	stdout, stderr io.Writer
+	stdin          io.Reader // users create's password
 	// api sends a management API request, locally or to --url, with
 	// extra headers (name, value pairs); it returns the status, the
 	// answer's headers and its body.
@@ -217,7 +232,7 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 	}
 	if c.local {
 		if a.f.url != "" && a.f.table == "" {
-			return errors.New("admin tokens are made where the data lives: the data folder (--data), or a deployed portal's table (--dynamodb-table, with your AWS credentials)")
+			return errors.New("admin tokens and admin users are made where the data lives: the data folder (--data), or a deployed portal's table (--dynamodb-table, with your AWS credentials)")
 		}
 		st, err := a.tokenStore(ctx)
 		if err != nil {

@@ -119,4 +119,14 @@ func TestDeployNetlifyTable(t *testing.T) {
 	if !strings.Contains(list, "ops") || !strings.Contains(list, "netlify deploy") {
 		t.Errorf("admin token list --dynamodb-table:\n%s", list)
 	}
+
+	// The first admin user of the console, in the deployed portal's table.
+	var uout, uerr bytes.Buffer
+	if code := runAdminWith(ctx, []string{"users", "create", "ops@example.com", "--dynamodb-table", "acme-portal", "--password-stdin"}, os.Getenv,
+		strings.NewReader("vX9#qLm2-river\n"), &uout, &uerr); code != 0 || !strings.Contains(uout.String(), "created admin user ops@example.com") {
+		t.Fatalf("admin users create --dynamodb-table = %d: %s%s", code, uout.String(), uerr.String())
+	}
+	if users, _ := run("admin", "users", "list", "--dynamodb-table", "acme-portal"); !strings.Contains(users, "ops@example.com") || !strings.Contains(users, "active") {
+		t.Errorf("admin users list --dynamodb-table:\n%s", users)
+	}
 }

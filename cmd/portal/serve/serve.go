@@ -127,6 +127,10 @@ func (s *Server) startFunctions(cfg *config.Config) error {
 			fmt.Fprintf(s.opts.Progress, "admin token (shown once; keep it): %s\n  export PORTAL_URL=%s PORTAL_ADMIN_TOKEN=%s\n", tok, base, tok)
 		}
 	}
+	// And the way to a first admin user, for the console.
+	if us, err := st.ListAdminUsers(context.Background()); err == nil && len(us) == 0 {
+		fmt.Fprintf(s.opts.Progress, "no admin user yet for the console (%s/admin/login/): stop the server, then\n  portal admin users create you@example.com --name \"Your Name\" --data %s\n", base, s.opts.Data)
+	}
 	v := validate.New(st, validate.Options{Now: s.opts.Now, Log: log})
 	s.store, s.api, s.gate = st, api, validate.NewGate(v, st, 5*time.Second)
 	return nil

@@ -1,0 +1,232 @@
+package boltstore
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+
+	bolt "go.etcd.io/bbolt"
+
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+// adminUserRec stores what the domain type hides from JSON.
+type adminUserRec struct {
+	portal.AdminUser
+	PasswordHash string `json:"password_hash"`
+	Version      int64  `json:"version"`
+}
+
+func (r adminUserRec) user() portal.AdminUser {
+	u := r.AdminUser
+	u.PasswordHash, u.Version = r.PasswordHash, r.Version
+	return u
+}
+
+func getAdminUser(tx *bolt.Tx, id string) (adminUserRec, error) {
+	var r adminUserRec
+	ok, err := get(tx.Bucket(bAdminUsers), []byte(id), &r)
+	if err == nil && !ok {
+		err = notFound("admin user", id)
+	}
+	return r, err
+}
+
+func putAdminUser(tx *bolt.Tx, u portal.AdminUser) error {
+	return put(tx.Bucket(bAdminUsers), []byte(u.ID), adminUserRec{AdminUser: u, PasswordHash: u.PasswordHash, Version: u.Version})
+}
+
+// CreateAdminUser implements portal.AdminStore.
+func (s *Store) CreateAdminUser(_ context.Context, u portal.AdminUser, ev portal.AuditEvent) error {
+	ev = ev.Complete(u.ID)
+	ev.StampNew(&u.CreatedAt, &u.UpdatedAt)
+	u.CreatedAt, u.UpdatedAt, u.Version = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), 1
+	return s.update(func(tx *bolt.Tx) error {
+		if tx.Bucket(bAdminUsers).Get([]byte(u.ID)) != nil {
+			return portal.Errorf(portal.EConflict, "admin user %s exists", u.ID)
+		}
+		email := []byte(portal.EmailKey(u.Email))
+		if tx.Bucket(bAdminEmails).Get(email) != nil {
+			return portal.Errorf(portal.EConflict, "an admin user with email %s exists", u.Email)
+		}
+		if err := putAdminUser(tx, u); err != nil {
+			return err
+		}
+		if err := tx.Bucket(bAdminEmails).Put(email, []byte(u.ID)); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, u.ID)
+	})
+}
+
+// GetAdminUser implements portal.AdminStore.
+func (s *Store) GetAdminUser(_ context.Context, id string) (portal.AdminUser, error) {
+	var r adminUserRec
+	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getAdminUser(tx, id); return err })
+	return r.user(), err
+}
+
+// GetAdminUserByEmail implements portal.AdminStore.
+func (s *Store) GetAdminUserByEmail(_ context.Context, email string) (portal.AdminUser, error) {
+	var r adminUserRec
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		id := tx.Bucket(bAdminEmails).Get([]byte(portal.EmailKey(email)))
+		if id == nil {
+			return notFound("admin user with email", email)
+		}
+		r, err = getAdminUser(tx, string(id))
+		return err
+	})
+	return r.user(), err
+}
+
+// ListAdminUsers implements portal.AdminStore.
+func (s *Store) ListAdminUsers(_ context.Context) ([]portal.AdminUser, error) {
+	var out []portal.AdminUser
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(bAdminUsers), nil, func(_, v []byte) error {
+			var r adminUserRec
+			if err := json.Unmarshal(v, &r); err != nil {
+				return err
+			}
+			out = append(out, r.user())
+			return nil
+		})
+	})
+	slices.SortFunc(out, func(a, b portal.AdminUser) int {
+		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
+			return c
+		}
+		return cmpString(a.ID, b.ID)
+	})
+	return out, err
+}
+
+// SetAdminUserStatus implements portal.AdminStore: disabling deletes the
+// user's sessions in the same transaction.
+func (s *Store) SetAdminUserStatus(_ context.Context, id string, version int64, to portal.AdminUserStatus, ev portal.AuditEvent) (portal.AdminUser, error) {
+	ev = ev.Complete(id)
+	var out portal.AdminUser
+	err := s.update(func(tx *bolt.Tx) error {
+		r, err := getAdminUser(tx, id)
+		if err != nil {
+			return err
+		}
+		if r.Version != version {
+			return portal.Errorf(portal.EConflict, "admin user %s changed since it was read (version %d, not %d)", id, r.Version, version)
+		}
+		out = r.user()
+		prev := out.Status
+		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1
+		if err := putAdminUser(tx, out); err != nil {
+			return err
+		}
+		if to == portal.AdminDisabled {
+			if err := deleteAdminSessions(tx, id); err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, ev.StatusChange(string(prev), string(to)), id)
+	})
+	return out, err
+}
+
+func deleteAdminSessions(tx *bolt.Tx, id string) error {
+	hashes, err := suffixes(tx.Bucket(bAdminSess), key(id, ""))
+	if err != nil {
+		return err
+	}
+	for _, h := range hashes {
+		if err := deleteSession(tx, portal.Session{Hash: h, AdminUserID: id}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ListAllAuditEvents implements portal.AdminStore: it walks the time
+// index from the newest event (or from the filter's end) back to the
+// filter's start, matching actor, action and subject on the index alone,
+// and reads only the page's events.
+func (s *Store) ListAllAuditEvents(_ context.Context, f portal.AuditFilter, p portal.Page) ([]portal.AuditEvent, int, error) {
+	from, to := window(p)
+	var out []portal.AuditEvent
+	total := 0
+	err := s.view(func(tx *bolt.Tx) error {
+		events := tx.Bucket(bAudit)
+		c := tx.Bucket(bAuditOrder).Cursor()
+		var k, v []byte
+		if f.To.IsZero() {
+			k, v = c.Last()
+		} else if k, v = c.Seek([]byte(stamp(f.To))); k == nil {
+			k, v = c.Last()
+		} else {
+			// The first key at or after To, then one back: the newest
+			// event before To.
+			k, v = c.Prev()
+		}
+		start := ""
+		if !f.From.IsZero() {
+			start = stamp(f.From)
+		}
+		for ; k != nil; k, v = c.Prev() {
+			if string(k) < start {
+				break
+			}
+			parts := bytes.SplitN(v, sep, 3)
+			if len(parts) != 3 {
+				return fmt.Errorf("audit index %q: bad value", k)
+			}
+			if (f.Actor != "" && string(parts[0]) != f.Actor) || (f.Action != "" && string(parts[1]) != f.Action) ||
+				(f.Subject != "" && !bytes.HasPrefix(parts[2], key(f.Subject, ""))) {
+				continue
+			}
+			if total >= from && total < to {
+				var ev portal.AuditEvent
+				if ok, err := get(events, parts[2], &ev); err != nil || !ok {
+					return fmt.Errorf("audit event %q: %v (found %t)", parts[2], err, ok)
+				}
+				out = append(out, ev)
+			}
+			total++
+		}
+		return nil
+	})
+	return out, total, err
+}
+
+// auditRef is the time index's value for event ev stored at key k: what
+// the filters match, and where the event is.
+func auditRef(ev portal.AuditEvent, k []byte) []byte {
+	return append(key(ev.Actor, ev.Action, ""), k...)
+}
+
+// indexAudit fills the audit log's time index of a store file written
+// before it existed.
+func indexAudit(tx *bolt.Tx) error {
+	order := tx.Bucket(bAuditOrder)
+	if k, _ := order.Cursor().First(); k != nil {
+		return nil
+	}
+	return forEach(tx.Bucket(bAudit), nil, func(k, v []byte) error {
+		var ev portal.AuditEvent
+		if err := json.Unmarshal(v, &ev); err != nil {
+			return err
+		}
+		return order.Put(key(stamp(ev.At), ev.ID), auditRef(ev, k))
+	})
+}
+
+// window is the range [from, to) of the items of page p among all that
+// match, saturating far past the end.
+func window(p portal.Page) (from, to int) {
+	p = p.Normalize()
+	from = p.Offset()
+	if from > math.MaxInt-p.Size {
+		return from, math.MaxInt
+	}
+	return from, from + p.Size
+}

@@ -1,0 +1,366 @@
+package httpapi_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/portal-dev/portal/functions/httpapi"
+	"github.com/portal-dev/portal/functions/portal"
+)
+
+const adminEmail = "Ops@Example.com"
+
+// adminUser creates an admin user with goodPassword and returns it.
+func (e *env) adminUser(email string) portal.AdminUser {
+	e.t.Helper()
+	u, err := httpapi.CreateAdminUser(context.Background(), e.store.(portal.AdminStore), email, "Olga Ops", goodPassword, testCost, e.clock.now())
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return u
+}
+
+// adminLogin returns a browser holding an admin session.
+func (e *env) adminLogin(email string) *http.Client {
+	e.t.Helper()
+	c := e.client()
+	want(e.t, e.do(c, "POST", "/v3/admin/authenticate", map[string]string{"username": email, "password": goodPassword}), 200)
+	return c
+}
+
+func TestAdminSession(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	u := e.adminUser(adminEmail)
+	e.signUp("dev@example.com")
+
+	want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": adminEmail, "password": "wrong password"}), 401)
+	want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": "nobody@example.com", "password": goodPassword}), 401)
+	c := e.client()
+	in := e.do(c, "POST", "/v3/admin/authenticate", map[string]string{"username": "ops@example.COM", "password": goodPassword})
+	want(t, in, 200)
+	var cookie *http.Cookie
+	for _, k := range (&http.Response{Header: in.header}).Cookies() {
+		if k.Name == "portal_admin" {
+			cookie = k
+		}
+		if strings.HasPrefix(k.Name, "portal_session") || strings.HasPrefix(k.Name, "portal_in") {
+			t.Errorf("admin login set the developer cookie %s", k.Name)
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteStrictMode || cookie.Path != "/" || len(cookie.Value) < 40 {
+		t.Fatalf("admin login cookie = %+v, want portal_admin, HttpOnly, SameSite=Strict, Path=/ and a 256-bit value", cookie)
+	}
+	me := e.do(c, "GET", "/v3/admin/me", nil)
+	want(t, me, 200)
+	if m := me.json(t); m["kind"] != "user" || m["id"] != u.ID || m["email"] != adminEmail {
+		t.Errorf("GET /v3/admin/me = %s, want the admin user", me.body)
+	}
+
+	// The session opens the management API, and its changes are the
+	// admin user's in the audit log.
+	p := "/v3/portals/" + e.portalID() + "/developers/" + e.developerID("dev@example.com")
+	got := e.do(c, "GET", p, nil)
+	want(t, got, 200)
+	want(t, e.do(c, "PATCH", p, map[string]string{"status": "approved"}, "If-Match", got.header.Get("ETag")), 200)
+	log := e.do(c, "GET", "/v3/audit-events?"+url.Values{"filter[actor][eq]": {"admin-user:" + u.ID}}.Encode(), nil)
+	want(t, log, 200)
+	var l struct {
+		Data []struct {
+			Actor, ActorEmail, Action, Subject string
+		}
+		Meta struct{ Page struct{ Total int } }
+	}
+	json.Unmarshal(log.body, &l)
+	if l.Meta.Page.Total != 1 || len(l.Data) != 1 || l.Data[0].Action != "developer.status_changed" || l.Data[0].Subject != e.developerID("dev@example.com") {
+		t.Fatalf("GET /v3/audit-events by the admin user = %s, want the one approval", log.body)
+	}
+	var raw struct{ Data []map[string]any }
+	json.Unmarshal(log.body, &raw)
+	if raw.Data[0]["actor_email"] != adminEmail {
+		t.Errorf("audit event actor_email = %v, want %s", raw.Data[0]["actor_email"], adminEmail)
+	}
+
+	// Tokens stay admin:<token id>, with no email.
+	e.clock.add(time.Minute)
+	e.signUp("dev2@example.com")
+	e.approve("dev2@example.com")
+	log = e.adminDo("GET", "/v3/audit-events?filter[action][eq]=developer.status_changed", nil)
+	raw.Data = nil
+	json.Unmarshal(log.body, &raw)
+	if len(raw.Data) != 2 || !strings.HasPrefix(raw.Data[0]["actor"].(string), "admin:") || raw.Data[0]["actor_email"] != nil {
+		t.Errorf("newest status change = %v, want a token's (admin:…) without actor_email", raw.Data)
+	}
+
+	// Logging out ends the session on the server.
+	want(t, e.do(c, "POST", "/v3/admin/logout", nil), 204)
+	want(t, e.do(nil, "GET", "/v3/admin/me", nil, "Cookie", "portal_admin="+cookie.Value), 401)
+}
+
+// A developer's session never opens the management API, and an admin's
+// never opens the developer API, whatever cookie name it is sent under.
+func TestAdminAndDeveloperSessionsApart(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.adminUser(adminEmail)
+	e.signUp("dev@example.com")
+	e.approve("dev@example.com")
+	dev := e.login("dev@example.com")
+	admin := e.adminLogin(adminEmail)
+	want(t, e.do(dev, "GET", "/v3/admin/me", nil), 401)
+	want(t, e.do(dev, "GET", "/v3/portals", nil), 401)
+	want(t, e.do(admin, "GET", "/api/v3/developer/me", nil), 401)
+	want(t, e.do(admin, "GET", "/api/v3/applications", nil), 401)
+
+	base, _ := url.Parse(e.url)
+	cookie := func(c *http.Client, name string) string {
+		for _, k := range c.Jar.Cookies(base) {
+			if k.Name == name {
+				return k.Value
+			}
+		}
+		t.Fatalf("no cookie %s", name)
+		return ""
+	}
+	want(t, e.do(nil, "GET", "/v3/admin/me", nil, "Cookie", "portal_admin="+cookie(dev, "portal_session")), 401)
+	want(t, e.do(nil, "GET", "/api/v3/developer/me", nil, "Cookie", "portal_session="+cookie(admin, "portal_admin")), 401)
+	want(t, e.do(admin, "GET", "/v3/admin/me", nil), 200)
+	want(t, e.do(dev, "GET", "/api/v3/developer/me", nil), 200)
+}
+
+// Writes by session are same-origin only.
+func TestAdminSessionCrossOriginRefused(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.adminUser(adminEmail)
+	e.signUp("dev@example.com")
+	c := e.adminLogin(adminEmail)
+	p := "/v3/portals/" + e.portalID() + "/developers/" + e.developerID("dev@example.com")
+	tag := e.do(c, "GET", p, nil).header.Get("ETag")
+	cross := e.do(c, "PATCH", p, map[string]string{"status": "approved"}, "If-Match", tag, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site")
+	want(t, cross, 403)
+	if d, _ := e.store.GetDeveloper(context.Background(), e.developerID("dev@example.com")); d.Status != portal.StatusPending {
+		t.Errorf("after a refused cross-origin approval the developer is %s, want pending", d.Status)
+	}
+	want(t, e.do(c, "POST", "/v3/admin/logout", nil, "Origin", "https://evil.example", "Sec-Fetch-Site", "cross-site"), 403)
+	want(t, e.do(c, "PATCH", p, map[string]string{"status": "approved"}, "If-Match", tag, "Sec-Fetch-Site", "same-origin"), 200)
+}
+
+// Disabling an admin user ends their sessions at once; they cannot log
+// in again until enabled.
+func TestAdminDisabled(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	u := e.adminUser(adminEmail)
+	other := e.adminUser("other@example.com")
+	c := e.adminLogin(adminEmail)
+	keep := e.adminLogin(other.Email)
+	want(t, e.do(c, "GET", "/v3/portals", nil), 200)
+	ctx := context.Background()
+	st := e.store.(portal.AdminStore)
+	e.clock.add(time.Minute)
+	if _, err := httpapi.SetAdminUserStatus(ctx, st, "OPS@example.com", portal.AdminDisabled, e.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	want(t, e.do(c, "GET", "/v3/portals", nil), 401)
+	want(t, e.do(keep, "GET", "/v3/portals", nil), 200)
+	denied := e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": adminEmail, "password": goodPassword})
+	want(t, denied, 403)
+	if !strings.Contains(denied.detail(t), "disabled") {
+		t.Errorf("login of a disabled admin: %q, want it to say disabled", denied.detail(t))
+	}
+	_, err := httpapi.SetAdminUserStatus(ctx, st, u.ID, portal.AdminDisabled, e.clock.now())
+	if !portal.IsCode(err, portal.EPrecondition) {
+		t.Errorf("disabling twice = %v, want Precondition", err)
+	}
+	e.clock.add(time.Minute)
+	if _, err := httpapi.SetAdminUserStatus(ctx, st, u.ID, portal.AdminActive, e.clock.now()); err != nil {
+		t.Fatal(err)
+	}
+	want(t, e.do(c, "GET", "/v3/portals", nil), 401) // the old session stays ended
+	e.adminLogin(adminEmail)
+	evs, _ := e.store.ListAuditEvents(ctx, u.ID)
+	var actions []string
+	for _, ev := range evs {
+		actions = append(actions, ev.Action)
+	}
+	if got := strings.Join(actions, " "); got != "admin_user.created admin_user.disabled admin_user.enabled" {
+		t.Errorf("admin user's audit events = %s", got)
+	}
+}
+
+func TestAdminSessionTimeouts(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.adminUser(adminEmail)
+	idle := e.adminLogin(adminEmail)
+	busy := e.adminLogin(adminEmail)
+	for range 36 { // 12 hours in steps of 20 minutes
+		e.clock.add(20 * time.Minute)
+		if a := e.do(busy, "GET", "/v3/admin/me", nil); a.status != 200 {
+			break
+		}
+	}
+	want(t, e.do(idle, "GET", "/v3/admin/me", nil), 401)
+	want(t, e.do(busy, "GET", "/v3/admin/me", nil), 401)
+	if e.clock.now().Sub(testClock()) != 12*time.Hour {
+		t.Errorf("an active admin session ended after %v, want 12h (the absolute timeout)", e.clock.now().Sub(testClock()))
+	}
+}
+
+// Failed admin logins lock the admin account, not a developer's with the
+// same address.
+func TestAdminLoginThrottled(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.adminUser("same@example.com")
+	e.signUp("same@example.com")
+	e.approve("same@example.com")
+	for range 10 {
+		want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": "same@example.com", "password": "bad password!"}), 401)
+	}
+	locked := e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": "same@example.com", "password": goodPassword})
+	want(t, locked, 429)
+	if locked.header.Get("Retry-After") == "" {
+		t.Error("429 without Retry-After")
+	}
+	e.login("same@example.com")
+	e.clock.add(16 * time.Minute)
+	e.adminLogin("same@example.com")
+}
+
+func TestCreateAdminUserRules(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	st := e.store.(portal.AdminStore)
+	ctx := context.Background()
+	for _, tc := range []struct{ email, name, pw, field string }{
+		{"not an address", "x", goodPassword, "email"},
+		{"a@example.com", "x", "password", "password"},
+		{"a@example.com", strings.Repeat("n", 201), goodPassword, "full_name"},
+	} {
+		_, err := httpapi.CreateAdminUser(ctx, st, tc.email, tc.name, tc.pw, testCost, e.clock.now())
+		var pe *portal.Error
+		if !portal.IsCode(err, portal.EInvalid) || !errors.As(err, &pe) || len(pe.Fields) != 1 || pe.Fields[0].Field != tc.field {
+			t.Errorf("CreateAdminUser(%q, %q) = %v, want Invalid naming %s", tc.email, tc.pw, err, tc.field)
+		}
+	}
+	e.adminUser(adminEmail)
+	_, err := httpapi.CreateAdminUser(ctx, st, "ops@example.com", "", goodPassword, testCost, e.clock.now())
+	if !portal.IsCode(err, portal.EConflict) {
+		t.Errorf("CreateAdminUser(taken email, other case) = %v, want Conflict", err)
+	}
+}
+
+func TestAuditEventsFilters(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for i := range 3 {
+		e.signUp(fmt.Sprintf("d%d@example.com", i))
+		e.clock.add(time.Minute)
+	}
+	d1 := e.developerID("d1@example.com")
+	for _, tc := range []struct {
+		query string
+		total int
+	}{
+		{"filter[action][eq]=developer.created", 3},
+		{"filter[action][eq]=developer.created&page[size]=2&page[number]=2", 3},
+		{"filter[subject][eq]=" + d1, 2}, // created, email verified
+		{"filter[actor][eq]=developer:" + d1, 2},
+		{"filter[action][eq]=developer.created&filter[at][gte]=" + url.QueryEscape(testClock().Add(time.Minute).Format(time.RFC3339)), 2},
+		{"filter[action][eq]=developer.created&filter[at][lt]=" + url.QueryEscape(testClock().Add(time.Minute).Format(time.RFC3339)), 1},
+	} {
+		a := e.adminDo("GET", "/v3/audit-events?"+tc.query, nil)
+		want(t, a, 200)
+		var l struct {
+			Data []portal.AuditEvent
+			Meta struct{ Page struct{ Total int } }
+		}
+		json.Unmarshal(a.body, &l)
+		if l.Meta.Page.Total != tc.total {
+			t.Errorf("GET /v3/audit-events?%s total = %d, want %d", tc.query, l.Meta.Page.Total, tc.total)
+		}
+		for i := 1; i < len(l.Data); i++ {
+			if l.Data[i].At.After(l.Data[i-1].At) {
+				t.Errorf("GET /v3/audit-events?%s is not newest first", tc.query)
+			}
+		}
+	}
+	for _, q := range []string{"filter[at][gte]=yesterday", "filter[at][lt]=2026-13-01T00:00:00Z",
+		"filter[at][gte]=2026-12-02T00:00:00Z&filter[at][lt]=2026-12-01T00:00:00Z", "page[size]=500"} {
+		a := e.adminDo("GET", "/v3/audit-events?"+q, nil)
+		want(t, a, 400)
+		var p struct {
+			InvalidParameters []struct{ Field string } `json:"invalid_parameters"`
+		}
+		json.Unmarshal(a.body, &p)
+		if len(p.InvalidParameters) == 0 {
+			t.Errorf("GET /v3/audit-events?%s = %s, want invalid_parameters", q, a.body)
+		}
+	}
+	want(t, e.do(nil, "GET", "/v3/audit-events", nil), 401)
+}
+
+func TestDevelopersSearchAndDetail(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	for _, email := range []string{"ada@analytical.example", "grace@navy.example", "alan@bletchley.example"} {
+		e.signUp(email)
+		e.clock.add(time.Second)
+	}
+	e.approve("grace@navy.example")
+	list := "/v3/portals/" + e.portalID() + "/developers?"
+	for _, tc := range []struct {
+		query string
+		want  []string
+	}{
+		{"filter[q]=NAVY", []string{"grace@navy.example"}},
+		{"filter[q]=dev+al", []string{"ada@analytical.example", "alan@bletchley.example"}}, // full names are "Dev <email>"
+		{"filter[email][contains]=bletch", []string{"alan@bletchley.example"}},
+		{"filter[full_name][contains]=dev+grace", []string{"grace@navy.example"}},
+		{"filter[q]=a&filter[status][eq]=pending", []string{"ada@analytical.example", "alan@bletchley.example"}},
+		{"filter[q]=zzz", nil},
+	} {
+		a := e.adminDo("GET", list+tc.query, nil)
+		want(t, a, 200)
+		var l struct{ Data []struct{ Email string } }
+		json.Unmarshal(a.body, &l)
+		var got []string
+		for _, d := range l.Data {
+			got = append(got, d.Email)
+		}
+		if strings.Join(got, " ") != strings.Join(tc.want, " ") {
+			t.Errorf("GET developers?%s = %v, want %v", tc.query, got, tc.want)
+		}
+	}
+	want(t, e.adminDo("GET", list+"filter[q]="+strings.Repeat("x", 201), nil), 400)
+
+	// One developer shows their teams and applications.
+	c := e.login("grace@navy.example")
+	want(t, e.do(c, "POST", "/api/v3/applications", map[string]string{"name": "Navy app"}), 201)
+	team := e.adminDo("POST", "/v3/portals/"+e.portalID()+"/teams", map[string]string{"name": "Compilers"})
+	want(t, team, 201)
+	tid := team.json(t)["id"].(string)
+	id := e.developerID("grace@navy.example")
+	want(t, e.adminDo("POST", "/v3/portals/"+e.portalID()+"/teams/"+tid+"/developers", map[string]string{"id": id}), 201)
+	got := e.adminDo("GET", "/v3/portals/"+e.portalID()+"/developers/"+id, nil)
+	want(t, got, 200)
+	var d struct {
+		Email             string
+		Teams             []struct{ ID, Name string }
+		Applications      []struct{ ID, Name string }
+		ApplicationsTotal int `json:"applications_total"`
+	}
+	json.Unmarshal(got.body, &d)
+	if d.Email != "grace@navy.example" || len(d.Teams) != 1 || d.Teams[0].Name != "Compilers" || len(d.Applications) != 1 || d.Applications[0].Name != "Navy app" || d.ApplicationsTotal != 1 {
+		t.Errorf("GET developer = %s, want the team Compilers and the application Navy app", got.body)
+	}
+}

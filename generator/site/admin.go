@@ -1,0 +1,34 @@
+package site
+
+// adminPages are the admin console's pages (layout "admin"): static shells
+// of a script island (js/admin.js) over the management API (/v3), for an
+// admin user's session. Nothing private is in them; they are public in
+// every portal, noindex, and not in the sitemap or the search index.
+var adminPages = []struct{ slug, title string }{
+	{"login", "Admin login"},
+	{"", "Overview"},
+	{"developers", "Developers"},
+	{"registrations", "Registrations"},
+	{"applications", "Applications"},
+	{"teams", "Teams"},
+	{"apis", "APIs"},
+	{"settings", "Settings"},
+	{"auth-strategies", "Auth strategies"},
+	{"audit", "Audit log"},
+}
+
+func (w *Writer) writeAdminPages() int {
+	for _, p := range adminPages {
+		url, file := "/admin/", "content/admin/_index.md"
+		page := p.slug
+		if p.slug != "" {
+			url, file = "/admin/"+p.slug+"/", "content/admin/"+p.slug+".md"
+		} else {
+			page = "overview"
+		}
+		fm := FrontMatter{Title: p.title, Layout: "admin", Params: Params{Generated: true, AdminPage: page}}
+		fm.Sitemap = map[string]any{"disable": true}
+		w.page(file, url, fm, nil)
+	}
+	return len(adminPages)
+}

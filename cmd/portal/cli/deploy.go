@@ -11,7 +11,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +25,7 @@ import (
 	gateedge "github.com/portal-dev/portal/generator/edge"
 	"github.com/portal-dev/portal/infra/cloudformation"
 	"github.com/portal-dev/portal/infra/deploy"
+	"github.com/portal-dev/portal/internal/syncio"
 )
 
 // edge makes the gate's edge code from a build's rules: the CloudFront
@@ -90,22 +90,11 @@ func addSiteFlags(fs interface {
 	}
 }
 
-// lockedWriter serialises writes: the build reports progress from several
-// goroutines at once, and Main's writers may be plain buffers.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
 // build builds the site and returns its summary and catalog.json.
 func (f siteFlags) build(ctx context.Context, stderr io.Writer) (generator.Summary, []byte, error) {
-	lw := &lockedWriter{w: stderr}
+	// The build reports progress from several goroutines at once, and
+	// Main's writers may be plain buffers.
+	lw := &syncio.Writer{W: stderr}
 	b, err := generator.NewBuilder(generator.Options{Config: *f.config, Out: *f.out, Data: *f.data, Progress: lw, HugoLog: lw})
 	if err != nil {
 		return generator.Summary{}, nil, err

@@ -5,7 +5,6 @@
 package dynamolocal
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
+	"github.com/portal-dev/portal/internal/syncio"
 )
 
 // emulatorDir is where `make deps` puts the jar, from the module root.
@@ -41,7 +40,7 @@ type Server struct {
 	client *dynamodb.Client
 	cmd    *exec.Cmd
 	done   chan struct{}
-	out    *syncBuffer
+	out    *syncio.Buffer // the server's output, for error messages
 }
 
 // Start starts DynamoDB Local in memory on a free loopback port and waits
@@ -66,7 +65,7 @@ func Start() (*Server, error) {
 	}
 	// DynamoDB Local has no option to bind one address; clients use the
 	// loopback one.
-	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{}), out: &syncBuffer{}}
+	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{}), out: &syncio.Buffer{Limit: 64 << 10}}
 	s.cmd = exec.Command(java, "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
 		"-inMemory", "-disableTelemetry", "-port", strconv.Itoa(port))
 	s.cmd.Dir = dir
@@ -164,25 +163,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer collects the server's output for error messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.b.Len() > 64<<10 {
-		return len(p), nil
-	}
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -36,17 +36,7 @@ import (
 // catalog and the gate key run against a real DynamoDB-compatible server.
 var server *dynamolocal.Server
 
-func TestMain(m *testing.M) {
-	var err error
-	server, err = dynamolocal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	server.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { dynamolocal.Main(m, &server) }
 
 // world is one deploy's surroundings: DynamoDB Local, an S3 stand-in
 // (gofakes3: a fake, in memory, that speaks S3's REST API) and the

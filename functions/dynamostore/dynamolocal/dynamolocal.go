@@ -99,6 +99,21 @@ func Start() (*Server, error) {
 	}
 }
 
+// Main is a test binary's TestMain with one server: it starts DynamoDB
+// Local, sets *server, runs the tests, stops the server and exits with the
+// tests' code. A server that does not start fails the binary, saying why.
+func Main(m *testing.M, server **Server) {
+	s, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		os.Exit(1)
+	}
+	*server = s
+	code := m.Run()
+	s.Stop()
+	os.Exit(code)
+}
+
 // Stop ends the server.
 func (s *Server) Stop() {
 	_ = s.cmd.Process.Kill()

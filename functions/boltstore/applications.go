@@ -1,7 +1,6 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
 
 	bolt "go.etcd.io/bbolt"
@@ -10,12 +9,7 @@ import (
 )
 
 func getApp(tx *bolt.Tx, id string) (appRec, error) {
-	var r appRec
-	ok, err := get(tx.Bucket(bApps), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("application", id)
-	}
-	return r, err
+	return getOne[appRec](tx, bApps, "application", id)
 }
 
 func putApp(tx *bolt.Tx, a portal.Application) error {
@@ -39,8 +33,8 @@ func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev po
 		if tx.Bucket(bApps).Get([]byte(a.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
 		}
-		n := 0
-		if err := forEach(tx.Bucket(bDevApps), key(a.DeveloperID, ""), func(_, _ []byte) error { n++; return nil }); err != nil {
+		n, err := count(tx.Bucket(bDevApps), key(a.DeveloperID, ""))
+		if err != nil {
 			return err
 		}
 		if n >= portal.MaxApplicationsPerDeveloper {
@@ -79,16 +73,11 @@ func (s *Store) listApps(bucket, prefix []byte, p portal.Page) ([]portal.Applica
 		if err != nil {
 			return err
 		}
-		total = len(all)
-		from, to := page(total, p)
-		for _, id := range all[from:to] {
+		out, total, err = pageOf(tx, all, p, func(tx *bolt.Tx, id string) (portal.Application, error) {
 			r, err := getApp(tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.app())
-		}
-		return nil
+			return r.app(), err
+		})
+		return err
 	})
 	return out, total, err
 }
@@ -104,8 +93,7 @@ func (s *Store) ListTeamApplications(_ context.Context, teamID string) ([]portal
 	out := []portal.Application{}
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEach(tx.Bucket(bAppOrder), nil, func(k, _ []byte) error {
-			id := string(k[bytes.LastIndexByte(k, 0)+1:])
-			r, err := getApp(tx, id)
+			r, err := getApp(tx, suffix(k))
 			if err != nil {
 				return err
 			}
@@ -165,32 +153,11 @@ func deleteApp(tx *bolt.Tx, id string) error {
 		return err
 	}
 	created := stamp(r.CreatedAt)
-	for _, del := range []struct{ b, k []byte }{
-		{bApps, []byte(id)},
-		{bAppOrder, key(created, id)},
-		{bDevApps, key(r.DeveloperID, created, id)},
-	} {
-		if err := tx.Bucket(del.b).Delete(del.k); err != nil {
-			return err
-		}
-	}
-	apis, err := suffixes(tx.Bucket(bAppRegs), key(id, ""))
-	if err != nil {
+	if err := deleteAll(tx, keyIn{bApps, []byte(id)}, keyIn{bAppOrder, key(created, id)}, keyIn{bDevApps, key(r.DeveloperID, created, id)}); err != nil {
 		return err
 	}
-	for _, api := range apis {
-		if err := deleteReg(tx, id, api); err != nil {
-			return err
-		}
-	}
-	creds, err := suffixes(tx.Bucket(bAppCreds), key(id, ""))
-	if err != nil {
+	if err := eachSuffix(tx.Bucket(bAppRegs), key(id, ""), func(api string) error { return deleteReg(tx, id, api) }); err != nil {
 		return err
 	}
-	for _, c := range creds {
-		if err := deleteCred(tx, id, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachSuffix(tx.Bucket(bAppCreds), key(id, ""), func(c string) error { return deleteCred(tx, id, c) })
 }

@@ -150,15 +150,10 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Purge(_ context.Context, now time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
 		var drop []portal.Session
-		if err := forEach(tx.Bucket(bSessions), nil, func(_, v []byte) error {
-			var sess portal.Session
-			if err := json.Unmarshal(v, &sess); err != nil {
-				return err
-			}
+		if err := eachValue(tx.Bucket(bSessions), nil, func(sess portal.Session) {
 			if sess.Expired(now) {
 				drop = append(drop, sess)
 			}
-			return nil
 		}); err != nil {
 			return err
 		}
@@ -167,58 +162,29 @@ func (s *Store) Purge(_ context.Context, now time.Time) error {
 				return err
 			}
 		}
-		var dropTokens [][]byte
-		if err := forEach(tx.Bucket(bTokens), nil, func(k, v []byte) error {
+		if err := deleteWhere(tx.Bucket(bTokens), nil, func(_, v []byte) (bool, error) {
 			var t portal.Token
-			if err := json.Unmarshal(v, &t); err != nil {
-				return err
-			}
-			if !t.ExpiresAt.After(now) {
-				dropTokens = append(dropTokens, bytes.Clone(k))
-			}
-			return nil
+			err := json.Unmarshal(v, &t)
+			return err == nil && !t.ExpiresAt.After(now), err
 		}); err != nil {
-			return err
-		}
-		if err := deleteKeys(tx.Bucket(bTokens), dropTokens); err != nil {
 			return err
 		}
 		// Pointers at tokens used, expired or gone with their developer.
-		var dropLive [][]byte
-		if err := forEach(tx.Bucket(bDevTokens), nil, func(k, v []byte) error {
-			if tx.Bucket(bTokens).Get(v) == nil {
-				dropLive = append(dropLive, bytes.Clone(k))
-			}
-			return nil
+		if err := deleteWhere(tx.Bucket(bDevTokens), nil, func(_, v []byte) (bool, error) {
+			return tx.Bucket(bTokens).Get(v) == nil, nil
 		}); err != nil {
-			return err
-		}
-		if err := deleteKeys(tx.Bucket(bDevTokens), dropLive); err != nil {
 			return err
 		}
 		cutoff := stamp(now.Add(-24 * time.Hour))
-		var dropFails [][]byte
-		if err := forEach(tx.Bucket(bLoginFail), nil, func(k, _ []byte) error {
-			if parts := bytes.Split(k, sep); len(parts) == 3 && string(parts[1]) < cutoff {
-				dropFails = append(dropFails, bytes.Clone(k))
-			}
-			return nil
+		if err := deleteWhere(tx.Bucket(bLoginFail), nil, func(k, _ []byte) (bool, error) {
+			parts := bytes.Split(k, sep)
+			return len(parts) == 3 && string(parts[1]) < cutoff, nil
 		}); err != nil {
 			return err
 		}
-		if err := deleteKeys(tx.Bucket(bLoginFail), dropFails); err != nil {
-			return err
-		}
-		var dropSlots [][]byte
-		if err := forEach(tx.Bucket(bMailSlots), nil, func(k, v []byte) error {
-			if string(v) <= stamp(now) {
-				dropSlots = append(dropSlots, bytes.Clone(k))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return deleteKeys(tx.Bucket(bMailSlots), dropSlots)
+		return deleteWhere(tx.Bucket(bMailSlots), nil, func(_, v []byte) (bool, error) {
+			return string(v) <= stamp(now), nil
+		})
 	})
 }
 
@@ -283,6 +249,95 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 	return nil
 }
 
+// getOne reads the record under id in bucket; a missing one is a
+// not-found error naming kind.
+func getOne[R any](tx *bolt.Tx, bucket []byte, kind, id string) (R, error) {
+	var r R
+	ok, err := get(tx.Bucket(bucket), []byte(id), &r)
+	if err == nil && !ok {
+		err = notFound(kind, id)
+	}
+	return r, err
+}
+
+// eachValue decodes every value under prefix in b, in key order, and
+// hands it to fn.
+func eachValue[R any](b *bolt.Bucket, prefix []byte, fn func(R)) error {
+	return forEach(b, prefix, func(_, v []byte) error {
+		var r R
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		fn(r)
+		return nil
+	})
+}
+
+// count returns how many keys start with prefix.
+func count(b *bolt.Bucket, prefix []byte) (int, error) {
+	n := 0
+	err := forEach(b, prefix, func(_, _ []byte) error { n++; return nil })
+	return n, err
+}
+
+// deleteWhere deletes the keys of b (under prefix) that drop picks. The
+// keys are collected first: a bucket must not change under its cursor.
+func deleteWhere(b *bolt.Bucket, prefix []byte, drop func(k, v []byte) (bool, error)) error {
+	var keys [][]byte
+	if err := forEach(b, prefix, func(k, v []byte) error {
+		ok, err := drop(k, v)
+		if ok {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	return deleteKeys(b, keys)
+}
+
+// keyIn is one key in one bucket, for deleteAll.
+type keyIn struct{ b, k []byte }
+
+// deleteAll deletes each key from its bucket.
+func deleteAll(tx *bolt.Tx, keys ...keyIn) error {
+	for _, k := range keys {
+		if err := tx.Bucket(k.b).Delete(k.k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachSuffix calls fn with the last part of every key under prefix. The
+// keys are read first, so fn may delete them.
+func eachSuffix(b *bolt.Bucket, prefix []byte, fn func(string) error) error {
+	ids, err := suffixes(b, prefix)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageOf reads one page of ids with get and returns it with the total.
+func pageOf[T any](tx *bolt.Tx, ids []string, p portal.Page, get func(tx *bolt.Tx, id string) (T, error)) ([]T, int, error) {
+	from, to := page(len(ids), p)
+	var out []T
+	for _, id := range ids[from:to] {
+		x, err := get(tx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, x)
+	}
+	return out, len(ids), nil
+}
+
 // suffixes returns the last parts of the keys under prefix, in key order.
 func suffixes(b *bolt.Bucket, prefix []byte) ([]string, error) {
 	var out []string
@@ -306,16 +361,7 @@ func listByStatus[T any](tx *bolt.Tx, order []byte, status string, p portal.Page
 	}); err != nil {
 		return nil, 0, err
 	}
-	from, to := page(len(match), p)
-	var out []T
-	for _, id := range match[from:to] {
-		x, err := get(tx, id)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, x)
-	}
-	return out, len(match), nil
+	return pageOf(tx, match, p, get)
 }
 
 // suffix returns the last part of a composite key.
@@ -350,16 +396,6 @@ func page(n int, p portal.Page) (from, to int) {
 	p = p.Normalize()
 	from = min(p.Offset(), n)
 	return from, min(from+p.Size, n)
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Records of the application side: the domain types hide owners, hashes

@@ -9,12 +9,7 @@ import (
 )
 
 func getDev(tx *bolt.Tx, id string) (devRec, error) {
-	var r devRec
-	ok, err := get(tx.Bucket(bDevs), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("developer", id)
-	}
-	return r, err
+	return getOne[devRec](tx, bDevs, "developer", id)
 }
 
 func putDev(tx *bolt.Tx, d portal.Developer) error {
@@ -152,23 +147,11 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 		if err := deleteDevSessions(tx, id, ""); err != nil {
 			return err
 		}
-		teams, err := suffixes(tx.Bucket(bDevTeams), key(id, ""))
-		if err != nil {
+		if err := eachSuffix(tx.Bucket(bDevTeams), key(id, ""), func(t string) error { return deleteMembership(tx, t, id) }); err != nil {
 			return err
 		}
-		for _, t := range teams {
-			if err := deleteMembership(tx, t, id); err != nil {
-				return err
-			}
-		}
-		apps, err := suffixes(tx.Bucket(bDevApps), key(id, ""))
-		if err != nil {
+		if err := eachSuffix(tx.Bucket(bDevApps), key(id, ""), func(a string) error { return deleteApp(tx, a) }); err != nil {
 			return err
-		}
-		for _, a := range apps {
-			if err := deleteApp(tx, a); err != nil {
-				return err
-			}
 		}
 		return s.audit(tx, ev, id)
 	})

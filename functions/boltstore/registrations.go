@@ -2,8 +2,7 @@ package boltstore
 
 import (
 	"context"
-	"slices"
-	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -11,12 +10,7 @@ import (
 )
 
 func getReg(tx *bolt.Tx, id string) (regRec, error) {
-	var r regRec
-	ok, err := get(tx.Bucket(bRegs), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("registration", id)
-	}
-	return r, err
+	return getOne[regRec](tx, bRegs, "registration", id)
 }
 
 func putReg(tx *bolt.Tx, r portal.Registration) error {
@@ -36,17 +30,7 @@ func deleteReg(tx *bolt.Tx, appID, apiID string) error {
 	if err != nil {
 		return err
 	}
-	for _, del := range []struct{ b, k []byte }{
-		{bRegs, []byte(r.ID)},
-		{bRegOrder, key(stamp(r.CreatedAt), r.ID)},
-		{bAppRegs, key(appID, apiID)},
-		{bAPIRegs, key(apiID, appID)},
-	} {
-		if err := tx.Bucket(del.b).Delete(del.k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteAll(tx, keyIn{bRegs, []byte(r.ID)}, keyIn{bRegOrder, key(stamp(r.CreatedAt), r.ID)}, keyIn{bAppRegs, key(appID, apiID)}, keyIn{bAPIRegs, key(apiID, appID)})
 }
 
 // CreateRegistration implements portal.AppStore.
@@ -125,12 +109,7 @@ func (s *Store) ListRegistrations(_ context.Context, applicationID string) ([]po
 }
 
 func sortRegs(rs []portal.Registration) {
-	slices.SortFunc(rs, func(a, b portal.Registration) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(rs, func(r portal.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 }
 
 // ListAllRegistrations implements portal.AppStore.

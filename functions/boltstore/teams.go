@@ -1,11 +1,10 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -13,12 +12,7 @@ import (
 )
 
 func getTeam(tx *bolt.Tx, id string) (teamRec, error) {
-	var r teamRec
-	ok, err := get(tx.Bucket(bTeams), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("team", id)
-	}
-	return r, err
+	return getOne[teamRec](tx, bTeams, "team", id)
 }
 
 func putTeam(tx *bolt.Tx, t portal.Team) error {
@@ -67,16 +61,11 @@ func (s *Store) ListTeams(_ context.Context, p portal.Page) ([]portal.Team, int,
 		if err != nil {
 			return err
 		}
-		total = len(all)
-		from, to := page(total, p)
-		for _, id := range all[from:to] {
+		out, total, err = pageOf(tx, all, p, func(tx *bolt.Tx, id string) (portal.Team, error) {
 			r, err := getTeam(tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.team())
-		}
-		return nil
+			return r.team(), err
+		})
+		return err
 	})
 	return out, total, err
 }
@@ -123,45 +112,17 @@ func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) e
 		if err != nil {
 			return err
 		}
-		for _, del := range []struct {
-			b []byte
-			k []byte
-		}{
-			{bTeams, []byte(id)},
-			{bTeamNames, []byte(portal.TeamNameKey(r.Name))},
-			{bTeamOrder, key(stamp(r.CreatedAt), id)},
-		} {
-			if err := tx.Bucket(del.b).Delete(del.k); err != nil {
-				return err
-			}
-		}
-		devs, err := suffixes(tx.Bucket(bMembers), key(id, ""))
-		if err != nil {
+		if err := deleteAll(tx, keyIn{bTeams, []byte(id)}, keyIn{bTeamNames, []byte(portal.TeamNameKey(r.Name))}, keyIn{bTeamOrder, key(stamp(r.CreatedAt), id)}); err != nil {
 			return err
 		}
-		for _, d := range devs {
-			if err := deleteMembership(tx, id, d); err != nil {
-				return err
-			}
-		}
-		var roles [][]byte
-		if err := forEach(tx.Bucket(bRoleKeys), key(id, ""), func(k, _ []byte) error {
-			roles = append(roles, bytes.Clone(k))
-			return nil
-		}); err != nil {
+		if err := eachSuffix(tx.Bucket(bMembers), key(id, ""), func(d string) error { return deleteMembership(tx, id, d) }); err != nil {
 			return err
 		}
-		if err := deleteKeys(tx.Bucket(bRoleKeys), roles); err != nil {
+		all := func([]byte, []byte) (bool, error) { return true, nil }
+		if err := deleteWhere(tx.Bucket(bRoleKeys), key(id, ""), all); err != nil {
 			return err
 		}
-		roles = roles[:0]
-		if err := forEach(tx.Bucket(bRoles), key(id, ""), func(k, _ []byte) error {
-			roles = append(roles, bytes.Clone(k))
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := deleteKeys(tx.Bucket(bRoles), roles); err != nil {
+		if err := deleteWhere(tx.Bucket(bRoles), key(id, ""), all); err != nil {
 			return err
 		}
 		return s.audit(tx, ev, id)
@@ -234,10 +195,10 @@ func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page)
 			return err
 		}
 		slices.SortFunc(ms, func(a, b member) int {
-			if c := cmpString(a.created, b.created); c != 0 {
+			if c := strings.Compare(a.created, b.created); c != 0 {
 				return c
 			}
-			return cmpString(a.id, b.id)
+			return strings.Compare(a.id, b.id)
 		})
 		total = len(ms)
 		from, to := page(total, p)
@@ -271,12 +232,7 @@ func (s *Store) ListDeveloperTeams(_ context.Context, developerID string) ([]por
 }
 
 func sortTeams(ts []portal.Team) {
-	slices.SortFunc(ts, func(a, b portal.Team) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
+	portal.SortByCreated(ts, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 }
 
 // Roles.
@@ -338,21 +294,9 @@ func (s *Store) ListTeamRoles(_ context.Context, teamID string) ([]portal.RoleAs
 		if _, err := getTeam(tx, teamID); err != nil {
 			return err
 		}
-		return forEach(tx.Bucket(bRoles), key(teamID, ""), func(_, v []byte) error {
-			var r roleRec
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, r.role())
-			return nil
-		})
+		return eachValue(tx.Bucket(bRoles), key(teamID, ""), func(r roleRec) { out = append(out, r.role()) })
 	})
-	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, roleCreated)
 	return out, err
 }
 
@@ -361,21 +305,11 @@ func (s *Store) ListDeveloperRoles(_ context.Context, developerID string) ([]por
 	var out []portal.RoleAssignment
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
-			return forEach(tx.Bucket(bRoles), key(suffix(k), ""), func(_, v []byte) error {
-				var r roleRec
-				if err := json.Unmarshal(v, &r); err != nil {
-					return err
-				}
-				out = append(out, r.role())
-				return nil
-			})
+			return eachValue(tx.Bucket(bRoles), key(suffix(k), ""), func(r roleRec) { out = append(out, r.role()) })
 		})
 	})
-	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, roleCreated)
 	return out, err
 }
+
+func roleCreated(r portal.RoleAssignment) (time.Time, string) { return r.CreatedAt, r.ID }

@@ -249,15 +249,88 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 	return nil
 }
 
-// getOne reads the record under id in bucket; a missing one is a
-// not-found error naming kind.
-func getOne[R any](tx *bolt.Tx, bucket []byte, kind, id string) (R, error) {
+// updateVersion is the versioned update: in one write transaction it
+// reads the object, refuses it when it changed since the caller read
+// version want, lets change set the new fields of next (a copy of the
+// stored object) and write it, and writes the event. fields points at the
+// object's update time and version, which it sets.
+func updateVersion[T any](s *Store, what, id string, want int64, ev portal.AuditEvent,
+	read func(*bolt.Tx, string) (T, error), fields func(*T) (*time.Time, *int64), change func(tx *bolt.Tx, cur T, next *T) error) (T, error) {
+	var next T
+	err := s.update(func(tx *bolt.Tx) error {
+		cur, err := read(tx, id)
+		if err != nil {
+			return err
+		}
+		if _, v := fields(&cur); *v != want {
+			return portal.Errorf(portal.EConflict, "%s %s changed since it was read (version %d, not %d)", what, id, *v, want)
+		}
+		next = cur
+		at, v := fields(&next)
+		*at, *v = ev.At, want+1
+		if err := change(tx, cur, &next); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, id)
+	})
+	return next, err
+}
+
+// setStatus is the status compare-and-swap: in one write transaction it
+// reads the object, checks the transition (portal.CheckTransition),
+// writes the object with status to and a new version, and the event
+// (Detail gains "from" and "to"). fields points at the object's status,
+// update time and version.
+func setStatus[T any, S ~string](s *Store, what, id string, from []S, to S, ev portal.AuditEvent,
+	read func(*bolt.Tx, string) (T, error), fields func(*T) (*S, *time.Time, *int64), write func(*bolt.Tx, T) error) (T, error) {
+	ev = ev.Complete(id)
+	var next T
+	err := s.update(func(tx *bolt.Tx) error {
+		cur, err := read(tx, id)
+		if err != nil {
+			return err
+		}
+		st, _, _ := fields(&cur)
+		was := *st
+		if err := portal.CheckTransition(what, id, was, from, to); err != nil {
+			return err
+		}
+		next = cur
+		st, at, v := fields(&next)
+		*st, *at, *v = to, ev.At, *v+1
+		if err := write(tx, next); err != nil {
+			return err
+		}
+		return s.audit(tx, ev.StatusChange(string(was), string(to)), id)
+	})
+	return next, err
+}
+
+// viewOne reads one object in a read transaction; on an error it returns
+// the zero object.
+func viewOne[T any](s *Store, read func(*bolt.Tx, string) (T, error), id string) (T, error) {
+	var out T
+	err := s.view(func(tx *bolt.Tx) (err error) { out, err = read(tx, id); return err })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
+// getOne reads the record under id in bucket as a domain object (conv);
+// a missing one is a not-found error naming kind.
+func getOne[R, T any](tx *bolt.Tx, bucket []byte, kind, id string, conv func(R) T) (T, error) {
 	var r R
 	ok, err := get(tx.Bucket(bucket), []byte(id), &r)
 	if err == nil && !ok {
 		err = notFound(kind, id)
 	}
-	return r, err
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return conv(r), nil
 }
 
 // eachValue decodes every value under prefix in b, in key order, and

@@ -50,7 +50,7 @@ func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev port
 	ev.StampNew(&c.CreatedAt, nil)
 	c.CreatedAt, c.ExpiresAt, c.LastUsedAt = c.CreatedAt.UTC(), utcPtr(c.ExpiresAt), utcPtr(c.LastUsedAt)
 	return s.update(func(tx *bolt.Tx) error {
-		app, err := getApp(tx, c.ApplicationID)
+		app, err := readApp(tx, c.ApplicationID)
 		if err != nil {
 			return err
 		}

@@ -11,8 +11,8 @@ import (
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-func getTeam(tx *bolt.Tx, id string) (teamRec, error) {
-	return getOne[teamRec](tx, bTeams, "team", id)
+func readTeam(tx *bolt.Tx, id string) (portal.Team, error) {
+	return getOne(tx, bTeams, "team", id, teamRec.team)
 }
 
 func putTeam(tx *bolt.Tx, t portal.Team) error {
@@ -47,9 +47,7 @@ func (s *Store) CreateTeam(_ context.Context, t portal.Team, ev portal.AuditEven
 
 // GetTeam implements portal.Store.
 func (s *Store) GetTeam(_ context.Context, id string) (portal.Team, error) {
-	var r teamRec
-	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getTeam(tx, id); return err })
-	return r.team(), err
+	return viewOne(s, readTeam, id)
 }
 
 // ListTeams implements portal.Store.
@@ -61,10 +59,7 @@ func (s *Store) ListTeams(_ context.Context, p portal.Page) ([]portal.Team, int,
 		if err != nil {
 			return err
 		}
-		out, total, err = pageOf(tx, all, p, func(tx *bolt.Tx, id string) (portal.Team, error) {
-			r, err := getTeam(tx, id)
-			return r.team(), err
-		})
+		out, total, err = pageOf(tx, all, p, readTeam)
 		return err
 	})
 	return out, total, err
@@ -72,43 +67,31 @@ func (s *Store) ListTeams(_ context.Context, p portal.Page) ([]portal.Team, int,
 
 // UpdateTeam implements portal.Store.
 func (s *Store) UpdateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) (portal.Team, error) {
-	ev = ev.Complete(t.ID)
-	var out portal.Team
-	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getTeam(tx, t.ID)
-		if err != nil {
-			return err
-		}
-		if r.Version != t.Version {
-			return portal.Errorf(portal.EConflict, "team %s changed since it was read (version %d, not %d)", t.ID, r.Version, t.Version)
-		}
-		if oldKey, newKey := portal.TeamNameKey(r.Name), portal.TeamNameKey(t.Name); oldKey != newKey {
-			names := tx.Bucket(bTeamNames)
-			if names.Get([]byte(newKey)) != nil {
-				return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
+	return updateVersion(s, "team", t.ID, t.Version, ev.Complete(t.ID), readTeam,
+		func(t *portal.Team) (*time.Time, *int64) { return &t.UpdatedAt, &t.Version },
+		func(tx *bolt.Tx, cur portal.Team, next *portal.Team) error {
+			if oldKey, newKey := portal.TeamNameKey(cur.Name), portal.TeamNameKey(t.Name); oldKey != newKey {
+				names := tx.Bucket(bTeamNames)
+				if names.Get([]byte(newKey)) != nil {
+					return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
+				}
+				if err := names.Delete([]byte(oldKey)); err != nil {
+					return err
+				}
+				if err := names.Put([]byte(newKey), []byte(t.ID)); err != nil {
+					return err
+				}
 			}
-			if err := names.Delete([]byte(oldKey)); err != nil {
-				return err
-			}
-			if err := names.Put([]byte(newKey), []byte(t.ID)); err != nil {
-				return err
-			}
-		}
-		out = r.team()
-		out.Name, out.Description, out.CanOwnApplications, out.UpdatedAt, out.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, r.Version+1
-		if err := putTeam(tx, out); err != nil {
-			return err
-		}
-		return s.audit(tx, ev, t.ID)
-	})
-	return out, err
+			next.Name, next.Description, next.CanOwnApplications = t.Name, t.Description, t.CanOwnApplications
+			return putTeam(tx, *next)
+		})
 }
 
 // DeleteTeam implements portal.Store.
 func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) error {
 	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
-		r, err := getTeam(tx, id)
+		r, err := readTeam(tx, id)
 		if err != nil {
 			return err
 		}
@@ -135,10 +118,10 @@ func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) e
 func (s *Store) AddTeamMember(_ context.Context, teamID, developerID string, ev portal.AuditEvent) error {
 	ev = ev.Complete(teamID)
 	return s.update(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, teamID); err != nil {
+		if _, err := readTeam(tx, teamID); err != nil {
 			return err
 		}
-		d, err := getDev(tx, developerID)
+		d, err := readDev(tx, developerID)
 		if err != nil {
 			return err
 		}
@@ -183,7 +166,7 @@ func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page)
 	var out []portal.Developer
 	var total int
 	err := s.view(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, teamID); err != nil {
+		if _, err := readTeam(tx, teamID); err != nil {
 			return err
 		}
 		type member struct{ created, id string }
@@ -200,16 +183,13 @@ func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page)
 			}
 			return strings.Compare(a.id, b.id)
 		})
-		total = len(ms)
-		from, to := page(total, p)
-		for _, m := range ms[from:to] {
-			r, err := getDev(tx, m.id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.developer())
+		ids := make([]string, len(ms))
+		for i, m := range ms {
+			ids[i] = m.id
 		}
-		return nil
+		var err error
+		out, total, err = pageOf(tx, ids, p, readDev)
+		return err
 	})
 	return out, total, err
 }
@@ -219,12 +199,11 @@ func (s *Store) ListDeveloperTeams(_ context.Context, developerID string) ([]por
 	var out []portal.Team
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
-			r, err := getTeam(tx, suffix(k))
-			if err != nil {
-				return err
+			t, err := readTeam(tx, suffix(k))
+			if err == nil {
+				out = append(out, t)
 			}
-			out = append(out, r.team())
-			return nil
+			return err
 		})
 	})
 	sortTeams(out)
@@ -243,7 +222,7 @@ func (s *Store) AssignRole(_ context.Context, r portal.RoleAssignment, ev portal
 	ev.StampNew(&r.CreatedAt, nil)
 	r.CreatedAt = r.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, r.TeamID); err != nil {
+		if _, err := readTeam(tx, r.TeamID); err != nil {
 			return err
 		}
 		rk := key(r.TeamID, r.RoleName, r.EntityID)
@@ -291,7 +270,7 @@ func (s *Store) RemoveRole(_ context.Context, teamID, assignmentID string, ev po
 func (s *Store) ListTeamRoles(_ context.Context, teamID string) ([]portal.RoleAssignment, error) {
 	var out []portal.RoleAssignment
 	err := s.view(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, teamID); err != nil {
+		if _, err := readTeam(tx, teamID); err != nil {
 			return err
 		}
 		return eachValue(tx.Bucket(bRoles), key(teamID, ""), func(r roleRec) { out = append(out, r.role()) })

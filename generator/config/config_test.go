@@ -112,6 +112,13 @@ func TestParseErrors(t *testing.T) {
 				`portal.yaml:7: apis[0].visibility: "secret" must be public or private`,
 			},
 		},
+		"bad default visibilities": {
+			yaml: "name: acme\ndefault_api_visibility: secret\ndefault_page_visibility: hidden\napis:\n  - slug: a\n    spec: a.yaml\n",
+			want: []string{
+				`portal.yaml:2: default_api_visibility: "secret" must be public or private`,
+				`portal.yaml:3: default_page_visibility: "hidden" must be public or private`,
+			},
+		},
 		"duplicate slug": {
 			yaml: "name: acme\napis:\n  - slug: a\n    spec: a.yaml\n  - slug: a\n    spec: a.yaml\n",
 			want: []string{`portal.yaml:5: apis[1].slug: "a" is already used by apis[0]`},

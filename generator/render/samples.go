@@ -188,17 +188,28 @@ func indentLines(s, prefix string) string {
 	return strings.ReplaceAll(s, "\n", "\n"+prefix)
 }
 
+// headersLiteral writes the headers argument of a JavaScript or Python
+// call: open starts it ("headers: {", "headers={"), each header is a
+// "name": "value" entry (both languages read JSON strings) unless skip
+// says otherwise, and indent is the call's argument indent.
+func headersLiteral(b *strings.Builder, headers [][2]string, indent, open string, skip func(name string) bool) {
+	if len(headers) == 0 {
+		return
+	}
+	b.WriteString(indent + open + "\n")
+	for _, h := range headers {
+		if !skip(h[0]) {
+			b.WriteString(indent + indent + jsString(h[0]) + ": " + jsString(h[1]) + ",\n")
+		}
+	}
+	b.WriteString(indent + "},\n")
+}
+
 func fetchSample(req request) string {
 	var b strings.Builder
 	b.WriteString("const response = await fetch(" + jsString(req.URL) + ", {\n")
 	b.WriteString("  method: " + jsString(req.Method) + ",\n")
-	if len(req.Headers) > 0 {
-		b.WriteString("  headers: {\n")
-		for _, h := range req.Headers {
-			b.WriteString("    " + jsString(h[0]) + ": " + jsString(h[1]) + ",\n")
-		}
-		b.WriteString("  },\n")
-	}
+	headersLiteral(&b, req.Headers, "  ", "headers: {", func(string) bool { return false })
 	if req.HasBody {
 		b.WriteString("  body: JSON.stringify(" + indentLines(jsonPretty(req.Body), "  ") + "),\n")
 	}
@@ -213,16 +224,9 @@ func pythonSample(req request) string {
 	b.WriteString("response = requests.request(\n")
 	b.WriteString("    " + jsString(req.Method) + ",\n")
 	b.WriteString("    " + jsString(req.URL) + ",\n")
-	if len(req.Headers) > 0 {
-		b.WriteString("    headers={\n")
-		for _, h := range req.Headers {
-			if h[0] == "Content-Type" && req.HasBody {
-				continue // requests sets it for json=
-			}
-			b.WriteString("        " + jsString(h[0]) + ": " + jsString(h[1]) + ",\n")
-		}
-		b.WriteString("    },\n")
-	}
+	headersLiteral(&b, req.Headers, "    ", "headers={", func(name string) bool {
+		return name == "Content-Type" && req.HasBody // requests sets it for json=
+	})
 	if req.HasBody {
 		b.WriteString("    json=" + pyLiteral(normalize(req.Body), "    ") + ",\n")
 	}

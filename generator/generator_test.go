@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/portal-dev/portal/generator/site"
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -239,18 +240,7 @@ func TestGolden(t *testing.T) {
 			if got == "" {
 				t.Fatalf("%s has no <main>", url)
 			}
-			golden := filepath.Join("testdata", "golden", name+".html")
-			if *update {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want := readFile(t, golden)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("%s <main> differs from %s (-want +got); run go test ./generator -run TestGolden -update if intended:\n%s", url, golden, diff)
-			}
+			testfiles.Golden(t, filepath.Join("testdata", "golden", name+".html"), got, *update, "go test ./generator -run TestGolden -update")
 		})
 	}
 	if len(pages) != 9 {

@@ -30,6 +30,7 @@ import (
 	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
 	gateedge "github.com/portal-dev/portal/generator/edge"
 	"github.com/portal-dev/portal/infra/cloudformation"
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 // server is the one DynamoDB Local of this test binary: publishing the
@@ -104,15 +105,7 @@ func (w *world) recordPuts(h http.Handler) http.Handler {
 // site writes a small built site.
 func site(t *testing.T, files map[string]string) string {
 	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfiles.Tree(t, dir, files)
 	return dir
 }
 

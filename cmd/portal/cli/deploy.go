@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
@@ -77,7 +78,8 @@ func runDeploy(ctx context.Context, args []string, getenv func(string) string, s
 	return exitUsage
 }
 
-// siteFlags are the build's flags, shared by the deploy commands.
+// siteFlags are the build's flags, shared by portal build and the deploy
+// commands.
 type siteFlags struct{ config, out, data *string }
 
 func addSiteFlags(fs interface {
@@ -90,7 +92,8 @@ func addSiteFlags(fs interface {
 	}
 }
 
-// build builds the site and returns its summary and catalog.json.
+// build builds the site and returns its summary, with the catalog checked
+// (catalog.Validate), and catalog.json.
 func (f siteFlags) build(ctx context.Context, stderr io.Writer) (generator.Summary, []byte, error) {
 	// The build reports progress from several goroutines at once, and
 	// Main's writers may be plain buffers.
@@ -102,6 +105,9 @@ func (f siteFlags) build(ctx context.Context, stderr io.Writer) (generator.Summa
 	defer b.Close()
 	sum, err := b.Build(ctx)
 	if err != nil {
+		return sum, nil, err
+	}
+	if err := sum.Catalog.Validate(); err != nil {
 		return sum, nil, err
 	}
 	raw, err := sum.Catalog.Encode()
@@ -168,10 +174,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return fail(stderr, err)
 	}
-	cat, err := catalog.Decode(raw)
-	if err != nil {
-		return fail(stderr, err)
-	}
+	cat := sum.Catalog
 	gate, err := edge.CloudFrontFunction(cat.Gate)
 	if err != nil {
 		return fail(stderr, err)
@@ -230,7 +233,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 // printPlan says what a deploy would do, without asking AWS anything.
 func printPlan(stdout io.Writer, o deploy.AWSOptions, sum generator.Summary, tplBytes int) int {
 	fmt.Fprintf(stdout, "plan (dry run: nothing was sent to AWS)\n")
-	fmt.Fprintf(stdout, "  stack       %s in %s: create or update (template %d bytes)\n", o.Stack, cmpOr(o.Region, "your configured region"), tplBytes)
+	fmt.Fprintf(stdout, "  stack       %s in %s: create or update (template %d bytes)\n", o.Stack, cmp.Or(o.Region, "your configured region"), tplBytes)
 	for _, f := range o.Functions {
 		fmt.Fprintf(stdout, "  function    %-18s zip %6d KB  sha256 %x…\n", f.Name, len(f.Zip)/1024, sha256Sum(f.Zip)[:8])
 	}
@@ -242,13 +245,6 @@ func printPlan(stdout io.Writer, o deploy.AWSOptions, sum generator.Summary, tpl
 	}
 	fmt.Fprintf(stdout, "  mail        SES identity %s\n", o.MailFrom)
 	return exitOK
-}
-
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
 }
 
 func runDeployNetlify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -266,14 +262,11 @@ func runDeployNetlify(ctx context.Context, args []string, getenv func(string) st
 		fmt.Fprintf(stderr, "portal deploy netlify: give --table NAME or --build\n\n%s", deployUsage)
 		return exitUsage
 	}
-	_, raw, err := site.build(ctx, stderr)
+	sum, raw, err := site.build(ctx, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	cat, err := catalog.Decode(raw)
-	if err != nil {
-		return fail(stderr, err)
-	}
+	cat := sum.Catalog
 	if *build {
 		if err := edge.WriteNetlify(*edgeDir, cat.Gate); err != nil {
 			return fail(stderr, err)
@@ -308,7 +301,7 @@ func runDeployNetlify(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return fail(stderr, err)
 	}
-	url := cmpOr(cat.Portal.URL, "https://<your site>.netlify.app")
+	url := cmp.Or(cat.Portal.URL, "https://<your site>.netlify.app")
 	fmt.Fprintf(stdout, `# Set these on the Netlify site (Site configuration > Environment variables),
 # then deploy it (git push, or netlify deploy --build --prod).
 PORTAL_TABLE=%s

@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
@@ -114,6 +115,22 @@ func (f siteFlags) build(ctx context.Context, stderr io.Writer) (generator.Summa
 	return sum, raw, err
 }
 
+// awsFlags choose the AWS account and region of the deploy commands.
+type awsFlags struct{ region, profile *string }
+
+// addAWSFlags adds --region (of what, e.g. " of the table") and --profile.
+func addAWSFlags(fs *flag.FlagSet, of string) awsFlags {
+	return awsFlags{
+		region:  fs.String("region", "", "AWS `region`"+of+" (default: your AWS configuration's)"),
+		profile: fs.String("profile", "", "AWS shared configuration `profile`"),
+	}
+}
+
+// config loads the AWS configuration the flags choose.
+func (f awsFlags) config(ctx context.Context) (aws.Config, error) {
+	return awsConfig(ctx, *f.profile, *f.region)
+}
+
 func awsConfig(ctx context.Context, profile, region string) (aws.Config, error) {
 	var opts []func(*config.LoadOptions) error
 	if profile != "" {
@@ -136,8 +153,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 	fs := newFlags("deploy aws", "Build the portal and deploy it to AWS as one CloudFormation stack, with your usual AWS\ncredentials. Idempotent: run it again to update; only what changed is sent.", stderr)
 	site := addSiteFlags(fs, getenv)
 	stack := fs.String("stack", "portal", "CloudFormation stack `name`")
-	region := fs.String("region", "", "AWS `region` (default: your AWS configuration's)")
-	profile := fs.String("profile", "", "AWS shared configuration `profile`")
+	account := addAWSFlags(fs, "")
 	domain := fs.String("domain", "", "the portal's own `host` name, e.g. developer.acme.com")
 	cert := fs.String("certificate-arn", "", "an ACM certificate in us-east-1 for --domain (`ARN`)")
 	zone := fs.String("hosted-zone-id", "", "the Route 53 zone of --domain (`ID`): the stack requests and validates the certificate and adds the alias records")
@@ -151,7 +167,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 		return code
 	}
 	if *destroy {
-		cfg, err := awsConfig(ctx, *profile, *region)
+		cfg, err := account.config(ctx)
 		if err != nil {
 			return fail(stderr, err)
 		}
@@ -210,14 +226,14 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 		return fail(stderr, err)
 	}
 	opts := deploy.AWSOptions{
-		Stack: *stack, Region: *region, Template: topts, Site: *site.out, Catalog: raw, Functions: fns,
+		Stack: *stack, Region: *account.region, Template: topts, Site: *site.out, Catalog: raw, Functions: fns,
 		PortalName: cat.Portal.Name, DisplayName: cat.Portal.DisplayName, MailFrom: *mailFrom, Progress: stderr,
 		RotateGateKey: *rotate,
 	}
 	if *dryRun {
 		return printPlan(stdout, opts, sum, len(tpl))
 	}
-	cfg, err := awsConfig(ctx, *profile, *region)
+	cfg, err := account.config(ctx)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -251,8 +267,7 @@ func runDeployNetlify(ctx context.Context, args []string, getenv func(string) st
 	fs := newFlags("deploy netlify", "--table: create the portal's DynamoDB table (as the AWS deploy defines it), publish the\ncatalog, make the first admin token and print the variables to set on the Netlify site.\n--build: what netlify.toml's build command runs (the site and the gate's edge function).", stderr)
 	site := addSiteFlags(fs, getenv)
 	table := fs.String("table", "", "the DynamoDB `table` to create or reuse")
-	region := fs.String("region", "", "AWS `region` of the table (default: your AWS configuration's)")
-	profile := fs.String("profile", "", "AWS shared configuration `profile`")
+	account := addAWSFlags(fs, " of the table")
 	build := fs.Bool("build", false, "build the site and write the gate's edge function (Netlify's build step)")
 	edgeDir := fs.String("edge-functions", filepath.Join("netlify", "edge-functions"), "where the edge function goes (`folder`; netlify.toml's edge_functions)")
 	if code, ok := parse(fs, args, stdout); !ok {
@@ -274,7 +289,7 @@ func runDeployNetlify(ctx context.Context, args []string, getenv func(string) st
 		fmt.Fprintf(stderr, "gate: %s/%s.js (%d private path rule(s))\n", *edgeDir, deploy.NetlifyEdgeFunction, len(cat.Gate))
 		return exitOK
 	}
-	cfg, err := awsConfig(ctx, *profile, *region)
+	cfg, err := account.config(ctx)
 	if err != nil {
 		return fail(stderr, err)
 	}

@@ -17,6 +17,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/portal-dev/portal/generator/site"
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
@@ -25,16 +26,23 @@ var update = flag.Bool("update", false, "rewrite golden files")
 func build(t *testing.T, cfg string) (string, Summary) {
 	t.Helper()
 	data := t.TempDir()
-	b, err := NewBuilder(Options{Config: cfg, Data: data, Out: filepath.Join(data, "public")})
+	_, sum := newBuilt(t, Options{Config: cfg, Data: data, Out: filepath.Join(data, "public")})
+	return filepath.Join(data, "public"), sum
+}
+
+// newBuilt makes a builder, closed when the test ends, and builds once.
+func newBuilt(t testing.TB, opts Options) (*Builder, Summary) {
+	t.Helper()
+	b, err := NewBuilder(opts)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { b.Close() })
 	sum, err := b.Build(context.Background())
 	if err != nil {
-		t.Fatalf("Build(%s) = %v", cfg, err)
+		t.Fatalf("Build(%s) = %v", opts.Config, err)
 	}
-	return filepath.Join(data, "public"), sum
+	return b, sum
 }
 
 func readFile(t *testing.T, name string) string {
@@ -239,18 +247,7 @@ func TestGolden(t *testing.T) {
 			if got == "" {
 				t.Fatalf("%s has no <main>", url)
 			}
-			golden := filepath.Join("testdata", "golden", name+".html")
-			if *update {
-				os.MkdirAll(filepath.Dir(golden), 0o755)
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want := readFile(t, golden)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("%s <main> differs from %s (-want +got); run go test ./generator -run TestGolden -update if intended:\n%s", url, golden, diff)
-			}
+			testfiles.Golden(t, filepath.Join("testdata", "golden", name+".html"), got, *update, "go test ./generator -run TestGolden -update")
 		})
 	}
 	if len(pages) != 9 {
@@ -321,14 +318,7 @@ func TestCatalogAuth(t *testing.T) {
 		"  - slug: bearer\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n"+
 		"  - slug: open\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n    auth: none\n"), 0o644)
 	data := t.TempDir()
-	b, err := NewBuilder(Options{Config: cfg, Data: data, Out: filepath.Join(data, "public")})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { b.Close() })
-	if _, err := b.Build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	b, _ := newBuilt(t, Options{Config: cfg, Data: data, Out: filepath.Join(data, "public")})
 	var cat Catalog
 	if err := json.Unmarshal([]byte(readFile(t, b.Options().Catalog)), &cat); err != nil {
 		t.Fatal(err)

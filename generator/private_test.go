@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/portal-dev/portal/functions/catalog"
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 // canary is written into a private API's description, spec and docs and
@@ -60,15 +61,7 @@ func privatePortal(t *testing.T, extra string) string {
 		"portal.yaml": "name: p\n" + extra + "apis:\n  - slug: open\n    spec: " + httpbin + "\n    visibility: public\n" +
 			"  - slug: ledger\n    spec: ledger.yaml\n    visibility: private\n    docs: docs/ledger\n",
 	}
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfiles.Tree(t, dir, files)
 	return filepath.Join(dir, "portal.yaml")
 }
 

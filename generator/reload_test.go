@@ -32,15 +32,8 @@ func TestRebuildRereadsOnlyTheEditedDescription(t *testing.T) {
 		t.Fatal(err)
 	}
 	var progress bytes.Buffer
-	b, err := NewBuilder(Options{Config: cfg, Data: filepath.Join(dir, ".portal"), Watch: true, Progress: &progress})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
+	b, _ := newBuilt(t, Options{Config: cfg, Data: filepath.Join(dir, ".portal"), Watch: true, Progress: &progress})
 	ctx := context.Background()
-	if _, err := b.Build(ctx); err != nil {
-		t.Fatalf("Build() = %v", err)
-	}
 
 	edited := filepath.Join(dir, "b.yaml")
 	changed := bytes.Replace(src, []byte("title: httpbin"), []byte("title: httpbin edited"), 1)

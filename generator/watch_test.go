@@ -17,14 +17,7 @@ func TestWatchAddsAnAPI(t *testing.T) {
 	spec, _ := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
 	cfg := filepath.Join(dir, "portal.yaml")
 	os.WriteFile(cfg, []byte("name: p\napis: []\n"), 0o644)
-	b, err := NewBuilder(Options{Config: cfg, Watch: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer b.Close()
-	if _, err := b.Build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	b, _ := newBuilt(t, Options{Config: cfg, Watch: true})
 	os.WriteFile(cfg, []byte("name: p\napis:\n  - slug: h\n    spec: "+spec+"\n"), 0o644)
 	sum, err := b.Build(context.Background(), cfg)
 	if err != nil {

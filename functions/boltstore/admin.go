@@ -2,8 +2,6 @@ package boltstore
 
 import (
 	"context"
-	"encoding/json"
-	"slices"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -101,21 +99,9 @@ func (s *Store) GetAdminTokenByHash(_ context.Context, hash string) (portal.Admi
 func (s *Store) ListAdminTokens(_ context.Context) ([]portal.AdminToken, error) {
 	var out []portal.AdminToken
 	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bAdmin), nil, func(_, v []byte) error {
-			var r adminRec
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, r.token())
-			return nil
-		})
+		return eachValue(tx.Bucket(bAdmin), nil, func(r adminRec) { out = append(out, r.token()) })
 	})
-	slices.SortFunc(out, func(a, b portal.AdminToken) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, func(t portal.AdminToken) (time.Time, string) { return t.CreatedAt, t.ID })
 	return out, err
 }
 
@@ -147,14 +133,7 @@ func (s *Store) RevokeAdminToken(_ context.Context, id string, at time.Time, ev 
 func (s *Store) ListAuditEvents(_ context.Context, subject string) ([]portal.AuditEvent, error) {
 	var out []portal.AuditEvent
 	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bAudit), key(subject, ""), func(_, v []byte) error {
-			var ev portal.AuditEvent
-			if err := json.Unmarshal(v, &ev); err != nil {
-				return err
-			}
-			out = append(out, ev)
-			return nil
-		})
+		return eachValue(tx.Bucket(bAudit), key(subject, ""), func(ev portal.AuditEvent) { out = append(out, ev) })
 	})
 	return out, err
 }

@@ -6,7 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
-	"slices"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -96,12 +96,7 @@ func (s *Store) ListAdminUsers(_ context.Context) ([]portal.AdminUser, error) {
 			return nil
 		})
 	})
-	slices.SortFunc(out, func(a, b portal.AdminUser) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, func(u portal.AdminUser) (time.Time, string) { return u.CreatedAt, u.ID })
 	return out, err
 }
 

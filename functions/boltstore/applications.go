@@ -1,21 +1,16 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-func getApp(tx *bolt.Tx, id string) (appRec, error) {
-	var r appRec
-	ok, err := get(tx.Bucket(bApps), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("application", id)
-	}
-	return r, err
+func readApp(tx *bolt.Tx, id string) (portal.Application, error) {
+	return getOne(tx, bApps, "application", id, appRec.app)
 }
 
 func putApp(tx *bolt.Tx, a portal.Application) error {
@@ -28,19 +23,19 @@ func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev po
 	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
 	a.CreatedAt, a.UpdatedAt, a.Version = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
-		if _, err := getDev(tx, a.DeveloperID); err != nil {
+		if _, err := readDev(tx, a.DeveloperID); err != nil {
 			return err
 		}
 		if a.TeamID != "" {
-			if _, err := getTeam(tx, a.TeamID); err != nil {
+			if _, err := readTeam(tx, a.TeamID); err != nil {
 				return err
 			}
 		}
 		if tx.Bucket(bApps).Get([]byte(a.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
 		}
-		n := 0
-		if err := forEach(tx.Bucket(bDevApps), key(a.DeveloperID, ""), func(_, _ []byte) error { n++; return nil }); err != nil {
+		n, err := count(tx.Bucket(bDevApps), key(a.DeveloperID, ""))
+		if err != nil {
 			return err
 		}
 		if n >= portal.MaxApplicationsPerDeveloper {
@@ -61,12 +56,7 @@ func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev po
 
 // GetApplication implements portal.AppStore.
 func (s *Store) GetApplication(_ context.Context, id string) (portal.Application, error) {
-	var r appRec
-	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getApp(tx, id); return err })
-	if err != nil {
-		return portal.Application{}, err
-	}
-	return r.app(), nil
+	return viewOne(s, readApp, id)
 }
 
 // listApps pages the applications named by the last part of the keys
@@ -79,16 +69,8 @@ func (s *Store) listApps(bucket, prefix []byte, p portal.Page) ([]portal.Applica
 		if err != nil {
 			return err
 		}
-		total = len(all)
-		from, to := page(total, p)
-		for _, id := range all[from:to] {
-			r, err := getApp(tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.app())
-		}
-		return nil
+		out, total, err = pageOf(tx, all, p, readApp)
+		return err
 	})
 	return out, total, err
 }
@@ -104,12 +86,11 @@ func (s *Store) ListTeamApplications(_ context.Context, teamID string) ([]portal
 	out := []portal.Application{}
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEach(tx.Bucket(bAppOrder), nil, func(k, _ []byte) error {
-			id := string(k[bytes.LastIndexByte(k, 0)+1:])
-			r, err := getApp(tx, id)
+			a, err := readApp(tx, suffix(k))
 			if err != nil {
 				return err
 			}
-			if a := r.app(); a.TeamID == teamID {
+			if a.TeamID == teamID {
 				out = append(out, a)
 			}
 			return nil
@@ -125,25 +106,12 @@ func (s *Store) ListAllApplications(_ context.Context, p portal.Page) ([]portal.
 
 // UpdateApplication implements portal.AppStore.
 func (s *Store) UpdateApplication(_ context.Context, a portal.Application, ev portal.AuditEvent) (portal.Application, error) {
-	ev = ev.Complete(a.ID)
-	var out portal.Application
-	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getApp(tx, a.ID)
-		if err != nil {
-			return err
-		}
-		if r.Version != a.Version {
-			return portal.Errorf(portal.EConflict, "application %s changed since it was read (version %d, not %d)", a.ID, r.Version, a.Version)
-		}
-		out = r.app()
-		out.Name, out.Description, out.AuthStrategyID = a.Name, a.Description, a.AuthStrategyID
-		out.UpdatedAt, out.Version = ev.At, r.Version+1
-		if err := putApp(tx, out); err != nil {
-			return err
-		}
-		return s.audit(tx, ev, a.ID)
-	})
-	return out, err
+	return updateVersion(s, "application", a.ID, a.Version, ev.Complete(a.ID), readApp,
+		func(a *portal.Application) (*time.Time, *int64) { return &a.UpdatedAt, &a.Version },
+		func(tx *bolt.Tx, _ portal.Application, next *portal.Application) error {
+			next.Name, next.Description, next.AuthStrategyID = a.Name, a.Description, a.AuthStrategyID
+			return putApp(tx, *next)
+		})
 }
 
 // DeleteApplication implements portal.AppStore.
@@ -160,37 +128,16 @@ func (s *Store) DeleteApplication(_ context.Context, id string, ev portal.AuditE
 // deleteApp removes an application with its registrations and
 // credentials.
 func deleteApp(tx *bolt.Tx, id string) error {
-	r, err := getApp(tx, id)
+	r, err := readApp(tx, id)
 	if err != nil {
 		return err
 	}
 	created := stamp(r.CreatedAt)
-	for _, del := range []struct{ b, k []byte }{
-		{bApps, []byte(id)},
-		{bAppOrder, key(created, id)},
-		{bDevApps, key(r.DeveloperID, created, id)},
-	} {
-		if err := tx.Bucket(del.b).Delete(del.k); err != nil {
-			return err
-		}
-	}
-	apis, err := suffixes(tx.Bucket(bAppRegs), key(id, ""))
-	if err != nil {
+	if err := deleteAll(tx, keyIn{bApps, []byte(id)}, keyIn{bAppOrder, key(created, id)}, keyIn{bDevApps, key(r.DeveloperID, created, id)}); err != nil {
 		return err
 	}
-	for _, api := range apis {
-		if err := deleteReg(tx, id, api); err != nil {
-			return err
-		}
-	}
-	creds, err := suffixes(tx.Bucket(bAppCreds), key(id, ""))
-	if err != nil {
+	if err := eachSuffix(tx.Bucket(bAppRegs), key(id, ""), func(api string) error { return deleteReg(tx, id, api) }); err != nil {
 		return err
 	}
-	for _, c := range creds {
-		if err := deleteCred(tx, id, c); err != nil {
-			return err
-		}
-	}
-	return nil
+	return eachSuffix(tx.Bucket(bAppCreds), key(id, ""), func(c string) error { return deleteCred(tx, id, c) })
 }

@@ -154,15 +154,10 @@ func (s *Store) Close() error { return s.db.Close() }
 func (s *Store) Purge(_ context.Context, now time.Time) error {
 	return s.update(func(tx *bolt.Tx) error {
 		var drop []portal.Session
-		if err := forEach(tx.Bucket(bSessions), nil, func(_, v []byte) error {
-			var sess portal.Session
-			if err := json.Unmarshal(v, &sess); err != nil {
-				return err
-			}
+		if err := eachValue(tx.Bucket(bSessions), nil, func(sess portal.Session) {
 			if sess.Expired(now) {
 				drop = append(drop, sess)
 			}
-			return nil
 		}); err != nil {
 			return err
 		}
@@ -171,58 +166,29 @@ func (s *Store) Purge(_ context.Context, now time.Time) error {
 				return err
 			}
 		}
-		var dropTokens [][]byte
-		if err := forEach(tx.Bucket(bTokens), nil, func(k, v []byte) error {
+		if err := deleteWhere(tx.Bucket(bTokens), nil, func(_, v []byte) (bool, error) {
 			var t portal.Token
-			if err := json.Unmarshal(v, &t); err != nil {
-				return err
-			}
-			if !t.ExpiresAt.After(now) {
-				dropTokens = append(dropTokens, bytes.Clone(k))
-			}
-			return nil
+			err := json.Unmarshal(v, &t)
+			return err == nil && !t.ExpiresAt.After(now), err
 		}); err != nil {
-			return err
-		}
-		if err := deleteKeys(tx.Bucket(bTokens), dropTokens); err != nil {
 			return err
 		}
 		// Pointers at tokens used, expired or gone with their developer.
-		var dropLive [][]byte
-		if err := forEach(tx.Bucket(bDevTokens), nil, func(k, v []byte) error {
-			if tx.Bucket(bTokens).Get(v) == nil {
-				dropLive = append(dropLive, bytes.Clone(k))
-			}
-			return nil
+		if err := deleteWhere(tx.Bucket(bDevTokens), nil, func(_, v []byte) (bool, error) {
+			return tx.Bucket(bTokens).Get(v) == nil, nil
 		}); err != nil {
-			return err
-		}
-		if err := deleteKeys(tx.Bucket(bDevTokens), dropLive); err != nil {
 			return err
 		}
 		cutoff := stamp(now.Add(-24 * time.Hour))
-		var dropFails [][]byte
-		if err := forEach(tx.Bucket(bLoginFail), nil, func(k, _ []byte) error {
-			if parts := bytes.Split(k, sep); len(parts) == 3 && string(parts[1]) < cutoff {
-				dropFails = append(dropFails, bytes.Clone(k))
-			}
-			return nil
+		if err := deleteWhere(tx.Bucket(bLoginFail), nil, func(k, _ []byte) (bool, error) {
+			parts := bytes.Split(k, sep)
+			return len(parts) == 3 && string(parts[1]) < cutoff, nil
 		}); err != nil {
 			return err
 		}
-		if err := deleteKeys(tx.Bucket(bLoginFail), dropFails); err != nil {
-			return err
-		}
-		var dropSlots [][]byte
-		if err := forEach(tx.Bucket(bMailSlots), nil, func(k, v []byte) error {
-			if string(v) <= stamp(now) {
-				dropSlots = append(dropSlots, bytes.Clone(k))
-			}
-			return nil
-		}); err != nil {
-			return err
-		}
-		return deleteKeys(tx.Bucket(bMailSlots), dropSlots)
+		return deleteWhere(tx.Bucket(bMailSlots), nil, func(_, v []byte) (bool, error) {
+			return string(v) <= stamp(now), nil
+		})
 	})
 }
 
@@ -287,6 +253,168 @@ func deleteKeys(b *bolt.Bucket, keys [][]byte) error {
 	return nil
 }
 
+// updateVersion is the versioned update: in one write transaction it
+// reads the object, refuses it when it changed since the caller read
+// version want, lets change set the new fields of next (a copy of the
+// stored object) and write it, and writes the event. fields points at the
+// object's update time and version, which it sets.
+func updateVersion[T any](s *Store, what, id string, want int64, ev portal.AuditEvent,
+	read func(*bolt.Tx, string) (T, error), fields func(*T) (*time.Time, *int64), change func(tx *bolt.Tx, cur T, next *T) error) (T, error) {
+	var next T
+	err := s.update(func(tx *bolt.Tx) error {
+		cur, err := read(tx, id)
+		if err != nil {
+			return err
+		}
+		if _, v := fields(&cur); *v != want {
+			return portal.Errorf(portal.EConflict, "%s %s changed since it was read (version %d, not %d)", what, id, *v, want)
+		}
+		next = cur
+		at, v := fields(&next)
+		*at, *v = ev.At, want+1
+		if err := change(tx, cur, &next); err != nil {
+			return err
+		}
+		return s.audit(tx, ev, id)
+	})
+	return next, err
+}
+
+// setStatus is the status compare-and-swap: in one write transaction it
+// reads the object, checks the transition (portal.CheckTransition),
+// writes the object with status to and a new version, and the event
+// (Detail gains "from" and "to"). fields points at the object's status,
+// update time and version.
+func setStatus[T any, S ~string](s *Store, what, id string, from []S, to S, ev portal.AuditEvent,
+	read func(*bolt.Tx, string) (T, error), fields func(*T) (*S, *time.Time, *int64), write func(*bolt.Tx, T) error) (T, error) {
+	ev = ev.Complete(id)
+	var next T
+	err := s.update(func(tx *bolt.Tx) error {
+		cur, err := read(tx, id)
+		if err != nil {
+			return err
+		}
+		st, _, _ := fields(&cur)
+		was := *st
+		if err := portal.CheckTransition(what, id, was, from, to); err != nil {
+			return err
+		}
+		next = cur
+		st, at, v := fields(&next)
+		*st, *at, *v = to, ev.At, *v+1
+		if err := write(tx, next); err != nil {
+			return err
+		}
+		return s.audit(tx, ev.StatusChange(string(was), string(to)), id)
+	})
+	return next, err
+}
+
+// viewOne reads one object in a read transaction; on an error it returns
+// the zero object.
+func viewOne[T any](s *Store, read func(*bolt.Tx, string) (T, error), id string) (T, error) {
+	var out T
+	err := s.view(func(tx *bolt.Tx) (err error) { out, err = read(tx, id); return err })
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return out, nil
+}
+
+// getOne reads the record under id in bucket as a domain object (conv);
+// a missing one is a not-found error naming kind.
+func getOne[R, T any](tx *bolt.Tx, bucket []byte, kind, id string, conv func(R) T) (T, error) {
+	var r R
+	ok, err := get(tx.Bucket(bucket), []byte(id), &r)
+	if err == nil && !ok {
+		err = notFound(kind, id)
+	}
+	if err != nil {
+		var zero T
+		return zero, err
+	}
+	return conv(r), nil
+}
+
+// eachValue decodes every value under prefix in b, in key order, and
+// hands it to fn.
+func eachValue[R any](b *bolt.Bucket, prefix []byte, fn func(R)) error {
+	return forEach(b, prefix, func(_, v []byte) error {
+		var r R
+		if err := json.Unmarshal(v, &r); err != nil {
+			return err
+		}
+		fn(r)
+		return nil
+	})
+}
+
+// count returns how many keys start with prefix.
+func count(b *bolt.Bucket, prefix []byte) (int, error) {
+	n := 0
+	err := forEach(b, prefix, func(_, _ []byte) error { n++; return nil })
+	return n, err
+}
+
+// deleteWhere deletes the keys of b (under prefix) that drop picks. The
+// keys are collected first: a bucket must not change under its cursor.
+func deleteWhere(b *bolt.Bucket, prefix []byte, drop func(k, v []byte) (bool, error)) error {
+	var keys [][]byte
+	if err := forEach(b, prefix, func(k, v []byte) error {
+		ok, err := drop(k, v)
+		if ok {
+			keys = append(keys, bytes.Clone(k))
+		}
+		return err
+	}); err != nil {
+		return err
+	}
+	return deleteKeys(b, keys)
+}
+
+// keyIn is one key in one bucket, for deleteAll.
+type keyIn struct{ b, k []byte }
+
+// deleteAll deletes each key from its bucket.
+func deleteAll(tx *bolt.Tx, keys ...keyIn) error {
+	for _, k := range keys {
+		if err := tx.Bucket(k.b).Delete(k.k); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// eachSuffix calls fn with the last part of every key under prefix. The
+// keys are read first, so fn may delete them.
+func eachSuffix(b *bolt.Bucket, prefix []byte, fn func(string) error) error {
+	ids, err := suffixes(b, prefix)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := fn(id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pageOf reads one page of ids with get and returns it with the total.
+func pageOf[T any](tx *bolt.Tx, ids []string, p portal.Page, get func(tx *bolt.Tx, id string) (T, error)) ([]T, int, error) {
+	from, to := page(len(ids), p)
+	var out []T
+	for _, id := range ids[from:to] {
+		x, err := get(tx, id)
+		if err != nil {
+			return nil, 0, err
+		}
+		out = append(out, x)
+	}
+	return out, len(ids), nil
+}
+
 // suffixes returns the last parts of the keys under prefix, in key order.
 func suffixes(b *bolt.Bucket, prefix []byte) ([]string, error) {
 	var out []string
@@ -310,16 +438,7 @@ func listByStatus[T any](tx *bolt.Tx, order []byte, status string, p portal.Page
 	}); err != nil {
 		return nil, 0, err
 	}
-	from, to := page(len(match), p)
-	var out []T
-	for _, id := range match[from:to] {
-		x, err := get(tx, id)
-		if err != nil {
-			return nil, 0, err
-		}
-		out = append(out, x)
-	}
-	return out, len(match), nil
+	return pageOf(tx, match, p, get)
 }
 
 // suffix returns the last part of a composite key.
@@ -358,16 +477,6 @@ func page(n int, p portal.Page) (from, to int) {
 	p = p.Normalize()
 	from = min(p.Offset(), n)
 	return from, min(from+p.Size, n)
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 // Records of the application side: the domain types hide owners, hashes

@@ -91,36 +91,11 @@ func TestOpenLocked(t *testing.T) {
 }
 
 func BenchmarkGetSession(b *testing.B) {
-	ctx := context.Background()
-	s := open(b, filepath.Join(b.TempDir(), "portal.db"))
-	now := time.Now().UTC()
-	d := portal.Developer{ID: "d1", Email: "a@example.com", Status: portal.StatusApproved, CreatedAt: now}
-	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: now}); err != nil {
-		b.Fatal(err)
-	}
-	sess := portal.Session{Hash: strings.Repeat("ab", 32), DeveloperID: "d1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.CreateSession(ctx, sess); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := s.GetSession(ctx, sess.Hash, now); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchGetSession(b, open(b, filepath.Join(b.TempDir(), "portal.db")))
 }
 
 func BenchmarkGetDeveloper(b *testing.B) {
-	ctx := context.Background()
-	s := open(b, filepath.Join(b.TempDir(), "portal.db"))
-	d := portal.Developer{ID: "d1", Email: "a@example.com", FullName: "Ada", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Status: portal.StatusApproved, CreatedAt: time.Now().UTC()}
-	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: d.CreatedAt}); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := s.GetDeveloper(ctx, d.ID); err != nil {
-			b.Fatal(err)
-		}
-	}
+	storetest.BenchGetDeveloper(b, open(b, filepath.Join(b.TempDir(), "portal.db")))
 }
 
 func BenchmarkGetCredentialByHash(b *testing.B) {

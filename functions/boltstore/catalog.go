@@ -2,9 +2,8 @@ package boltstore
 
 import (
 	"context"
-	"encoding/json"
 	"slices"
-	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -26,15 +25,10 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 			keep[a.ID] = true
 		}
 		var gone []portal.API
-		if err := forEach(b, nil, func(k, v []byte) error {
-			var a portal.API
-			if err := json.Unmarshal(v, &a); err != nil {
-				return err
-			}
+		if err := eachValue(b, nil, func(a portal.API) {
 			if !keep[a.ID] {
 				gone = append(gone, a)
 			}
-			return nil
 		}); err != nil {
 			return err
 		}
@@ -47,14 +41,8 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 					return err
 				}
 			}
-			apps, err := suffixes(tx.Bucket(bAPIRegs), key(a.ID, ""))
-			if err != nil {
+			if err := eachSuffix(tx.Bucket(bAPIRegs), key(a.ID, ""), func(app string) error { return deleteReg(tx, app, a.ID) }); err != nil {
 				return err
-			}
-			for _, app := range apps {
-				if err := deleteReg(tx, app, a.ID); err != nil {
-					return err
-				}
 			}
 			if err := s.audit(tx, ev.ForAPI(a.ID, "deleted"), a.ID); err != nil {
 				return err
@@ -191,14 +179,7 @@ func (s *Store) GetAuthStrategy(_ context.Context, id string) (portal.AuthStrate
 func (s *Store) ListAuthStrategies(_ context.Context) ([]portal.AuthStrategy, error) {
 	var out []portal.AuthStrategy
 	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bStrategies), nil, func(_, v []byte) error {
-			var st portal.AuthStrategy
-			if err := json.Unmarshal(v, &st); err != nil {
-				return err
-			}
-			out = append(out, st)
-			return nil
-		})
+		return eachValue(tx.Bucket(bStrategies), nil, func(st portal.AuthStrategy) { out = append(out, st) })
 	})
 	return withDefaultStrategy(out), err
 }
@@ -206,12 +187,7 @@ func (s *Store) ListAuthStrategies(_ context.Context) ([]portal.AuthStrategy, er
 // withDefaultStrategy sorts strategies by creation and puts the built-in
 // default first unless one with its id is stored.
 func withDefaultStrategy(out []portal.AuthStrategy) []portal.AuthStrategy {
-	slices.SortFunc(out, func(a, b portal.AuthStrategy) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, func(st portal.AuthStrategy) (time.Time, string) { return st.CreatedAt, st.ID })
 	if !slices.ContainsFunc(out, func(st portal.AuthStrategy) bool { return st.ID == portal.DefaultAuthStrategyID }) {
 		out = slices.Insert(out, 0, portal.DefaultAuthStrategy())
 	}

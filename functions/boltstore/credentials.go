@@ -3,8 +3,6 @@ package boltstore
 import (
 	"bytes"
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
@@ -52,7 +50,7 @@ func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev port
 	ev.StampNew(&c.CreatedAt, nil)
 	c.CreatedAt, c.ExpiresAt, c.LastUsedAt = c.CreatedAt.UTC(), utcPtr(c.ExpiresAt), utcPtr(c.LastUsedAt)
 	return s.update(func(tx *bolt.Tx) error {
-		app, err := getApp(tx, c.ApplicationID)
+		app, err := readApp(tx, c.ApplicationID)
 		if err != nil {
 			return err
 		}
@@ -63,8 +61,8 @@ func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev port
 		if tx.Bucket(bCredIDs).Get([]byte(c.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "credential %s exists", c.ID)
 		}
-		n := 0
-		if err := forEach(tx.Bucket(bAppCreds), key(c.ApplicationID, ""), func(_, _ []byte) error { n++; return nil }); err != nil {
+		n, err := count(tx.Bucket(bAppCreds), key(c.ApplicationID, ""))
+		if err != nil {
 			return err
 		}
 		if n >= portal.MaxCredentialsPerApplication {
@@ -95,12 +93,7 @@ func (s *Store) ListCredentials(_ context.Context, applicationID string) ([]port
 			return err
 		})
 	})
-	slices.SortFunc(out, func(a, b portal.Credential) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, func(c portal.Credential) (time.Time, string) { return c.CreatedAt, c.ID })
 	return out, err
 }
 

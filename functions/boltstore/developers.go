@@ -2,19 +2,15 @@ package boltstore
 
 import (
 	"context"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-func getDev(tx *bolt.Tx, id string) (devRec, error) {
-	var r devRec
-	ok, err := get(tx.Bucket(bDevs), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("developer", id)
-	}
-	return r, err
+func readDev(tx *bolt.Tx, id string) (portal.Developer, error) {
+	return getOne(tx, bDevs, "developer", id, devRec.developer)
 }
 
 func putDev(tx *bolt.Tx, d portal.Developer) error {
@@ -50,23 +46,21 @@ func (s *Store) CreateDeveloper(_ context.Context, d portal.Developer, ev portal
 
 // GetDeveloper implements portal.Store.
 func (s *Store) GetDeveloper(_ context.Context, id string) (portal.Developer, error) {
-	var r devRec
-	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getDev(tx, id); return err })
-	return r.developer(), err
+	return viewOne(s, readDev, id)
 }
 
 // GetDeveloperByEmail implements portal.Store.
 func (s *Store) GetDeveloperByEmail(_ context.Context, email string) (portal.Developer, error) {
-	var r devRec
+	var d portal.Developer
 	err := s.view(func(tx *bolt.Tx) (err error) {
 		id := tx.Bucket(bDevEmail).Get([]byte(portal.EmailKey(email)))
 		if id == nil {
 			return notFound("developer with email", email)
 		}
-		r, err = getDev(tx, string(id))
+		d, err = readDev(tx, string(id))
 		return err
 	})
-	return r.developer(), err
+	return d, err
 }
 
 // ListDevelopers implements portal.Store.
@@ -77,10 +71,7 @@ func (s *Store) ListDevelopers(_ context.Context, f portal.DeveloperFilter, p po
 		return s.searchDevelopers(f, p)
 	}
 	err := s.view(func(tx *bolt.Tx) (err error) {
-		out, total, err = listByStatus(tx, bDevOrder, string(f.Status), p, func(tx *bolt.Tx, id string) (portal.Developer, error) {
-			r, err := getDev(tx, id)
-			return r.developer(), err
-		})
+		out, total, err = listByStatus(tx, bDevOrder, string(f.Status), p, readDev)
 		return err
 	})
 	return out, total, err
@@ -88,58 +79,33 @@ func (s *Store) ListDevelopers(_ context.Context, f portal.DeveloperFilter, p po
 
 // UpdateDeveloper implements portal.Store.
 func (s *Store) UpdateDeveloper(_ context.Context, d portal.Developer, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = ev.Complete(d.ID)
-	var out portal.Developer
-	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getDev(tx, d.ID)
-		if err != nil {
-			return err
-		}
-		if r.Version != d.Version {
-			return portal.Errorf(portal.EConflict, "developer %s changed since it was read (version %d, not %d)", d.ID, r.Version, d.Version)
-		}
-		out = r.developer()
-		out.FullName, out.PasswordHash, out.EmailVerified = d.FullName, d.PasswordHash, d.EmailVerified
-		out.UpdatedAt, out.Version = ev.At, r.Version+1
-		if err := putDev(tx, out); err != nil {
-			return err
-		}
-		return s.audit(tx, ev, d.ID)
-	})
-	return out, err
+	return updateVersion(s, "developer", d.ID, d.Version, ev.Complete(d.ID), readDev,
+		func(d *portal.Developer) (*time.Time, *int64) { return &d.UpdatedAt, &d.Version },
+		func(tx *bolt.Tx, _ portal.Developer, next *portal.Developer) error {
+			next.FullName, next.PasswordHash, next.EmailVerified = d.FullName, d.PasswordHash, d.EmailVerified
+			return putDev(tx, *next)
+		})
 }
 
 // SetDeveloperStatus implements portal.Store.
 func (s *Store) SetDeveloperStatus(_ context.Context, id string, from []portal.DeveloperStatus, to portal.DeveloperStatus, ev portal.AuditEvent) (portal.Developer, error) {
-	ev = ev.Complete(id)
-	var out portal.Developer
-	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getDev(tx, id)
-		if err != nil {
-			return err
-		}
-		out = r.developer()
-		if err := portal.CheckTransition("developer", id, out.Status, from, to); err != nil {
-			return err
-		}
-		prev := out.Status
-		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1
-		if err := putDev(tx, out); err != nil {
-			return err
-		}
-		if err := tx.Bucket(bDevOrder).Put(key(stamp(out.CreatedAt), id), []byte(to)); err != nil {
-			return err
-		}
-		return s.audit(tx, ev.StatusChange(string(prev), string(to)), id)
-	})
-	return out, err
+	return setStatus(s, "developer", id, from, to, ev, readDev,
+		func(d *portal.Developer) (*portal.DeveloperStatus, *time.Time, *int64) {
+			return &d.Status, &d.UpdatedAt, &d.Version
+		},
+		func(tx *bolt.Tx, d portal.Developer) error {
+			if err := putDev(tx, d); err != nil {
+				return err
+			}
+			return tx.Bucket(bDevOrder).Put(key(stamp(d.CreatedAt), id), []byte(d.Status))
+		})
 }
 
 // DeleteDeveloper implements portal.Store.
 func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEvent) error {
 	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
-		r, err := getDev(tx, id)
+		r, err := readDev(tx, id)
 		if err != nil {
 			return err
 		}
@@ -155,23 +121,11 @@ func (s *Store) DeleteDeveloper(_ context.Context, id string, ev portal.AuditEve
 		if err := deleteDevSessions(tx, id, ""); err != nil {
 			return err
 		}
-		teams, err := suffixes(tx.Bucket(bDevTeams), key(id, ""))
-		if err != nil {
+		if err := eachSuffix(tx.Bucket(bDevTeams), key(id, ""), func(t string) error { return deleteMembership(tx, t, id) }); err != nil {
 			return err
 		}
-		for _, t := range teams {
-			if err := deleteMembership(tx, t, id); err != nil {
-				return err
-			}
-		}
-		apps, err := suffixes(tx.Bucket(bDevApps), key(id, ""))
-		if err != nil {
+		if err := eachSuffix(tx.Bucket(bDevApps), key(id, ""), func(a string) error { return deleteApp(tx, a) }); err != nil {
 			return err
-		}
-		for _, a := range apps {
-			if err := deleteApp(tx, a); err != nil {
-				return err
-			}
 		}
 		return s.audit(tx, ev, id)
 	})

@@ -2,21 +2,15 @@ package boltstore
 
 import (
 	"context"
-	"slices"
-	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-func getReg(tx *bolt.Tx, id string) (regRec, error) {
-	var r regRec
-	ok, err := get(tx.Bucket(bRegs), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("registration", id)
-	}
-	return r, err
+func readReg(tx *bolt.Tx, id string) (portal.Registration, error) {
+	return getOne(tx, bRegs, "registration", id, regRec.reg)
 }
 
 func putReg(tx *bolt.Tx, r portal.Registration) error {
@@ -32,21 +26,11 @@ func deleteReg(tx *bolt.Tx, appID, apiID string) error {
 	if id == nil {
 		return nil
 	}
-	r, err := getReg(tx, string(id))
+	r, err := readReg(tx, string(id))
 	if err != nil {
 		return err
 	}
-	for _, del := range []struct{ b, k []byte }{
-		{bRegs, []byte(r.ID)},
-		{bRegOrder, key(stamp(r.CreatedAt), r.ID)},
-		{bAppRegs, key(appID, apiID)},
-		{bAPIRegs, key(apiID, appID)},
-	} {
-		if err := tx.Bucket(del.b).Delete(del.k); err != nil {
-			return err
-		}
-	}
-	return nil
+	return deleteAll(tx, keyIn{bRegs, []byte(r.ID)}, keyIn{bRegOrder, key(stamp(r.CreatedAt), r.ID)}, keyIn{bAppRegs, key(appID, apiID)}, keyIn{bAPIRegs, key(apiID, appID)})
 }
 
 // CreateRegistration implements portal.AppStore.
@@ -55,7 +39,7 @@ func (s *Store) CreateRegistration(_ context.Context, r portal.Registration, ev 
 	ev.StampNew(&r.CreatedAt, &r.UpdatedAt)
 	r.CreatedAt, r.UpdatedAt, r.Version = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
-		if _, err := getApp(tx, r.ApplicationID); err != nil {
+		if _, err := readApp(tx, r.ApplicationID); err != nil {
 			return err
 		}
 		if tx.Bucket(bAPIs).Get([]byte(r.APIID)) == nil {
@@ -83,29 +67,21 @@ func (s *Store) CreateRegistration(_ context.Context, r portal.Registration, ev 
 
 // GetRegistration implements portal.AppStore.
 func (s *Store) GetRegistration(_ context.Context, id string) (portal.Registration, error) {
-	var r regRec
-	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getReg(tx, id); return err })
-	if err != nil {
-		return portal.Registration{}, err
-	}
-	return r.reg(), nil
+	return viewOne(s, readReg, id)
 }
 
 // FindRegistration implements portal.AppStore.
 func (s *Store) FindRegistration(_ context.Context, applicationID, apiID string) (portal.Registration, error) {
-	var r regRec
+	var r portal.Registration
 	err := s.view(func(tx *bolt.Tx) (err error) {
 		id := tx.Bucket(bAppRegs).Get(key(applicationID, apiID))
 		if id == nil {
 			return portal.Errorf(portal.ENotFound, "application %s has no registration for API %s", applicationID, apiID)
 		}
-		r, err = getReg(tx, string(id))
+		r, err = readReg(tx, string(id))
 		return err
 	})
-	if err != nil {
-		return portal.Registration{}, err
-	}
-	return r.reg(), nil
+	return r, err
 }
 
 // ListRegistrations implements portal.AppStore.
@@ -113,9 +89,9 @@ func (s *Store) ListRegistrations(_ context.Context, applicationID string) ([]po
 	var out []portal.Registration
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEach(tx.Bucket(bAppRegs), key(applicationID, ""), func(_, id []byte) error {
-			r, err := getReg(tx, string(id))
+			r, err := readReg(tx, string(id))
 			if err == nil {
-				out = append(out, r.reg())
+				out = append(out, r)
 			}
 			return err
 		})
@@ -125,12 +101,7 @@ func (s *Store) ListRegistrations(_ context.Context, applicationID string) ([]po
 }
 
 func sortRegs(rs []portal.Registration) {
-	slices.SortFunc(rs, func(a, b portal.Registration) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(rs, func(r portal.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 }
 
 // ListAllRegistrations implements portal.AppStore.
@@ -138,10 +109,7 @@ func (s *Store) ListAllRegistrations(_ context.Context, status portal.Registrati
 	var out []portal.Registration
 	var total int
 	err := s.view(func(tx *bolt.Tx) (err error) {
-		out, total, err = listByStatus(tx, bRegOrder, string(status), p, func(tx *bolt.Tx, id string) (portal.Registration, error) {
-			r, err := getReg(tx, id)
-			return r.reg(), err
-		})
+		out, total, err = listByStatus(tx, bRegOrder, string(status), p, readReg)
 		return err
 	})
 	return out, total, err
@@ -149,32 +117,18 @@ func (s *Store) ListAllRegistrations(_ context.Context, status portal.Registrati
 
 // SetRegistrationStatus implements portal.AppStore.
 func (s *Store) SetRegistrationStatus(_ context.Context, id string, from []portal.RegistrationStatus, to portal.RegistrationStatus, ev portal.AuditEvent) (portal.Registration, error) {
-	ev = ev.Complete(id)
-	var out portal.Registration
-	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getReg(tx, id)
-		if err != nil {
-			return err
-		}
-		out = r.reg()
-		if err := portal.CheckTransition("registration", id, out.Status, from, to); err != nil {
-			return err
-		}
-		prev := out.Status
-		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1
-		if err := putReg(tx, out); err != nil {
-			return err
-		}
-		return s.audit(tx, ev.StatusChange(string(prev), string(to)), id)
-	})
-	return out, err
+	return setStatus(s, "registration", id, from, to, ev, readReg,
+		func(r *portal.Registration) (*portal.RegistrationStatus, *time.Time, *int64) {
+			return &r.Status, &r.UpdatedAt, &r.Version
+		},
+		putReg)
 }
 
 // DeleteRegistration implements portal.AppStore.
 func (s *Store) DeleteRegistration(_ context.Context, id string, ev portal.AuditEvent) error {
 	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
-		r, err := getReg(tx, id)
+		r, err := readReg(tx, id)
 		if err != nil {
 			return err
 		}

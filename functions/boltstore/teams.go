@@ -1,24 +1,18 @@
 package boltstore
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"slices"
 	"strings"
+	"time"
 
 	bolt "go.etcd.io/bbolt"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-func getTeam(tx *bolt.Tx, id string) (teamRec, error) {
-	var r teamRec
-	ok, err := get(tx.Bucket(bTeams), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("team", id)
-	}
-	return r, err
+func readTeam(tx *bolt.Tx, id string) (portal.Team, error) {
+	return getOne(tx, bTeams, "team", id, teamRec.team)
 }
 
 func putTeam(tx *bolt.Tx, t portal.Team) error {
@@ -53,9 +47,7 @@ func (s *Store) CreateTeam(_ context.Context, t portal.Team, ev portal.AuditEven
 
 // GetTeam implements portal.Store.
 func (s *Store) GetTeam(_ context.Context, id string) (portal.Team, error) {
-	var r teamRec
-	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getTeam(tx, id); return err })
-	return r.team(), err
+	return viewOne(s, readTeam, id)
 }
 
 // ListTeams implements portal.Store.
@@ -67,101 +59,53 @@ func (s *Store) ListTeams(_ context.Context, p portal.Page) ([]portal.Team, int,
 		if err != nil {
 			return err
 		}
-		total = len(all)
-		from, to := page(total, p)
-		for _, id := range all[from:to] {
-			r, err := getTeam(tx, id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.team())
-		}
-		return nil
+		out, total, err = pageOf(tx, all, p, readTeam)
+		return err
 	})
 	return out, total, err
 }
 
 // UpdateTeam implements portal.Store.
 func (s *Store) UpdateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) (portal.Team, error) {
-	ev = ev.Complete(t.ID)
-	var out portal.Team
-	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getTeam(tx, t.ID)
-		if err != nil {
-			return err
-		}
-		if r.Version != t.Version {
-			return portal.Errorf(portal.EConflict, "team %s changed since it was read (version %d, not %d)", t.ID, r.Version, t.Version)
-		}
-		if oldKey, newKey := portal.TeamNameKey(r.Name), portal.TeamNameKey(t.Name); oldKey != newKey {
-			names := tx.Bucket(bTeamNames)
-			if names.Get([]byte(newKey)) != nil {
-				return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
+	return updateVersion(s, "team", t.ID, t.Version, ev.Complete(t.ID), readTeam,
+		func(t *portal.Team) (*time.Time, *int64) { return &t.UpdatedAt, &t.Version },
+		func(tx *bolt.Tx, cur portal.Team, next *portal.Team) error {
+			if oldKey, newKey := portal.TeamNameKey(cur.Name), portal.TeamNameKey(t.Name); oldKey != newKey {
+				names := tx.Bucket(bTeamNames)
+				if names.Get([]byte(newKey)) != nil {
+					return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
+				}
+				if err := names.Delete([]byte(oldKey)); err != nil {
+					return err
+				}
+				if err := names.Put([]byte(newKey), []byte(t.ID)); err != nil {
+					return err
+				}
 			}
-			if err := names.Delete([]byte(oldKey)); err != nil {
-				return err
-			}
-			if err := names.Put([]byte(newKey), []byte(t.ID)); err != nil {
-				return err
-			}
-		}
-		out = r.team()
-		out.Name, out.Description, out.CanOwnApplications, out.UpdatedAt, out.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, r.Version+1
-		if err := putTeam(tx, out); err != nil {
-			return err
-		}
-		return s.audit(tx, ev, t.ID)
-	})
-	return out, err
+			next.Name, next.Description, next.CanOwnApplications = t.Name, t.Description, t.CanOwnApplications
+			return putTeam(tx, *next)
+		})
 }
 
 // DeleteTeam implements portal.Store.
 func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) error {
 	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
-		r, err := getTeam(tx, id)
+		r, err := readTeam(tx, id)
 		if err != nil {
 			return err
 		}
-		for _, del := range []struct {
-			b []byte
-			k []byte
-		}{
-			{bTeams, []byte(id)},
-			{bTeamNames, []byte(portal.TeamNameKey(r.Name))},
-			{bTeamOrder, key(stamp(r.CreatedAt), id)},
-		} {
-			if err := tx.Bucket(del.b).Delete(del.k); err != nil {
-				return err
-			}
-		}
-		devs, err := suffixes(tx.Bucket(bMembers), key(id, ""))
-		if err != nil {
+		if err := deleteAll(tx, keyIn{bTeams, []byte(id)}, keyIn{bTeamNames, []byte(portal.TeamNameKey(r.Name))}, keyIn{bTeamOrder, key(stamp(r.CreatedAt), id)}); err != nil {
 			return err
 		}
-		for _, d := range devs {
-			if err := deleteMembership(tx, id, d); err != nil {
-				return err
-			}
-		}
-		var roles [][]byte
-		if err := forEach(tx.Bucket(bRoleKeys), key(id, ""), func(k, _ []byte) error {
-			roles = append(roles, bytes.Clone(k))
-			return nil
-		}); err != nil {
+		if err := eachSuffix(tx.Bucket(bMembers), key(id, ""), func(d string) error { return deleteMembership(tx, id, d) }); err != nil {
 			return err
 		}
-		if err := deleteKeys(tx.Bucket(bRoleKeys), roles); err != nil {
+		all := func([]byte, []byte) (bool, error) { return true, nil }
+		if err := deleteWhere(tx.Bucket(bRoleKeys), key(id, ""), all); err != nil {
 			return err
 		}
-		roles = roles[:0]
-		if err := forEach(tx.Bucket(bRoles), key(id, ""), func(k, _ []byte) error {
-			roles = append(roles, bytes.Clone(k))
-			return nil
-		}); err != nil {
-			return err
-		}
-		if err := deleteKeys(tx.Bucket(bRoles), roles); err != nil {
+		if err := deleteWhere(tx.Bucket(bRoles), key(id, ""), all); err != nil {
 			return err
 		}
 		return s.audit(tx, ev, id)
@@ -174,10 +118,10 @@ func (s *Store) DeleteTeam(_ context.Context, id string, ev portal.AuditEvent) e
 func (s *Store) AddTeamMember(_ context.Context, teamID, developerID string, ev portal.AuditEvent) error {
 	ev = ev.Complete(teamID)
 	return s.update(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, teamID); err != nil {
+		if _, err := readTeam(tx, teamID); err != nil {
 			return err
 		}
-		d, err := getDev(tx, developerID)
+		d, err := readDev(tx, developerID)
 		if err != nil {
 			return err
 		}
@@ -222,7 +166,7 @@ func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page)
 	var out []portal.Developer
 	var total int
 	err := s.view(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, teamID); err != nil {
+		if _, err := readTeam(tx, teamID); err != nil {
 			return err
 		}
 		type member struct{ created, id string }
@@ -234,21 +178,18 @@ func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page)
 			return err
 		}
 		slices.SortFunc(ms, func(a, b member) int {
-			if c := cmpString(a.created, b.created); c != 0 {
+			if c := strings.Compare(a.created, b.created); c != 0 {
 				return c
 			}
-			return cmpString(a.id, b.id)
+			return strings.Compare(a.id, b.id)
 		})
-		total = len(ms)
-		from, to := page(total, p)
-		for _, m := range ms[from:to] {
-			r, err := getDev(tx, m.id)
-			if err != nil {
-				return err
-			}
-			out = append(out, r.developer())
+		ids := make([]string, len(ms))
+		for i, m := range ms {
+			ids[i] = m.id
 		}
-		return nil
+		var err error
+		out, total, err = pageOf(tx, ids, p, readDev)
+		return err
 	})
 	return out, total, err
 }
@@ -258,12 +199,11 @@ func (s *Store) ListDeveloperTeams(_ context.Context, developerID string) ([]por
 	var out []portal.Team
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
-			r, err := getTeam(tx, suffix(k))
-			if err != nil {
-				return err
+			t, err := readTeam(tx, suffix(k))
+			if err == nil {
+				out = append(out, t)
 			}
-			out = append(out, r.team())
-			return nil
+			return err
 		})
 	})
 	sortTeams(out)
@@ -271,12 +211,7 @@ func (s *Store) ListDeveloperTeams(_ context.Context, developerID string) ([]por
 }
 
 func sortTeams(ts []portal.Team) {
-	slices.SortFunc(ts, func(a, b portal.Team) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
+	portal.SortByCreated(ts, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 }
 
 // Roles.
@@ -287,7 +222,7 @@ func (s *Store) AssignRole(_ context.Context, r portal.RoleAssignment, ev portal
 	ev.StampNew(&r.CreatedAt, nil)
 	r.CreatedAt = r.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, r.TeamID); err != nil {
+		if _, err := readTeam(tx, r.TeamID); err != nil {
 			return err
 		}
 		rk := key(r.TeamID, r.RoleName, r.EntityID)
@@ -335,24 +270,12 @@ func (s *Store) RemoveRole(_ context.Context, teamID, assignmentID string, ev po
 func (s *Store) ListTeamRoles(_ context.Context, teamID string) ([]portal.RoleAssignment, error) {
 	var out []portal.RoleAssignment
 	err := s.view(func(tx *bolt.Tx) error {
-		if _, err := getTeam(tx, teamID); err != nil {
+		if _, err := readTeam(tx, teamID); err != nil {
 			return err
 		}
-		return forEach(tx.Bucket(bRoles), key(teamID, ""), func(_, v []byte) error {
-			var r roleRec
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, r.role())
-			return nil
-		})
+		return eachValue(tx.Bucket(bRoles), key(teamID, ""), func(r roleRec) { out = append(out, r.role()) })
 	})
-	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return cmpString(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, roleCreated)
 	return out, err
 }
 
@@ -361,21 +284,11 @@ func (s *Store) ListDeveloperRoles(_ context.Context, developerID string) ([]por
 	var out []portal.RoleAssignment
 	err := s.view(func(tx *bolt.Tx) error {
 		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
-			return forEach(tx.Bucket(bRoles), key(suffix(k), ""), func(_, v []byte) error {
-				var r roleRec
-				if err := json.Unmarshal(v, &r); err != nil {
-					return err
-				}
-				out = append(out, r.role())
-				return nil
-			})
+			return eachValue(tx.Bucket(bRoles), key(suffix(k), ""), func(r roleRec) { out = append(out, r.role()) })
 		})
 	})
-	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, roleCreated)
 	return out, err
 }
+
+func roleCreated(r portal.RoleAssignment) (time.Time, string) { return r.CreatedAt, r.ID }

@@ -77,13 +77,24 @@ func unescape(s string) (string, bool) {
 			b = append(b, s[i])
 			continue
 		}
-		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+		c, ok := DecodeEscape(s, i)
+		if !ok {
 			return "", false
 		}
-		b = append(b, unhex(s[i+1])<<4|unhex(s[i+2]))
+		b = append(b, c)
 		i += 2
 	}
 	return string(b), true
+}
+
+// DecodeEscape decodes the percent escape %XX at s[i]; ok is false when
+// there is none there (too short, or not hex). The gate and the gateways'
+// path normalising (functions/validate) read escapes with it.
+func DecodeEscape(s string, i int) (c byte, ok bool) {
+	if i+2 >= len(s) || s[i] != '%' || !isHex(s[i+1]) || !isHex(s[i+2]) {
+		return 0, false
+	}
+	return unhex(s[i+1])<<4 | unhex(s[i+2]), true
 }
 
 func isHex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }

@@ -26,7 +26,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strconv"
-	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -107,13 +106,9 @@ func Handler(ctx context.Context, log *slog.Logger, env func(string) string, cfg
 	if err != nil {
 		return nil, err
 	}
-	ttl := 30 * time.Second
-	if v := env("PORTAL_CACHE_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return nil, fmt.Errorf("PORTAL_CACHE_TTL %q is not a duration; give one like 30s", v)
-		}
-		ttl = d
+	ttl, err := validate.TTLFromEnv(env)
+	if err != nil {
+		return nil, err
 	}
 	gate := validate.NewGate(validate.New(store, validate.Options{TTL: ttl, Log: log}), store, ttl)
 	mux := http.NewServeMux()

@@ -2,8 +2,6 @@ package dynamostore
 
 import (
 	"context"
-	"slices"
-	"strings"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -52,13 +50,10 @@ func (s *Store) CreateAdminToken(ctx context.Context, t portal.AdminToken, ev po
 		s.put(adminHashItem{PK: adminHashPK(t.Hash), SK: "ADMINHASH", TokenID: t.ID}, notExists),
 		s.audit(ev),
 	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "admin token %s exists", t.ID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "admin token exists")
-	}
-	return err
+	return explain(err,
+		portal.Errorf(portal.EConflict, "admin token %s exists", t.ID),
+		portal.Errorf(portal.EConflict, "admin token exists"),
+	)
 }
 
 // GetAdminTokenByHash implements portal.Store. It returns revoked tokens
@@ -84,20 +79,11 @@ func (s *Store) GetAdminTokenByHash(ctx context.Context, hash string) (portal.Ad
 
 // ListAdminTokens implements portal.Store.
 func (s *Store) ListAdminTokens(ctx context.Context) ([]portal.AdminToken, error) {
-	items, err := s.partition(ctx, pkAdminTokens, "ADMINTOKEN#")
+	out, err := listPartition(ctx, s, pkAdminTokens, "ADMINTOKEN#", func(it *adminItem) portal.AdminToken { return it.AdminToken })
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeAll(items, func(it *adminItem) portal.AdminToken { return it.AdminToken })
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, func(a, b portal.AdminToken) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, func(t portal.AdminToken) (time.Time, string) { return t.CreatedAt, t.ID })
 	return out, nil
 }
 
@@ -126,13 +112,5 @@ func (s *Store) RevokeAdminToken(ctx context.Context, id string, at time.Time, e
 
 // ListAuditEvents implements portal.Store.
 func (s *Store) ListAuditEvents(ctx context.Context, subject string) ([]portal.AuditEvent, error) {
-	items, err := s.partition(ctx, auditPK(subject), "")
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAll(items, func(it *auditItem) portal.AuditEvent { return it.AuditEvent })
-	if err != nil {
-		return nil, err
-	}
-	return out, nil
+	return listPartition(ctx, s, auditPK(subject), "", func(it *auditItem) portal.AuditEvent { return it.AuditEvent })
 }

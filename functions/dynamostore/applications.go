@@ -41,29 +41,18 @@ func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev 
 	if bad, _ := failed(err, 5); bad && a.TeamID != "" {
 		return notFound("team", a.TeamID)
 	}
-	if bad, _ := failed(err, 0); bad {
-		return notFound("developer", a.DeveloperID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
-	}
-	if bad, _ := failed(err, 2); bad {
-		return portal.Errorf(portal.EPrecondition, "developer %s already has %d applications, the most allowed", a.DeveloperID, portal.MaxApplicationsPerDeveloper)
-	}
-	if bad, _ := failed(err, 3); bad {
-		return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
-	}
-	return err
+	return explain(err,
+		notFound("developer", a.DeveloperID),
+		portal.Errorf(portal.EConflict, "application %s exists", a.ID),
+		portal.Errorf(portal.EPrecondition, "developer %s already has %d applications, the most allowed", a.DeveloperID, portal.MaxApplicationsPerDeveloper),
+		portal.Errorf(portal.EConflict, "application %s exists", a.ID),
+	)
 }
 
 // ListTeamApplications implements portal.AppStore: the team's pointers,
 // then each application.
 func (s *Store) ListTeamApplications(ctx context.Context, teamID string) ([]portal.Application, error) {
-	items, err := s.partition(ctx, teamPK(teamID), "APP#")
-	if err != nil {
-		return nil, err
-	}
-	ptrs, err := decodeAll(items, func(it *devAppItem) devAppItem { return *it })
+	ptrs, err := listPartition(ctx, s, teamPK(teamID), "APP#", func(it *devAppItem) devAppItem { return *it })
 	if err != nil {
 		return nil, err
 	}
@@ -78,7 +67,7 @@ func (s *Store) ListTeamApplications(ctx context.Context, teamID string) ([]port
 		}
 		out = append(out, a)
 	}
-	byCreation(out, func(a portal.Application) time.Time { return a.CreatedAt }, func(a portal.Application) string { return a.ID })
+	portal.SortByCreated(out, func(a portal.Application) (time.Time, string) { return a.CreatedAt, a.ID })
 	return out, nil
 }
 
@@ -90,17 +79,11 @@ func (s *Store) GetApplication(ctx context.Context, id string) (portal.Applicati
 // ListApplications implements portal.AppStore: the developer's pointers,
 // read consistently, then one page of applications.
 func (s *Store) ListApplications(ctx context.Context, developerID string, p portal.Page) ([]portal.Application, int, error) {
-	items, err := s.partition(ctx, devPK(developerID), "APP#")
+	ptrs, err := listPartition(ctx, s, devPK(developerID), "APP#", func(it *devAppItem) devAppItem { return *it })
 	if err != nil {
 		return nil, 0, err
 	}
-	ptrs := make([]devAppItem, len(items))
-	for i, m := range items {
-		if err := unmarshal(m, &ptrs[i]); err != nil {
-			return nil, 0, err
-		}
-	}
-	byCreation(ptrs, func(d devAppItem) time.Time { return d.AppCreated }, func(d devAppItem) string { return d.ApplicationID })
+	portal.SortByCreated(ptrs, func(d devAppItem) (time.Time, string) { return d.AppCreated, d.ApplicationID })
 	p = p.Normalize()
 	from := min(p.Offset(), len(ptrs))
 	page := ptrs[from:min(from+p.Size, len(ptrs))]
@@ -133,15 +116,7 @@ func (s *Store) ListApplications(ctx context.Context, developerID string, p port
 
 // ListAllApplications implements portal.AppStore.
 func (s *Store) ListAllApplications(ctx context.Context, p portal.Page) ([]portal.Application, int, error) {
-	items, total, err := s.indexPage(ctx, GSI1, AttrGSI1PK, gsiApps, p)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := decodeAll(items, func(it *appItem) portal.Application { return it.Application })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return listIndex(ctx, s, GSI1, AttrGSI1PK, gsiApps, p, func(it *appItem) portal.Application { return it.Application })
 }
 
 // UpdateApplication implements portal.AppStore.
@@ -151,21 +126,10 @@ func (s *Store) UpdateApplication(ctx context.Context, a portal.Application, ev 
 	if err != nil {
 		return portal.Application{}, err
 	}
-	stale := portal.Errorf(portal.EConflict, "application %s changed since it was read", a.ID)
-	if cur.Version != a.Version {
-		return portal.Application{}, stale
-	}
 	next := cur
 	next.Name, next.Description, next.AuthStrategyID = a.Name, a.Description, a.AuthStrategyID
 	next.UpdatedAt, next.Version = ev.At, cur.Version+1
-	err = s.transact(ctx, s.put(newAppItem(next), versionIs(cur.Version)), s.audit(ev))
-	if bad, old := failed(err, 0); bad {
-		if len(old) == 0 {
-			return portal.Application{}, notFound("application", a.ID)
-		}
-		return portal.Application{}, stale
-	}
-	if err != nil {
+	if err := s.writeVersion(ctx, "application", a.ID, a.Version, cur.Version, newAppItem(next), ev); err != nil {
 		return portal.Application{}, err
 	}
 	return next, nil
@@ -258,22 +222,11 @@ func (s *Store) deleteApp(ctx context.Context, id string, ev *portal.AuditEvent)
 			return portal.Errorf(portal.EConflict, "application %s keeps changing; try again", id)
 		}
 	}
-	regs, err := s.partition(ctx, appPK(id), "REG#")
-	if err != nil {
-		return err
-	}
-	for _, m := range regs {
-		var it regItem
-		if err := unmarshal(m, &it); err != nil {
-			return err
-		}
-		if err := s.transact(ctx,
+	return transactEach(ctx, s, appPK(id), "REG#", func(it regItem) []types.TransactWriteItem {
+		return []types.TransactWriteItem{
 			s.del(key(it.PK, it.SK), always),
 			s.del(key(regPK(it.ID), skReg), always),
 			s.del(key(apiPK(it.APIID), "REG#"+id), attrIs("RegistrationID", it.ID)),
-		); err != nil && !anyFailed(err) {
-			return err
 		}
-	}
-	return nil
+	})
 }

@@ -12,16 +12,12 @@ import (
 )
 
 func (s *Store) storedAPIs(ctx context.Context) (map[string]apiItem, error) {
-	items, err := s.partition(ctx, pkAPIs, "API#")
+	items, err := listPartition(ctx, s, pkAPIs, "API#", func(it *apiItem) apiItem { return *it })
 	if err != nil {
 		return nil, err
 	}
 	out := make(map[string]apiItem, len(items))
-	for _, m := range items {
-		var it apiItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, err
-		}
+	for _, it := range items {
 		out[it.ID] = it
 	}
 	return out, nil
@@ -47,6 +43,20 @@ func (s *Store) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.Au
 			return changed, err
 		}
 		raced := false
+		// write runs one API's transaction; false when another publish
+		// changed the API first (the loop then reads the catalog again).
+		write := func(items ...types.TransactWriteItem) (bool, error) {
+			err := s.transact(ctx, items...)
+			if anyFailed(err) {
+				raced = true
+				return false, nil
+			}
+			if err != nil {
+				return false, err
+			}
+			changed++
+			return true, nil
+		}
 		for _, cur := range stored {
 			if keep[cur.ID] {
 				continue
@@ -58,15 +68,13 @@ func (s *Store) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.Au
 			if !slugs[cur.Slug] {
 				items = append(items, s.del(key(apiSlugPK(cur.Slug), skAPISlug), always))
 			}
-			err := s.transact(ctx, items...)
-			if anyFailed(err) {
-				raced = true
-				continue
-			}
+			ok, err := write(items...)
 			if err != nil {
 				return changed, err
 			}
-			changed++
+			if !ok {
+				continue
+			}
 			if err := s.dropAPIRegistrations(ctx, cur.ID); err != nil {
 				return changed, err
 			}
@@ -92,15 +100,9 @@ func (s *Store) PublishAPIs(ctx context.Context, apis []portal.API, ev portal.Au
 			if ok && cur.Slug != a.Slug && !slugs[cur.Slug] {
 				items = append(items, s.del(key(apiSlugPK(cur.Slug), skAPISlug), always))
 			}
-			err := s.transact(ctx, items...)
-			if anyFailed(err) {
-				raced = true
-				continue
-			}
-			if err != nil {
+			if _, err := write(items...); err != nil {
 				return changed, err
 			}
-			changed++
 		}
 		if !raced {
 			return changed, nil
@@ -119,25 +121,13 @@ func revIs(v int64) cond {
 // can be added once the API is gone; a registration made after the API
 // came back is left alone (its id differs).
 func (s *Store) dropAPIRegistrations(ctx context.Context, apiID string) error {
-	items, err := s.partition(ctx, apiPK(apiID), "REG#")
-	if err != nil {
-		return err
-	}
-	for _, m := range items {
-		var it apiRegItem
-		if err := unmarshal(m, &it); err != nil {
-			return err
-		}
-		err := s.transact(ctx,
+	return transactEach(ctx, s, apiPK(apiID), "REG#", func(it apiRegItem) []types.TransactWriteItem {
+		return []types.TransactWriteItem{
 			s.del(key(appPK(it.ApplicationID), "REG#"+apiID), attrIs("ID", it.RegistrationID)),
 			s.del(key(regPK(it.RegistrationID), skReg), always),
 			s.del(key(it.PK, it.SK), always),
-		)
-		if err != nil && !anyFailed(err) {
-			return err
 		}
-	}
-	return nil
+	})
 }
 
 // GetAPI implements portal.AppStore.
@@ -201,15 +191,11 @@ func (s *Store) GetAuthStrategy(ctx context.Context, id string) (portal.AuthStra
 
 // ListAuthStrategies implements portal.AppStore.
 func (s *Store) ListAuthStrategies(ctx context.Context) ([]portal.AuthStrategy, error) {
-	items, err := s.partition(ctx, pkStrategies, "AUTHSTRATEGY#")
+	out, err := listPartition(ctx, s, pkStrategies, "AUTHSTRATEGY#", func(it *strategyItem) portal.AuthStrategy { return it.AuthStrategy })
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeAll(items, func(it *strategyItem) portal.AuthStrategy { return it.AuthStrategy })
-	if err != nil {
-		return nil, err
-	}
-	byCreation(out, func(st portal.AuthStrategy) time.Time { return st.CreatedAt }, func(st portal.AuthStrategy) string { return st.ID })
+	portal.SortByCreated(out, func(st portal.AuthStrategy) (time.Time, string) { return st.CreatedAt, st.ID })
 	if !slices.ContainsFunc(out, func(st portal.AuthStrategy) bool { return st.ID == portal.DefaultAuthStrategyID }) {
 		out = slices.Insert(out, 0, portal.DefaultAuthStrategy())
 	}

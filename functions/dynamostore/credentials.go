@@ -32,22 +32,13 @@ func (s *Store) CreateCredential(ctx context.Context, c portal.Credential, ev po
 		s.put(hashItem{PK: appPK(c.ApplicationID), SK: "CRED#" + c.ID, Hash: c.Hash}, notExists),
 		s.audit(ev),
 	)
-	if bad, _ := failed(err, 0); bad {
-		return notFound("application", c.ApplicationID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "credential exists")
-	}
-	if bad, _ := failed(err, 2); bad {
-		return portal.Errorf(portal.EConflict, "credential %s exists", c.ID)
-	}
-	if bad, _ := failed(err, 3); bad {
-		return portal.Errorf(portal.EPrecondition, "application %s already has %d credentials, the most allowed", c.ApplicationID, portal.MaxCredentialsPerApplication)
-	}
-	if bad, _ := failed(err, 4); bad {
-		return portal.Errorf(portal.EConflict, "credential %s exists", c.ID)
-	}
-	return err
+	return explain(err,
+		notFound("application", c.ApplicationID),
+		portal.Errorf(portal.EConflict, "credential exists"),
+		portal.Errorf(portal.EConflict, "credential %s exists", c.ID),
+		portal.Errorf(portal.EPrecondition, "application %s already has %d credentials, the most allowed", c.ApplicationID, portal.MaxCredentialsPerApplication),
+		portal.Errorf(portal.EConflict, "credential %s exists", c.ID),
+	)
 }
 
 // ListCredentials implements portal.AppStore.
@@ -72,7 +63,7 @@ func (s *Store) ListCredentials(ctx context.Context, applicationID string) ([]po
 	if err != nil {
 		return nil, err
 	}
-	byCreation(out, func(c portal.Credential) time.Time { return c.CreatedAt }, func(c portal.Credential) string { return c.ID })
+	portal.SortByCreated(out, func(c portal.Credential) (time.Time, string) { return c.CreatedAt, c.ID })
 	return out, nil
 }
 

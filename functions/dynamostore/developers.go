@@ -65,15 +65,7 @@ func (s *Store) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p 
 		from := min(p.Offset(), len(all))
 		return all[from : from+min(p.Size, len(all)-from)], len(all), nil
 	}
-	items, total, err := s.indexPage(ctx, index, attr, pk, p)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := decodeAll(items, func(it *devItem) portal.Developer { return it.Developer })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return listIndex(ctx, s, index, attr, pk, p, func(it *devItem) portal.Developer { return it.Developer })
 }
 
 // UpdateDeveloper implements portal.Store.
@@ -83,21 +75,10 @@ func (s *Store) UpdateDeveloper(ctx context.Context, d portal.Developer, ev port
 	if err != nil {
 		return portal.Developer{}, err
 	}
-	stale := portal.Errorf(portal.EConflict, "developer %s changed since it was read", d.ID)
-	if cur.Version != d.Version {
-		return portal.Developer{}, stale
-	}
 	next := cur
 	next.FullName, next.PasswordHash, next.EmailVerified = d.FullName, d.PasswordHash, d.EmailVerified
 	next.UpdatedAt, next.Version = ev.At, cur.Version+1
-	err = s.transact(ctx, s.put(newDevItem(next), versionIs(cur.Version)), s.audit(ev))
-	if bad, old := failed(err, 0); bad {
-		if len(old) == 0 {
-			return portal.Developer{}, notFound("developer", d.ID)
-		}
-		return portal.Developer{}, stale
-	}
-	if err != nil {
+	if err := s.writeVersion(ctx, "developer", d.ID, d.Version, cur.Version, newDevItem(next), ev); err != nil {
 		return portal.Developer{}, err
 	}
 	return next, nil

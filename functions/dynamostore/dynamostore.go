@@ -356,6 +356,18 @@ func failed(err error, i int) (bool, map[string]types.AttributeValue) {
 	return aws.ToString(r.Code) == "ConditionalCheckFailed", r.Item
 }
 
+// explain returns the error of the first item of a cancelled transaction
+// whose condition failed: why[i] explains item i (nil: not explained).
+// Any other err is returned as it is.
+func explain(err error, why ...error) error {
+	for i, e := range why {
+		if bad, _ := failed(err, i); bad && e != nil {
+			return e
+		}
+	}
+	return err
+}
+
 // transact writes items in one transaction. It retries a transaction that
 // lost only to a concurrent one (TransactionConflict, throttling), and
 // returns a *canceled when a condition failed.
@@ -483,13 +495,10 @@ func (s *Store) partitionKeys(ctx context.Context, pk, prefix string) ([]keys, e
 // when one does.
 func (s *Store) createUnique(ctx context.Context, item, unique any, ev portal.AuditEvent, exists, taken error) error {
 	err := s.transact(ctx, s.put(item, notExists), s.put(unique, notExists), s.audit(ev))
-	if bad, _ := failed(err, 0); bad {
-		return exists
-	}
-	if bad, _ := failed(err, 1); bad {
-		return taken
-	}
-	return err
+	return explain(err,
+		exists,
+		taken,
+	)
 }
 
 // getOne reads the item at pk, sk into it; NotFound, naming what and id,
@@ -715,6 +724,66 @@ func decodeAll[I, T any](items []map[string]types.AttributeValue, pick func(*I) 
 	return out, nil
 }
 
+// writeVersion writes item, the next version of an object read at
+// version cur, with its audit event and any more items of the same
+// transaction, if the caller's want is cur and the stored version still
+// is. Otherwise the object changed since it was read (a conflict), or is
+// gone (not found).
+func (s *Store) writeVersion(ctx context.Context, what, id string, want, cur int64, item any, ev portal.AuditEvent, more ...types.TransactWriteItem) error {
+	stale := portal.Errorf(portal.EConflict, "%s %s changed since it was read", what, id)
+	if cur != want {
+		return stale
+	}
+	err := s.transact(ctx, append([]types.TransactWriteItem{s.put(item, versionIs(cur)), s.audit(ev)}, more...)...)
+	if bad, old := failed(err, 0); bad {
+		if len(old) == 0 {
+			return notFound(what, id)
+		}
+		return stale
+	}
+	return err
+}
+
+// transactEach runs, for each item of a partition under prefix, the
+// transaction that items makes of it. A failed condition means the item
+// changed or went meanwhile, and is passed over.
+func transactEach[I any](ctx context.Context, s *Store, pk, prefix string, items func(I) []types.TransactWriteItem) error {
+	all, err := listPartition(ctx, s, pk, prefix, func(it *I) I { return *it })
+	if err != nil {
+		return err
+	}
+	for _, it := range all {
+		if err := s.transact(ctx, items(it)...); err != nil && !anyFailed(err) {
+			return err
+		}
+	}
+	return nil
+}
+
+// listPartition decodes the items of a partition whose sort keys start
+// with prefix, with pick.
+func listPartition[I, T any](ctx context.Context, s *Store, pk, prefix string, pick func(*I) T) ([]T, error) {
+	items, err := s.partition(ctx, pk, prefix)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(items, pick)
+}
+
+// listIndex decodes one page of an index partition (indexPage) with pick,
+// and returns it with the partition's size.
+func listIndex[I, T any](ctx context.Context, s *Store, index, pkAttr, pk string, p portal.Page, pick func(*I) T) ([]T, int, error) {
+	items, total, err := s.indexPage(ctx, index, pkAttr, pk, p)
+	if err != nil {
+		return nil, 0, err
+	}
+	out, err := decodeAll(items, pick)
+	if err != nil {
+		return nil, 0, err
+	}
+	return out, total, nil
+}
+
 // Keys of the application side (see the package comment).
 const (
 	pkAPIs          = "APIS"
@@ -828,14 +897,5 @@ func anyFailed(err error) bool {
 	}
 	return slices.ContainsFunc(c.reasons, func(r types.CancellationReason) bool {
 		return aws.ToString(r.Code) == "ConditionalCheckFailed"
-	})
-}
-
-func byCreation[T any](xs []T, created func(T) time.Time, id func(T) string) {
-	slices.SortFunc(xs, func(a, b T) int {
-		if c := created(a).Compare(created(b)); c != 0 {
-			return c
-		}
-		return strings.Compare(id(a), id(b))
 	})
 }

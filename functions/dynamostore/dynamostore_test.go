@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"os"
 	"slices"
 	"strings"
 	"sync/atomic"
@@ -26,17 +25,7 @@ import (
 // server is the one DynamoDB Local of this test binary.
 var server *dynamolocal.Server
 
-func TestMain(m *testing.M) {
-	var err error
-	server, err = dynamolocal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	server.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { dynamolocal.Main(m, &server) }
 
 func newStore(t testing.TB) *dynamostore.Store {
 	return dynamostore.New(server.Client(), server.NewTable(t))
@@ -147,38 +136,9 @@ func TestTableDefinition(t *testing.T) {
 	}
 }
 
-func BenchmarkGetSession(b *testing.B) {
-	ctx := context.Background()
-	s := newStore(b)
-	now := time.Now().UTC()
-	d := portal.Developer{ID: "d1", Email: "a@example.com", Status: portal.StatusApproved, CreatedAt: now}
-	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: now}); err != nil {
-		b.Fatal(err)
-	}
-	sess := portal.Session{Hash: strings.Repeat("ab", 32), DeveloperID: "d1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
-	if err := s.CreateSession(ctx, sess); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := s.GetSession(ctx, sess.Hash, now); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkGetSession(b *testing.B) { storetest.BenchGetSession(b, newStore(b)) }
 
-func BenchmarkGetDeveloper(b *testing.B) {
-	ctx := context.Background()
-	s := newStore(b)
-	d := portal.Developer{ID: "d1", Email: "a@example.com", FullName: "Ada", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Status: portal.StatusApproved, CreatedAt: time.Now().UTC()}
-	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: d.CreatedAt}); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := s.GetDeveloper(ctx, d.ID); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
+func BenchmarkGetDeveloper(b *testing.B) { storetest.BenchGetDeveloper(b, newStore(b)) }
 
 // BenchmarkAPI is login and me through the HTTP API on DynamoDB Local.
 func BenchmarkAPI(b *testing.B) { apitest.BenchStore(b, newStore(b)) }

@@ -21,19 +21,12 @@ func (s *Store) CreateRegistration(ctx context.Context, r portal.Registration, e
 		s.put(apiRegItem{PK: apiPK(r.APIID), SK: "REG#" + r.ApplicationID, ApplicationID: r.ApplicationID, RegistrationID: r.ID}, always),
 		s.audit(ev),
 	)
-	if bad, _ := failed(err, 0); bad {
-		return notFound("application", r.ApplicationID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return notFound("API", r.APIID)
-	}
-	if bad, _ := failed(err, 2); bad {
-		return portal.Errorf(portal.EConflict, "application %s is already registered to API %s", r.ApplicationID, r.APIID)
-	}
-	if bad, _ := failed(err, 3); bad {
-		return portal.Errorf(portal.EConflict, "registration %s exists", r.ID)
-	}
-	return err
+	return explain(err,
+		notFound("application", r.ApplicationID),
+		notFound("API", r.APIID),
+		portal.Errorf(portal.EConflict, "application %s is already registered to API %s", r.ApplicationID, r.APIID),
+		portal.Errorf(portal.EConflict, "registration %s exists", r.ID),
+	)
 }
 
 func (s *Store) getReg(ctx context.Context, id string) (portal.Registration, error) {
@@ -72,15 +65,11 @@ func (s *Store) FindRegistration(ctx context.Context, applicationID, apiID strin
 
 // ListRegistrations implements portal.AppStore.
 func (s *Store) ListRegistrations(ctx context.Context, applicationID string) ([]portal.Registration, error) {
-	items, err := s.partition(ctx, appPK(applicationID), "REG#")
+	out, err := listPartition(ctx, s, appPK(applicationID), "REG#", func(it *regItem) portal.Registration { return it.Registration })
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeAll(items, func(it *regItem) portal.Registration { return it.Registration })
-	if err != nil {
-		return nil, err
-	}
-	byCreation(out, func(r portal.Registration) time.Time { return r.CreatedAt }, func(r portal.Registration) string { return r.ID })
+	portal.SortByCreated(out, func(r portal.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, nil
 }
 
@@ -90,15 +79,7 @@ func (s *Store) ListAllRegistrations(ctx context.Context, status portal.Registra
 	if status != "" {
 		index, attr, pk = GSI2, AttrGSI2PK, regStatusGSI(status)
 	}
-	items, total, err := s.indexPage(ctx, index, attr, pk, p)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := decodeAll(items, func(it *regItem) portal.Registration { return it.Registration })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return listIndex(ctx, s, index, attr, pk, p, func(it *regItem) portal.Registration { return it.Registration })
 }
 
 // SetRegistrationStatus implements portal.AppStore (setStatus).

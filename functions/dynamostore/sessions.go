@@ -118,13 +118,10 @@ func (s *Store) CreateSession(ctx context.Context, sess portal.Session) error {
 		s.check(key(devPK(sess.DeveloperID), skDev), exists),
 		s.put(ptrItem{PK: devPK(sess.DeveloperID), SK: "SESSION#" + sess.Hash, TTL: ttl}, notExists),
 	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.EConflict, "session exists")
-	}
-	if bad, _ := failed(err, 1); bad {
-		return notFound("developer", sess.DeveloperID)
-	}
-	return err
+	return explain(err,
+		portal.Errorf(portal.EConflict, "session exists"),
+		notFound("developer", sess.DeveloperID),
+	)
 }
 
 // GetSession implements portal.Store.

@@ -36,15 +36,7 @@ func (s *Store) GetTeam(ctx context.Context, id string) (portal.Team, error) {
 
 // ListTeams implements portal.Store.
 func (s *Store) ListTeams(ctx context.Context, p portal.Page) ([]portal.Team, int, error) {
-	items, total, err := s.indexPage(ctx, GSI1, AttrGSI1PK, gsiTeams, p)
-	if err != nil {
-		return nil, 0, err
-	}
-	out, err := decodeAll(items, func(it *teamItem) portal.Team { return it.Team })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, total, nil
+	return listIndex(ctx, s, GSI1, AttrGSI1PK, gsiTeams, p, func(it *teamItem) portal.Team { return it.Team })
 }
 
 // UpdateTeam implements portal.Store. A rename moves the name item in the
@@ -55,27 +47,17 @@ func (s *Store) UpdateTeam(ctx context.Context, t portal.Team, ev portal.AuditEv
 	if err != nil {
 		return portal.Team{}, err
 	}
-	stale := portal.Errorf(portal.EConflict, "team %s changed since it was read", t.ID)
-	if cur.Version != t.Version {
-		return portal.Team{}, stale
-	}
 	next := cur
 	next.Name, next.Description, next.CanOwnApplications, next.UpdatedAt, next.Version = t.Name, t.Description, t.CanOwnApplications, ev.At, cur.Version+1
-	items := []types.TransactWriteItem{s.put(newTeamItem(next), versionIs(cur.Version)), s.audit(ev)}
+	var rename []types.TransactWriteItem
 	renamed := portal.TeamNameKey(cur.Name) != portal.TeamNameKey(next.Name)
 	if renamed {
-		items = append(items,
+		rename = []types.TransactWriteItem{
 			s.put(teamNameItem{PK: teamNamePK(next.Name), SK: "TEAMNAME", TeamID: t.ID}, notExists),
 			s.del(key(teamNamePK(cur.Name), "TEAMNAME"), attrIs("TeamID", t.ID)),
-		)
-	}
-	err = s.transact(ctx, items...)
-	if bad, old := failed(err, 0); bad {
-		if len(old) == 0 {
-			return portal.Team{}, notFound("team", t.ID)
 		}
-		return portal.Team{}, stale
 	}
+	err = s.writeVersion(ctx, "team", t.ID, t.Version, cur.Version, newTeamItem(next), ev, rename...)
 	if bad, _ := failed(err, 2); bad && renamed {
 		return portal.Team{}, portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
 	}
@@ -140,19 +122,12 @@ func (s *Store) AddTeamMember(ctx context.Context, teamID, developerID string, e
 		s.put(devTeamItem{PK: devPK(developerID), SK: "TEAM#" + teamID, TeamID: teamID}, notExists),
 		s.audit(ev),
 	)
-	if bad, _ := failed(err, 0); bad {
-		return notFound("team", teamID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return notFound("developer", developerID)
-	}
-	if bad, _ := failed(err, 2); bad {
-		return portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID)
-	}
-	if bad, _ := failed(err, 3); bad {
-		return portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID)
-	}
-	return err
+	return explain(err,
+		notFound("team", teamID),
+		notFound("developer", developerID),
+		portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID),
+		portal.Errorf(portal.EConflict, "developer %s is already a member of team %s", developerID, teamID),
+	)
 }
 
 // RemoveTeamMember implements portal.Store.
@@ -163,13 +138,10 @@ func (s *Store) RemoveTeamMember(ctx context.Context, teamID, developerID string
 		s.del(key(devPK(developerID), "TEAM#"+teamID), exists),
 		s.audit(ev),
 	)
-	if bad, _ := failed(err, 0); bad {
-		return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID)
-	}
-	return err
+	return explain(err,
+		portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID),
+		portal.Errorf(portal.ENotFound, "developer %s is not a member of team %s", developerID, teamID),
+	)
 }
 
 // ListTeamMembers implements portal.Store: members in the order the
@@ -250,12 +222,7 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 			out = append(out, it.Team)
 		}
 	}
-	slices.SortFunc(out, func(a, b portal.Team) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 	return out, nil
 }
 
@@ -271,16 +238,11 @@ func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev port
 		s.put(roleItem{PK: teamPK(r.TeamID), SK: "ROLE#" + r.ID, RoleAssignment: r}, notExists),
 		s.audit(ev),
 	)
-	if bad, _ := failed(err, 0); bad {
-		return notFound("team", r.TeamID)
-	}
-	if bad, _ := failed(err, 1); bad {
-		return portal.Errorf(portal.EConflict, "team %s already has the role %s on %s", r.TeamID, r.RoleName, r.EntityID)
-	}
-	if bad, _ := failed(err, 2); bad {
-		return portal.Errorf(portal.EConflict, "role assignment %s exists", r.ID)
-	}
-	return err
+	return explain(err,
+		notFound("team", r.TeamID),
+		portal.Errorf(portal.EConflict, "team %s already has the role %s on %s", r.TeamID, r.RoleName, r.EntityID),
+		portal.Errorf(portal.EConflict, "role assignment %s exists", r.ID),
+	)
 }
 
 // RemoveRole implements portal.Store.
@@ -311,20 +273,11 @@ func (s *Store) ListTeamRoles(ctx context.Context, teamID string) ([]portal.Role
 	if _, err := s.getTeam(ctx, teamID); err != nil {
 		return nil, err
 	}
-	items, err := s.partition(ctx, teamPK(teamID), "ROLE#")
+	out, err := listPartition(ctx, s, teamPK(teamID), "ROLE#", func(it *roleItem) portal.RoleAssignment { return it.RoleAssignment })
 	if err != nil {
 		return nil, err
 	}
-	out, err := decodeAll(items, func(it *roleItem) portal.RoleAssignment { return it.RoleAssignment })
-	if err != nil {
-		return nil, err
-	}
-	slices.SortFunc(out, func(a, b portal.RoleAssignment) int {
-		if c := a.CreatedAt.Compare(b.CreatedAt); c != 0 {
-			return c
-		}
-		return strings.Compare(a.ID, b.ID)
-	})
+	portal.SortByCreated(out, func(r portal.RoleAssignment) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, nil
 }
 
@@ -359,6 +312,6 @@ func (s *Store) ListDeveloperRoles(ctx context.Context, developerID string) ([]p
 			out = append(out, it.RoleAssignment)
 		}
 	}
-	byCreation(out, func(r portal.RoleAssignment) time.Time { return r.CreatedAt }, func(r portal.RoleAssignment) string { return r.ID })
+	portal.SortByCreated(out, func(r portal.RoleAssignment) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, nil
 }

@@ -1,38 +1,24 @@
 package httpapi_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"log/slog"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/portal"
+	"github.com/portal-dev/portal/internal/syncio"
 )
 
-// lockedBuffer is a log destination the test reads while the server runs.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) records(t *testing.T) []map[string]any {
+// records decodes the JSON log lines the server has written to logs.
+func records(t *testing.T, logs *syncio.Buffer) []map[string]any {
 	t.Helper()
-	l.mu.Lock()
-	defer l.mu.Unlock()
 	var out []map[string]any
-	for _, line := range strings.Split(strings.TrimSpace(l.b.String()), "\n") {
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
 		if line == "" {
 			continue
 		}
@@ -65,7 +51,7 @@ func TestInternalErrorsLoggedOnce(t *testing.T) {
 	dir := t.TempDir()
 	bolt := openBolt(t, dir)
 	mailer := testMailer(t, dir)
-	var logs lockedBuffer
+	var logs syncio.Buffer
 	log := slog.New(slog.NewJSONHandler(&logs, nil))
 	srv, err := httpapi.New(brokenStore{bolt}, mailer, log, httpapi.Config{BaseURL: "http://127.0.0.1:8080", Password: testCost, Defaults: portal.Settings{ID: "acme", Name: "acme"}}, testClock)
 	if err != nil {
@@ -83,7 +69,7 @@ func TestInternalErrorsLoggedOnce(t *testing.T) {
 		"error": "/v3/portals/acme/developers",
 		"panic": "/v3/portals/acme/teams",
 	} {
-		before := len(logs.records(t))
+		before := len(records(t, &logs))
 		a := e.adminDo("GET", path, nil)
 		want(t, a, 500)
 		id := a.header.Get("X-Request-Id")
@@ -94,7 +80,7 @@ func TestInternalErrorsLoggedOnce(t *testing.T) {
 		if strings.Contains(string(a.body), "unreachable") || strings.Contains(string(a.body), "index out of range") {
 			t.Errorf("%s: answer %s leaks the internal error", name, a.body)
 		}
-		recs := logs.records(t)[before:]
+		recs := records(t, &logs)[before:]
 		if len(recs) != 1 {
 			t.Fatalf("%s: %d log records for one internal error, want 1: %v", name, len(recs), recs)
 		}

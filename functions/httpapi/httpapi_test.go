@@ -24,6 +24,7 @@ import (
 
 	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
+	"github.com/portal-dev/portal/functions/httpapi/apitest"
 	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
@@ -87,16 +88,7 @@ func openBolt(t testing.TB, dir string) *boltstore.Store {
 
 // testMailer sends the tests' mail to an outbox in dir/outbox.
 func testMailer(t testing.TB, dir string) *mail.Mailer {
-	t.Helper()
-	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), io.Discard, "Portal <portal@localhost>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mailer, err := mail.New(mail.Config{BaseURL: "http://127.0.0.1:8080", PortalName: "Acme"}, nil, ob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return mailer
+	return apitest.Mailer(t, dir, "http://127.0.0.1:8080")
 }
 
 func setupWith(t testing.TB, st portal.FullStore, dir string, base time.Time) *env {

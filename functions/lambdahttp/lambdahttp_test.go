@@ -4,7 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"encoding/json"
-	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,46 +17,107 @@ import (
 
 	"github.com/portal-dev/portal/functions/boltstore"
 	"github.com/portal-dev/portal/functions/httpapi"
+	"github.com/portal-dev/portal/functions/httpapi/apitest"
 	"github.com/portal-dev/portal/functions/lambdahttp"
-	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-// event loads an API Gateway HTTP API (payload 2.0) event from testdata and
-// fills its placeholders. The events follow the shape of AWS's own samples
-// (aws-lambda-go's events/testdata); no API Gateway can run here to record
-// them live.
-func event(t *testing.T, name string, replace map[string]string) events.APIGatewayV2HTTPRequest {
+// loadEvent reads a recorded-shape event from testdata and fills its
+// placeholders, in a base64 body too (body says where the event keeps its
+// body and whether it is base64).
+func loadEvent[E any](t *testing.T, name string, replace map[string]string, body func(*E) (*string, bool)) E {
 	t.Helper()
 	raw, err := os.ReadFile(filepath.Join("testdata", name))
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ev events.APIGatewayV2HTTPRequest
-	if err := json.Unmarshal(raw, &ev); err != nil {
+	fill := func(s string) string {
+		for k, v := range replace {
+			s = strings.ReplaceAll(s, k, v)
+		}
+		return s
+	}
+	var ev E
+	if err := json.Unmarshal([]byte(fill(string(raw))), &ev); err != nil {
 		t.Fatal(err)
 	}
-	body := ev.Body
-	if ev.IsBase64Encoded {
-		b, _ := base64.StdEncoding.DecodeString(body)
-		body = string(b)
-	}
-	for k, v := range replace {
-		body = strings.ReplaceAll(body, k, v)
-		ev.RawPath = strings.ReplaceAll(ev.RawPath, k, v)
-		for h, hv := range ev.Headers {
-			ev.Headers[h] = strings.ReplaceAll(hv, k, v)
+	if b, base64Body := body(&ev); base64Body {
+		decoded, err := base64.StdEncoding.DecodeString(*b)
+		if err != nil {
+			t.Fatal(err)
 		}
-		for i, c := range ev.Cookies {
-			ev.Cookies[i] = strings.ReplaceAll(c, k, v)
-		}
+		*b = base64.StdEncoding.EncodeToString([]byte(fill(string(decoded))))
 	}
-	if ev.IsBase64Encoded {
-		body = base64.StdEncoding.EncodeToString([]byte(body))
-	}
-	ev.Body = body
 	return ev
+}
+
+// event loads an API Gateway HTTP API (payload 2.0) event. The events
+// follow the shape of AWS's own samples (aws-lambda-go's events/testdata);
+// no API Gateway can run here to record them live.
+func event(t *testing.T, name string, replace map[string]string) events.APIGatewayV2HTTPRequest {
+	return loadEvent(t, name, replace, func(ev *events.APIGatewayV2HTTPRequest) (*string, bool) { return &ev.Body, ev.IsBase64Encoded })
+}
+
+// replay is the real API on the embedded store, as a replay test's
+// function serves it, with its mail in dir/outbox.
+type replay struct {
+	dir   string
+	store *boltstore.Store
+	api   *httpapi.Server
+}
+
+func newReplay(t *testing.T, baseURL string) *replay {
+	t.Helper()
+	r := &replay{dir: t.TempDir()}
+	var err error
+	r.store, err = boltstore.Open(filepath.Join(r.dir, "portal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { r.store.Close() })
+	r.api, err = httpapi.New(r.store, apitest.Mailer(t, r.dir, baseURL), nil, httpapi.Config{
+		BaseURL: baseURL, SecureCookies: true,
+		Defaults: portal.Settings{Name: "acme", DisplayName: "Acme", AutoApproveDevelopers: true},
+		Password: password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// confirmationToken is the token of the one mail sent: the sign-up's
+// confirmation link.
+func (r *replay) confirmationToken(t *testing.T) string {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(r.dir, "outbox", "*.eml"))
+	if len(files) != 1 {
+		t.Fatalf("%d mails after sign-up, want 1", len(files))
+	}
+	raw, _ := os.ReadFile(files[0])
+	text := strings.ReplaceAll(string(raw), "=\r\n", "")
+	m := regexp.MustCompile(`verify-email/\?token=3D([A-Za-z0-9_-]+)|verify-email/\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(text)
+	if m == nil {
+		t.Fatalf("no confirmation link in %s", raw)
+	}
+	return m[1] + m[2]
+}
+
+// admin is the placeholders of a management call: a new admin token and
+// the portal's id.
+func (r *replay) admin(t *testing.T) map[string]string {
+	t.Helper()
+	ctx := context.Background()
+	tok, _, err := httpapi.CreateAdminToken(ctx, r.store, "replay test", time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	settings, err := r.store.GetSettings(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]string{"REPLACE_ADMIN": tok, "REPLACE_PORTAL": settings.ID}
 }
 
 // TestReplayEvents runs recorded-shape events through the real adapter and
@@ -65,29 +126,8 @@ func event(t *testing.T, name string, replace map[string]string) events.APIGatew
 // with a query string, and a refused cross-site write.
 func TestReplayEvents(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	st, err := boltstore.Open(filepath.Join(dir, "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), io.Discard, "Portal <portal@localhost>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mailer, err := mail.New(mail.Config{BaseURL: "https://developer.example.com", PortalName: "Acme"}, nil, ob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := httpapi.New(st, mailer, nil, httpapi.Config{
-		BaseURL: "https://developer.example.com", SecureCookies: true,
-		Defaults: portal.Settings{Name: "acme", DisplayName: "Acme", AutoApproveDevelopers: true},
-		Password: password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16},
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	h := lambdahttp.Handler(srv.Handler())
+	rp := newReplay(t, "https://developer.example.com")
+	h := lambdahttp.Handler(rp.api.Handler())
 	ctx := context.Background()
 	call := func(ev events.APIGatewayV2HTTPRequest, status int) events.APIGatewayV2HTTPResponse {
 		t.Helper()
@@ -102,18 +142,7 @@ func TestReplayEvents(t *testing.T) {
 	}
 
 	call(event(t, "signup.json", nil), 201)
-	files, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
-	if len(files) != 1 {
-		t.Fatalf("%d mails after sign-up, want 1", len(files))
-	}
-	raw, _ := os.ReadFile(files[0])
-	text := strings.ReplaceAll(string(raw), "=\r\n", "")
-	m := regexp.MustCompile(`verify-email/\?token=3D([A-Za-z0-9_-]+)|verify-email/\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(text)
-	if m == nil {
-		t.Fatalf("no confirmation link in %s", raw)
-	}
-	token := m[1] + m[2]
-	call(event(t, "verify-email.json", map[string]string{"REPLACE_TOKEN": token}), 204)
+	call(event(t, "verify-email.json", map[string]string{"REPLACE_TOKEN": rp.confirmationToken(t)}), 204)
 
 	res := call(event(t, "authenticate.json", nil), 204)
 	// The session, the readable logged-in hint, the access cookie: each
@@ -132,15 +161,7 @@ func TestReplayEvents(t *testing.T) {
 		t.Errorf("me = %v %s", me.Headers, me.Body)
 	}
 
-	tok, _, err := httpapi.CreateAdminToken(ctx, st, "lambda test", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings, err := st.GetSettings(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := call(event(t, "admin-developers.json", map[string]string{"REPLACE_ADMIN": tok, "REPLACE_PORTAL": settings.ID}), 200)
+	list := call(event(t, "admin-developers.json", rp.admin(t)), 200)
 	if !strings.Contains(list.Body, `"total":0`) {
 		t.Errorf("pending developers = %s, want none (auto-approve is on)", list.Body)
 	}
@@ -165,5 +186,22 @@ func TestLambdaBinariesLinkNoGenerator(t *testing.T) {
 				t.Errorf("a Lambda function links %s", d)
 			}
 		}
+	}
+}
+
+// TestBadEvent: an event that makes no request (here a body that is not
+// base64) is answered 400 with the reason, by both adapters, and the
+// handler is not called.
+func TestBadEvent(t *testing.T) {
+	t.Parallel()
+	h := http.HandlerFunc(func(http.ResponseWriter, *http.Request) { t.Error("the handler was called for a bad event") })
+	ctx := context.Background()
+	v2, err := lambdahttp.Handler(h)(ctx, events.APIGatewayV2HTTPRequest{RawPath: "/", Body: "%%%", IsBase64Encoded: true})
+	if err != nil || v2.StatusCode != 400 || !strings.Contains(v2.Body, "lambdahttp: body") {
+		t.Errorf("Handler(bad base64) = %d %q, %v, want 400 naming the body", v2.StatusCode, v2.Body, err)
+	}
+	v1, err := lambdahttp.HandlerV1(h)(ctx, lambdahttp.V1Request{APIGatewayProxyRequest: events.APIGatewayProxyRequest{Path: "/", Body: "%%%", IsBase64Encoded: true}})
+	if err != nil || v1.StatusCode != 400 || !strings.Contains(v1.Body, "lambdahttp: body") {
+		t.Errorf("HandlerV1(bad base64) = %d %q, %v, want 400 naming the body", v1.StatusCode, v1.Body, err)
 	}
 }

@@ -1,16 +1,12 @@
 package lambdahttp
 
 import (
-	"bytes"
 	"context"
-	"encoding/base64"
 	"fmt"
 	"net/http"
-	"net/http/httptest"
 	"net/url"
 	"sort"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/aws/aws-lambda-go/events"
 )
@@ -31,15 +27,7 @@ const netlifyFunctions = "/.netlify/functions/"
 
 // HandlerV1 adapts h to a Lambda handler for REST-shaped (v1) events.
 func HandlerV1(h http.Handler) func(context.Context, V1Request) (events.APIGatewayProxyResponse, error) {
-	return func(ctx context.Context, ev V1Request) (events.APIGatewayProxyResponse, error) {
-		r, err := RequestV1(ctx, ev)
-		if err != nil {
-			return events.APIGatewayProxyResponse{StatusCode: http.StatusBadRequest, Body: err.Error()}, nil
-		}
-		w := httptest.NewRecorder()
-		h.ServeHTTP(w, r)
-		return ResponseV1(w.Result().StatusCode, w.Header(), w.Body.Bytes()), nil
-	}
+	return adapt(h, RequestV1, ResponseV1)
 }
 
 // RequestV1 makes the http.Request of a v1 event. The path is the event's
@@ -48,14 +36,6 @@ func HandlerV1(h http.Handler) func(context.Context, V1Request) (events.APIGatew
 // when called directly); repeated headers and query parameters come from
 // the multi-value maps when they are there.
 func RequestV1(ctx context.Context, ev V1Request) (*http.Request, error) {
-	body := []byte(ev.Body)
-	if ev.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(ev.Body)
-		if err != nil {
-			return nil, fmt.Errorf("lambdahttp: body: %w", err)
-		}
-		body = b
-	}
 	path := ev.Path
 	if path == "" {
 		path = ev.RequestContext.Path
@@ -76,13 +56,9 @@ func RequestV1(ctx context.Context, ev V1Request) (*http.Request, error) {
 	if query != "" {
 		target += "?" + query
 	}
-	method := ev.HTTPMethod
-	if method == "" {
-		method = http.MethodGet
-	}
-	r, err := http.NewRequestWithContext(ctx, method, target, bytes.NewReader(body))
+	r, err := newRequest(ctx, ev.HTTPMethod, target, ev.Body, ev.IsBase64Encoded)
 	if err != nil {
-		return nil, fmt.Errorf("lambdahttp: request: %w", err)
+		return nil, err
 	}
 	if len(ev.MultiValueHeaders) > 0 {
 		for k, vs := range ev.MultiValueHeaders {
@@ -100,13 +76,11 @@ func RequestV1(ctx context.Context, ev V1Request) (*http.Request, error) {
 	if cs := r.Header.Values("Cookie"); len(cs) > 1 {
 		r.Header.Set("Cookie", strings.Join(cs, "; "))
 	}
-	r.ContentLength = int64(len(body))
 	r.RemoteAddr = ev.RequestContext.Identity.SourceIP
 	if ip := r.Header.Get("X-Nf-Client-Connection-Ip"); ip != "" {
 		r.RemoteAddr = ip
 	}
 	r.Host = r.Header.Get("Host")
-	r.RequestURI = target
 	return r, nil
 }
 
@@ -148,10 +122,6 @@ func ResponseV1(status int, header http.Header, body []byte) events.APIGatewayPr
 	for k, vs := range header {
 		res.MultiValueHeaders[k] = append([]string(nil), vs...)
 	}
-	if utf8.Valid(body) {
-		res.Body = string(body)
-	} else {
-		res.Body, res.IsBase64Encoded = base64.StdEncoding.EncodeToString(body), true
-	}
+	res.Body, res.IsBase64Encoded = encodeBody(body)
 	return res
 }

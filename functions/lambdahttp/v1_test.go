@@ -3,12 +3,9 @@ package lambdahttp_test
 import (
 	"context"
 	"encoding/base64"
-	"encoding/json"
 	"io"
 	"net/http"
-	"os"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -16,12 +13,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/portal-dev/portal/functions/boltstore"
-	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/lambdahttp"
-	"github.com/portal-dev/portal/functions/mail"
-	"github.com/portal-dev/portal/functions/password"
-	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/validate"
 )
 
@@ -30,31 +22,7 @@ import (
 // placeholders. The events follow the shape Netlify documents and sends
 // its Go functions; no Netlify can run here to record them live.
 func netlifyEvent(t *testing.T, name string, replace map[string]string) lambdahttp.V1Request {
-	t.Helper()
-	raw, err := os.ReadFile(filepath.Join("testdata", "netlify", name))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for k, v := range replace {
-		if strings.Contains(string(raw), k) {
-			raw = []byte(strings.ReplaceAll(string(raw), k, v))
-		}
-	}
-	var ev lambdahttp.V1Request
-	if err := json.Unmarshal(raw, &ev); err != nil {
-		t.Fatal(err)
-	}
-	if ev.IsBase64Encoded {
-		b, err := base64.StdEncoding.DecodeString(ev.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for k, v := range replace {
-			b = []byte(strings.ReplaceAll(string(b), k, v))
-		}
-		ev.Body = base64.StdEncoding.EncodeToString(b)
-	}
-	return ev
+	return loadEvent(t, filepath.Join("netlify", name), replace, func(ev *lambdahttp.V1Request) (*string, bool) { return &ev.Body, ev.IsBase64Encoded })
 }
 
 // TestReplayNetlifyEvents runs Netlify-shaped events through the real v1
@@ -64,31 +32,10 @@ func netlifyEvent(t *testing.T, name string, replace map[string]string) lambdaht
 // with a multi-value query, a refused cross-site write, and /validate.
 func TestReplayNetlifyEvents(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	st, err := boltstore.Open(filepath.Join(dir, "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), io.Discard, "Portal <portal@localhost>")
-	if err != nil {
-		t.Fatal(err)
-	}
-	mailer, err := mail.New(mail.Config{BaseURL: "https://acme-portal.netlify.app", PortalName: "Acme"}, nil, ob)
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := httpapi.New(st, mailer, nil, httpapi.Config{
-		BaseURL: "https://acme-portal.netlify.app", SecureCookies: true,
-		Defaults: portal.Settings{Name: "acme", DisplayName: "Acme", AutoApproveDevelopers: true},
-		Password: password.Params{Memory: 64, Time: 1, Threads: 1, KeyLen: 32, SaltLen: 16},
-	}, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	rp := newReplay(t, "https://acme-portal.netlify.app")
 	mux := http.NewServeMux()
-	mux.Handle("/", srv.Handler())
-	gate := validate.NewGate(validate.New(st, validate.Options{}), st, time.Second)
+	mux.Handle("/", rp.api.Handler())
+	gate := validate.NewGate(validate.New(rp.store, validate.Options{}), rp.store, time.Second)
 	mux.Handle("/validate", gate.ForwardAuth())
 	h := lambdahttp.HandlerV1(mux)
 	ctx := context.Background()
@@ -105,17 +52,7 @@ func TestReplayNetlifyEvents(t *testing.T) {
 	}
 
 	call(netlifyEvent(t, "signup.json", nil), 201)
-	files, _ := filepath.Glob(filepath.Join(dir, "outbox", "*.eml"))
-	if len(files) != 1 {
-		t.Fatalf("%d mails after sign-up, want 1", len(files))
-	}
-	raw, _ := os.ReadFile(files[0])
-	text := strings.ReplaceAll(string(raw), "=\r\n", "")
-	m := regexp.MustCompile(`verify-email/\?token=3D([A-Za-z0-9_-]+)|verify-email/\?token=([A-Za-z0-9_-]+)`).FindStringSubmatch(text)
-	if m == nil {
-		t.Fatalf("no confirmation link in %s", raw)
-	}
-	call(netlifyEvent(t, "verify-email.json", map[string]string{"REPLACE_TOKEN": m[1] + m[2]}), 204)
+	call(netlifyEvent(t, "verify-email.json", map[string]string{"REPLACE_TOKEN": rp.confirmationToken(t)}), 204)
 
 	res := call(netlifyEvent(t, "authenticate.json", nil), 204)
 	cookies := res.MultiValueHeaders["Set-Cookie"]
@@ -130,15 +67,7 @@ func TestReplayNetlifyEvents(t *testing.T) {
 		}
 	}
 
-	tok, _, err := httpapi.CreateAdminToken(ctx, st, "netlify test", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	settings, err := st.GetSettings(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	list := call(netlifyEvent(t, "admin-developers.json", map[string]string{"REPLACE_ADMIN": tok, "REPLACE_PORTAL": settings.ID}), 200)
+	list := call(netlifyEvent(t, "admin-developers.json", rp.admin(t)), 200)
 	if !strings.Contains(list.Body, `"total":1`) || !strings.Contains(list.Body, `"size":10`) {
 		t.Errorf("approved developers, page size 10 = %s, want the one developer on a page of 10", list.Body)
 	}

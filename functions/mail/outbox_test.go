@@ -1,7 +1,6 @@
 package mail
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -12,29 +11,13 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/portal-dev/portal/internal/syncio"
 )
 
-// lockedBuffer is a console that goroutines can share.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
-func setupOutbox(t *testing.T) (*Outbox, *lockedBuffer) {
+func setupOutbox(t *testing.T) (*Outbox, *syncio.Buffer) {
 	t.Helper()
-	console := &lockedBuffer{}
+	console := &syncio.Buffer{}
 	o, err := NewOutbox(filepath.Join(t.TempDir(), "outbox"), console, "Acme APIs <portal@acme.example>")
 	if err != nil {
 		t.Fatal(err)

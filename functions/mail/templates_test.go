@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -184,19 +186,7 @@ func TestGolden(t *testing.T) {
 		"confirm-email-address.txt.golden":  m.Text,
 	} {
 		t.Run(file, func(t *testing.T) {
-			path := filepath.Join("testdata", file)
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s differs (-want +got; go test -update rewrites it):\n%s", path, diff)
-			}
+			testfiles.Golden(t, filepath.Join("testdata", file), got, *update, "go test ./functions/mail -update")
 		})
 	}
 }

@@ -27,14 +27,7 @@ func (su suite) testSettings(t *testing.T, s portal.FullStore) {
 	wantNil(t, "PutSettings(first)", err)
 	want := set
 	want.Version, want.UpdatedAt = 1, ev.At
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("PutSettings (-want +got):\n%s", diff)
-	}
-	stored, err := s.GetSettings(ctx)
-	wantNil(t, "GetSettings", err)
-	if diff := cmp.Diff(want, stored); diff != "" {
-		t.Errorf("GetSettings (-want +got):\n%s", diff)
-	}
+	wantWritten(t, "PutSettings", want, got, func() (portal.Settings, error) { return s.GetSettings(ctx) })
 
 	_, err = s.PutSettings(ctx, set, su.event("settings.updated", set.ID)) // version 0 again
 	wantCode(t, "PutSettings(version 0 when stored)", err, portal.EConflict)
@@ -48,7 +41,7 @@ func (su suite) testSettings(t *testing.T, s portal.FullStore) {
 	}
 	_, err = s.PutSettings(ctx, next, su.event("settings.updated", set.ID)) // version 1 is stale
 	wantCode(t, "PutSettings(stale)", err, portal.EConflict)
-	stored, err = s.GetSettings(ctx)
+	stored, err := s.GetSettings(ctx)
 	wantNil(t, "GetSettings", err)
 	if stored.Version != 2 || !stored.AutoApproveDevelopers {
 		t.Errorf("GetSettings after stale put = v%d auto=%v, want v2 auto=true", stored.Version, stored.AutoApproveDevelopers)

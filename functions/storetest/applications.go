@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -74,14 +73,7 @@ func (su suite) testApplications(t *testing.T, s portal.FullStore) {
 	wantNil(t, "UpdateApplication", err)
 	want := a
 	want.Name, want.Description, want.AuthStrategyID, want.UpdatedAt, want.Version = "Forecast", "renamed", "long", ev.At, 2
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("UpdateApplication (-want +got):\n%s", diff)
-	}
-	stored, err := s.GetApplication(ctx, a.ID)
-	wantNil(t, "GetApplication", err)
-	if diff := cmp.Diff(want, stored); diff != "" {
-		t.Errorf("GetApplication after update (-want +got):\n%s", diff)
-	}
+	wantWritten(t, "UpdateApplication", want, got, func() (portal.Application, error) { return s.GetApplication(ctx, a.ID) })
 	_, err = s.UpdateApplication(ctx, change, su.event("application.updated", a.ID)) // version 1 is stale
 	wantCode(t, "UpdateApplication(stale)", err, portal.EConflict)
 	unknown := application(d.ID, "ghost", su.now())
@@ -99,7 +91,7 @@ func (su suite) testApplications(t *testing.T, s portal.FullStore) {
 		return err
 	})
 	w := oneWinner(t, "concurrent UpdateApplication", errs, portal.EConflict)
-	stored, err = s.GetApplication(ctx, a.ID)
+	stored, err := s.GetApplication(ctx, a.ID)
 	wantNil(t, "GetApplication", err)
 	if stored.Name != fmt.Sprintf("race %d", w) || stored.Version != 3 {
 		t.Errorf("GetApplication after race = %q v%d, want %q v3", stored.Name, stored.Version, fmt.Sprintf("race %d", w))
@@ -124,43 +116,19 @@ func (su suite) testListApplications(t *testing.T, s portal.FullStore) {
 	}
 	byCreated(mine)
 	byCreated(all)
-	for _, tc := range []struct {
-		p    portal.Page
-		want []portal.Application
-	}{
-		{portal.Page{Size: 5, Number: 1}, mine[:5]},
-		{portal.Page{Size: 5, Number: 3}, mine[10:]},
-		{portal.Page{Size: 5, Number: 4}, nil},
-		{portal.Page{Size: 100, Number: farPage}, nil},
-		{portal.Page{}, mine},
-	} {
-		got, total, err := s.ListApplications(ctx, d.ID, tc.p)
-		wantNil(t, "ListApplications", err)
-		if total != 12 {
-			t.Errorf("ListApplications(%+v) total = %d, want 12", tc.p, total)
-		}
-		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("ListApplications(%+v) (-want +got):\n%s", tc.p, diff)
-		}
-	}
-	for _, tc := range []struct {
-		p    portal.Page
-		want []portal.Application
-	}{
-		{portal.Page{Size: 4, Number: 2}, all[4:8]},
-		{portal.Page{Size: 10, Number: 2}, all[10:]},
-		{portal.Page{Size: 100, Number: farPage}, nil},
-		{portal.Page{}, all},
-	} {
-		got, total, err := s.ListAllApplications(ctx, tc.p)
-		wantNil(t, "ListAllApplications", err)
-		if total != 15 {
-			t.Errorf("ListAllApplications(%+v) total = %d, want 15", tc.p, total)
-		}
-		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("ListAllApplications(%+v) (-want +got):\n%s", tc.p, diff)
-		}
-	}
+	checkPages(t, "ListApplications", func(p portal.Page) ([]portal.Application, int, error) { return s.ListApplications(ctx, d.ID, p) }, []paged[portal.Application]{
+		{portal.Page{Size: 5, Number: 1}, mine[:5], 12},
+		{portal.Page{Size: 5, Number: 3}, mine[10:], 12},
+		{portal.Page{Size: 5, Number: 4}, nil, 12},
+		{portal.Page{Size: 100, Number: farPage}, nil, 12},
+		{portal.Page{}, mine, 12},
+	})
+	checkPages(t, "ListAllApplications", func(p portal.Page) ([]portal.Application, int, error) { return s.ListAllApplications(ctx, p) }, []paged[portal.Application]{
+		{portal.Page{Size: 4, Number: 2}, all[4:8], 15},
+		{portal.Page{Size: 10, Number: 2}, all[10:], 15},
+		{portal.Page{Size: 100, Number: farPage}, nil, 15},
+		{portal.Page{}, all, 15},
+	})
 	got, total, err := s.ListApplications(ctx, newID(), portal.Page{})
 	wantNil(t, "ListApplications(unknown developer)", err)
 	if total != 0 || len(got) != 0 {

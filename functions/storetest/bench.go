@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -46,6 +47,38 @@ func (su suite) newValidatorFixture(b *testing.B, s portal.FullStore) validatorF
 	f.cred = su.credential(f.app.ID)
 	must(s.CreateCredential(ctx, f.cred, su.event("credential.created", f.cred.ID)))
 	return f
+}
+
+// BenchGetSession measures GetSession of a live session: the read behind
+// every signed-in request.
+func BenchGetSession(b *testing.B, s portal.FullStore) {
+	now := time.Now().UTC()
+	d := portal.Developer{ID: "d1", Email: "a@example.com", Status: portal.StatusApproved, CreatedAt: now}
+	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: now}); err != nil {
+		b.Fatal(err)
+	}
+	sess := portal.Session{Hash: strings.Repeat("ab", 32), DeveloperID: "d1", CreatedAt: now, LastSeenAt: now, ExpiresAt: now.Add(time.Hour)}
+	if err := s.CreateSession(ctx, sess); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.GetSession(ctx, sess.Hash, now); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// BenchGetDeveloper measures GetDeveloper of a stored developer.
+func BenchGetDeveloper(b *testing.B, s portal.FullStore) {
+	d := portal.Developer{ID: "d1", Email: "a@example.com", FullName: "Ada", PasswordHash: "$argon2id$v=19$m=19456,t=2,p=1$c2FsdA$aGFzaA", Status: portal.StatusApproved, CreatedAt: time.Now().UTC()}
+	if err := s.CreateDeveloper(ctx, d, portal.AuditEvent{At: d.CreatedAt}); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.GetDeveloper(ctx, d.ID); err != nil {
+			b.Fatal(err)
+		}
+	}
 }
 
 // BenchCredentialByHash measures GetCredentialByHash of a stored key.

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -150,14 +149,7 @@ func (su suite) testUpdateDeveloper(t *testing.T, s portal.FullStore) {
 	want.FullName, want.PasswordHash, want.EmailVerified = "Alan Turing", "$argon2id$new", true
 	want.UpdatedAt = ev.At
 	want.Version = 2
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("UpdateDeveloper (-want +got):\n%s", diff)
-	}
-	stored, err := s.GetDeveloper(ctx, d.ID)
-	wantNil(t, "GetDeveloper", err)
-	if diff := cmp.Diff(want, stored); diff != "" {
-		t.Errorf("GetDeveloper after update (-want +got):\n%s", diff)
-	}
+	wantWritten(t, "UpdateDeveloper", want, got, func() (portal.Developer, error) { return s.GetDeveloper(ctx, d.ID) })
 	_, err = s.GetDeveloperByEmail(ctx, "hijack@example.com")
 	wantCode(t, "GetDeveloperByEmail(ignored new email)", err, portal.ENotFound)
 
@@ -165,7 +157,7 @@ func (su suite) testUpdateDeveloper(t *testing.T, s portal.FullStore) {
 	stale.FullName = "Stale"
 	_, err = s.UpdateDeveloper(ctx, stale, su.event("developer.updated", d.ID)) // version 1
 	wantCode(t, "UpdateDeveloper(stale version)", err, portal.EConflict)
-	stored, err = s.GetDeveloper(ctx, d.ID)
+	stored, err := s.GetDeveloper(ctx, d.ID)
 	wantNil(t, "GetDeveloper", err)
 	if stored.FullName != "Alan Turing" || stored.Version != 2 {
 		t.Errorf("GetDeveloper after stale update = %q v%d, want %q v2", stored.FullName, stored.Version, "Alan Turing")
@@ -196,14 +188,7 @@ func (su suite) testSetDeveloperStatus(t *testing.T, s portal.FullStore) {
 	wantNil(t, "SetDeveloperStatus(pending→approved)", err)
 	want := d
 	want.Status, want.Version, want.UpdatedAt = portal.StatusApproved, 2, ev.At
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("SetDeveloperStatus (-want +got):\n%s", diff)
-	}
-	stored, err := s.GetDeveloper(ctx, d.ID)
-	wantNil(t, "GetDeveloper", err)
-	if diff := cmp.Diff(want, stored); diff != "" {
-		t.Errorf("GetDeveloper after status change (-want +got):\n%s", diff)
-	}
+	wantWritten(t, "SetDeveloperStatus", want, got, func() (portal.Developer, error) { return s.GetDeveloper(ctx, d.ID) })
 
 	// Approved is not pending: the change is refused, and says why.
 	_, err = s.SetDeveloperStatus(ctx, d.ID, pending, portal.StatusRejected, su.event("developer.status_changed", d.ID))
@@ -211,7 +196,7 @@ func (su suite) testSetDeveloperStatus(t *testing.T, s portal.FullStore) {
 	if err != nil && !strings.Contains(err.Error(), string(portal.StatusApproved)) {
 		t.Errorf("SetDeveloperStatus precondition error = %q, want it to name the current status %q", err, portal.StatusApproved)
 	}
-	stored, err = s.GetDeveloper(ctx, d.ID)
+	stored, err := s.GetDeveloper(ctx, d.ID)
 	wantNil(t, "GetDeveloper", err)
 	if stored.Status != portal.StatusApproved || stored.Version != 2 {
 		t.Errorf("GetDeveloper after refused change = %s v%d, want approved v2", stored.Status, stored.Version)
@@ -365,36 +350,29 @@ func (su suite) testListDevelopers(t *testing.T, s portal.FullStore) {
 	byCreation(all)
 	byCreation(approved)
 
-	for _, tc := range []struct {
-		f    portal.DeveloperFilter
-		p    portal.Page
-		want []portal.Developer
-		tot  int
-	}{
-		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 1}, all[:10], 25},
-		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 2}, all[10:20], 25},
-		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 3}, all[20:], 25},
-		{portal.DeveloperFilter{}, portal.Page{Size: 10, Number: 4}, nil, 25},
-		// Far past the end: (number-1)*size overflows int; still empty.
-		{portal.DeveloperFilter{}, portal.Page{Size: 100, Number: farPage}, nil, 25},
-		{portal.DeveloperFilter{}, portal.Page{Size: 1, Number: math.MaxInt}, nil, 25},
-		{portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{Size: 100, Number: farPage}, nil, 9},
-		{portal.DeveloperFilter{}, portal.Page{}, all[:20], 25},                  // defaults: size 20, page 1
-		{portal.DeveloperFilter{}, portal.Page{Size: 1000, Number: -1}, all, 25}, // limits: size 100
-		{portal.DeveloperFilter{}, portal.Page{Size: 7, Number: 4}, all[21:], 25},
-		{portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{Size: 5, Number: 1}, approved[:5], 9},
-		{portal.DeveloperFilter{Status: portal.StatusApproved}, portal.Page{Size: 5, Number: 2}, approved[5:], 9},
-		{portal.DeveloperFilter{Status: portal.StatusRevoked}, portal.Page{}, nil, 0},
+	for st, pages := range map[portal.DeveloperStatus][]paged[portal.Developer]{
+		"": {
+			{portal.Page{Size: 10, Number: 1}, all[:10], 25},
+			{portal.Page{Size: 10, Number: 2}, all[10:20], 25},
+			{portal.Page{Size: 10, Number: 3}, all[20:], 25},
+			{portal.Page{Size: 10, Number: 4}, nil, 25},
+			// Far past the end: (number-1)*size overflows int; still empty.
+			{portal.Page{Size: 100, Number: farPage}, nil, 25},
+			{portal.Page{Size: 1, Number: math.MaxInt}, nil, 25},
+			{portal.Page{}, all[:20], 25},                  // defaults: size 20, page 1
+			{portal.Page{Size: 1000, Number: -1}, all, 25}, // limits: size 100
+			{portal.Page{Size: 7, Number: 4}, all[21:], 25},
+		},
+		portal.StatusApproved: {
+			{portal.Page{Size: 100, Number: farPage}, nil, 9},
+			{portal.Page{Size: 5, Number: 1}, approved[:5], 9},
+			{portal.Page{Size: 5, Number: 2}, approved[5:], 9},
+		},
+		portal.StatusRevoked: {{portal.Page{}, nil, 0}},
 	} {
-		got, total, err := s.ListDevelopers(ctx, tc.f, tc.p)
-		what := fmt.Sprintf("ListDevelopers(%q, %+v)", tc.f.Status, tc.p)
-		wantNil(t, what, err)
-		if total != tc.tot {
-			t.Errorf("%s total = %d, want %d", what, total, tc.tot)
-		}
-		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", what, diff)
-		}
+		checkPages(t, fmt.Sprintf("ListDevelopers(%q)", st), func(p portal.Page) ([]portal.Developer, int, error) {
+			return s.ListDevelopers(ctx, portal.DeveloperFilter{Status: st}, p)
+		}, pages)
 	}
 }
 

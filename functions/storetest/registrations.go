@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -171,31 +170,24 @@ func (su suite) testListAllRegistrations(t *testing.T, s portal.FullStore) {
 	byCreated(all)
 	byCreated(approved)
 	byCreated(pending)
-	for _, tc := range []struct {
-		st   portal.RegistrationStatus
-		p    portal.Page
-		want []portal.Registration
-		tot  int
-	}{
-		{"", portal.Page{Size: 5, Number: 1}, all[:5], 12},
-		{"", portal.Page{Size: 5, Number: 3}, all[10:], 12},
-		{"", portal.Page{Size: 5, Number: 4}, nil, 12},
-		{"", portal.Page{Size: 100, Number: farPage}, nil, 12},
-		{portal.RegistrationApproved, portal.Page{Size: 100, Number: farPage}, nil, 6},
-		{"", portal.Page{}, all, 12},
-		{portal.RegistrationApproved, portal.Page{Size: 4, Number: 2}, approved[4:], 6},
-		{portal.RegistrationPending, portal.Page{Size: 100}, pending, 6},
-		{portal.RegistrationRevoked, portal.Page{}, nil, 0},
+	for st, pages := range map[portal.RegistrationStatus][]paged[portal.Registration]{
+		"": {
+			{portal.Page{Size: 5, Number: 1}, all[:5], 12},
+			{portal.Page{Size: 5, Number: 3}, all[10:], 12},
+			{portal.Page{Size: 5, Number: 4}, nil, 12},
+			{portal.Page{Size: 100, Number: farPage}, nil, 12},
+			{portal.Page{}, all, 12},
+		},
+		portal.RegistrationApproved: {
+			{portal.Page{Size: 100, Number: farPage}, nil, 6},
+			{portal.Page{Size: 4, Number: 2}, approved[4:], 6},
+		},
+		portal.RegistrationPending: {{portal.Page{Size: 100}, pending, 6}},
+		portal.RegistrationRevoked: {{portal.Page{}, nil, 0}},
 	} {
-		got, total, err := s.ListAllRegistrations(ctx, tc.st, tc.p)
-		what := fmt.Sprintf("ListAllRegistrations(%q, %+v)", tc.st, tc.p)
-		wantNil(t, what, err)
-		if total != tc.tot {
-			t.Errorf("%s total = %d, want %d", what, total, tc.tot)
-		}
-		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("%s (-want +got):\n%s", what, diff)
-		}
+		checkPages(t, fmt.Sprintf("ListAllRegistrations(%q)", st), func(p portal.Page) ([]portal.Registration, int, error) {
+			return s.ListAllRegistrations(ctx, st, p)
+		}, pages)
 	}
 }
 

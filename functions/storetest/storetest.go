@@ -8,6 +8,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -130,6 +131,44 @@ func wantCode(t *testing.T, what string, err error, code string) {
 	t.Helper()
 	if !portal.IsCode(err, code) {
 		t.Errorf("%s = %v, want error with code %s", what, err, code)
+	}
+}
+
+// paged is one page asked of a paged listing: what the page should hold
+// and the total the listing should report.
+type paged[T any] struct {
+	p     portal.Page
+	want  []T
+	total int
+}
+
+// checkPages asks list for each page; name names the listing in errors.
+func checkPages[T any](t *testing.T, name string, list func(portal.Page) ([]T, int, error), pages []paged[T]) {
+	t.Helper()
+	for _, pg := range pages {
+		got, total, err := list(pg.p)
+		what := fmt.Sprintf("%s(%+v)", name, pg.p)
+		wantNil(t, what, err)
+		if total != pg.total {
+			t.Errorf("%s total = %d, want %d", what, total, pg.total)
+		}
+		if diff := cmp.Diff(pg.want, got, cmpopts.EquateEmpty()); diff != "" {
+			t.Errorf("%s (-want +got):\n%s", what, diff)
+		}
+	}
+}
+
+// wantWritten checks what a write (what) returned, and what read returns
+// after it, against want.
+func wantWritten[T any](t *testing.T, what string, want, got T, read func() (T, error)) {
+	t.Helper()
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
+	}
+	stored, err := read()
+	wantNil(t, what+", read back", err)
+	if diff := cmp.Diff(want, stored); diff != "" {
+		t.Errorf("%s, read back (-want +got):\n%s", what, diff)
 	}
 }
 

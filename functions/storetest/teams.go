@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
-	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -97,25 +96,13 @@ func (su suite) testListTeams(t *testing.T, s portal.FullStore) {
 		all = append(all, su.mustCreateTeam(t, s, fmt.Sprintf("team %02d", i), base.Add(time.Duration((i*5)%12)*time.Second)))
 	}
 	sort.Slice(all, func(i, j int) bool { return all[i].CreatedAt.Before(all[j].CreatedAt) })
-	for _, tc := range []struct {
-		p    portal.Page
-		want []portal.Team
-	}{
-		{portal.Page{Size: 5, Number: 1}, all[:5]},
-		{portal.Page{Size: 5, Number: 3}, all[10:]},
-		{portal.Page{Size: 5, Number: 4}, nil},
-		{portal.Page{Size: 100, Number: farPage}, nil},
-		{portal.Page{}, all},
-	} {
-		got, total, err := s.ListTeams(ctx, tc.p)
-		wantNil(t, "ListTeams", err)
-		if total != 12 {
-			t.Errorf("ListTeams(%+v) total = %d, want 12", tc.p, total)
-		}
-		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("ListTeams(%+v) (-want +got):\n%s", tc.p, diff)
-		}
-	}
+	checkPages(t, "ListTeams", func(p portal.Page) ([]portal.Team, int, error) { return s.ListTeams(ctx, p) }, []paged[portal.Team]{
+		{portal.Page{Size: 5, Number: 1}, all[:5], 12},
+		{portal.Page{Size: 5, Number: 3}, all[10:], 12},
+		{portal.Page{Size: 5, Number: 4}, nil, 12},
+		{portal.Page{Size: 100, Number: farPage}, nil, 12},
+		{portal.Page{}, all, 12},
+	})
 }
 
 func (su suite) testTeamMembers(t *testing.T, s portal.FullStore) {
@@ -194,26 +181,14 @@ func (su suite) testListTeamMembers(t *testing.T, s portal.FullStore) {
 	}
 	su.mustCreateDeveloper(t, s, "outsider@example.com")
 	sort.Slice(devs, func(i, j int) bool { return devs[i].CreatedAt.Before(devs[j].CreatedAt) })
-	for _, tc := range []struct {
-		p    portal.Page
-		want []portal.Developer
-	}{
-		{portal.Page{Size: 5, Number: 1}, devs[:5]},
-		{portal.Page{Size: 5, Number: 2}, devs[5:10]},
-		{portal.Page{Size: 5, Number: 3}, devs[10:]},
-		{portal.Page{Size: 5, Number: 9}, nil},
-		{portal.Page{Size: 100, Number: farPage}, nil},
-		{portal.Page{}, devs},
-	} {
-		got, total, err := s.ListTeamMembers(ctx, tm.ID, tc.p)
-		wantNil(t, "ListTeamMembers", err)
-		if total != 13 {
-			t.Errorf("ListTeamMembers(%+v) total = %d, want 13", tc.p, total)
-		}
-		if diff := cmp.Diff(tc.want, got, cmpopts.EquateEmpty()); diff != "" {
-			t.Errorf("ListTeamMembers(%+v) (-want +got):\n%s", tc.p, diff)
-		}
-	}
+	checkPages(t, "ListTeamMembers", func(p portal.Page) ([]portal.Developer, int, error) { return s.ListTeamMembers(ctx, tm.ID, p) }, []paged[portal.Developer]{
+		{portal.Page{Size: 5, Number: 1}, devs[:5], 13},
+		{portal.Page{Size: 5, Number: 2}, devs[5:10], 13},
+		{portal.Page{Size: 5, Number: 3}, devs[10:], 13},
+		{portal.Page{Size: 5, Number: 9}, nil, 13},
+		{portal.Page{Size: 100, Number: farPage}, nil, 13},
+		{portal.Page{}, devs, 13},
+	})
 }
 
 func (su suite) role(teamID, name, entity string) portal.RoleAssignment {

@@ -5,6 +5,7 @@ import (
 	"net/url"
 	"strings"
 
+	"github.com/portal-dev/portal/functions/catalog"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
@@ -37,10 +38,10 @@ func NormalizePath(raw string) (string, error) {
 		c := raw[i]
 		switch {
 		case c == '%':
-			if i+2 >= len(raw) || !ishex(raw[i+1]) || !ishex(raw[i+2]) {
+			d, ok := catalog.DecodeEscape(raw, i)
+			if !ok {
 				return "", ErrBadPath
 			}
-			d := unhex(raw[i+1])<<4 | unhex(raw[i+2])
 			switch {
 			case unreserved(d):
 				b.WriteByte(d)
@@ -109,19 +110,6 @@ func clean(p string) bool {
 
 func unreserved(c byte) bool {
 	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.' || c == '_' || c == '~'
-}
-
-func ishex(c byte) bool { return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F' }
-
-func unhex(c byte) byte {
-	switch {
-	case c <= '9':
-		return c - '0'
-	case c <= 'F':
-		return c - 'A' + 10
-	default:
-		return c - 'a' + 10
-	}
 }
 
 func upper(c byte) byte {

@@ -21,6 +21,7 @@ import (
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/publish"
 	"github.com/portal-dev/portal/functions/validate"
+	"github.com/portal-dev/portal/internal/syncio"
 )
 
 type clock struct {
@@ -511,7 +512,7 @@ func TestGateway(t *testing.T) {
 func TestFailsClosedIsLogged(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	var buf syncBuffer
+	var buf syncio.Buffer
 	v := validate.New(f.store, validate.Options{Now: f.clock.now, Log: slog.New(slog.NewTextHandler(&buf, nil))})
 	defer v.Close()
 	f.store.down.Store(true)
@@ -530,21 +531,4 @@ func TestFailsClosedIsLogged(t *testing.T) {
 	if n := strings.Count(out, "key validation failed closed"); int64(n) != reads || !strings.Contains(out, errDown.Error()) || !strings.Contains(out, "read=credential") {
 		t.Errorf("log = %q after %d failed reads, want the cause (read=credential, %q) once per read", out, reads, errDown)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/portal-dev/portal/generator/asyncapi"
 	"github.com/portal-dev/portal/generator/render"
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/golden/*.golden")
@@ -356,21 +357,7 @@ func TestGolden(t *testing.T) {
 			}
 			section("nav", map[string]string{"nav": r.Nav(r.OperationURL(api.Operations[0]))}, "nav")
 			got := b.String()
-			path := filepath.Join("testdata", "golden", name+".golden")
-			if *update {
-				os.MkdirAll(filepath.Dir(path), 0o755)
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run go test ./generator/asyncapi -run TestGolden -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-			}
+			testfiles.Golden(t, filepath.Join("testdata", "golden", name+".golden"), got, *update, "go test ./generator/asyncapi -run TestGolden -update")
 		})
 	}
 }

@@ -2,6 +2,7 @@ package asyncapi
 
 import (
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -184,16 +185,7 @@ func (c *conv) operation3(id string, t *yaml.Node, pointer string) *spec.Operati
 	} else {
 		op.Path = channelPath(op.Channel)
 	}
-	if ms := yamlnode.MapValue(t, "messages"); ms != nil {
-		for i, mv := range items(ms) {
-			if m := c.message("", mv, pointer+"/messages/"+strconv.Itoa(i)); m != nil {
-				op.Messages = append(op.Messages, m)
-			}
-		}
-	} else if op.Channel != nil {
-		// No messages listed: the operation uses every message of its channel.
-		op.Messages = op.Channel.Messages
-	}
+	op.Messages = c.messages3(t, op.Channel, pointer)
 	if rv := yamlnode.MapValue(t, "reply"); rv != nil {
 		op.Reply = c.reply(rv, pointer+"/reply")
 	}
@@ -215,16 +207,27 @@ func (c *conv) reply(v *yaml.Node, pointer string) *spec.Reply {
 	if cn := yamlnode.MapValue(t, "channel"); cn != nil {
 		r.Channel = c.channel3("", cn, "")
 	}
-	if ms := yamlnode.MapValue(t, "messages"); ms != nil {
-		for i, mv := range items(ms) {
-			if m := c.message("", mv, pointer+"/messages/"+strconv.Itoa(i)); m != nil {
-				r.Messages = append(r.Messages, m)
-			}
-		}
-	} else if r.Channel != nil {
-		r.Messages = r.Channel.Messages
-	}
+	r.Messages = c.messages3(t, r.Channel, pointer)
 	return r
+}
+
+// messages3 converts the messages of a 3.x operation or reply (t). None
+// listed: it uses every message of its channel ch.
+func (c *conv) messages3(t *yaml.Node, ch *spec.Channel, pointer string) []*spec.Message {
+	ms := yamlnode.MapValue(t, "messages")
+	if ms == nil {
+		if ch != nil {
+			return ch.Messages
+		}
+		return nil
+	}
+	var out []*spec.Message
+	for i, mv := range items(ms) {
+		if m := c.message("", mv, pointer+"/messages/"+strconv.Itoa(i)); m != nil {
+			out = append(out, m)
+		}
+	}
+	return out
 }
 
 // channelPath is what an operation page shows as its path: the address,
@@ -277,7 +280,7 @@ func (c *conv) convert2(root *yaml.Node) {
 			}
 			op := c.operation2(ch, action, ot, pointer+"/"+key)
 			for _, m := range op.Messages {
-				if !containsMessage(ch.Messages, m) {
+				if !slices.Contains(ch.Messages, m) {
 					ch.Messages = append(ch.Messages, m)
 				}
 			}
@@ -314,15 +317,6 @@ func (c *conv) operation2(ch *spec.Channel, action string, t *yaml.Node, pointer
 		}
 	}
 	return op
-}
-
-func containsMessage(list []*spec.Message, m *spec.Message) bool {
-	for _, x := range list {
-		if x == m {
-			return true
-		}
-	}
-	return false
 }
 
 // commonOperation fills what 2.x and 3.x operations share.

@@ -6,7 +6,6 @@ import (
 	"github.com/pb33f/go-yaml"
 
 	"github.com/portal-dev/portal/generator/schemamap"
-	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/generator/yamlnode"
 )
@@ -30,43 +29,17 @@ func newSchemas(l *loader) *schemas {
 // document order. A 3.x multi-format schema in another format keeps its
 // source.
 func (c *schemas) buildComponents(m *yaml.Node) []*spec.NamedSchema {
-	m = yamlnode.Resolve(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([]*spec.NamedSchema, 0, len(m.Content)/2)
-	slugs := slug.New()
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		name := m.Content[i].Value
-		if _, dup := c.components[name]; dup {
-			continue
-		}
-		s := &spec.Schema{Ref: name}
-		c.components[name] = s
-		out = append(out, &spec.NamedSchema{Name: name, Slug: slugs.Next(name, "schema", false), Schema: s})
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		dst := c.components[m.Content[i].Value]
-		n := yamlnode.Resolve(m.Content[i+1])
+	return schemamap.Components(m, c.components, func(dst *spec.Schema, n *yaml.Node) {
 		if c.l.major >= 3 && yamlnode.MapValue(n, "schemaFormat") != nil && yamlnode.MapValue(n, "schema") != nil {
 			if src := c.multiFormat(n); src != nil && src != dst {
 				ref := dst.Ref
 				*dst = *src
 				dst.Ref = ref
 			}
-			continue
+			return
 		}
-		if rn := yamlnode.Ref(n); rn != nil {
-			// An alias of another schema: keep its own node, pointing at the target.
-			if target := c.ref(rn); target != dst {
-				dst.AllOf = []*spec.Schema{target}
-			}
-			schemamap.Fill(dst, n, c, true)
-			continue
-		}
-		schemamap.Fill(dst, n, c, false)
-	}
-	return out
+		schemamap.FillComponent(dst, n, c)
+	})
 }
 
 // withFormat converts a schema written in format (a schemaFormat value;

@@ -254,19 +254,17 @@ func (c *Config) validate(file string, doc *yaml.Node) Errors {
 		}
 		*f.val = p
 	}
-	switch c.DefaultAPIVisibility {
-	case "":
-		c.DefaultAPIVisibility = Public
-	case Public, Private:
-	default:
-		add(line("default_api_visibility"), "default_api_visibility", "%q must be public or private", c.DefaultAPIVisibility)
-	}
-	switch c.DefaultPageVisibility {
-	case "":
-		c.DefaultPageVisibility = Public
-	case Public, Private:
-	default:
-		add(line("default_page_visibility"), "default_page_visibility", "%q must be public or private", c.DefaultPageVisibility)
+	for _, d := range []struct {
+		key string
+		v   *string
+	}{{"default_api_visibility", &c.DefaultAPIVisibility}, {"default_page_visibility", &c.DefaultPageVisibility}} {
+		switch *d.v {
+		case "":
+			*d.v = Public
+		case Public, Private:
+		default:
+			add(line(d.key), d.key, "%q must be public or private", *d.v)
+		}
 	}
 	if c.AuthenticationEnabled == nil {
 		on := true

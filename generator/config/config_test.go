@@ -6,20 +6,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 func writeTree(t *testing.T, files map[string]string) string {
 	t.Helper()
 	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfiles.Tree(t, dir, files)
 	return dir
 }
 
@@ -110,6 +104,13 @@ func TestParseErrors(t *testing.T) {
 				`portal.yaml:5: apis[0].slug: "Bad Slug" must be lower-case`,
 				`portal.yaml:6: apis[0].spec: file`,
 				`portal.yaml:7: apis[0].visibility: "secret" must be public or private`,
+			},
+		},
+		"bad default visibilities": {
+			yaml: "name: acme\ndefault_api_visibility: secret\ndefault_page_visibility: hidden\napis:\n  - slug: a\n    spec: a.yaml\n",
+			want: []string{
+				`portal.yaml:2: default_api_visibility: "secret" must be public or private`,
+				`portal.yaml:3: default_page_visibility: "hidden" must be public or private`,
 			},
 		},
 		"duplicate slug": {

@@ -7,6 +7,19 @@ import (
 	"strings"
 )
 
+// The CORS policy every gateway applies to the portal's origin: the
+// methods, and how long a browser may keep a preflight's answer.
+const (
+	corsMethods = "GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS"
+	corsMaxAge  = 600
+)
+
+// corsHeaders is the request headers the portal's pages may send to an
+// API: the content type, Authorization and its key headers.
+func corsHeaders(keyNames []string) string {
+	return strings.Join(append([]string{"Content-Type", "Authorization"}, keyNames...), ", ")
+}
+
 // keyNames is every route's key headers, once each.
 func (c *conf) keyNames() []string {
 	var out []string
@@ -61,10 +74,10 @@ func (c *conf) traefik(w io.Writer) error {
 	p("    portal-cors:")
 	p("      headers:")
 	p("        accessControlAllowOriginList: [%q]", c.Origin)
-	p("        accessControlAllowMethods: [GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS]")
-	p("        accessControlAllowHeaders: [%s]", strings.Join(append([]string{"Content-Type", "Authorization"}, c.keyNames()...), ", "))
+	p("        accessControlAllowMethods: [%s]", corsMethods)
+	p("        accessControlAllowHeaders: [%s]", corsHeaders(c.keyNames()))
 	p("        accessControlExposeHeaders: [\"*\"]")
-	p("        accessControlMaxAge: 600")
+	p("        accessControlMaxAge: %d", corsMaxAge)
 	p("        addVaryHeader: true")
 	for _, r := range c.Routes {
 		p("    portal-%s-request:", r.Slug)
@@ -151,10 +164,10 @@ func (c *conf) envoy(w io.Writer) error {
 		p("                        envoy.filters.http.cors:")
 		p("                          \"@type\": type.googleapis.com/envoy.extensions.filters.http.cors.v3.CorsPolicy")
 		p("                          allow_origin_string_match: [{exact: %q}]", c.Origin)
-		p("                          allow_methods: \"GET, POST, PUT, PATCH, DELETE, HEAD, OPTIONS\"")
-		p("                          allow_headers: %q", strings.Join(append([]string{"Content-Type", "Authorization"}, c.keyNames()...), ", "))
+		p("                          allow_methods: %q", corsMethods)
+		p("                          allow_headers: %q", corsHeaders(c.keyNames()))
 		p("                          expose_headers: \"*\"")
-		p("                          max_age: \"600\"")
+		p("                          max_age: \"%d\"", corsMaxAge)
 		p("                      routes:")
 		for _, r := range group {
 			p("                        # %s: %s", r.Slug, r.Auth())

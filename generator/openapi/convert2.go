@@ -31,11 +31,7 @@ func (l *loader) convertV2(info *datamodel.SpecInfo, doc *v2.Swagger) *spec.API 
 	convertInfo(api, doc.Info)
 	api.ExternalDocs = externalDocs(doc.ExternalDocs)
 	api.Servers = v2servers(doc.Host, doc.BasePath, doc.Schemes)
-	for _, t := range doc.Tags {
-		if t != nil {
-			c.tags.declare(spec.Tag{Name: t.Name, Description: t.Description, ExternalDocs: externalDocs(t.ExternalDocs)})
-		}
-	}
+	c.tags.declareAll(doc.Tags)
 	api.Schemas = c.schemas.buildComponents(l.lookup("definitions"))
 	if sd := doc.SecurityDefinitions; sd != nil && sd.Definitions != nil {
 		for key, s := range sd.Definitions.FromOldest() {

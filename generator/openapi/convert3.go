@@ -28,11 +28,7 @@ func (l *loader) convertV3(info *datamodel.SpecInfo, doc *v3.Document) *spec.API
 	convertInfo(api, doc.Info)
 	api.ExternalDocs = externalDocs(doc.ExternalDocs)
 	api.Servers = servers(doc.Servers)
-	for _, t := range doc.Tags {
-		if t != nil {
-			c.tags.declare(spec.Tag{Name: t.Name, Description: t.Description, ExternalDocs: externalDocs(t.ExternalDocs)})
-		}
-	}
+	c.tags.declareAll(doc.Tags)
 	if comp := doc.Components; comp != nil {
 		api.Schemas = c.schemas.buildComponents(l.lookup("components", "schemas"))
 		if comp.SecuritySchemes != nil {
@@ -166,6 +162,15 @@ func (t *tagSet) declare(tag spec.Tag) {
 	}
 	t.seen[tag.Name] = true
 	t.list = append(t.list, tag)
+}
+
+// declareAll declares the document's tags, in order.
+func (t *tagSet) declareAll(tags []*base.Tag) {
+	for _, tag := range tags {
+		if tag != nil {
+			t.declare(spec.Tag{Name: tag.Name, Description: tag.Description, ExternalDocs: externalDocs(tag.ExternalDocs)})
+		}
+	}
 }
 
 func (t *tagSet) use(names []string) {

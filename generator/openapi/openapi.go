@@ -326,26 +326,31 @@ func colOf(n *yaml.Node) int {
 
 func (l *loader) buildV3(info *datamodel.SpecInfo, cfg *datamodel.DocumentConfiguration) *spec.API {
 	low, err := v3low.CreateDocumentFromConfig(info, cfg)
-	if low == nil {
-		l.add(spec.Error, "build", "", "cannot build the OpenAPI document: "+errString(err),
-			"Check the openapi version field and the document structure.")
+	if !l.built(low != nil, "OpenAPI", "openapi", err, func() *index.SpecIndex { return low.Index }) {
 		return nil
 	}
-	l.idx = low.Index
-	l.buildErrors(err, low.Index)
-	doc := v3high.NewDocument(low)
-	return l.convertV3(info, doc)
+	return l.convertV3(info, v3high.NewDocument(low))
 }
 
 func (l *loader) buildV2(info *datamodel.SpecInfo, cfg *datamodel.DocumentConfiguration) *spec.API {
 	low, err := v2low.CreateDocumentFromConfig(info, cfg)
-	if low == nil {
-		l.add(spec.Error, "build", "", "cannot build the Swagger document: "+errString(err),
-			"Check the swagger version field and the document structure.")
+	if !l.built(low != nil, "Swagger", "swagger", err, func() *index.SpecIndex { return low.Index }) {
 		return nil
 	}
-	l.idx = low.Index
-	l.buildErrors(err, low.Index)
-	doc := v2high.NewSwaggerDocument(low)
-	return l.convertV2(info, doc)
+	return l.convertV2(info, v2high.NewSwaggerDocument(low))
+}
+
+// built reports the outcome of building the low-level document: none
+// (ok false) is an error naming the document (what) and its version
+// field; otherwise the document's index is kept and its build errors
+// reported.
+func (l *loader) built(ok bool, what, field string, err error, idx func() *index.SpecIndex) bool {
+	if !ok {
+		l.add(spec.Error, "build", "", "cannot build the "+what+" document: "+errString(err),
+			"Check the "+field+" version field and the document structure.")
+		return false
+	}
+	l.idx = idx()
+	l.buildErrors(err, l.idx)
+	return true
 }

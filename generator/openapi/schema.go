@@ -8,7 +8,6 @@ import (
 	"github.com/pb33f/libopenapi/index"
 
 	"github.com/portal-dev/portal/generator/schemamap"
-	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/generator/yamlnode"
 )
@@ -47,35 +46,9 @@ func newSchemas(prefix string, root *yaml.Node, idx *index.SpecIndex) *schemas {
 // buildComponents converts every named schema of the mapping m (the
 // components/schemas or definitions node) in document order.
 func (c *schemas) buildComponents(m *yaml.Node) []*spec.NamedSchema {
-	m = yamlnode.Resolve(m)
-	if m == nil || m.Kind != yaml.MappingNode {
-		return nil
-	}
-	out := make([]*spec.NamedSchema, 0, len(m.Content)/2)
-	slugs := slug.New()
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		name := m.Content[i].Value
-		if _, dup := c.components[name]; dup {
-			continue
-		}
-		s := &spec.Schema{Ref: name}
-		c.components[name] = s
-		out = append(out, &spec.NamedSchema{Name: name, Slug: slugs.Next(name, "schema", false), Schema: s})
-	}
-	for i := 0; i+1 < len(m.Content); i += 2 {
-		dst := c.components[m.Content[i].Value]
-		n := yamlnode.Resolve(m.Content[i+1])
-		if rn := yamlnode.Ref(n); rn != nil {
-			// An alias of another schema: keep its own node, pointing at the target.
-			if target := c.ref(rn.Value, c.idx); target != dst {
-				dst.AllOf = []*spec.Schema{target}
-			}
-			schemamap.Fill(dst, n, c.doc(c.idx), true)
-			continue
-		}
-		schemamap.Fill(dst, n, c.doc(c.idx), false)
-	}
-	return out
+	return schemamap.Components(m, c.components, func(dst *spec.Schema, n *yaml.Node) {
+		schemamap.FillComponent(dst, n, c.doc(c.idx))
+	})
 }
 
 // componentName returns the component a local ref names, if it names one.

@@ -469,7 +469,7 @@ func (r *Renderer) Message(m *spec.Message) map[string]string {
 	}
 	var ops []indexOp
 	for _, op := range r.api.Operations {
-		if containsMsg(op.Messages, m) || op.Reply != nil && containsMsg(op.Reply.Messages, m) {
+		if slices.Contains(op.Messages, m) || op.Reply != nil && slices.Contains(op.Reply.Messages, m) {
 			ops = append(ops, r.indexOp(op))
 		}
 	}
@@ -501,7 +501,7 @@ func (r *Renderer) MessageParts(m *spec.Message) []string {
 		out = append(out, "bindings")
 	}
 	for _, op := range r.api.Operations {
-		if containsMsg(op.Messages, m) || op.Reply != nil && containsMsg(op.Reply.Messages, m) {
+		if slices.Contains(op.Messages, m) || op.Reply != nil && slices.Contains(op.Reply.Messages, m) {
 			out = append(out, "used_by")
 			break
 		}
@@ -541,13 +541,4 @@ func (r *Renderer) messageFacts(m *spec.Message) []messageFact {
 		out = append(out, messageFact{Label: "Deprecated", Text: "yes"})
 	}
 	return out
-}
-
-func containsMsg(list []*spec.Message, m *spec.Message) bool {
-	for _, x := range list {
-		if x == m {
-			return true
-		}
-	}
-	return false
 }

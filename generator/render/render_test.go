@@ -2,14 +2,13 @@ package render
 
 import (
 	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/portal-dev/portal/generator/spec"
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden")
@@ -97,20 +96,7 @@ func TestGolden(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			got := indentHTML(fn())
-			path := filepath.Join("testdata", name+".golden")
-			if *update {
-				if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(path)
-			if err != nil {
-				t.Fatalf("%v (run with -update)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", name, diff)
-			}
+			testfiles.Golden(t, filepath.Join("testdata", name+".golden"), got, *update, "go test ./generator/render -update")
 		})
 	}
 }

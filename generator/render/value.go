@@ -189,23 +189,17 @@ func unescapeHTML(b []byte) string {
 
 // jsonText is the compact JSON literal of a spec value, for enum values,
 // defaults and the like; the template escapes it.
-func jsonText(v any) string {
-	if s, ok := rawJSON(v, ""); ok {
-		return s
-	}
-	b, err := marshal(normalize(v), "")
-	if err != nil {
-		return fmt.Sprint(v)
-	}
-	return string(b)
-}
+func jsonText(v any) string { return jsonIndent(v, "") }
 
 // jsonPretty is the indented JSON of a value.
-func jsonPretty(v any) string {
-	if s, ok := rawJSON(v, "  "); ok {
+func jsonPretty(v any) string { return jsonIndent(v, "  ") }
+
+// jsonIndent is the JSON of a value, indented by indent ("" for compact).
+func jsonIndent(v any, indent string) string {
+	if s, ok := rawJSON(v, indent); ok {
 		return s
 	}
-	b, err := marshal(normalize(v), "  ")
+	b, err := marshal(normalize(v), indent)
 	if err != nil {
 		return fmt.Sprint(v)
 	}

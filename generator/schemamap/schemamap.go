@@ -9,6 +9,7 @@ import (
 
 	"github.com/pb33f/go-yaml"
 
+	"github.com/portal-dev/portal/generator/slug"
 	"github.com/portal-dev/portal/generator/spec"
 	"github.com/portal-dev/portal/generator/yamljson"
 	"github.com/portal-dev/portal/generator/yamlnode"
@@ -50,6 +51,46 @@ func Node(n *yaml.Node, doc Doc) *spec.Schema {
 	out := &spec.Schema{}
 	Fill(out, n, doc, false)
 	return out
+}
+
+// Components converts the named schemas of the mapping m
+// (components/schemas, definitions) in document order. Each is allocated
+// first, into components by name (a name seen before is skipped), so that
+// $refs between them resolve to these same pointers; then fill fills each
+// from its node.
+func Components(m *yaml.Node, components map[string]*spec.Schema, fill func(dst *spec.Schema, n *yaml.Node)) []*spec.NamedSchema {
+	m = yamlnode.Resolve(m)
+	if m == nil || m.Kind != yaml.MappingNode {
+		return nil
+	}
+	out := make([]*spec.NamedSchema, 0, len(m.Content)/2)
+	slugs := slug.New()
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		name := m.Content[i].Value
+		if _, dup := components[name]; dup {
+			continue
+		}
+		s := &spec.Schema{Ref: name}
+		components[name] = s
+		out = append(out, &spec.NamedSchema{Name: name, Slug: slugs.Next(name, "schema", false), Schema: s})
+	}
+	for i := 0; i+1 < len(m.Content); i += 2 {
+		fill(components[m.Content[i].Value], yamlnode.Resolve(m.Content[i+1]))
+	}
+	return out
+}
+
+// FillComponent fills a component's schema from its node n. An alias of
+// another schema (a $ref) keeps its own node, pointing at the target.
+func FillComponent(dst *spec.Schema, n *yaml.Node, doc Doc) {
+	if rn := yamlnode.Ref(n); rn != nil {
+		if target := doc.Ref(rn); target != dst {
+			dst.AllOf = []*spec.Schema{target}
+		}
+		Fill(dst, n, doc, true)
+		return
+	}
+	Fill(dst, n, doc, false)
 }
 
 // List converts a sequence of schema nodes.

@@ -2,8 +2,6 @@ package cloudformation
 
 import (
 	"context"
-	"fmt"
-	"os"
 	"reflect"
 	"runtime"
 	"slices"
@@ -25,17 +23,7 @@ import (
 // server is the one DynamoDB Local of this test binary.
 var server *dynamolocal.Server
 
-func TestMain(m *testing.M) {
-	var err error
-	server, err = dynamolocal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	server.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { dynamolocal.Main(m, &server) }
 
 // recorder is the store's DynamoDB client that notes, for each call, the
 // IAM actions it needs and the store method that made it.

@@ -30,23 +30,14 @@ import (
 	"github.com/portal-dev/portal/functions/dynamostore/dynamolocal"
 	gateedge "github.com/portal-dev/portal/generator/edge"
 	"github.com/portal-dev/portal/infra/cloudformation"
+	"github.com/portal-dev/portal/internal/testfiles"
 )
 
 // server is the one DynamoDB Local of this test binary: publishing the
 // catalog and the gate key run against a real DynamoDB-compatible server.
 var server *dynamolocal.Server
 
-func TestMain(m *testing.M) {
-	var err error
-	server, err = dynamolocal.Start()
-	if err != nil {
-		fmt.Fprintln(os.Stderr, "FAIL:", err)
-		os.Exit(1)
-	}
-	code := m.Run()
-	server.Stop()
-	os.Exit(code)
-}
+func TestMain(m *testing.M) { dynamolocal.Main(m, &server) }
 
 // world is one deploy's surroundings: DynamoDB Local, an S3 stand-in
 // (gofakes3: a fake, in memory, that speaks S3's REST API) and the
@@ -114,15 +105,7 @@ func (w *world) recordPuts(h http.Handler) http.Handler {
 // site writes a small built site.
 func site(t *testing.T, files map[string]string) string {
 	dir := t.TempDir()
-	for name, body := range files {
-		p := filepath.Join(dir, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(body), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	testfiles.Tree(t, dir, files)
 	return dir
 }
 

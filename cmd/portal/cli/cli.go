@@ -54,6 +54,20 @@ Run "portal <command> --help" for a command's flags.
 // Version is set at link time.
 var Version = "dev"
 
+// command runs one subcommand with the rest of the command line.
+type command func(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int
+
+// commands are the subcommands, by name.
+var commands = map[string]command{
+	"build":    runBuild,
+	"validate": runValidate,
+	"serve":    runServe,
+	"admin":    runAdmin,
+	"publish":  runPublish,
+	"gateway":  runGateway,
+	"deploy":   runDeploy,
+}
+
 // Main runs the command line args and returns the exit code. getenv
 // reads the environment (os.Getenv; tests pass their own).
 func Main(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -62,21 +76,10 @@ func Main(ctx context.Context, args []string, getenv func(string) string, stdout
 		return exitUsage
 	}
 	cmd, rest := args[0], args[1:]
+	if run, ok := commands[cmd]; ok {
+		return run(ctx, rest, getenv, stdout, stderr)
+	}
 	switch cmd {
-	case "build":
-		return runBuild(ctx, rest, getenv, stdout, stderr)
-	case "validate":
-		return runValidate(ctx, rest, getenv, stdout, stderr)
-	case "serve":
-		return runServe(ctx, rest, getenv, stdout, stderr)
-	case "admin":
-		return runAdmin(ctx, rest, getenv, stdout, stderr)
-	case "publish":
-		return runPublish(ctx, rest, getenv, stdout, stderr)
-	case "gateway":
-		return runGateway(ctx, rest, getenv, stdout, stderr)
-	case "deploy":
-		return runDeploy(ctx, rest, getenv, stdout, stderr)
 	case "version", "--version":
 		fmt.Fprintf(stdout, "portal %s\n", Version)
 		return exitOK
@@ -126,9 +129,7 @@ func envDefault(getenv func(string) string, name, def string) string {
 
 func runBuild(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("build", "Build the static portal described by portal.yaml into --out.", stderr)
-	cfgPath := fs.String("config", envDefault(getenv, "config", "portal.yaml"), "portal configuration `file` (env PORTAL_CONFIG)")
-	out := fs.String("out", envDefault(getenv, "out", "public"), "output `folder` for the static site (env PORTAL_OUT)")
-	data := fs.String("data", envDefault(getenv, "data", ".portal"), "data `folder`: the generated Hugo project and catalog.json (env PORTAL_DATA)")
+	site := addSiteFlags(fs, getenv)
 	catalog := fs.String("catalog", "", "where to write catalog.json (default <data>/catalog.json)")
 	quiet := fs.Bool("quiet", false, "print only the summary and errors")
 	cpuprofile := fs.String("cpuprofile", "", "write a CPU profile to `file`")
@@ -150,7 +151,7 @@ func runBuild(ctx context.Context, args []string, getenv func(string) string, st
 	if *quiet {
 		progress = io.Discard
 	}
-	b, err := generator.NewBuilder(generator.Options{Config: *cfgPath, Out: *out, Data: *data, Catalog: *catalog, Progress: progress, HugoLog: stderr})
+	b, err := generator.NewBuilder(generator.Options{Config: *site.config, Out: *site.out, Data: *site.data, Catalog: *catalog, Progress: progress, HugoLog: stderr})
 	if err != nil {
 		return fail(stderr, err)
 	}

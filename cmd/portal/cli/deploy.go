@@ -1,17 +1,18 @@
 package cli
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/base64"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
@@ -26,6 +27,7 @@ import (
 	gateedge "github.com/portal-dev/portal/generator/edge"
 	"github.com/portal-dev/portal/infra/cloudformation"
 	"github.com/portal-dev/portal/infra/deploy"
+	"github.com/portal-dev/portal/internal/syncio"
 )
 
 // edge makes the gate's edge code from a build's rules: the CloudFront
@@ -77,7 +79,8 @@ func runDeploy(ctx context.Context, args []string, getenv func(string) string, s
 	return exitUsage
 }
 
-// siteFlags are the build's flags, shared by the deploy commands.
+// siteFlags are the build's flags, shared by portal build and the deploy
+// commands.
 type siteFlags struct{ config, out, data *string }
 
 func addSiteFlags(fs interface {
@@ -90,22 +93,12 @@ func addSiteFlags(fs interface {
 	}
 }
 
-// lockedWriter serialises writes: the build reports progress from several
-// goroutines at once, and Main's writers may be plain buffers.
-type lockedWriter struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-func (l *lockedWriter) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.w.Write(p)
-}
-
-// build builds the site and returns its summary and catalog.json.
+// build builds the site and returns its summary, with the catalog checked
+// (catalog.Validate), and catalog.json.
 func (f siteFlags) build(ctx context.Context, stderr io.Writer) (generator.Summary, []byte, error) {
-	lw := &lockedWriter{w: stderr}
+	// The build reports progress from several goroutines at once, and
+	// Main's writers may be plain buffers.
+	lw := &syncio.Writer{W: stderr}
 	b, err := generator.NewBuilder(generator.Options{Config: *f.config, Out: *f.out, Data: *f.data, Progress: lw, HugoLog: lw})
 	if err != nil {
 		return generator.Summary{}, nil, err
@@ -115,8 +108,27 @@ func (f siteFlags) build(ctx context.Context, stderr io.Writer) (generator.Summa
 	if err != nil {
 		return sum, nil, err
 	}
+	if err := sum.Catalog.Validate(); err != nil {
+		return sum, nil, err
+	}
 	raw, err := sum.Catalog.Encode()
 	return sum, raw, err
+}
+
+// awsFlags choose the AWS account and region of the deploy commands.
+type awsFlags struct{ region, profile *string }
+
+// addAWSFlags adds --region (of what, e.g. " of the table") and --profile.
+func addAWSFlags(fs *flag.FlagSet, of string) awsFlags {
+	return awsFlags{
+		region:  fs.String("region", "", "AWS `region`"+of+" (default: your AWS configuration's)"),
+		profile: fs.String("profile", "", "AWS shared configuration `profile`"),
+	}
+}
+
+// config loads the AWS configuration the flags choose.
+func (f awsFlags) config(ctx context.Context) (aws.Config, error) {
+	return awsConfig(ctx, *f.profile, *f.region)
 }
 
 func awsConfig(ctx context.Context, profile, region string) (aws.Config, error) {
@@ -141,8 +153,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 	fs := newFlags("deploy aws", "Build the portal and deploy it to AWS as one CloudFormation stack, with your usual AWS\ncredentials. Idempotent: run it again to update; only what changed is sent.", stderr)
 	site := addSiteFlags(fs, getenv)
 	stack := fs.String("stack", "portal", "CloudFormation stack `name`")
-	region := fs.String("region", "", "AWS `region` (default: your AWS configuration's)")
-	profile := fs.String("profile", "", "AWS shared configuration `profile`")
+	account := addAWSFlags(fs, "")
 	domain := fs.String("domain", "", "the portal's own `host` name, e.g. developer.acme.com")
 	cert := fs.String("certificate-arn", "", "an ACM certificate in us-east-1 for --domain (`ARN`)")
 	zone := fs.String("hosted-zone-id", "", "the Route 53 zone of --domain (`ID`): the stack requests and validates the certificate and adds the alias records")
@@ -156,7 +167,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 		return code
 	}
 	if *destroy {
-		cfg, err := awsConfig(ctx, *profile, *region)
+		cfg, err := account.config(ctx)
 		if err != nil {
 			return fail(stderr, err)
 		}
@@ -179,10 +190,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 	if err != nil {
 		return fail(stderr, err)
 	}
-	cat, err := catalog.Decode(raw)
-	if err != nil {
-		return fail(stderr, err)
-	}
+	cat := sum.Catalog
 	gate, err := edge.CloudFrontFunction(cat.Gate)
 	if err != nil {
 		return fail(stderr, err)
@@ -218,14 +226,14 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 		return fail(stderr, err)
 	}
 	opts := deploy.AWSOptions{
-		Stack: *stack, Region: *region, Template: topts, Site: *site.out, Catalog: raw, Functions: fns,
+		Stack: *stack, Region: *account.region, Template: topts, Site: *site.out, Catalog: raw, Functions: fns,
 		PortalName: cat.Portal.Name, DisplayName: cat.Portal.DisplayName, MailFrom: *mailFrom, Progress: stderr,
 		RotateGateKey: *rotate,
 	}
 	if *dryRun {
 		return printPlan(stdout, opts, sum, len(tpl))
 	}
-	cfg, err := awsConfig(ctx, *profile, *region)
+	cfg, err := account.config(ctx)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -241,7 +249,7 @@ func runDeployAWS(ctx context.Context, args []string, getenv func(string) string
 // printPlan says what a deploy would do, without asking AWS anything.
 func printPlan(stdout io.Writer, o deploy.AWSOptions, sum generator.Summary, tplBytes int) int {
 	fmt.Fprintf(stdout, "plan (dry run: nothing was sent to AWS)\n")
-	fmt.Fprintf(stdout, "  stack       %s in %s: create or update (template %d bytes)\n", o.Stack, cmpOr(o.Region, "your configured region"), tplBytes)
+	fmt.Fprintf(stdout, "  stack       %s in %s: create or update (template %d bytes)\n", o.Stack, cmp.Or(o.Region, "your configured region"), tplBytes)
 	for _, f := range o.Functions {
 		fmt.Fprintf(stdout, "  function    %-18s zip %6d KB  sha256 %x…\n", f.Name, len(f.Zip)/1024, sha256Sum(f.Zip)[:8])
 	}
@@ -255,19 +263,11 @@ func printPlan(stdout io.Writer, o deploy.AWSOptions, sum generator.Summary, tpl
 	return exitOK
 }
 
-func cmpOr(a, b string) string {
-	if a != "" {
-		return a
-	}
-	return b
-}
-
 func runDeployNetlify(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
 	fs := newFlags("deploy netlify", "--table: create the portal's DynamoDB table (as the AWS deploy defines it), publish the\ncatalog, make the first admin token and print the variables to set on the Netlify site.\n--build: what netlify.toml's build command runs (the site and the gate's edge function).", stderr)
 	site := addSiteFlags(fs, getenv)
 	table := fs.String("table", "", "the DynamoDB `table` to create or reuse")
-	region := fs.String("region", "", "AWS `region` of the table (default: your AWS configuration's)")
-	profile := fs.String("profile", "", "AWS shared configuration `profile`")
+	account := addAWSFlags(fs, " of the table")
 	build := fs.Bool("build", false, "build the site and write the gate's edge function (Netlify's build step)")
 	edgeDir := fs.String("edge-functions", filepath.Join("netlify", "edge-functions"), "where the edge function goes (`folder`; netlify.toml's edge_functions)")
 	if code, ok := parse(fs, args, stdout); !ok {
@@ -277,14 +277,11 @@ func runDeployNetlify(ctx context.Context, args []string, getenv func(string) st
 		fmt.Fprintf(stderr, "portal deploy netlify: give --table NAME or --build\n\n%s", deployUsage)
 		return exitUsage
 	}
-	_, raw, err := site.build(ctx, stderr)
+	sum, raw, err := site.build(ctx, stderr)
 	if err != nil {
 		return fail(stderr, err)
 	}
-	cat, err := catalog.Decode(raw)
-	if err != nil {
-		return fail(stderr, err)
-	}
+	cat := sum.Catalog
 	if *build {
 		if err := edge.WriteNetlify(*edgeDir, cat.Gate); err != nil {
 			return fail(stderr, err)
@@ -292,7 +289,7 @@ func runDeployNetlify(ctx context.Context, args []string, getenv func(string) st
 		fmt.Fprintf(stderr, "gate: %s/%s.js (%d private path rule(s))\n", *edgeDir, deploy.NetlifyEdgeFunction, len(cat.Gate))
 		return exitOK
 	}
-	cfg, err := awsConfig(ctx, *profile, *region)
+	cfg, err := account.config(ctx)
 	if err != nil {
 		return fail(stderr, err)
 	}
@@ -319,7 +316,7 @@ func runDeployNetlify(ctx context.Context, args []string, getenv func(string) st
 	if err != nil {
 		return fail(stderr, err)
 	}
-	url := cmpOr(cat.Portal.URL, "https://<your site>.netlify.app")
+	url := cmp.Or(cat.Portal.URL, "https://<your site>.netlify.app")
 	fmt.Fprintf(stdout, `# Set these on the Netlify site (Site configuration > Environment variables),
 # then deploy it (git push, or netlify deploy --build --prod).
 PORTAL_TABLE=%s

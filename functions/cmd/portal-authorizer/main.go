@@ -14,7 +14,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 	"github.com/aws/aws-lambda-go/lambda"
@@ -38,13 +37,9 @@ type authorize = func(context.Context, events.APIGatewayV2CustomAuthorizerV2Requ
 // handler builds the authorizer, with its store, once before lambda.Start;
 // a configuration mistake is an error that names the variable and the fix.
 func handler(_ context.Context, log *slog.Logger, env func(string) string, open func(table string) (validate.GateStore, error)) (authorize, error) {
-	ttl := 30 * time.Second
-	if v := env("PORTAL_CACHE_TTL"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
-			return nil, fmt.Errorf("PORTAL_CACHE_TTL %q is not a duration; give one like 30s", v)
-		}
-		ttl = d
+	ttl, err := validate.TTLFromEnv(env)
+	if err != nil {
+		return nil, err
 	}
 	table := env("PORTAL_TABLE")
 	if table == "" {

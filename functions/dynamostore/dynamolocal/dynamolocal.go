@@ -5,7 +5,6 @@
 package dynamolocal
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -16,7 +15,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
-	"sync"
 	"testing"
 	"time"
 
@@ -26,6 +24,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/dynamodb"
 
 	"github.com/portal-dev/portal/functions/dynamostore"
+	"github.com/portal-dev/portal/internal/syncio"
 )
 
 // emulatorDir is where `make deps` puts the jar, from the module root.
@@ -41,7 +40,7 @@ type Server struct {
 	client *dynamodb.Client
 	cmd    *exec.Cmd
 	done   chan struct{}
-	out    *syncBuffer
+	out    *syncio.Buffer // the server's output, for error messages
 }
 
 // Start starts DynamoDB Local in memory on a free loopback port and waits
@@ -66,7 +65,7 @@ func Start() (*Server, error) {
 	}
 	// DynamoDB Local has no option to bind one address; clients use the
 	// loopback one.
-	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{}), out: &syncBuffer{}}
+	s := &Server{URL: "http://127.0.0.1:" + strconv.Itoa(port), done: make(chan struct{}), out: &syncio.Buffer{Limit: 64 << 10}}
 	s.cmd = exec.Command(java, "-Djava.library.path=DynamoDBLocal_lib", "-jar", "DynamoDBLocal.jar",
 		"-inMemory", "-disableTelemetry", "-port", strconv.Itoa(port))
 	s.cmd.Dir = dir
@@ -98,6 +97,21 @@ func Start() (*Server, error) {
 			return nil, fmt.Errorf("dynamolocal: DynamoDB Local did not answer on %s within 2m: %v\n%s", s.URL, err, s.out.String())
 		}
 	}
+}
+
+// Main is a test binary's TestMain with one server: it starts DynamoDB
+// Local, sets *server, runs the tests, stops the server and exits with the
+// tests' code. A server that does not start fails the binary, saying why.
+func Main(m *testing.M, server **Server) {
+	s, err := Start()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "FAIL:", err)
+		os.Exit(1)
+	}
+	*server = s
+	code := m.Run()
+	s.Stop()
+	os.Exit(code)
 }
 
 // Stop ends the server.
@@ -164,25 +178,4 @@ func freePort() (int, error) {
 	}
 	defer l.Close()
 	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-// syncBuffer collects the server's output for error messages.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	if b.b.Len() > 64<<10 {
-		return len(p), nil
-	}
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }

@@ -1,4 +1,5 @@
-// Package apitest holds benchmarks of the HTTP API that every store runs.
+// Package apitest holds benchmarks of the HTTP API that every store runs,
+// and the mailer the API's tests share.
 package apitest
 
 import (
@@ -20,19 +21,25 @@ import (
 
 const goodPassword = "vX9#qLm2-river"
 
+// Mailer is a mailer for tests: links point at baseURL, and the mail
+// goes to an outbox in dir/outbox, one .eml file a message.
+func Mailer(t testing.TB, dir, baseURL string) *mail.Mailer {
+	t.Helper()
+	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), io.Discard, "Portal <portal@localhost>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	mailer, err := mail.New(mail.Config{BaseURL: baseURL, PortalName: "Acme"}, nil, ob)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return mailer
+}
+
 // BenchStore runs the login and me benchmarks (p50 and p99 latency through
 // HTTP on loopback) on a store.
 func BenchStore(b *testing.B, st portal.FullStore) {
-	dir := b.TempDir()
-	ob, err := mail.NewOutbox(filepath.Join(dir, "outbox"), io.Discard, "Portal <portal@localhost>")
-	if err != nil {
-		b.Fatal(err)
-	}
-	mailer, err := mail.New(mail.Config{BaseURL: "http://127.0.0.1:8080", PortalName: "Acme"}, nil, ob)
-	if err != nil {
-		b.Fatal(err)
-	}
-	srv, err := httpapi.New(st, mailer, nil, httpapi.Config{
+	srv, err := httpapi.New(st, Mailer(b, b.TempDir(), "http://127.0.0.1:8080"), nil, httpapi.Config{
 		BaseURL: "http://127.0.0.1:8080", Defaults: portal.Settings{Name: "acme", AutoApproveDevelopers: true},
 		Password: password.Default, // the real cost: login latency is mostly argon2id
 	}, nil)

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/portal-dev/portal/functions/mail"
@@ -41,7 +42,7 @@ func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
 	var api portal.API
 	for _, x := range apis {
 		if x.ID == req.APIID || x.Slug == req.APIID {
-			api = x
+			api = x.API
 		}
 	}
 	if api.ID == "" {
@@ -179,7 +180,7 @@ func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
 	if a, err := s.store.GetApplication(ctx, reg.ApplicationID); err == nil {
 		if d, err := s.store.GetDeveloper(ctx, a.DeveloperID); err == nil {
 			api, _ := s.store.GetAPI(ctx, reg.APIID)
-			if err := s.mail.Send(ctx, d.Email, mailForRegistration[*req.Status], mail.Data{FullName: d.FullName, Email: d.Email, APIName: api.Name, ApplicationName: a.Name, Link: s.cfg.BaseURL + "/account/"}); err != nil {
+			if err := s.mail.Send(ctx, d.Email, mailForRegistration[*req.Status], mail.Data{FullName: d.FullName, Email: d.Email, APIName: api.Name, ApplicationName: a.Name, Link: s.cfg.BaseURL + "/apps/app/?id=" + url.QueryEscape(a.ID)}); err != nil {
 				s.log.WarnContext(ctx, "registration mail not sent", "registration", reg.ID, "err", err)
 			}
 		}

@@ -50,15 +50,15 @@ import { call, detail, toLogin, appURL, home, meaning, remember, forget, createK
         else name.focus();
       });
     });
-    root.replaceChildren(status, ul, el('section', { class: 'app-create', 'aria-labelledby': 'create-h' }, el('h2', { id: 'create-h', text: 'Create an application' }), form));
-    say('Loading your applications…');
+    // The page is drawn once, with what it shows: nothing moves under the
+    // reader's eyes (and no layout shift).
+    const show = (...kids) => root.replaceChildren(status, ...kids, el('section', { class: 'app-create', 'aria-labelledby': 'create-h' }, el('h2', { id: 'create-h', text: 'Create an application' }), form));
     const [a, b] = await Promise.all([call('GET', '/applications?page[size]=100'), call('GET', '/apis')]);
-    if (!ok(a, 200)) return;
+    if (!ok(a, 200)) { show(); return; }
     const apis = new Map(((b.data && b.data.data) || []).map((x) => [x.id, x]));
     const apps = a.data.data || [];
-    say('');
     if (!apps.length) {
-      ul.replaceWith(el('p', { class: 'muted', text: 'No applications yet. Create one below, or use "Use this API" on an API\'s page.' }));
+      show(el('p', { class: 'muted', text: 'No applications yet. Create one below, or use "Use this API" on an API\'s page.' }));
       return;
     }
     const cards = await Promise.all(apps.map(async (app) => {
@@ -74,6 +74,7 @@ import { call, detail, toLogin, appURL, home, meaning, remember, forget, createK
           ...regs.map((g) => el('li', {}, el('span', { text: (apis.get(g.api_id) || { name: 'An API no longer published' }).name + ' ' }), badge(g.status)))));
     }));
     ul.replaceChildren(...cards);
+    show(ul);
   };
 
   // One application: credentials, registrations, and deleting it.
@@ -101,7 +102,6 @@ import { call, detail, toLogin, appURL, home, meaning, remember, forget, createK
         el('p', { class: 'muted', text: 'The APIs this application may call. An administrator approves each registration, unless the portal approves them at once.' }), regs, regAdd),
       el('section', { 'aria-labelledby': 'danger-h' }, el('h2', { id: 'danger-h', text: 'Delete' }),
         el('p', { class: 'muted', text: 'Deleting the application deletes its keys and registrations.' }), del));
-    root.replaceChildren(about, status, sections);
     let the = { id, name: '' };
 
     const load = async () => {
@@ -191,8 +191,8 @@ import { call, detail, toLogin, appURL, home, meaning, remember, forget, createK
           });
         });
         kids.push(f);
-      } else {
-        kids.push(el('p', { class: 'muted', text: free.length ? '' : 'This application is registered to every API that takes keys and that you may use.' }));
+      } else if (!free.length) {
+        kids.push(el('p', { class: 'muted', text: 'This application is registered to every API that takes keys.' }));
       }
       if (cannot) kids.push(el('p', { class: 'muted', text: cannot + (cannot === 1 ? ' API needs' : ' APIs need') + ' the API Consumer role before you can register to it: ask an administrator to add you to a team that has it.' }));
       regAdd.replaceChildren(...kids);
@@ -218,7 +218,9 @@ import { call, detail, toLogin, appURL, home, meaning, remember, forget, createK
       location.assign(home + 'apps/');
     });
 
-    if (await load()) {
+    const loaded = await load();
+    root.replaceChildren(about, status, sections);
+    if (loaded) {
       // Use this API handed over a key it created: show it once.
       const k = takeShowKey(id);
       if (k) keyDialog(k.key, the.name, mk);

@@ -92,6 +92,10 @@ go test -run '^$' -bench 'BenchmarkBolt' -benchtime 300x ./functions/httpapi | g
 go test -run '^$' -bench 'BenchmarkAPI|BenchmarkGetSession|BenchmarkGetDeveloper' -benchtime 300x ./functions/dynamostore | grep -E '^Benchmark'
 
 echo
+echo "== Admin lists by name: a registrations page naming 100 distinct applications and developers vs the developers page, p50 (bolt) =="
+go test -run '^$' -bench 'BenchmarkRegistrationsPage' -benchtime 200x -count 3 ./functions/httpapi | grep -E '^Benchmark'
+
+echo
 echo "== Key validation under load: forward-auth vs a bare 204 handler; cache miss on DynamoDB Local =="
 go run ./scripts/bench/authload -d 5s
 

@@ -121,6 +121,7 @@ func (s *Server) handleGetPortal(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, st)
 }
 
@@ -151,17 +152,42 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 	if req.DisplayName != nil && (strings.TrimSpace(*req.DisplayName) == "" || utf8.RuneCountInString(*req.DisplayName) > 200) {
 		bad = append(bad, portal.FieldError{Field: "display_name", Reason: "must be 1 to 200 characters"})
 	}
+	ctx := r.Context()
+	if id := req.DefaultApplicationAuthStrategyID; id != nil {
+		if _, err := s.store.GetAuthStrategy(ctx, *id); portal.IsCode(err, portal.ENotFound) {
+			bad = append(bad, portal.FieldError{Field: "default_application_auth_strategy_id", Reason: fmt.Sprintf("%q names no auth strategy; GET /v3/application-auth-strategies lists them", *id)})
+		} else if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+	}
 	if err := invalid(bad...); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
-	ctx := r.Context()
+	// If-Match is optional here (a settings edit is not a decision on a
+	// state, and older clients send none); when sent, the edit applies
+	// only to the settings it was made on.
+	var version int64
+	if r.Header.Get("If-Match") != "" {
+		v, err := decidedOn(r, "/v3/portals/{portalId}")
+		if err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		version = v
+	}
 	var st portal.Settings
+	stale := false
 	err := reread(func() error {
 		var err error
 		st, err = s.EnsureSettings(ctx)
 		if err != nil {
 			return err
+		}
+		if version != 0 && st.Version != version {
+			stale = true
+			return nil
 		}
 		set := func(dst *string, v *string) {
 			if v != nil {
@@ -183,12 +209,24 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 		set(&st.DefaultApplicationAuthStrategyID, req.DefaultApplicationAuthStrategyID)
 		st.UpdatedAt = s.now().UTC()
 		st, err = s.store.PutSettings(ctx, st, s.event(actor(r), "portal.updated", st.ID, nil))
+		if version != 0 && portal.IsCode(err, portal.EConflict) {
+			// Another edit won since the read: the If-Match is stale now.
+			if cur, gerr := s.store.GetSettings(ctx); gerr == nil {
+				st, stale = cur, true
+				return nil
+			}
+		}
 		return err
 	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
 	}
+	if stale {
+		s.stale(w, r, st, st.Version, "the settings changed since you read them")
+		return
+	}
+	w.Header().Set("ETag", etag(st.Version))
 	writeJSON(w, http.StatusOK, st)
 }
 

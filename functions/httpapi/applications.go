@@ -232,10 +232,13 @@ func (s *Server) handleDeleteApp(w http.ResponseWriter, r *http.Request) {
 	w.WriteHeader(http.StatusNoContent)
 }
 
-// adminApp is an application as admins see it: with its owner.
+// adminApp is an application as admins see it: with its owner, by id and
+// by name (names.go).
 type adminApp struct {
 	portal.Application
-	DeveloperID string `json:"developer_id"`
+	DeveloperID string        `json:"developer_id"`
+	Developer   *developerRef `json:"developer"`
+	Team        *teamRef      `json:"team,omitempty"`
 }
 
 func (s *Server) handleAdminApps(w http.ResponseWriter, r *http.Request) {
@@ -249,9 +252,19 @@ func (s *Server) handleAdminApps(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	devs, teams, err := s.owners(r.Context(), apps)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	out := make([]adminApp, len(apps))
 	for i, a := range apps {
-		out[i] = adminApp{Application: a, DeveloperID: a.DeveloperID}
+		d, ok := devs[a.DeveloperID]
+		out[i] = adminApp{Application: a, DeveloperID: a.DeveloperID, Developer: refDeveloper(d, ok)}
+		if a.TeamID != "" {
+			t, ok := teams[a.TeamID]
+			out[i].Team = refTeam(t, ok)
+		}
 	}
 	writeJSON(w, http.StatusOK, newList(out, p, total))
 }

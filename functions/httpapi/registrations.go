@@ -96,7 +96,12 @@ func (s *Server) handleAdminRegs(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(regs, p, total))
+	named, err := s.nameRegistrations(r.Context(), regs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(named, p, total))
 }
 
 type regPatch struct {
@@ -109,11 +114,17 @@ var mailForRegistration = map[portal.RegistrationStatus]string{
 	portal.RegistrationRevoked:  mail.AppRegistrationRevoked,
 }
 
-// adminReg reads the registration of the path, on the path's application.
+// adminReg reads the registration of the path: …/application-registrations/{registrationId},
+// or …/applications/{appId}/registrations/{registrationId}, on the path's
+// application.
 func (s *Server) adminReg(r *http.Request) (portal.Registration, error) {
-	reg, err := s.store.GetRegistration(r.Context(), r.PathValue("registrationId"))
-	if err == nil && reg.ApplicationID != r.PathValue("appId") {
-		err = portal.Errorf(portal.ENotFound, "no registration %q on application %q", r.PathValue("registrationId"), r.PathValue("appId"))
+	id, app := r.PathValue("registrationId"), r.PathValue("appId")
+	reg, err := s.store.GetRegistration(r.Context(), id)
+	if portal.IsCode(err, portal.ENotFound) {
+		err = portal.Errorf(portal.ENotFound, "no registration %q; portal admin registrations list (GET /v3/portals/{portalId}/application-registrations) lists them", id)
+	}
+	if err == nil && app != "" && reg.ApplicationID != app {
+		err = portal.Errorf(portal.ENotFound, "no registration %q on application %q", id, app)
 	}
 	return reg, err
 }
@@ -124,8 +135,13 @@ func (s *Server) handleGetReg(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
+	named, err := s.nameRegistration(r.Context(), reg)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	w.Header().Set("ETag", etag(reg.Version))
-	writeJSON(w, http.StatusOK, reg)
+	writeJSON(w, http.StatusOK, named)
 }
 
 func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
@@ -176,14 +192,21 @@ func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("ETag", etag(reg.Version))
+	// The change is made: a failed read of the names costs the answer its
+	// names and the owner the mail, not the admin a 500 for a done deed.
+	named, err := s.nameRegistration(ctx, reg)
+	if err != nil {
+		s.log.WarnContext(ctx, "registration names not read", "registration", reg.ID, "err", err)
+	}
 	// One mail per change, to the application's owner.
-	if a, err := s.store.GetApplication(ctx, reg.ApplicationID); err == nil {
-		if d, err := s.store.GetDeveloper(ctx, a.DeveloperID); err == nil {
-			api, _ := s.store.GetAPI(ctx, reg.APIID)
-			if err := s.mail.Send(ctx, d.Email, mailForRegistration[*req.Status], mail.Data{FullName: d.FullName, Email: d.Email, APIName: api.Name, ApplicationName: a.Name, Link: s.cfg.BaseURL + "/apps/app/?id=" + url.QueryEscape(a.ID)}); err != nil {
-				s.log.WarnContext(ctx, "registration mail not sent", "registration", reg.ID, "err", err)
-			}
+	if d, a := named.Developer, named.Application; d != nil && a != nil {
+		var apiName string
+		if named.API != nil {
+			apiName = named.API.Name
+		}
+		if err := s.mail.Send(ctx, d.Email, mailForRegistration[*req.Status], mail.Data{FullName: d.FullName, Email: d.Email, APIName: apiName, ApplicationName: a.Name, Link: s.cfg.BaseURL + "/apps/app/?id=" + url.QueryEscape(a.ID)}); err != nil {
+			s.log.WarnContext(ctx, "registration mail not sent", "registration", reg.ID, "err", err)
 		}
 	}
-	writeJSON(w, http.StatusOK, reg)
+	writeJSON(w, http.StatusOK, named)
 }

@@ -61,6 +61,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v3/application-auth-strategies", s.admin(s.handleCreateStrategy))
 	m.HandleFunc("GET /v3/portals/{portalId}/applications", s.admin(s.handleAdminApps))
 	m.HandleFunc("GET /v3/portals/{portalId}/application-registrations", s.admin(s.handleAdminRegs))
+	m.HandleFunc("GET /v3/portals/{portalId}/application-registrations/{registrationId}", s.admin(s.handleGetReg))
+	m.HandleFunc("PATCH /v3/portals/{portalId}/application-registrations/{registrationId}", s.admin(s.handlePatchReg))
 	m.HandleFunc("GET /v3/portals/{portalId}/applications/{appId}/registrations/{registrationId}", s.admin(s.handleGetReg))
 	m.HandleFunc("PATCH /v3/portals/{portalId}/applications/{appId}/registrations/{registrationId}", s.admin(s.handlePatchReg))
 

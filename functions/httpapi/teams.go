@@ -194,7 +194,12 @@ func (s *Server) handleListRoles(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusOK, newList(rs, portal.Page{Number: 1, Size: max(len(rs), 1)}, len(rs)))
+	named, err := s.nameRoles(ctx, rs)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(named, portal.Page{Number: 1, Size: max(len(rs), 1)}, len(rs)))
 }
 
 func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
@@ -223,24 +228,28 @@ func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
 	if req.EntityRegion == "" {
 		req.EntityRegion = "*"
 	}
-	// A role on an API names a published one, by id or slug: a typo must
-	// not become a role that grants nothing and says nothing.
-	if req.EntityTypeName == "APIs" {
-		api, err := s.findAPI(r.Context(), req.EntityID)
-		if err != nil {
-			s.writeError(w, r, err)
-			return
-		}
-		req.EntityID = api.ID
+	// A role names a published API, by id or slug, whichever type name
+	// (Konnect's "Services" for API products) the caller uses: the access
+	// rules (portal.HoldsRole, MayView) match the entity id against the
+	// API's id, so a typo or a slug stored as such would be a role that
+	// grants nothing and says nothing.
+	api, err := s.findAPI(r.Context(), req.EntityID)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
 	}
+	req.EntityID = api.ID
 	team := r.PathValue("teamId")
 	ra := portal.RoleAssignment{ID: newID(), TeamID: team, RoleName: req.RoleName, EntityID: req.EntityID,
 		EntityTypeName: req.EntityTypeName, EntityRegion: req.EntityRegion, CreatedAt: s.now().UTC()}
 	if err := s.store.AssignRole(r.Context(), ra, s.event(actor(r), "team.role_assigned", team, map[string]string{"role": ra.RoleName, "entity": ra.EntityID})); err != nil {
+		if portal.IsCode(err, portal.EConflict) {
+			err = portal.Errorf(portal.EConflict, "the team already has %s on %s", ra.RoleName, api.Name)
+		}
 		s.writeError(w, r, err)
 		return
 	}
-	writeJSON(w, http.StatusCreated, ra)
+	writeJSON(w, http.StatusCreated, adminRole{RoleAssignment: ra, API: refAPI(api, true)})
 }
 
 // findAPI finds a published API by id or slug; an unknown one is a 400
@@ -255,7 +264,7 @@ func (s *Server) findAPI(ctx context.Context, ref string) (portal.API, error) {
 			return a, nil
 		}
 	}
-	return portal.API{}, invalid(portal.FieldError{Field: "entity_id", Reason: fmt.Sprintf("%q names no published API; give an API's id or slug from GET /v3/apis", ref)})
+	return portal.API{}, invalid(portal.FieldError{Field: "entity_id", Reason: fmt.Sprintf("%q names no published API; give a published API's id or slug (portal admin apis list, or GET /v3/apis)", ref)})
 }
 
 func (s *Server) handleRemoveRole(w http.ResponseWriter, r *http.Request) {

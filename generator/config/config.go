@@ -465,7 +465,7 @@ func checkKeys(file string, n *yaml.Node, t reflect.Type, path string, errs *Err
 			ft, ok := fields[k.Value]
 			if !ok {
 				msg := fmt.Sprintf("unknown key %q", k.Value)
-				if s := closest(k.Value, names); s != "" {
+				if s := Closest(k.Value, names); s != "" {
 					msg += fmt.Sprintf("; did you mean %q?", s)
 				} else {
 					msg += "; known keys: " + strings.Join(names, ", ")
@@ -553,8 +553,9 @@ func trimYAMLErr(err error) string {
 	return strings.TrimSpace(lineAndColonRe.ReplaceAllString(s, ""))
 }
 
-// closest returns the candidate within edit distance 2 of s, if any.
-func closest(s string, candidates []string) string {
+// Closest returns the candidate within edit distance 2 of s, if any: the
+// "did you mean" of a mistyped key.
+func Closest(s string, candidates []string) string {
 	best, bestD := "", 3
 	for _, c := range candidates {
 		if d := distance(s, c); d < bestD {

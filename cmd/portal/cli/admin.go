@@ -13,7 +13,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/portal-dev/portal/cmd/portal/datadir"
@@ -33,98 +32,78 @@ type adminCommand struct {
 	run   func(a *adminRun, ctx context.Context, verb string, args []string) error
 }
 
-const statusFlag = "[--status pending|approved|rejected|revoked]"
+const (
+	statusFlag = "[--status pending|approved|rejected|revoked]"
+	pageFlag   = "[--page N]"
+)
 
 var adminCommands = []adminCommand{
 	{noun: "token", verbs: "create", flags: "[--name NAME]", note: "print a new admin token (shown once)", local: true, run: (*adminRun).createToken},
 	{noun: "token", verbs: "list", local: true, run: (*adminRun).listTokens},
 	{noun: "token", verbs: "revoke", args: []string{"ID"}, local: true, run: (*adminRun).revokeToken},
-	{noun: "developers", verbs: "list", flags: statusFlag, run: func(a *adminRun, ctx context.Context, _ string, _ []string) error {
-		return a.list(ctx, "/v3/portals/{portal}/developers?"+a.statusQuery().Encode(), []string{"ID", "EMAIL", "NAME", "STATUS", "CREATED"},
-			func(m map[string]any) []string {
-				return []string{str(m["id"]), str(m["email"]), str(m["full_name"]), str(m["status"]), str(m["created_at"])}
-			})
-	}},
-	{noun: "developers", verbs: "approve|reject|revoke", args: []string{"ID"}, run: func(a *adminRun, ctx context.Context, verb string, args []string) error {
-		status := decisions[verb]
-		return a.decide(ctx, "/v3/portals/{portal}/developers/"+url.PathEscape(args[0]), status,
-			fmt.Sprintf("developer %s is now %s", args[0], status))
-	}},
-	{noun: "developers", verbs: "delete", args: []string{"ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
-		return a.do(ctx, http.MethodDelete, "/v3/portals/{portal}/developers/"+url.PathEscape(args[0]), nil, "deleted developer "+args[0])
-	}},
-	{noun: "teams", verbs: "list", run: func(a *adminRun, ctx context.Context, _ string, _ []string) error {
-		return a.list(ctx, "/v3/portals/{portal}/teams?page[size]=100", []string{"ID", "NAME", "DESCRIPTION"},
-			func(m map[string]any) []string { return []string{str(m["id"]), str(m["name"]), str(m["description"])} })
-	}},
-	{noun: "teams", verbs: "create", args: []string{"NAME"}, flags: "[--description TEXT]", run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
-		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams", map[string]string{"name": args[0], "description": a.f.description}, "")
-	}},
-	{noun: "teams", verbs: "add-developer", args: []string{"TEAM_ID", "DEVELOPER_ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
-		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/developers", map[string]string{"id": args[1]},
-			fmt.Sprintf("developer %s added to team %s", args[1], args[0]))
-	}},
-	{noun: "teams", verbs: "remove-developer", args: []string{"TEAM_ID", "DEVELOPER_ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
-		return a.do(ctx, http.MethodDelete, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/developers/"+url.PathEscape(args[1]), nil,
-			fmt.Sprintf("developer %s removed from team %s", args[1], args[0]))
-	}},
-	{noun: "teams", verbs: "assign-role", args: []string{"TEAM_ID"}, flags: `--role "API Consumer" --api API`, note: "(an API id or slug)", run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
-		if a.f.api == "" {
-			return usageError("assign-role needs --api API (a published API's id or slug)")
-		}
-		return a.do(ctx, http.MethodPost, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/assigned-roles",
-			map[string]string{"role_name": a.f.role, "entity_id": a.f.api, "entity_type_name": "APIs"}, "")
-	}},
-	{noun: "teams", verbs: "roles", args: []string{"TEAM_ID"}, run: func(a *adminRun, ctx context.Context, _ string, args []string) error {
-		return a.list(ctx, "/v3/portals/{portal}/teams/"+url.PathEscape(args[0])+"/assigned-roles", []string{"ID", "ROLE", "API"},
-			func(m map[string]any) []string {
-				return []string{str(m["id"]), str(m["role_name"]), str(m["entity_id"])}
-			})
-	}},
-	{noun: "registrations", verbs: "list", flags: statusFlag, run: func(a *adminRun, ctx context.Context, _ string, _ []string) error {
-		return a.list(ctx, "/v3/portals/{portal}/application-registrations?"+a.statusQuery().Encode(), []string{"ID", "APPLICATION", "API", "STATUS", "CREATED"},
-			func(m map[string]any) []string {
-				return []string{str(m["id"]), str(m["application_id"]), str(m["api_id"]), str(m["status"]), str(m["created_at"])}
-			})
-	}},
-	{noun: "registrations", verbs: "approve|reject|revoke", args: []string{"APPLICATION_ID", "REGISTRATION_ID"}, run: func(a *adminRun, ctx context.Context, verb string, args []string) error {
-		status := decisions[verb]
-		return a.decide(ctx, "/v3/portals/{portal}/applications/"+url.PathEscape(args[0])+"/registrations/"+url.PathEscape(args[1]), status,
-			fmt.Sprintf("registration %s is now %s", args[1], status))
-	}},
+	{noun: "developers", verbs: "list", flags: statusFlag + " " + pageFlag, run: (*adminRun).listDevelopers},
+	{noun: "developers", verbs: "approve|reject|revoke", args: []string{"DEVELOPER"}, note: "DEVELOPER: an id or email address", run: (*adminRun).decideDeveloper},
+	{noun: "developers", verbs: "delete", args: []string{"DEVELOPER"}, note: "with their applications and keys", run: (*adminRun).deleteDeveloper},
+	{noun: "teams", verbs: "list", flags: pageFlag, run: (*adminRun).listTeams},
+	{noun: "teams", verbs: "create", args: []string{"NAME"}, flags: "[--description TEXT] [--can-own-applications]", run: (*adminRun).createTeam},
+	{noun: "teams", verbs: "developers", args: []string{"TEAM"}, note: "the team's members; TEAM: its id or name", run: (*adminRun).listMembers},
+	{noun: "teams", verbs: "add-developer|remove-developer", args: []string{"TEAM", "DEVELOPER"}, run: (*adminRun).teamMember},
+	{noun: "teams", verbs: "assign-role", args: []string{"TEAM"}, flags: `[--role "API Viewer"|"API Consumer"] --api SLUG|ID`, note: "the role defaults to API Consumer", run: (*adminRun).assignRole},
+	{noun: "teams", verbs: "roles", args: []string{"TEAM"}, run: (*adminRun).listRoles},
+	{noun: "registrations", verbs: "list", flags: statusFlag + " " + pageFlag, note: "application, developer and API by name", run: (*adminRun).listRegistrations},
+	{noun: "registrations", verbs: "approve|reject|revoke", args: []string{"REGISTRATION_ID"}, run: (*adminRun).decideRegistration},
+	{noun: "applications", verbs: "list", flags: pageFlag, note: "with their owners", run: (*adminRun).listApplications},
+	{noun: "apis", verbs: "list", note: "the published catalog: the slugs and ids --api takes", run: (*adminRun).listAPIs},
+	{noun: "settings", verbs: "get", run: (*adminRun).getSettings},
+	{noun: "settings", verbs: "set", args: []string{"KEY=VALUE..."}, note: "e.g. rbac_enabled=true (settings get lists the keys)", run: (*adminRun).setSettings},
 }
 
 // decisions are the statuses the admin's verbs decide.
 var decisions = map[string]string{"approve": "approved", "reject": "rejected", "revoke": "revoked"}
 
 // adminUsage is the usage text of portal admin, one line per command of
-// adminCommands.
-func adminUsage() string {
+// adminCommands; with words (developers, or developers approve), only the
+// lines of those commands, when there are any.
+func adminUsage(words ...string) string {
+	match := func(c adminCommand) bool {
+		return len(words) == 0 || c.noun == words[0] && (len(words) < 2 || slices.Contains(strings.Split(c.verbs, "|"), words[1]))
+	}
+	if !slices.ContainsFunc(adminCommands, match) {
+		words = nil
+	}
 	var b strings.Builder
-	b.WriteString(`portal admin manages a portal's developers, teams and admin tokens, in the
-local data folder (--data, the default) or on a deployed portal (--url and --token).
+	b.WriteString(`portal admin manages a portal's developers, teams, applications, registrations,
+settings and admin tokens, in the local data folder (--data, the default) or on a
+deployed portal (--url and --token). Actions print a sentence, lists a table;
+--json prints the API's JSON instead.
 
 Usage:
 
 `)
 	for _, c := range adminCommands {
+		if !match(c) {
+			continue
+		}
 		words := append([]string{"\tportal admin", c.noun, c.verbs}, c.args...)
 		if c.flags != "" {
 			words = append(words, c.flags)
 		}
 		b.WriteString(strings.Join(words, " "))
 		if c.note != "" {
-			b.WriteString("   " + c.note)
+			b.WriteString("\n\t    " + c.note)
 		}
 		b.WriteString("\n")
 	}
 	b.WriteString(`
+TEAM is a team's id or name, DEVELOPER a developer's id or email address.
+
 Flags (after the command's words):
 
 	--data FOLDER   local data folder (default .portal; env PORTAL_DATA)
 	--url URL       a deployed portal's URL (env PORTAL_URL)
 	--token TOKEN   an admin token for --url (env PORTAL_ADMIN_TOKEN)
-	--json          print JSON instead of a table
+	--json          print the API's JSON (a list's envelope, an action's object)
+	--page N        a list's page, 100 a page (default 1)
 	--dynamodb-table TABLE   admin tokens in a deployed portal's table, with your
 	                AWS credentials (portal deploy prints the table's name)
 `)
@@ -136,6 +115,8 @@ type adminFlags struct {
 	data, url, token, name, status, description, role, api string
 	table                                                  string // tokens in a deployed portal's DynamoDB table
 	json                                                   bool
+	canOwn                                                 bool // teams create --can-own-applications
+	page                                                   int  // a list's page number
 }
 
 func runAdmin(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) int {
@@ -151,7 +132,7 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	fs := flag.NewFlagSet("portal admin", flag.ContinueOnError)
 	fs.SetOutput(stderr)
-	fs.Usage = func() { fmt.Fprint(fs.Output(), adminUsage()) }
+	fs.Usage = func() { fmt.Fprint(fs.Output(), adminUsage(words...)) }
 	var f adminFlags
 	fs.StringVar(&f.data, "data", envDefault(getenv, "data", ".portal"), "local data `folder`")
 	fs.StringVar(&f.url, "url", getenv("PORTAL_URL"), "deployed portal `URL`")
@@ -160,9 +141,11 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	fs.StringVar(&f.status, "status", "", "developer `status` filter")
 	fs.StringVar(&f.description, "description", "", "team `description`")
 	fs.StringVar(&f.role, "role", portal.RoleAPIConsumer, "`role`: API Viewer or API Consumer")
-	fs.StringVar(&f.api, "api", "", "the API's `id` (see catalog.json)")
+	fs.StringVar(&f.api, "api", "", "the API's `slug or id` (portal admin apis list)")
 	fs.StringVar(&f.table, "dynamodb-table", "", "admin tokens: a deployed portal's DynamoDB `table`")
 	fs.BoolVar(&f.json, "json", false, "print JSON")
+	fs.BoolVar(&f.canOwn, "can-own-applications", false, "teams create: members may create applications the team shares")
+	fs.IntVar(&f.page, "page", 1, "a list's page `number`")
 	if err := fs.Parse(rest); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return exitOK
@@ -171,17 +154,22 @@ func runAdmin(ctx context.Context, args []string, getenv func(string) string, st
 	}
 	words = append(words, fs.Args()...)
 	if len(words) == 0 || words[0] == "help" {
-		fmt.Fprint(stdout, adminUsage())
 		if len(words) == 0 {
+			fmt.Fprint(stderr, adminUsage())
 			return exitUsage
 		}
+		fmt.Fprint(stdout, adminUsage(words[1:]...))
 		return exitOK
 	}
-	a := &adminRun{f: f, stdout: stdout}
+	if f.page < 1 {
+		fmt.Fprintf(stderr, "portal admin: --page %d: a page number is 1 or more\n", f.page)
+		return exitUsage
+	}
+	a := &adminRun{f: f, stdout: stdout, stderr: stderr}
 	if err := a.run(ctx, words); err != nil {
 		var ue usageError
 		if errors.As(err, &ue) {
-			fmt.Fprintf(stderr, "portal admin: %v\n\n%s", err, adminUsage())
+			fmt.Fprintf(stderr, "portal admin: %v\n\n%s", err, adminUsage(words...))
 			return exitUsage
 		}
 		fmt.Fprintf(stderr, "portal admin: %v\n", err)
@@ -195,8 +183,8 @@ type usageError string
 func (e usageError) Error() string { return string(e) }
 
 type adminRun struct {
-	f      adminFlags
-	stdout io.Writer
+	f              adminFlags
+	stdout, stderr io.Writer
 	// api sends a management API request, locally or to --url, with
 	// extra headers (name, value pairs); it returns the status, the
 	// answer's headers and its body.
@@ -218,8 +206,14 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 		return usageError(fmt.Sprintf("unknown command %q", words[0]+" "+words[1]))
 	}
 	c, args := adminCommands[i], words[2:]
-	if len(args) != len(c.args) {
-		return usageError(fmt.Sprintf("%q takes %d argument(s)", words[0]+" "+words[1], len(c.args)))
+	// A last argument named NAME... takes one or more.
+	variadic := len(c.args) > 0 && strings.HasSuffix(c.args[len(c.args)-1], "...")
+	if len(args) != len(c.args) && (!variadic || len(args) < len(c.args)) {
+		want := "no arguments"
+		if len(c.args) > 0 {
+			want = strings.Join(c.args, " ")
+		}
+		return usageError(fmt.Sprintf("%q takes %s", words[0]+" "+words[1], want))
 	}
 	if c.local {
 		if a.f.url != "" && a.f.table == "" {
@@ -239,55 +233,6 @@ func (a *adminRun) run(ctx context.Context, words []string) error {
 	}
 	defer closeFn()
 	return c.run(a, ctx, words[1], args)
-}
-
-// statusQuery is a list's first page of 100, filtered by --status.
-func (a *adminRun) statusQuery() url.Values {
-	q := url.Values{"page[size]": {"100"}}
-	if a.f.status != "" {
-		q.Set("filter[status][eq]", a.f.status)
-	}
-	return q
-}
-
-func (a *adminRun) createToken(ctx context.Context, _ string, _ []string) error {
-	name := a.f.name
-	if name == "" {
-		name = "cli"
-	}
-	tok, _, err := httpapi.CreateAdminToken(ctx, a.store, name, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(a.stdout, tok)
-	return nil
-}
-
-func (a *adminRun) listTokens(ctx context.Context, _ string, _ []string) error {
-	ts, err := a.store.ListAdminTokens(ctx)
-	if err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tNAME\tCREATED\tREVOKED")
-	for _, t := range ts {
-		rev := ""
-		if t.RevokedAt != nil {
-			rev = t.RevokedAt.Format(time.RFC3339)
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.ID, t.Name, t.CreatedAt.Format(time.RFC3339), rev)
-	}
-	return tw.Flush()
-}
-
-func (a *adminRun) revokeToken(ctx context.Context, _ string, args []string) error {
-	now := time.Now().UTC()
-	ev := portal.AuditEvent{ID: fmt.Sprintf("cli-%d", now.UnixNano()), At: now, Actor: "cli", Action: "admin_token.revoked", Subject: args[0]}
-	if err := a.store.RevokeAdminToken(ctx, args[0], now, ev); err != nil {
-		return err
-	}
-	fmt.Fprintf(a.stdout, "revoked admin token %s\n", args[0])
-	return nil
 }
 
 // connect sets a.api: over HTTP to --url, or to the management API served
@@ -407,84 +352,6 @@ func newRequest(ctx context.Context, method, target string, body any, hdr ...str
 		req.Header.Set(hdr[i], hdr[i+1])
 	}
 	return req, nil
-}
-
-// apiError turns a problem+json answer into an error.
-func apiError(code int, body []byte) error {
-	var p struct {
-		Detail            string `json:"detail"`
-		InvalidParameters []struct {
-			Field, Reason string
-		} `json:"invalid_parameters"`
-	}
-	if json.Unmarshal(body, &p) == nil && p.Detail != "" {
-		msg := fmt.Sprintf("%d %s: %s", code, http.StatusText(code), p.Detail)
-		for _, f := range p.InvalidParameters {
-			msg += fmt.Sprintf("\n  %s: %s", f.Field, f.Reason)
-		}
-		return errors.New(msg)
-	}
-	return fmt.Errorf("%d %s", code, http.StatusText(code))
-}
-
-func (a *adminRun) do(ctx context.Context, method, path string, body any, done string, hdr ...string) error {
-	code, _, out, err := a.api(ctx, method, path, body, hdr...)
-	if err != nil {
-		return err
-	}
-	if code >= 300 {
-		return apiError(code, out)
-	}
-	if done == "" || a.f.json {
-		var v any
-		if json.Unmarshal(out, &v) == nil {
-			enc := json.NewEncoder(a.stdout)
-			enc.SetIndent("", "  ")
-			return enc.Encode(v)
-		}
-	}
-	fmt.Fprintln(a.stdout, done)
-	return nil
-}
-
-// decide changes an object's status as an admin decides it: on the state
-// just read, sent back as If-Match, so that another admin's opposite
-// decision in between is refused (409) instead of overturned.
-func (a *adminRun) decide(ctx context.Context, path, status, done string) error {
-	code, hdr, out, err := a.api(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return err
-	}
-	if code != http.StatusOK {
-		return apiError(code, out)
-	}
-	return a.do(ctx, http.MethodPatch, path, map[string]string{"status": status}, done, "If-Match", hdr.Get("ETag"))
-}
-
-func (a *adminRun) list(ctx context.Context, path string, head []string, row func(map[string]any) []string) error {
-	code, _, out, err := a.api(ctx, http.MethodGet, path, nil)
-	if err != nil {
-		return err
-	}
-	if code != http.StatusOK {
-		return apiError(code, out)
-	}
-	if a.f.json {
-		_, err := a.stdout.Write(out)
-		return err
-	}
-	var l struct {
-		Data []map[string]any `json:"data"`
-	}
-	if err := json.Unmarshal(out, &l); err != nil {
-		return err
-	}
-	tw := tabwriter.NewWriter(a.stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, strings.Join(head, "\t"))
-	for _, m := range l.Data {
-		fmt.Fprintln(tw, strings.Join(row(m), "\t"))
-	}
-	return tw.Flush()
 }
 
 func str(v any) string {

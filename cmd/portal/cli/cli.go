@@ -42,7 +42,8 @@ Commands:
 	           embedded store and an embedded httpbin
 	publish    mirror the built catalog into the store (local or DynamoDB)
 	deploy     deploy to AWS (deploy aws) or prepare a Netlify site (deploy netlify)
-	admin      manage developers, teams, registrations and admin tokens
+	admin      manage developers, teams, applications, registrations, settings
+	           and admin tokens
 	gateway    write nginx, Caddy, Traefik or Envoy configuration that
 	           enforces the portal's keys (gateway config nginx|caddy|…)
 	version    print the version

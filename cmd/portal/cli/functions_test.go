@@ -97,7 +97,7 @@ func TestServeFunctions(t *testing.T) {
 	if code := Main(context.Background(), []string{"admin", "developers", "approve", l.Data[0].ID, "--url", hs.URL, "--token", tok}, env(), &out, &errOut); code != 0 {
 		t.Fatalf("admin developers approve = %d: %s", code, errOut.String())
 	}
-	if !strings.Contains(out.String(), "is now approved") {
+	if !strings.Contains(out.String(), "approved developer Kong Tutorial <kong@example.com>") {
 		t.Errorf("approve printed %q", out.String())
 	}
 	if !strings.Contains(console.String(), "mail to kong@example.com") {

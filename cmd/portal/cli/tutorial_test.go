@@ -120,10 +120,6 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 			t.Fatalf("%s = %d, want %d: %s", what, a.status, status, a.body)
 		}
 	}
-	asAdmin := func(method, path string, body any) answer {
-		t.Helper()
-		return call(http.DefaultClient, method, path, body, "Authorization", "Bearer "+admin)
-	}
 	id := func(a answer) string {
 		var v struct{ ID string }
 		json.Unmarshal(a.body, &v)
@@ -141,19 +137,22 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 		t.Fatalf("no confirmation link on the console")
 	}
 	want(call(dev, "POST", "/api/v3/developer/verify-email", map[string]string{"token": m[1]}), 204, "confirm")
-	portals := asAdmin("GET", "/v3/portals", nil)
-	var pl struct{ Data []struct{ ID string } }
-	json.Unmarshal(portals.body, &pl)
-	pid := pl.Data[0].ID
 	d, err := s.Store().GetDeveloperByEmail(ctx, "tutorial@example.com")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The admin approves with the CLI, which decides on the state it read.
-	var approveOut, approveErr bytes.Buffer
-	if code := Main(ctx, []string{"admin", "developers", "approve", d.ID, "--url", hs.URL, "--token", admin}, env(), &approveOut, &approveErr); code != 0 {
-		t.Fatalf("admin developers approve = %d: %s", code, approveErr.String())
+	// Every admin step is a `portal admin` command, as the README tells
+	// it; each prints what it did.
+	portalAdmin := func(wantOut string, args ...string) string {
+		t.Helper()
+		var out, errOut bytes.Buffer
+		if code := Main(ctx, append(append([]string{"admin"}, args...), "--url", hs.URL, "--token", admin), env(), &out, &errOut); code != 0 || !strings.Contains(out.String(), wantOut) {
+			t.Fatalf("portal admin %s = exit %d, printed %q, want %q: %s", strings.Join(args, " "), code, out.String(), wantOut, errOut.String())
+		}
+		return out.String()
 	}
+	// The admin approves with the CLI, which decides on the state it read.
+	portalAdmin("approved developer Tutorial <tutorial@example.com> ("+d.ID+")", "developers", "approve", "tutorial@example.com")
 	want(call(dev, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "tutorial@example.com", "password": "vX9#qLm2-river"}), 204, "login")
 
 	// 2. Logged in, they read the portal and see no API.
@@ -184,20 +183,18 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 		t.Errorf("401 body = %s", a.body)
 	}
 
-	// 3. RBAC on: a team with the developer gets API Consumer on httpbin.
-	want(asAdmin("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": true}), 200, "rbac on")
-	apis := asAdmin("GET", "/v3/apis/httpbin", nil)
-	want(apis, 200, "GET /v3/apis/httpbin")
-	apiID := id(apis)
-	team := asAdmin("POST", "/v3/portals/"+pid+"/teams", map[string]string{"name": "Tutorial team"})
-	want(team, 201, "create team")
-	want(asAdmin("POST", "/v3/portals/"+pid+"/teams/"+id(team)+"/developers", map[string]string{"id": d.ID}), 201, "add developer")
-	want(asAdmin("POST", "/v3/portals/"+pid+"/teams/"+id(team)+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": apiID, "entity_type_name": "APIs"}), 201, "grant API Consumer")
+	// 3. RBAC on: a team with the developer gets API Consumer on httpbin,
+	// named by its slug.
+	portalAdmin("rbac_enabled: false → true", "settings", "set", "rbac_enabled=true")
+	portalAdmin("httpbin", "apis", "list")
+	portalAdmin("created team Tutorial team", "teams", "create", "Tutorial team")
+	portalAdmin("added developer Tutorial <tutorial@example.com> to team Tutorial team", "teams", "add-developer", "Tutorial team", "tutorial@example.com")
+	portalAdmin("team Tutorial team now has API Consumer on httpbin", "teams", "assign-role", "Tutorial team", "--role", "API Consumer", "--api", "httpbin")
 
 	// 4. An application, registered (pending), and its key.
 	app := call(dev, "POST", "/api/v3/applications", map[string]string{"name": "My app"})
 	want(app, 201, "create application")
-	reg := call(dev, "POST", "/api/v3/applications/"+id(app)+"/registrations", map[string]string{"api_id": apiID})
+	reg := call(dev, "POST", "/api/v3/applications/"+id(app)+"/registrations", map[string]string{"api_id": "httpbin"})
 	want(reg, 201, "register")
 	if !strings.Contains(string(reg.body), `"status":"pending"`) {
 		t.Errorf("registration = %s, want pending", reg.body)
@@ -217,15 +214,13 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	want(call(http.DefaultClient, "GET", "/gateway/httpbin/anything", nil, "apikey", c.Credential), 403, "call while pending")
 
 	// 6. The admin approves; the call is 200 with the upstream's body.
-	// The admin finds the pending registration and approves it with the CLI.
-	var out, errOut bytes.Buffer
-	if code := Main(ctx, []string{"admin", "registrations", "list", "--status", "pending", "--url", hs.URL, "--token", admin}, env(), &out, &errOut); code != 0 || !strings.Contains(out.String(), id(reg)) {
-		t.Fatalf("admin registrations list = %d: %s%s", code, out.String(), errOut.String())
+	// The admin finds the pending registration, by name, and approves it
+	// by its id.
+	pending := portalAdmin(id(reg), "registrations", "list", "--status", "pending")
+	if !regexp.MustCompile(id(reg) + ` +My app +tutorial@example\.com +httpbin +pending`).MatchString(pending) {
+		t.Errorf("pending registrations:\n%s\nwant the application, developer and API by name", pending)
 	}
-	out.Reset()
-	if code := Main(ctx, []string{"admin", "registrations", "approve", id(app), id(reg), "--url", hs.URL, "--token", admin}, env(), &out, &errOut); code != 0 {
-		t.Fatalf("admin registrations approve = %d: %s", code, errOut.String())
-	}
+	portalAdmin("approved registration "+id(reg)+" (application My app of tutorial@example.com → API httpbin)", "registrations", "approve", id(reg))
 	var ok answer
 	for range 60 { // the 403 is cached for up to 5 s
 		ok = call(http.DefaultClient, "GET", "/gateway/httpbin/anything?hello=world", nil, "apikey", c.Credential, "X-Consumer-ID", "forged")

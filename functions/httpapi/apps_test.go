@@ -181,7 +181,16 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 	if !strings.Contains(a.detail(t), "API Consumer") {
 		t.Errorf("403 detail = %q", a.detail(t))
 	}
+	if got := mayConsume(t, dev); got["httpbin"] || got["secret"] || !hasKey(got, "secret") {
+		t.Errorf("a viewer's may_consume = %v; want false for httpbin and secret", got)
+	}
 	want(t, e.adminDo("POST", "/v3/portals/"+pid+"/teams/"+team+"/assigned-roles", map[string]string{"role_name": "API Consumer", "entity_id": "api-pub"}), 201)
+	if got := mayConsume(t, dev); !got["httpbin"] || got["secret"] {
+		t.Errorf("with API Consumer on httpbin, may_consume = %v; want httpbin only", got)
+	}
+	if one := dev.do("GET", "/api/v3/apis/httpbin", nil).json(t); one["may_consume"] != true {
+		t.Errorf("GET /api/v3/apis/httpbin = %v; want may_consume true", one)
+	}
 	reg := idOf(t, dev.do("POST", "/api/v3/applications/"+app+"/registrations", map[string]string{"api_id": "api-pub"}))
 
 	// The admin sees and approves it; the developer gets one mail.
@@ -205,6 +214,10 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 	for _, m := range e.mails() {
 		if strings.Contains(m.subject, "approved") && strings.Contains(m.text, "App") {
 			n++
+			// The mail links to the application's page of My Apps.
+			if !strings.Contains(m.text, "/apps/app/?id="+app) {
+				t.Errorf("registration mail links nowhere near the application: %s", m.text)
+			}
 		}
 	}
 	if n != 1 {
@@ -213,6 +226,9 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 
 	// The API's own auto-approve setting.
 	want(t, e.adminDo("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": false}), 200)
+	if got := mayConsume(t, dev); !got["httpbin"] || !got["secret"] || !got["open"] {
+		t.Errorf("with RBAC off, may_consume = %v; want every API", got)
+	}
 	r1 := dev.do("POST", "/api/v3/applications/"+app+"/registrations", map[string]string{"api_id": "open"})
 	want(t, r1, 201)
 	if r1.json(t)["status"] != "approved" {
@@ -228,6 +244,32 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 		t.Errorf("auto-approved registration = %s", r2.body)
 	}
 }
+
+// mayConsume is may_consume of every API the developer reads, by slug.
+func mayConsume(t *testing.T, dev *clientT) map[string]bool {
+	t.Helper()
+	a := dev.do("GET", "/api/v3/apis", nil)
+	want(t, a, 200)
+	var l struct {
+		Data []struct {
+			Slug       string
+			MayConsume *bool `json:"may_consume"`
+		}
+	}
+	if err := json.Unmarshal(a.body, &l); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]bool{}
+	for _, x := range l.Data {
+		if x.MayConsume == nil {
+			t.Fatalf("API %s has no may_consume: %s", x.Slug, a.body)
+		}
+		out[x.Slug] = *x.MayConsume
+	}
+	return out
+}
+
+func hasKey(m map[string]bool, k string) bool { _, ok := m[k]; return ok }
 
 func TestAuthStrategiesAndCatalog(t *testing.T) {
 	t.Parallel()

@@ -8,10 +8,17 @@ import (
 	"github.com/portal-dev/portal/functions/portal"
 )
 
-// visibleAPIs are the APIs a developer may see: public ones, and with RBAC
-// on only those where a team of theirs holds a role; private ones only
-// through a role.
-func (s *Server) visibleAPIs(r *http.Request) ([]portal.API, error) {
+// devAPI is an API as a developer reads it: the catalog's fields and
+// whether they may register applications to it (portal.MayConsume), so
+// that a page offers only the APIs a registration can succeed for.
+type devAPI struct {
+	portal.API
+	MayConsume bool `json:"may_consume"`
+}
+
+// visibleAPIs are the APIs a developer may see (portal.MayView), each with
+// whether they may consume it (portal.MayConsume).
+func (s *Server) visibleAPIs(r *http.Request) ([]devAPI, error) {
 	ctx := r.Context()
 	d := r.Context().Value(keyDeveloper).(portal.Developer)
 	apis, err := s.store.ListAPIs(ctx)
@@ -26,10 +33,10 @@ func (s *Server) visibleAPIs(r *http.Request) ([]portal.API, error) {
 	if err != nil {
 		return nil, err
 	}
-	var out []portal.API
+	out := []devAPI{}
 	for _, a := range apis {
 		if portal.MayView(st, roles, a) {
-			out = append(out, a)
+			out = append(out, devAPI{API: a, MayConsume: portal.MayConsume(st, roles, a.ID)})
 		}
 	}
 	return out, nil
@@ -43,7 +50,11 @@ func (s *Server) handleDevAPIs(w http.ResponseWriter, r *http.Request) {
 	}
 	// The catalog page asks here: a private API listed must open, so the
 	// access cookie follows this answer at once, not at its next refresh.
-	if err := s.syncAccess(w, r, apis); err != nil {
+	plain := make([]portal.API, len(apis))
+	for i, a := range apis {
+		plain[i] = a.API
+	}
+	if err := s.syncAccess(w, r, plain); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"net/url"
 	"slices"
 
 	"github.com/portal-dev/portal/functions/mail"
@@ -41,7 +42,7 @@ func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
 	var api portal.API
 	for _, x := range apis {
 		if x.ID == req.APIID || x.Slug == req.APIID {
-			api = x
+			api = x.API
 		}
 	}
 	if api.ID == "" {
@@ -203,7 +204,7 @@ func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
 		if named.API != nil {
 			apiName = named.API.Name
 		}
-		if err := s.mail.Send(ctx, d.Email, mailForRegistration[*req.Status], mail.Data{FullName: d.FullName, Email: d.Email, APIName: apiName, ApplicationName: a.Name, Link: s.cfg.BaseURL + "/account/"}); err != nil {
+		if err := s.mail.Send(ctx, d.Email, mailForRegistration[*req.Status], mail.Data{FullName: d.FullName, Email: d.Email, APIName: apiName, ApplicationName: a.Name, Link: s.cfg.BaseURL + "/apps/app/?id=" + url.QueryEscape(a.ID)}); err != nil {
 			s.log.WarnContext(ctx, "registration mail not sent", "registration", reg.ID, "err", err)
 		}
 	}

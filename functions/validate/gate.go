@@ -162,17 +162,31 @@ var anonymous = []string{"true"}
 // Reasons of denials, in X-Portal-Reason: stable codes for a gateway's
 // configuration (and logs) where the message is for people.
 const (
-	ReasonNoKey          = "no_key"
-	ReasonInvalidKey     = "invalid_key"
-	ReasonDuplicateKey   = "duplicate_key"
-	ReasonNotPermitted   = "not_permitted" // valid key, no approved registration or role for the API
-	ReasonUnavailable    = "unavailable"   // the store cannot be read: fail closed
-	ReasonNoAPI          = "no_api"
-	ReasonAPIMismatch    = "api_mismatch"
-	ReasonBadPath        = "bad_path"
-	ReasonBadHost        = "bad_host"
-	ReasonDuplicateRoute = "duplicate_route_header" // X-Portal-API, X-Forwarded-Uri/Host sent twice or disagreeing
+	ReasonNoKey        = "no_key"
+	ReasonInvalidKey   = "invalid_key"
+	ReasonDuplicateKey = "duplicate_key"
+	ReasonNotPermitted = "not_permitted" // valid key, refused for the API (a refusal of the store's rules has one of the five below)
+	// A valid key refused for the API, by the rule that refused it.
+	ReasonNotRegistered        = "not_registered"         // the key's application has no registration for the API
+	ReasonRegistrationPending  = "registration_pending"   // registered, waiting for an administrator
+	ReasonRegistrationRejected = "registration_rejected"  // an administrator rejected the registration
+	ReasonRegistrationRevoked  = "registration_revoked"   // an administrator revoked the registration
+	ReasonDeveloperNotApproved = "developer_not_approved" // the application's owner is pending, rejected or revoked
+	ReasonNoConsumerRole       = "no_consumer_role"       // RBAC on, and no team of the owner holds API Consumer on the API
+	ReasonUnavailable          = "unavailable"            // the store cannot be read: fail closed
+	ReasonNoAPI                = "no_api"
+	ReasonAPIMismatch          = "api_mismatch"
+	ReasonBadPath              = "bad_path"
+	ReasonBadHost              = "bad_host"
+	ReasonDuplicateRoute       = "duplicate_route_header" // X-Portal-API, X-Forwarded-Uri/Host sent twice or disagreeing
 )
+
+// registrationReason is the reason of a refusal by a registration's status.
+var registrationReason = map[portal.RegistrationStatus]string{
+	portal.RegistrationPending:  ReasonRegistrationPending,
+	portal.RegistrationRejected: ReasonRegistrationRejected,
+	portal.RegistrationRevoked:  ReasonRegistrationRevoked,
+}
 
 // reason returns a denial's reason code.
 func reason(d Decision) string {

@@ -191,12 +191,12 @@ func TestForwardAuthHostRoutes(t *testing.T) {
 		"host list":                     {"/validate", "", []string{"X-Forwarded-Host", "pets.acme.example, evil.example", "X-Forwarded-Uri", "/v2/pets"}, 403, validate.ReasonBadHost},
 		"named another API":             {"/validate", "", []string{"X-Portal-API", "httpbin", "X-Forwarded-Host", "pets.acme.example", "X-Forwarded-Uri", "/v2/pets"}, 403, validate.ReasonAPIMismatch},
 		// On its host, the host's API wins over httpbin's same prefix.
-		"host beats any host":     {"/validate", "", []string{"X-Forwarded-Host", "other.acme.example", "X-Forwarded-Uri", "/gateway/httpbin/get"}, 403, validate.ReasonNotPermitted},
+		"host beats any host":     {"/validate", "", []string{"X-Forwarded-Host", "other.acme.example", "X-Forwarded-Uri", "/gateway/httpbin/get"}, 403, validate.ReasonNotRegistered},
 		"any host elsewhere":      {"/validate", "", []string{"X-Forwarded-Host", "gw.acme.example", "X-Forwarded-Uri", "/gateway/httpbin/get"}, 200, ""},
 		"envoy: path and host":    {"/validate/v2/pets?x=1", "pets.acme.example", nil, 200, ""},
 		"envoy: gateway path":     {"/validate/gateway/httpbin/get", "gw.acme.example", nil, 200, ""},
-		"envoy: other API":        {"/validate/gateway/petstore/pets", "gw.acme.example", nil, 403, validate.ReasonNotPermitted},
-		"envoy: dot segments":     {"/validate/gateway/httpbin/%2e%2e/petstore/pets", "gw.acme.example", nil, 403, validate.ReasonNotPermitted},
+		"envoy: other API":        {"/validate/gateway/petstore/pets", "gw.acme.example", nil, 403, validate.ReasonNotRegistered},
+		"envoy: dot segments":     {"/validate/gateway/httpbin/%2e%2e/petstore/pets", "gw.acme.example", nil, 403, validate.ReasonNotRegistered},
 		"envoy: encoded slash":    {"/validate/gateway/httpbin/..%2fpetstore/pets", "gw.acme.example", nil, 403, validate.ReasonBadPath},
 		"forwarded uri wins over": {"/validate/gateway/petstore/pets", "gw.acme.example", []string{"X-Forwarded-Uri", "/gateway/httpbin/get"}, 200, ""},
 	}

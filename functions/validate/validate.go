@@ -283,12 +283,20 @@ func (v *Validator) decide(ctx context.Context, api portal.API, hash string) (De
 	if errs[1] != nil {
 		return invalid, v.opts.NegativeTTL // the owner is gone
 	}
-	forbidden := Decision{Status: http.StatusForbidden, Message: MsgForbidden, ConsumerID: devID, ApplicationID: appID, CredentialID: cred.ID}
-	if dev.Status != portal.StatusApproved || errs[2] != nil || reg.Status != portal.RegistrationApproved {
-		return forbidden, ttl
+	// Kong's body for every refusal; the reason says which rule refused,
+	// so that a try-it console can explain it.
+	forbidden := func(reason string) (Decision, time.Duration) {
+		return Decision{Status: http.StatusForbidden, Message: MsgForbidden, Reason: reason, ConsumerID: devID, ApplicationID: appID, CredentialID: cred.ID}, ttl
 	}
-	if !portal.MayConsume(settings, roles, api.ID) {
-		return forbidden, ttl
+	switch {
+	case dev.Status != portal.StatusApproved:
+		return forbidden(ReasonDeveloperNotApproved)
+	case errs[2] != nil:
+		return forbidden(ReasonNotRegistered)
+	case reg.Status != portal.RegistrationApproved:
+		return forbidden(registrationReason[reg.Status])
+	case !portal.MayConsume(settings, roles, api.ID):
+		return forbidden(ReasonNoConsumerRole)
 	}
 	return Decision{Status: http.StatusOK, ConsumerID: devID, ApplicationID: appID, CredentialID: cred.ID,
 		hdr: &[3][]string{{devID}, {appID}, {cred.ID}}}, ttl

@@ -190,7 +190,49 @@ func TestDecide(t *testing.T) {
 	}
 	// Another API the application is not registered to.
 	otherAPI, _ := f.store.GetAPI(context.Background(), "api-other")
-	wantDecision(t, f.v.Decide(context.Background(), otherAPI, f.key), 403, validate.MsgForbidden)
+	d = f.v.Decide(context.Background(), otherAPI, f.key)
+	wantDecision(t, d, 403, validate.MsgForbidden)
+	if d.Reason != validate.ReasonNotRegistered {
+		t.Errorf("unregistered API: reason = %q, want %q", d.Reason, validate.ReasonNotRegistered)
+	}
+}
+
+// TestRefusalReasons: a registration that is not approved refuses with
+// Kong's message and a reason naming its status, in X-Portal-Reason too.
+func TestRefusalReasons(t *testing.T) {
+	t.Parallel()
+	for status, reason := range map[portal.RegistrationStatus]string{
+		portal.RegistrationPending:  validate.ReasonRegistrationPending,
+		portal.RegistrationRejected: validate.ReasonRegistrationRejected,
+		portal.RegistrationRevoked:  validate.ReasonRegistrationRevoked,
+		portal.RegistrationApproved: "",
+	} {
+		t.Run(string(status), func(t *testing.T) {
+			t.Parallel()
+			f := setup(t)
+			now := f.clock.now()
+			must(t, f.store.CreateRegistration(context.Background(), portal.Registration{ID: "reg-other", ApplicationID: f.app.ID, APIID: "api-other", Status: status, CreatedAt: now, UpdatedAt: now}, ev("registration.created", "reg-other")))
+			other, err := f.store.GetAPI(context.Background(), "api-other")
+			must(t, err)
+			d := f.v.Decide(context.Background(), other, f.key)
+			if reason == "" {
+				wantDecision(t, d, 200, "")
+				return
+			}
+			wantDecision(t, d, 403, validate.MsgForbidden)
+			if d.Reason != reason {
+				t.Errorf("reason = %q, want %q", d.Reason, reason)
+			}
+			rec := httptest.NewRecorder()
+			validate.WriteDecision(rec, d)
+			if got := rec.Header().Get("X-Portal-Reason"); got != reason {
+				t.Errorf("X-Portal-Reason = %q, want %q", got, reason)
+			}
+			if !strings.Contains(rec.Body.String(), validate.MsgForbidden) {
+				t.Errorf("body = %s, want Kong's message", rec.Body)
+			}
+		})
+	}
 }
 
 // TestCredentialWithoutOwner: keys stored before credentials named their
@@ -215,25 +257,26 @@ func TestRevocationsSeenWithinTTL(t *testing.T) {
 	tests := map[string]struct {
 		revoke func(f *fixture)
 		status int
+		reason string
 	}{
 		"key deleted": {func(f *fixture) {
 			must(t, f.store.DeleteCredential(ctx, f.app.ID, f.cred.ID, ev("credential.deleted", f.app.ID)))
-		}, 401},
+		}, 401, ""},
 		"application deleted": {func(f *fixture) {
 			must(t, f.store.DeleteApplication(ctx, f.app.ID, ev("application.deleted", f.app.ID)))
-		}, 401},
+		}, 401, ""},
 		"registration revoked": {func(f *fixture) {
 			_, err := f.store.SetRegistrationStatus(ctx, f.reg.ID, []portal.RegistrationStatus{portal.RegistrationApproved}, portal.RegistrationRevoked, ev("registration.status_changed", f.reg.ID))
 			must(t, err)
-		}, 403},
+		}, 403, validate.ReasonRegistrationRevoked},
 		"developer revoked": {func(f *fixture) {
 			_, err := f.store.SetDeveloperStatus(ctx, f.dev.ID, []portal.DeveloperStatus{portal.StatusApproved}, portal.StatusRevoked, ev("developer.status_changed", f.dev.ID))
 			must(t, err)
-		}, 403},
+		}, 403, validate.ReasonDeveloperNotApproved},
 		"key expired": {func(f *fixture) {
 			_, err := f.store.ExpireCredential(ctx, f.app.ID, f.cred.ID, f.clock.now().Add(time.Second), ev("credential.expiring", f.app.ID))
 			must(t, err)
-		}, 401},
+		}, 401, ""},
 	}
 	for name, tt := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -242,7 +285,11 @@ func TestRevocationsSeenWithinTTL(t *testing.T) {
 			wantDecision(t, f.decide(f.key), 200, "")
 			tt.revoke(f)
 			f.clock.add(4*time.Second + time.Millisecond)
-			wantDecision(t, f.decide(f.key), tt.status, "")
+			d := f.decide(f.key)
+			wantDecision(t, d, tt.status, "")
+			if d.Reason != tt.reason {
+				t.Errorf("reason = %q, want %q", d.Reason, tt.reason)
+			}
 		})
 	}
 }
@@ -260,7 +307,11 @@ func TestRBAC(t *testing.T) {
 	st.RBACEnabled = true
 	_, err = f.store.PutSettings(ctx, st, ev("portal.updated", "portal"))
 	must(t, err)
-	wantDecision(t, f.decide(f.key), 403, validate.MsgForbidden)
+	d := f.decide(f.key)
+	wantDecision(t, d, 403, validate.MsgForbidden)
+	if d.Reason != validate.ReasonNoConsumerRole {
+		t.Errorf("RBAC on, no role: reason = %q, want %q", d.Reason, validate.ReasonNoConsumerRole)
+	}
 
 	team := portal.Team{ID: "team-1", Name: "Payments", CreatedAt: f.clock.now(), UpdatedAt: f.clock.now()}
 	must(t, f.store.CreateTeam(ctx, team, ev("team.created", team.ID)))

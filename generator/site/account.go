@@ -25,6 +25,7 @@ func (w *Writer) writeAccountPages() int {
 		// Pages reached from mail or a session are no search results.
 		if p.slug != "signup" && p.slug != "login" {
 			fm.Sitemap = map[string]any{"disable": true}
+			fm.Params.NoIndex = p.slug == "account"
 		}
 		w.page("content/"+p.slug+".md", "/"+p.slug+"/", fm, nil)
 	}

@@ -72,6 +72,12 @@ type Params struct {
 	// Admin console pages: login, overview, developers, registrations,
 	// applications, teams, apis, settings, auth-strategies, audit.
 	AdminPage string `json:"admin_page,omitempty"`
+	// AppsPage names a page of My Apps: list (/apps/) or app
+	// (/apps/app/?id=…).
+	AppsPage string `json:"apps_page,omitempty"`
+	// NoIndex asks search engines not to index the page (a developer's
+	// own pages).
+	NoIndex bool `json:"noindex,omitempty"`
 	// Referrer, if set, is the page's <meta name="referrer"> policy.
 	Referrer string `json:"referrer,omitempty"`
 

@@ -127,6 +127,7 @@ func (w *Writer) Begin(o Options) error {
 	w.st.Pages += 2
 	if o.Config.Accounts() {
 		w.st.Pages += w.writeAccountPages()
+		w.st.Pages += w.writeAppsPages()
 	}
 	w.st.Pages += w.writeAdminPages()
 	return w.err

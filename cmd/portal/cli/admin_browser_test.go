@@ -40,11 +40,11 @@ func pendingDeveloper(t *testing.T, srv *serve.Server, email string) portal.Deve
 	return d
 }
 
-// shot saves a screenshot for the lead's note when ADMIN_SHOTS names a
-// folder (they are not part of the repository).
+// shot saves a screenshot of the page when PORTAL_SHOTS names a
+// folder (for a change's description; not a check, not in the repository).
 func shot(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
-	dir := os.Getenv("ADMIN_SHOTS")
+	dir := os.Getenv("PORTAL_SHOTS")
 	if dir == "" {
 		return
 	}

@@ -314,61 +314,29 @@ func TestBrowser(t *testing.T) {
 		if err := chromedp.Do(ctx, chromedp.Click(css(`#account button[type=submit]`))); err != nil {
 			t.Fatal(err)
 		}
-		// The login page navigates to /account/: poll from Go across it.
-		var details string
+		// The login page navigates to My Apps: poll from Go across it.
+		var landed string
 		for range 100 {
-			details, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname === '/account/' && document.querySelector('.account-details dl') ? document.querySelector('.account-details').textContent : ''`))
-			if details != "" {
+			landed, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`location.pathname`))
+			if landed == "/apps/" {
 				break
 			}
 			time.Sleep(50 * time.Millisecond)
 		}
-		if !strings.Contains(details, "browser@example.com") || !strings.Contains(details, "approved") {
+		if landed != "/apps/" {
+			t.Errorf("after login the browser is on %q, want /apps/", landed)
+		}
+		// The account page: the profile, a way to My Apps, and Log out.
+		err = chromedp.Do(ctx,
+			chromedp.Navigate(base+"/account/"),
+			chromedp.Poll[chromedp.Void](`document.querySelector('.account-details dl') !== null`),
+		)
+		if err != nil {
+			t.Fatalf("account page: %v", err)
+		}
+		details, _ := chromedp.Run(ctx, chromedp.Text(css(`.account-details`)))
+		if !strings.Contains(details, "browser@example.com") || !strings.Contains(details, "approved") || !strings.Contains(details, "My Apps") {
 			t.Errorf("account page shows %q", details)
-		}
-
-		// An application, registered to httpbin, and a key shown once.
-		err = chromedp.Do(ctx,
-			chromedp.WaitVisible(css(`#acc-app_name`)),
-			fill(`#acc-app_name`, "Browser app"),
-			chromedp.Click(css(`.account-apps form button[type=submit]`)),
-			chromedp.Poll[chromedp.Void](`document.querySelector('.app-card h3')?.textContent === 'Browser app' && document.querySelector('.app-card select') !== null`),
-		)
-		if err != nil {
-			t.Fatalf("create application: %v", err)
-		}
-		picked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
-			const sel = document.querySelector('.app-card select');
-			const opt = [...sel.options].find(o => o.textContent.startsWith('httpbin'));
-			if (!opt) return false;
-			sel.value = opt.value;
-			return true;
-		})()`))
-		if err != nil || !picked {
-			t.Fatalf("no httpbin to register to (%v)", err)
-		}
-		err = chromedp.Do(ctx,
-			chromedp.Click(css(`.app-card .app-row button`)),
-			chromedp.Poll[chromedp.Void](`document.querySelector('.app-regs .reg-pending') !== null`),
-			chromedp.Click(css(`.app-card .button-primary`)),
-			chromedp.Poll[chromedp.Void](`document.querySelector('code.key') !== null`),
-		)
-		if err != nil {
-			t.Fatalf("register and create key: %v", err)
-		}
-		key, _ := chromedp.Run(ctx, chromedp.Text(css(`code.key`)))
-		if !strings.HasPrefix(key, "ptk_") {
-			t.Fatalf("shown key = %q", key)
-		}
-		req, _ := http.NewRequest("GET", base+"/gateway/httpbin/get", nil)
-		req.Header.Set("apikey", key)
-		res, err := http.DefaultClient.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		if res.StatusCode != 403 {
-			t.Errorf("the new key on a pending registration = %d, want 403", res.StatusCode)
 		}
 	})
 

@@ -3,13 +3,13 @@
 // /api/v3 developer API (same origin, cookie session). Everything is built
 // with createElement/textContent: no server text is ever parsed as HTML.
 import { el, loggedIn } from './dom.js';
+import { call, forgetAll } from './devapi.js';
 
 (() => {
   'use strict';
   const root = document.getElementById('account');
   if (!root) return;
   const page = root.dataset.page;
-  const api = root.dataset.api || '/api/v3';
   const home = root.dataset.home || '/';
   const params = new URLSearchParams(location.search);
 
@@ -23,20 +23,6 @@ import { el, loggedIn } from './dom.js';
     } catch { /* not a URL */ }
     return '';
   })();
-
-  // call sends JSON and returns {status, data}; data is the parsed body.
-  const call = async (method, path, body) => {
-    const res = await fetch(api + path, {
-      method,
-      credentials: 'same-origin',
-      headers: body ? { 'Content-Type': 'application/json' } : {},
-      body: body ? JSON.stringify(body) : undefined,
-    });
-    let data = null;
-    const text = await res.text();
-    if (text) { try { data = JSON.parse(text); } catch { data = { detail: text }; } }
-    return { status: res.status, data };
-  };
 
   const status = el('div', { class: 'account-status', role: 'status', 'aria-live': 'polite' });
   const say = (text, kind) => {
@@ -120,7 +106,7 @@ import { el, loggedIn } from './dom.js';
         ['password', 'password', 'Password', { autocomplete: 'current-password' }],
       ], 'Log in', async (v) => {
         const res = await call('POST', '/developer/authenticate', v);
-        if (res.status === 204) location.assign(next || home + 'account/');
+        if (res.status === 204) location.assign(next || home + 'apps/');
         return res;
       }), el('p', {}, link('/forgot-password/', 'Forgot your password?'), ' · ', link('/signup/', 'Create an account'))];
     },
@@ -162,81 +148,15 @@ import { el, loggedIn } from './dom.js';
         const out = el('button', { type: 'button', class: 'button', text: 'Log out' });
         out.addEventListener('click', async () => {
           await call('POST', '/developer/logout');
+          forgetAll();
           location.assign(home);
         });
-        box.replaceChildren(dl, out, apps());
+        box.replaceChildren(dl,
+          el('p', {}, 'Your applications and their API keys are in ', link('/apps/', 'My Apps'), '. To change your password, ', link('/forgot-password/', 'ask for a reset link'), '.'),
+          out);
       }, () => say('The portal could not be reached.', 'error'));
       return [box];
     },
-  };
-
-  // apps is the applications section of the account page: applications,
-  // their registrations to APIs, and their keys (a new key is shown once).
-  const apps = () => {
-    const sec = el('section', { class: 'account-apps', 'aria-labelledby': 'apps-h' }, el('h2', { id: 'apps-h', text: 'Applications' }));
-    const list = el('div', { class: 'apps-list' });
-    let apis = [];
-    const load = async () => {
-      const [a, b] = await Promise.all([call('GET', '/applications?page[size]=100'), call('GET', '/apis')]);
-      if (a.status !== 200) { problem(a); return; }
-      apis = (b.data && b.data.data) || [];
-      const items = a.data.data || [];
-      list.replaceChildren(...(items.length ? await Promise.all(items.map(card)) : [el('p', { class: 'muted', text: 'No applications yet.' })]));
-    };
-    const card = async (app) => {
-      const base = '/applications/' + encodeURIComponent(app.id);
-      const [regs, creds] = await Promise.all([call('GET', base + '/registrations'), call('GET', base + '/credentials')]);
-      const c = el('article', { class: 'app-card' }, el('h3', { text: app.name }));
-      if (app.description) c.append(el('p', { class: 'muted', text: app.description }));
-      const regList = el('ul', { class: 'app-regs' });
-      const registered = new Set();
-      for (const r of (regs.data && regs.data.data) || []) {
-        registered.add(r.api_id);
-        const api = apis.find((x) => x.id === r.api_id);
-        regList.append(el('li', {}, el('span', { text: (api ? api.name : r.api_id) + ' ' }), el('span', { class: 'badge reg-' + r.status, text: r.status })));
-      }
-      c.append(el('h4', { text: 'APIs' }), regList);
-      const free = apis.filter((x) => !registered.has(x.id));
-      if (free.length) {
-        const sel = el('select', { 'aria-label': 'API to register ' + app.name + ' to' });
-        for (const x of free) sel.append(el('option', { value: x.id, text: x.name + ' ' + (x.version || '') }));
-        const btn = el('button', { type: 'button', class: 'button', text: 'Register' });
-        btn.addEventListener('click', async () => {
-          const res = await call('POST', base + '/registrations', { api_id: sel.value });
-          if (res.status === 201) { say('Registered: ' + res.data.status + '.', 'ok'); load(); } else problem(res);
-        });
-        c.append(el('div', { class: 'app-row' }, sel, btn));
-      }
-      const keyList = el('ul', { class: 'app-keys' });
-      for (const k of (creds.data && creds.data.data) || []) {
-        const del = el('button', { type: 'button', class: 'button', text: 'Delete' });
-        del.addEventListener('click', async () => {
-          const res = await call('DELETE', base + '/credentials/' + encodeURIComponent(k.id));
-          if (res.status === 204) { say('Key deleted; it stops working within seconds.', 'ok'); load(); } else problem(res);
-        });
-        keyList.append(el('li', {}, el('code', { text: k.key_hint }), el('span', { text: ' ' + (k.display_name || '') + ' ' }), del));
-      }
-      const shown = el('div', { class: 'app-newkey', 'aria-live': 'polite' });
-      const mk = el('button', { type: 'button', class: 'button button-primary', text: 'Create key' });
-      mk.addEventListener('click', async () => {
-        const res = await call('POST', base + '/credentials', { display_name: '' });
-        if (res.status !== 201) { problem(res); return; }
-        await load();
-        say('Copy your key now: it is shown once.', 'ok');
-        status.after(el('p', { class: 'app-newkey' }, 'New key for ' + app.name + ': ', el('code', { class: 'key', text: res.data.credential })));
-      });
-      c.append(el('h4', { text: 'Keys' }), keyList, shown, mk);
-      return c;
-    };
-    const create = form([['app_name', 'text', 'New application name'], ['app_description', 'text', 'Description (optional)', { required: false }]], 'Create application', async (v) => {
-      const res = await call('POST', '/applications', { name: v.app_name, description: v.app_description });
-      if (res.status === 201) { say('Application created.', 'ok'); create.reset(); load(); return; }
-      if (res.data && res.data.invalid_parameters) res.data.invalid_parameters.forEach((p) => { p.field = 'app_' + p.field; });
-      return res;
-    });
-    sec.append(list, create);
-    load();
-    return sec;
   };
 
   const make = pages[page];

@@ -3,7 +3,8 @@
 // <section id="tryit">, sends the request with fetch and shows the response.
 // Also turns [data-tabs] code samples into tabs. All DOM is built with
 // createElement/textContent: data from the spec never becomes markup.
-import { el } from './dom.js';
+import { el, loggedIn } from './dom.js';
+import { call, rememberedKeys, createKey, appURL, meaning } from './devapi.js';
 
 (() => {
   'use strict';
@@ -116,6 +117,79 @@ import { el } from './dom.js';
     form.append(field('API key ' + k.name + ' (' + k.in + ')', input, 'Kept in this tab only (sessionStorage).'));
     return { k, input };
   });
+  // A logged-in developer picks a key of their applications registered
+  // to this API: keys created in this tab first (keys are shown once, so
+  // older ones cannot be offered), or a new one.
+  const slug = (location.pathname.match(/\/apis\/([^/]+)\//) || [])[1];
+  if (keys.length && slug && loggedIn()) {
+    const mine = el('button', { type: 'button', class: 'button tryit-mine', 'aria-expanded': 'false', 'aria-controls': 'tryit-mine', text: 'Use a key from my apps' });
+    const area = el('div', { id: 'tryit-mine', class: 'tryit-mine-area', hidden: true });
+    const put = (key) => {
+      for (const { input } of keys) { input.value = key; input.dispatchEvent(new Event('input')); }
+    };
+    const load = async () => {
+      area.replaceChildren(el('p', { class: 'muted', text: 'Looking for your applications…' }));
+      const [a, l] = await Promise.all([call('GET', '/apis/' + encodeURIComponent(slug)), call('GET', '/applications?page[size]=100')]);
+      if (a.status !== 200 || l.status !== 200) {
+        area.replaceChildren(el('p', { class: 'muted', text: a.status === 401 || l.status === 401 ? 'Log in again to use your keys.' : 'Your applications could not be read (' + (a.status === 200 ? l.status : a.status) + ').' }));
+        return;
+      }
+      const apps = [];
+      await Promise.all((l.data.data || []).map(async (app) => {
+        const r = await call('GET', '/applications/' + encodeURIComponent(app.id) + '/registrations');
+        const reg = ((r.data && r.data.data) || []).find((g) => g.api_id === a.data.id);
+        if (reg) apps.push({ app, reg });
+      }));
+      if (!apps.length) {
+        area.replaceChildren(el('p', { class: 'muted' }, 'None of your applications is registered to this API. Use “Use this API” on ',
+          el('a', { href: location.pathname.replace(/(\/apis\/[^/]+\/).*/, '$1'), text: 'its overview' }), ' to register one.'));
+        return;
+      }
+      const known = rememberedKeys();
+      const sel = el('select', { id: 'tryit-mine-pick' });
+      const choices = [];
+      for (const { app, reg } of apps) {
+        const state = reg.status === 'approved' ? '' : ' (' + reg.status + ')';
+        for (const k of known.filter((x) => x.app === app.id)) choices.push({ app, reg, key: k.key, text: app.name + ' — ' + k.hint + ', created in this tab' + state });
+      }
+      for (const { app, reg } of apps) choices.push({ app, reg, text: app.name + ' — a new key' + (reg.status === 'approved' ? '' : ' (' + reg.status + ')') });
+      choices.forEach((c, i) => sel.append(el('option', { value: String(i), text: c.text })));
+      const use = el('button', { type: 'button', class: 'button', text: 'Use this key' });
+      const note = el('p', { class: 'muted', role: 'status' });
+      const explain = () => {
+        const c = choices[+sel.value];
+        use.textContent = c.key ? 'Use this key' : 'Create a key and use it';
+        note.textContent = (c.key ? '' : 'Keys are shown once, so this tab cannot show the keys ' + c.app.name + ' already has: paste one above, or create a new one. ') +
+          (c.reg.status === 'approved' ? '' : 'Its registration is ' + c.reg.status + ' — ' + meaning[c.reg.status] + '.');
+      };
+      sel.addEventListener('change', explain);
+      use.addEventListener('click', async () => {
+        const c = choices[+sel.value];
+        if (!c.key) {
+          use.disabled = true;
+          const res = await createKey(c.app, 'Try it').catch(() => ({ status: 0, data: null }));
+          use.disabled = false;
+          if (res.status !== 201) { note.textContent = (res.data && res.data.detail) || 'The key could not be created.'; return; }
+          c.key = res.data.credential;
+          note.textContent = 'A new key of ' + c.app.name + ' (' + res.data.key_hint + ') is in the key field; this tab remembers it. It is listed, and can be revoked, on ';
+          note.append(el('a', { href: appURL(c.app.id), text: 'the application\'s page' }), '.');
+        } else {
+          note.textContent = 'The key of ' + c.app.name + ' is in the key field.';
+        }
+        put(c.key);
+      });
+      area.replaceChildren(el('div', { class: 'tryit-field' }, el('label', { for: 'tryit-mine-pick', text: 'Key from my apps' }), sel), use, note);
+      explain();
+    };
+    mine.addEventListener('click', () => {
+      const open = mine.getAttribute('aria-expanded') !== 'true';
+      mine.setAttribute('aria-expanded', String(open));
+      area.hidden = !open;
+      if (open && !area.childElementCount) load().catch(() => area.replaceChildren(el('p', { class: 'muted', text: 'The portal could not be reached.' })));
+    });
+    keys[0].input.closest('.tryit-field').before(el('div', { class: 'tryit-mine' }, mine, area));
+  }
+
   let bearer, user, pass;
   if (sec.bearer) {
     bearer = remembered('bearer', 'password');
@@ -143,8 +217,9 @@ import { el } from './dom.js';
   const time = el('span', { class: 'tryit-time' });
   const hdrs = el('pre', { class: 'tryit-headers' });
   const out = el('pre', { id: 'tryit-response-body', class: 'tryit-response-body', tabindex: '0' });
+  const why = el('p', { id: 'tryit-why', class: 'tryit-why', hidden: true });
   const result = el('div', { class: 'tryit-result', hidden: true },
-    el('p', null, status, time),
+    el('p', null, status, time), why,
     el('details', null, el('summary', { text: 'Response headers' }), hdrs),
     out);
   box.append(form, result);
@@ -155,6 +230,18 @@ import { el } from './dom.js';
     status.textContent = text;
     status.className = 'tryit-status ' + cls;
     time.textContent = ms === undefined ? '' : ' · ' + ms + ' ms';
+  };
+
+  // What a refusal of the portal's gateway (X-Portal-Reason) means.
+  const reasons = {
+    no_key: 'No API key was sent. Paste a key above' + (loggedIn() ? ', or use a key from your apps.' : '.'),
+    invalid_key: 'The key is not valid: mistyped, revoked, or expired (a rotated key works only for its grace period).',
+    not_registered: 'The key\'s application is not registered to this API. Register it with “Use this API” on the API\'s overview.',
+    registration_pending: 'The key\'s application is registered to this API, but the registration is pending — waiting for an administrator. The key works once it is approved.',
+    registration_rejected: 'An administrator rejected this application\'s registration to this API, so its keys do not work here.',
+    registration_revoked: 'An administrator revoked this application\'s registration to this API, so its keys no longer work here.',
+    developer_not_approved: 'The key belongs to an account that is not approved (pending, rejected or revoked).',
+    no_consumer_role: 'Calling this API needs the API Consumer role on it. Ask an administrator to add you to a team that has it.',
   };
 
   form.addEventListener('submit', async (e) => {
@@ -201,12 +288,17 @@ import { el } from './dom.js';
     send.disabled = true;
     show('Sending…', 'status-pending');
     hdrs.textContent = out.textContent = '';
+    why.hidden = true;
     const t0 = performance.now();
     try {
       const res = await fetch(url, init);
       const text = await res.text();
       const ms = Math.round(performance.now() - t0);
       show(res.status + ' ' + res.statusText, 'status-' + String(res.status)[0] + 'xx', ms);
+      // The portal's gateway says why it refused a key.
+      const reason = res.headers.get('X-Portal-Reason');
+      why.textContent = (res.status === 401 || res.status === 403) && reasons[reason] || '';
+      why.hidden = !why.textContent;
       hdrs.textContent = [...res.headers].map(([k, v]) => k + ': ' + v).join('\n');
       let pretty = text;
       if (/json/i.test(res.headers.get('content-type') || '')) {

@@ -169,8 +169,10 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 			bad = append(bad, portal.FieldError{Field: field, Reason: "must be public or private"})
 		}
 	}
-	if req.DisplayName != nil && (strings.TrimSpace(*req.DisplayName) == "" || utf8.RuneCountInString(*req.DisplayName) > 200) {
-		bad = append(bad, portal.FieldError{Field: "display_name", Reason: "must be 1 to 200 characters"})
+	if req.DisplayName != nil {
+		if reason := portal.CheckText(*req.DisplayName, 200, false, false); reason != "" {
+			bad = append(bad, portal.FieldError{Field: "display_name", Reason: reason})
+		}
 	}
 	ctx := r.Context()
 	if id := req.DefaultApplicationAuthStrategyID; id != nil {

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
@@ -173,8 +172,8 @@ func CreateAdminUser(ctx context.Context, store portal.AdminStore, email, name, 
 		bad = append(bad, portal.FieldError{Field: "email", Reason: "must be an email address such as admin@example.com"})
 	}
 	name = strings.TrimSpace(name)
-	if utf8.RuneCountInString(name) > 200 {
-		bad = append(bad, portal.FieldError{Field: "full_name", Reason: "must be at most 200 characters"})
+	if reason := portal.CheckText(name, 200, true, false); reason != "" {
+		bad = append(bad, portal.FieldError{Field: "full_name", Reason: reason})
 	}
 	if reason := password.Check(pw); reason != "" {
 		bad = append(bad, portal.FieldError{Field: "password", Reason: reason})

@@ -3,7 +3,6 @@ package httpapi
 import (
 	"net/http"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -67,14 +66,7 @@ type appRequest struct {
 
 func checkApp(req appRequest, create bool) error {
 	var bad []portal.FieldError
-	if create || req.Name != nil {
-		if req.Name == nil || strings.TrimSpace(*req.Name) == "" || utf8.RuneCountInString(*req.Name) > 100 {
-			bad = append(bad, portal.FieldError{Field: "name", Reason: "must be 1 to 100 characters"})
-		}
-	}
-	if req.Description != nil && utf8.RuneCountInString(*req.Description) > 1000 {
-		bad = append(bad, portal.FieldError{Field: "description", Reason: "must be at most 1000 characters"})
-	}
+	bad = append(bad, checkNameAndDescription(req.Name, req.Description, create)...)
 	return invalid(bad...)
 }
 

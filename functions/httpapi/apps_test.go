@@ -75,6 +75,10 @@ func applications(t *testing.T, base time.Time) {
 	want(t, dev.do("GET", "/api/v3/apis/nope", nil), 404)
 
 	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": ""}), 400)
+	// Names an admin reads in a list or a terminal hold no control
+	// characters; a description may break lines.
+	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "Shop\u202e"}), 400)
+	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "Shop", "description": "a\x1b]0;x\x07"}), 400)
 	want(t, dev.do("POST", "/api/v3/applications", map[string]string{"name": "x", "auth_strategy_id": "nope"}), 400)
 	app := dev.do("POST", "/api/v3/applications", map[string]string{"name": "Checkout", "description": "Our shop"})
 	want(t, app, 201)

@@ -4,7 +4,6 @@ import (
 	"net/http"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/portal-dev/portal/functions/apikey"
 	"github.com/portal-dev/portal/functions/portal"
@@ -62,8 +61,8 @@ func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if utf8.RuneCountInString(req.DisplayName) > 100 {
-		s.writeError(w, r, invalid(portal.FieldError{Field: "display_name", Reason: "must be at most 100 characters"}))
+	if reason := portal.CheckText(req.DisplayName, 100, true, false); reason != "" {
+		s.writeError(w, r, invalid(portal.FieldError{Field: "display_name", Reason: reason}))
 		return
 	}
 	c, err := s.issue(r, appOf(r), strings.TrimSpace(req.DisplayName), "credential.created", nil)

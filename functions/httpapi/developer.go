@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
@@ -63,8 +62,8 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
 		bad = append(bad, portal.FieldError{Field: "email", Reason: "must be an email address such as dev@example.com"})
 	}
 	name := strings.TrimSpace(req.FullName)
-	if name == "" || utf8.RuneCountInString(name) > 200 {
-		bad = append(bad, portal.FieldError{Field: "full_name", Reason: "must be 1 to 200 characters"})
+	if reason := portal.CheckText(name, 200, false, false); reason != "" {
+		bad = append(bad, portal.FieldError{Field: "full_name", Reason: reason})
 	}
 	if reason := password.Check(req.Password); reason != "" {
 		bad = append(bad, portal.FieldError{Field: "password", Reason: reason})

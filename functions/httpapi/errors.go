@@ -126,3 +126,27 @@ func invalid(fields ...portal.FieldError) error {
 	}
 	return &portal.Error{Code: portal.EInvalid, Message: "the request has invalid fields; see invalid_parameters", Fields: fields}
 }
+
+// checkNameAndDescription checks the name (required on create) and the
+// description of an application or a team by portal.CheckText.
+func checkNameAndDescription(name, description *string, create bool) []portal.FieldError {
+	var bad []portal.FieldError
+	if name != nil || create {
+		if reason := portal.CheckText(deref(name), 100, false, false); reason != "" {
+			bad = append(bad, portal.FieldError{Field: "name", Reason: reason})
+		}
+	}
+	if description != nil {
+		if reason := portal.CheckText(*description, 1000, true, true); reason != "" {
+			bad = append(bad, portal.FieldError{Field: "description", Reason: reason})
+		}
+	}
+	return bad
+}
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}

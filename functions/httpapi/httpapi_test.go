@@ -560,6 +560,8 @@ func TestRequestDecoding(t *testing.T) {
 		"short pw":       {body: map[string]string{"email": "s@example.com", "full_name": "S", "password": "Ab1!"}, status: 400, field: "password"},
 		"common pw":      {body: map[string]string{"email": "c@example.com", "full_name": "C", "password": "password1"}, status: 400, field: "password"},
 		"129 char pw":    {body: map[string]string{"email": "l@example.com", "full_name": "L", "password": strings.Repeat("x", 129)}, status: 400, field: "password"},
+		"bidi in name":   {body: map[string]string{"email": "b@example.com", "full_name": "Eve \u202eadmin", "password": goodPassword}, status: 400, field: "full_name"},
+		"escape in name": {body: map[string]string{"email": "e@example.com", "full_name": "Eve\x1b[2J", "password": goodPassword}, status: 400, field: "full_name"},
 		"json+suffix ok": {body: map[string]string{"email": "j@example.com", "full_name": "J", "password": goodPassword}, ctype: "application/merge-patch+json", status: 201},
 	}
 	for name, tt := range tests {

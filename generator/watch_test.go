@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -28,5 +29,24 @@ func TestWatchAddsAnAPI(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(b.Options().Out, "apis/h/index.html")); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestWatchLoadsOneReloadScript: a watching build (portal serve) loads
+// the theme's reload script, which portal serve answers, and not Hugo's
+// own (/livereload.js, which nothing serves: a 404 and a wasted request on
+// every page).
+func TestWatchLoadsOneReloadScript(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	cfg := filepath.Join(dir, "portal.yaml")
+	os.WriteFile(cfg, []byte("name: p\napis: []\n"), 0o644)
+	b, _ := newBuilt(t, Options{Config: cfg, Watch: true, LiveReload: true})
+	home := readFile(t, filepath.Join(b.Options().Out, "index.html"))
+	if !strings.Contains(home, `src="/_portal/livereload.js"`) {
+		t.Errorf("the home page lacks the theme's reload script:\n%s", home)
+	}
+	if strings.Contains(home, "/livereload.js?") {
+		t.Errorf("the home page loads Hugo's reload script too:\n%s", home)
 	}
 }

@@ -71,6 +71,9 @@ func New(opts Options) (*Site, error) {
 	}
 	if opts.Watch {
 		flags.Set("internal", map[string]any{"watch": true, "running": true})
+		// portal serve sends its own reload events to the theme's script;
+		// Hugo's would add a /livereload.js that nothing serves.
+		flags.Set("disableLiveReload", true)
 	}
 	osFs := afero.NewOsFs()
 	res, err := allconfig.LoadConfig(allconfig.ConfigSourceDescriptor{

@@ -4,7 +4,6 @@ import (
 	"context"
 	"net/http"
 	"net/mail"
-	"strconv"
 	"strings"
 	"time"
 
@@ -38,31 +37,13 @@ func (s *Server) handleAdminAuthenticate(w http.ResponseWriter, r *http.Request)
 	}
 	ctx := r.Context()
 	key := adminThrottleKey(req.Username)
-	now := s.now()
-	n, err := s.store.CountLoginFailures(ctx, key, now, s.cfg.LoginWindow)
-	if err != nil {
+	var u portal.AdminUser
+	if err := s.verifyLogin(w, ctx, key, req.Password, "", func() (string, error) {
+		var err error
+		u, err = s.store.GetAdminUserByEmail(ctx, req.Username)
+		return u.PasswordHash, err
+	}); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if n >= s.cfg.LoginFailures {
-		w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.LoginWindow.Seconds())))
-		s.writeError(w, r, portal.Errorf(portal.ETooMany, "too many failed logins for this account; try again in %d minutes", int(s.cfg.LoginWindow.Minutes())))
-		return
-	}
-	u, err := s.store.GetAdminUserByEmail(ctx, req.Username)
-	hash := s.dummy
-	if err == nil {
-		hash = u.PasswordHash
-	} else if !portal.IsCode(err, portal.ENotFound) {
-		s.writeError(w, r, err)
-		return
-	}
-	if perr := password.Verify(req.Password, hash); perr != nil || err != nil {
-		if _, ferr := s.store.RecordLoginFailure(ctx, key, now, s.cfg.LoginWindow); ferr != nil {
-			s.writeError(w, r, ferr)
-			return
-		}
-		s.writeError(w, r, portal.Errorf(portal.EUnauthorized, "Invalid credentials"))
 		return
 	}
 	if u.Status != portal.AdminActive {
@@ -74,7 +55,7 @@ func (s *Server) handleAdminAuthenticate(w http.ResponseWriter, r *http.Request)
 		return
 	}
 	tok, hashed := secret()
-	at := now.UTC()
+	at := s.now().UTC()
 	sess := portal.Session{Hash: hashed, AdminUserID: u.ID, CreatedAt: at, LastSeenAt: at, ExpiresAt: at.Add(s.cfg.SessionAbsolute)}
 	if err := s.store.CreateSession(ctx, sess); err != nil {
 		if portal.IsCode(err, portal.EPrecondition) {

@@ -193,33 +193,13 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
 	}
 	ctx := r.Context()
 	key := portal.EmailKey(req.Username)
-	now := s.now()
-	// Throttle per account, never per client address: forwarded-for
-	// headers are the attacker's to choose.
-	n, err := s.store.CountLoginFailures(ctx, key, now, s.cfg.LoginWindow)
-	if err != nil {
+	var d portal.Developer
+	if err := s.verifyLogin(w, ctx, key, req.Password, " or reset your password", func() (string, error) {
+		var err error
+		d, err = s.store.GetDeveloperByEmail(ctx, key)
+		return d.PasswordHash, err
+	}); err != nil {
 		s.writeError(w, r, err)
-		return
-	}
-	if n >= s.cfg.LoginFailures {
-		w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.LoginWindow.Seconds())))
-		s.writeError(w, r, portal.Errorf(portal.ETooMany, "too many failed logins for this account; try again in %d minutes or reset your password", int(s.cfg.LoginWindow.Minutes())))
-		return
-	}
-	d, err := s.store.GetDeveloperByEmail(ctx, key)
-	hash := s.dummy
-	if err == nil {
-		hash = d.PasswordHash
-	} else if !portal.IsCode(err, portal.ENotFound) {
-		s.writeError(w, r, err)
-		return
-	}
-	if perr := password.Verify(req.Password, hash); perr != nil || err != nil {
-		if _, ferr := s.store.RecordLoginFailure(ctx, key, now, s.cfg.LoginWindow); ferr != nil {
-			s.writeError(w, r, ferr)
-			return
-		}
-		s.writeError(w, r, portal.Errorf(portal.EUnauthorized, "Invalid credentials"))
 		return
 	}
 	if d.Status != portal.StatusApproved {
@@ -243,6 +223,39 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.WriteHeader(http.StatusNoContent)
+}
+
+// verifyLogin is the one password check of developers and admin users.
+// It throttles per account (key), never per client address: forwarded-for
+// headers are the attacker's to choose. find reads the account's password
+// hash (ENotFound for none); an unknown account is checked against a dummy
+// hash, so the answer's timing does not tell which accounts exist. A
+// failure is recorded; nil means the password is the account's.
+func (s *Server) verifyLogin(w http.ResponseWriter, ctx context.Context, key, pw, lockedHint string, find func() (string, error)) error {
+	now := s.now()
+	n, err := s.store.CountLoginFailures(ctx, key, now, s.cfg.LoginWindow)
+	if err != nil {
+		return err
+	}
+	if n >= s.cfg.LoginFailures {
+		w.Header().Set("Retry-After", strconv.Itoa(int(s.cfg.LoginWindow.Seconds())))
+		return portal.Errorf(portal.ETooMany, "too many failed logins for this account; try again in %d minutes%s", int(s.cfg.LoginWindow.Minutes()), lockedHint)
+	}
+	hash, err := find()
+	known := err == nil
+	if !known && !portal.IsCode(err, portal.ENotFound) {
+		return err
+	}
+	if !known {
+		hash = s.dummy
+	}
+	if perr := password.Verify(pw, hash); perr != nil || !known {
+		if _, ferr := s.store.RecordLoginFailure(ctx, key, now, s.cfg.LoginWindow); ferr != nil {
+			return ferr
+		}
+		return portal.Errorf(portal.EUnauthorized, "Invalid credentials")
+	}
+	return nil
 }
 
 // startSession stores a session and sets its cookie.

@@ -45,8 +45,10 @@ type Options struct {
 	// Watch keeps the Hugo site between builds for fast rebuilds.
 	Watch      bool
 	LiveReload bool
-	// ExtraServers are offered first in try-it, per API slug.
-	ExtraServers map[string][]spec.Server
+	// ExtraServers gives, for each build's portal.yaml, the servers offered
+	// first in try-it, per API slug: an API published by an edit of
+	// portal.yaml gets its own on the next build.
+	ExtraServers func(*config.Config) map[string][]spec.Server
 	// GatewayOrigin is the origin of a gateway that serves every API with
 	// an upstream at /gateway/{slug}/ (portal serve's own): code samples
 	// call it. Empty: an API's gateway host from portal.yaml, if any.
@@ -213,13 +215,17 @@ func (b *Builder) Build(ctx context.Context, changed ...string) (Summary, error)
 		for i, ac := range cfg.APIs {
 			all[i] = &site.API{Config: ac}
 		}
+		var extra map[string][]spec.Server
+		if b.opts.ExtraServers != nil {
+			extra = b.opts.ExtraServers(cfg)
+		}
 		b.frags = nil // until this write succeeds
 		if err := b.writer.Begin(site.Options{
 			Config:       cfg,
 			APIs:         all,
 			Theme:        b.opts.Theme,
 			LiveReload:   b.opts.LiveReload,
-			ExtraServers: b.opts.ExtraServers,
+			ExtraServers: extra,
 
 			GatewayOrigin: b.opts.GatewayOrigin,
 		}); err != nil {

@@ -41,13 +41,20 @@ func (p *appsPortal) wait() { p.offset.Add(int64(5 * time.Second)) }
 
 func newAppsPortal(t *testing.T) *appsPortal {
 	t.Helper()
+	return newAppsPortalWith(t, "../../../portal.yaml", t.TempDir())
+}
+
+// newAppsPortalWith is newAppsPortal for the portal.yaml config, with its
+// data folder in data (which may already hold a store).
+func newAppsPortalWith(t *testing.T, config, data string) *appsPortal {
+	t.Helper()
 	p := &appsPortal{t: t}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	p.base = "http://" + ln.Addr().String()
-	p.s, err = serve.New(serve.Options{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: p.base, Now: p.now})
+	p.s, err = serve.New(serve.Options{Config: config, Data: data, BaseURL: p.base, Now: p.now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -148,15 +148,20 @@ func New(o Options) (*Server, error) {
 	if err != nil {
 		return nil, err
 	}
-	extra := map[string][]spec.Server{}
-	for _, a := range cfg.APIs {
-		base := strings.TrimSuffix(o.BaseURL, "/")
-		if a.UpstreamURL != "" {
-			extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + "/gateway/" + a.Slug, Description: "Local gateway (portal serve): needs an API key"})
+	// Try-it's local servers, from the portal.yaml of each build: an API
+	// published while the server runs is routed by its gateway too.
+	extra := func(cfg *config.Config) map[string][]spec.Server {
+		extra := map[string][]spec.Server{}
+		for _, a := range cfg.APIs {
+			base := strings.TrimSuffix(o.BaseURL, "/")
+			if a.UpstreamURL != "" {
+				extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + "/gateway/" + a.Slug, Description: "Local gateway (portal serve): needs an API key"})
+			}
+			if a.UpstreamURL == "httpbin" {
+				extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + UpstreamPrefix, Description: "Local httpbin, no key (portal serve)"})
+			}
 		}
-		if a.UpstreamURL == "httpbin" {
-			extra[a.Slug] = append(extra[a.Slug], spec.Server{URL: base + UpstreamPrefix, Description: "Local httpbin, no key (portal serve)"})
-		}
+		return extra
 	}
 	b, err := generator.NewBuilder(generator.Options{
 		Config:       o.Config,

@@ -5,7 +5,7 @@
 // the object is read again, compared with what the page showed, and sent
 // back with its ETag as If-Match; a 409 shows the current state and
 // offers to reload.
-import { el } from './dom.js';
+import { el, request } from './dom.js';
 
 (() => {
   'use strict';
@@ -19,20 +19,12 @@ import { el } from './dom.js';
   const call = async (method, path, body, headers) => {
     let res;
     try {
-      res = await fetch(api + path, {
-        method,
-        credentials: 'same-origin',
-        headers: Object.assign(body ? { 'Content-Type': 'application/json' } : {}, headers || {}),
-        body: body ? JSON.stringify(body) : undefined,
-      });
+      res = await request(api + path, method, body, headers);
     } catch {
       return { status: 0, data: { detail: 'The portal did not answer; check your connection and try again.' } };
     }
-    let data = null;
-    const text = await res.text();
-    if (text) { try { data = JSON.parse(text); } catch { data = { detail: text }; } }
     if (res.status === 401 && page !== 'login') toLogin();
-    return { status: res.status, data, etag: res.headers.get('ETag') };
+    return res;
   };
   const problem = (r) => {
     const d = r.data || {};

@@ -2,25 +2,14 @@
 // header, the account pages): calls to the portal's /api/v3, the keys
 // created in this tab, and the dialogs. Built with dom.js's el: no server
 // text is ever parsed as HTML.
-import { el } from './dom.js';
+import { el, request } from './dom.js';
 
 // home is the site's root (the brand links to it).
 export const home = document.querySelector('.brand')?.getAttribute('href') || '/';
 
 // call sends JSON to /api/v3 and returns {status, data}; data is the
 // parsed body (a problem+json's detail for errors).
-export const call = async (method, path, body) => {
-  const res = await fetch('/api/v3' + path, {
-    method,
-    credentials: 'same-origin',
-    headers: body ? { 'Content-Type': 'application/json' } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  let data = null;
-  const text = await res.text();
-  if (text) { try { data = JSON.parse(text); } catch { data = { detail: text }; } }
-  return { status: res.status, data };
-};
+export const call = (method, path, body) => request('/api/v3' + path, method, body);
 
 // detail is a failed answer's sentence for people.
 export const detail = (res) => (res.data && res.data.detail) || 'Something went wrong (' + res.status + ').';

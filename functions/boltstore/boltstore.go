@@ -403,9 +403,8 @@ func eachSuffix(b *bolt.Bucket, prefix []byte, fn func(string) error) error {
 
 // pageOf reads one page of ids with get and returns it with the total.
 func pageOf[T any](tx *bolt.Tx, ids []string, p portal.Page, get func(tx *bolt.Tx, id string) (T, error)) ([]T, int, error) {
-	from, to := page(len(ids), p)
 	var out []T
-	for _, id := range ids[from:to] {
+	for _, id := range portal.PageOf(ids, p) {
 		x, err := get(tx, id)
 		if err != nil {
 			return nil, 0, err
@@ -470,13 +469,6 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
 
 func notFound(what, id string) error {
 	return portal.Errorf(portal.ENotFound, "%s %s not found", what, id)
-}
-
-// page cuts one page out of n items.
-func page(n int, p portal.Page) (from, to int) {
-	p = p.Normalize()
-	from = min(p.Offset(), n)
-	return from, min(from+p.Size, n)
 }
 
 // Records of the application side: the domain types hide owners, hashes

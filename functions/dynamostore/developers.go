@@ -61,9 +61,7 @@ func (s *Store) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p 
 			return nil, 0, err
 		}
 		all = slices.DeleteFunc(all, func(d portal.Developer) bool { return !f.MatchText(d) })
-		p = p.Normalize()
-		from := min(p.Offset(), len(all))
-		return all[from : from+min(p.Size, len(all)-from)], len(all), nil
+		return portal.PageOf(all, p), len(all), nil
 	}
 	return listIndex(ctx, s, index, attr, pk, p, func(it *devItem) portal.Developer { return it.Developer })
 }

@@ -84,32 +84,14 @@ func (s *Store) ListApplications(ctx context.Context, developerID string, p port
 		return nil, 0, err
 	}
 	portal.SortByCreated(ptrs, func(d devAppItem) (time.Time, string) { return d.AppCreated, d.ApplicationID })
-	p = p.Normalize()
-	from := min(p.Offset(), len(ptrs))
-	page := ptrs[from:min(from+p.Size, len(ptrs))]
-	ks := make([]map[string]types.AttributeValue, 0, len(page))
-	for _, d := range page {
-		ks = append(ks, key(appPK(d.ApplicationID), skApp))
+	var ids []string
+	for _, d := range portal.PageOf(ptrs, p) {
+		ids = append(ids, d.ApplicationID)
 	}
-	byID := map[string]portal.Application{}
-	if len(ks) > 0 {
-		got, err := s.batchGet(ctx, ks)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, m := range got {
-			var it appItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, 0, err
-			}
-			byID[it.ID] = it.Application
-		}
-	}
-	out := []portal.Application{}
-	for _, d := range page {
-		if a, ok := byID[d.ApplicationID]; ok {
-			out = append(out, a)
-		}
+	out, err := getInOrder(ctx, s, ids, func(id string) map[string]types.AttributeValue { return key(appPK(id), skApp) },
+		func(it *appItem) (string, portal.Application) { return it.ID, it.Application })
+	if err != nil {
+		return nil, 0, err
 	}
 	return out, len(ptrs), nil
 }

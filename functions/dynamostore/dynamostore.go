@@ -724,6 +724,36 @@ func decodeAll[I, T any](items []map[string]types.AttributeValue, pick func(*I) 
 	return out, nil
 }
 
+// getInOrder batch-gets the objects with ids (at most 100; keyOf makes
+// an id's key), decodes each with pick (its id and the object) and returns
+// them in the order of ids, without those deleted since the ids were read.
+func getInOrder[I, T any](ctx context.Context, s *Store, ids []string, keyOf func(string) map[string]types.AttributeValue, pick func(*I) (string, T)) ([]T, error) {
+	ks := make([]map[string]types.AttributeValue, 0, len(ids))
+	for _, id := range ids {
+		ks = append(ks, keyOf(id))
+	}
+	got, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	byID := map[string]T{}
+	for _, m := range got {
+		var it I
+		if err := unmarshal(m, &it); err != nil {
+			return nil, err
+		}
+		id, x := pick(&it)
+		byID[id] = x
+	}
+	out := []T{}
+	for _, id := range ids {
+		if x, ok := byID[id]; ok {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
 // writeVersion writes item, the next version of an object read at
 // version cur, with its audit event and any more items of the same
 // transaction, if the caller's want is cur and the stored version still

@@ -166,30 +166,14 @@ func (s *Store) ListTeamMembers(ctx context.Context, teamID string, p portal.Pag
 		}
 		return strings.Compare(a.DeveloperID, b.DeveloperID)
 	})
-	p = p.Normalize()
-	from := min(p.Offset(), len(ms))
-	ms = ms[from:min(from+p.Size, len(ms))]
-	var ks []map[string]types.AttributeValue
-	for _, m := range ms {
-		ks = append(ks, key(devPK(m.DeveloperID), skDev))
+	var ids []string
+	for _, m := range portal.PageOf(ms, p) {
+		ids = append(ids, m.DeveloperID)
 	}
-	got, err := s.batchGet(ctx, ks)
+	out, err := getInOrder(ctx, s, ids, func(id string) map[string]types.AttributeValue { return key(devPK(id), skDev) },
+		func(it *devItem) (string, portal.Developer) { return it.ID, it.Developer })
 	if err != nil {
 		return nil, 0, err
-	}
-	byID := map[string]portal.Developer{}
-	for _, m := range got {
-		var it devItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, 0, err
-		}
-		byID[it.ID] = it.Developer
-	}
-	out := []portal.Developer{}
-	for _, m := range ms {
-		if d, ok := byID[m.DeveloperID]; ok {
-			out = append(out, d)
-		}
 	}
 	return out, len(items), nil
 }
@@ -202,25 +186,19 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 	}
 	var out []portal.Team
 	for chunk := range slices.Chunk(items, 100) {
-		var ks []map[string]types.AttributeValue
-		for _, m := range chunk {
-			var it devTeamItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			ks = append(ks, key(teamPK(it.TeamID), skTeam))
+		ks, err := decodeAll(chunk, func(it *devTeamItem) map[string]types.AttributeValue { return key(teamPK(it.TeamID), skTeam) })
+		if err != nil {
+			return nil, err
 		}
 		got, err := s.batchGet(ctx, ks)
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range got {
-			var it teamItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, it.Team)
+		ts, err := decodeAll(got, func(it *teamItem) portal.Team { return it.Team })
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, ts...)
 	}
 	portal.SortByCreated(out, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 	return out, nil
@@ -304,13 +282,11 @@ func (s *Store) ListDeveloperRoles(ctx context.Context, developerID string) ([]p
 	}
 	var out []portal.RoleAssignment
 	for _, rs := range results {
-		for _, m := range rs {
-			var it roleItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, it.RoleAssignment)
+		roles, err := decodeAll(rs, func(it *roleItem) portal.RoleAssignment { return it.RoleAssignment })
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, roles...)
 	}
 	portal.SortByCreated(out, func(r portal.RoleAssignment) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, nil

@@ -13,11 +13,7 @@ import (
 func (s *Store) GetSettings(_ context.Context) (portal.Settings, error) {
 	var r settingsRec
 	err := s.view(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bMeta), settingsKey, &r)
-		if err == nil && !ok {
-			err = portal.Errorf(portal.ENotFound, "portal settings not found")
-		}
-		return err
+		return lookup(tx.Bucket(bMeta), settingsKey, &r, "portal settings not found")
 	})
 	return r.settings(), err
 }
@@ -83,11 +79,7 @@ func (s *Store) GetAdminTokenByHash(_ context.Context, hash string) (portal.Admi
 		if id == nil {
 			return portal.Errorf(portal.ENotFound, "admin token not found")
 		}
-		ok, err := get(tx.Bucket(bAdmin), id, &r)
-		if err == nil && !ok {
-			err = portal.Errorf(portal.ENotFound, "admin token not found")
-		}
-		return err
+		return lookup(tx.Bucket(bAdmin), id, &r, "admin token not found")
 	})
 	if err != nil {
 		return portal.AdminToken{}, err
@@ -110,12 +102,8 @@ func (s *Store) RevokeAdminToken(_ context.Context, id string, at time.Time, ev 
 	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		var r adminRec
-		ok, err := get(tx.Bucket(bAdmin), []byte(id), &r)
-		if err != nil {
+		if err := lookup(tx.Bucket(bAdmin), []byte(id), &r, "admin token %s not found", id); err != nil {
 			return err
-		}
-		if !ok {
-			return notFound("admin token", id)
 		}
 		if r.RevokedAt != nil {
 			return portal.Errorf(portal.EPrecondition, "admin token %s was already revoked", id)

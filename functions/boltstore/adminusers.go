@@ -26,13 +26,8 @@ func (r adminUserRec) user() portal.AdminUser {
 	return u
 }
 
-func getAdminUser(tx *bolt.Tx, id string) (adminUserRec, error) {
-	var r adminUserRec
-	ok, err := get(tx.Bucket(bAdminUsers), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("admin user", id)
-	}
-	return r, err
+func readAdminUser(tx *bolt.Tx, id string) (portal.AdminUser, error) {
+	return getOne(tx, bAdminUsers, "admin user", id, adminUserRec.user)
 }
 
 func putAdminUser(tx *bolt.Tx, u portal.AdminUser) error {
@@ -64,23 +59,21 @@ func (s *Store) CreateAdminUser(_ context.Context, u portal.AdminUser, ev portal
 
 // GetAdminUser implements portal.AdminStore.
 func (s *Store) GetAdminUser(_ context.Context, id string) (portal.AdminUser, error) {
-	var r adminUserRec
-	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getAdminUser(tx, id); return err })
-	return r.user(), err
+	return viewOne(s, readAdminUser, id)
 }
 
 // GetAdminUserByEmail implements portal.AdminStore.
 func (s *Store) GetAdminUserByEmail(_ context.Context, email string) (portal.AdminUser, error) {
-	var r adminUserRec
+	var u portal.AdminUser
 	err := s.view(func(tx *bolt.Tx) (err error) {
 		id := tx.Bucket(bAdminEmails).Get([]byte(portal.EmailKey(email)))
 		if id == nil {
 			return notFound("admin user with email", email)
 		}
-		r, err = getAdminUser(tx, string(id))
+		u, err = readAdminUser(tx, string(id))
 		return err
 	})
-	return r.user(), err
+	return u, err
 }
 
 // ListAdminUsers implements portal.AdminStore.
@@ -106,14 +99,14 @@ func (s *Store) SetAdminUserStatus(_ context.Context, id string, version int64, 
 	ev = ev.Complete(id)
 	var out portal.AdminUser
 	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getAdminUser(tx, id)
+		cur, err := readAdminUser(tx, id)
 		if err != nil {
 			return err
 		}
-		if r.Version != version {
-			return portal.Errorf(portal.EConflict, "admin user %s changed since it was read (version %d, not %d)", id, r.Version, version)
+		if cur.Version != version {
+			return portal.Errorf(portal.EConflict, "admin user %s changed since it was read (version %d, not %d)", id, cur.Version, version)
 		}
-		out = r.user()
+		out = cur
 		prev := out.Status
 		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1
 		if err := putAdminUser(tx, out); err != nil {

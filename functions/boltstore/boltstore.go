@@ -225,6 +225,16 @@ func get(b *bolt.Bucket, k []byte, v any) (bool, error) {
 	return true, nil
 }
 
+// lookup is get for a record that must be there: a missing one is the
+// not-found error of format and args.
+func lookup(b *bolt.Bucket, k []byte, v any, format string, args ...any) error {
+	ok, err := get(b, k, v)
+	if err == nil && !ok {
+		return portal.Errorf(portal.ENotFound, format, args...)
+	}
+	return err
+}
+
 func put(b *bolt.Bucket, k []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -326,11 +336,7 @@ func viewOne[T any](s *Store, read func(*bolt.Tx, string) (T, error), id string)
 // a missing one is a not-found error naming kind.
 func getOne[R, T any](tx *bolt.Tx, bucket []byte, kind, id string, conv func(R) T) (T, error) {
 	var r R
-	ok, err := get(tx.Bucket(bucket), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound(kind, id)
-	}
-	if err != nil {
+	if err := lookup(tx.Bucket(bucket), []byte(id), &r, "%s %s not found", kind, id); err != nil {
 		var zero T
 		return zero, err
 	}

@@ -96,11 +96,7 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 func (s *Store) GetAPI(_ context.Context, id string) (portal.API, error) {
 	var a portal.API
 	err := s.view(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bAPIs), []byte(id), &a)
-		if err == nil && !ok {
-			err = notFound("API", id)
-		}
-		return err
+		return lookup(tx.Bucket(bAPIs), []byte(id), &a, "API %s not found", id)
 	})
 	return a, err
 }

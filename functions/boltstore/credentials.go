@@ -22,10 +22,8 @@ func appCred(tx *bolt.Tx, appID, id string) (credRec, error) {
 	if hash == nil {
 		return credRec{}, portal.Errorf(portal.ENotFound, "application %s has no credential %s", appID, id)
 	}
-	r, ok, err := getCred(tx, hash)
-	if err == nil && !ok {
-		err = portal.Errorf(portal.ENotFound, "application %s has no credential %s", appID, id)
-	}
+	var r credRec
+	err := lookup(tx.Bucket(bCreds), hash, &r, "application %s has no credential %s", appID, id)
 	return r, err
 }
 
@@ -101,13 +99,7 @@ func (s *Store) ListCredentials(_ context.Context, applicationID string) ([]port
 func (s *Store) GetCredentialByHash(_ context.Context, hash string) (portal.Credential, error) {
 	var r credRec
 	err := s.view(func(tx *bolt.Tx) error {
-		var ok bool
-		var err error
-		r, ok, err = getCred(tx, []byte(hash))
-		if err == nil && !ok {
-			err = portal.Errorf(portal.ENotFound, "credential not found")
-		}
-		return err
+		return lookup(tx.Bucket(bCreds), []byte(hash), &r, "credential not found")
 	})
 	if err != nil {
 		return portal.Credential{}, err

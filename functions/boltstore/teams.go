@@ -249,12 +249,8 @@ func (s *Store) RemoveRole(_ context.Context, teamID, assignmentID string, ev po
 	return s.update(func(tx *bolt.Tx) error {
 		var r roleRec
 		k := key(teamID, assignmentID)
-		ok, err := get(tx.Bucket(bRoles), k, &r)
-		if err != nil {
+		if err := lookup(tx.Bucket(bRoles), k, &r, "role assignment %s not found", assignmentID); err != nil {
 			return err
-		}
-		if !ok {
-			return notFound("role assignment", assignmentID)
 		}
 		if err := tx.Bucket(bRoles).Delete(k); err != nil {
 			return err

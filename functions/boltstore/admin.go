@@ -50,8 +50,7 @@ func (s *Store) PutSettings(_ context.Context, set portal.Settings, ev portal.Au
 
 // CreateAdminToken implements portal.Store.
 func (s *Store) CreateAdminToken(_ context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	ev.StampNew(&t.CreatedAt, nil)
+	ev = ev.CompleteNew(t.ID, &t.CreatedAt, nil)
 	t.CreatedAt = t.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bAdmin).Get([]byte(t.ID)) != nil {

@@ -36,8 +36,7 @@ func putAdminUser(tx *bolt.Tx, u portal.AdminUser) error {
 
 // CreateAdminUser implements portal.AdminStore.
 func (s *Store) CreateAdminUser(_ context.Context, u portal.AdminUser, ev portal.AuditEvent) error {
-	ev = ev.Complete(u.ID)
-	ev.StampNew(&u.CreatedAt, &u.UpdatedAt)
+	ev = ev.CompleteNew(u.ID, &u.CreatedAt, &u.UpdatedAt)
 	u.CreatedAt, u.UpdatedAt, u.Version = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bAdminUsers).Get([]byte(u.ID)) != nil {

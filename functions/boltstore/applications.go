@@ -19,8 +19,7 @@ func putApp(tx *bolt.Tx, a portal.Application) error {
 
 // CreateApplication implements portal.AppStore.
 func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev portal.AuditEvent) error {
-	ev = ev.Complete(a.ID)
-	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
+	ev = ev.CompleteNew(a.ID, &a.CreatedAt, &a.UpdatedAt)
 	a.CreatedAt, a.UpdatedAt, a.Version = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := readDev(tx, a.DeveloperID); err != nil {

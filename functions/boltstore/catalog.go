@@ -138,8 +138,7 @@ func (s *Store) ListAPIs(_ context.Context) ([]portal.API, error) {
 
 // CreateAuthStrategy implements portal.AppStore.
 func (s *Store) CreateAuthStrategy(_ context.Context, st portal.AuthStrategy, ev portal.AuditEvent) error {
-	ev = ev.Complete(st.ID)
-	ev.StampNew(&st.CreatedAt, nil)
+	ev = ev.CompleteNew(st.ID, &st.CreatedAt, nil)
 	st.CreatedAt = st.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bStrategies)

@@ -44,8 +44,7 @@ func deleteCred(tx *bolt.Tx, appID, id string) error {
 
 // CreateCredential implements portal.AppStore.
 func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev portal.AuditEvent) error {
-	ev = ev.Complete(c.ID)
-	ev.StampNew(&c.CreatedAt, nil)
+	ev = ev.CompleteNew(c.ID, &c.CreatedAt, nil)
 	c.CreatedAt, c.ExpiresAt, c.LastUsedAt = c.CreatedAt.UTC(), utcPtr(c.ExpiresAt), utcPtr(c.LastUsedAt)
 	return s.update(func(tx *bolt.Tx) error {
 		app, err := readApp(tx, c.ApplicationID)

@@ -19,8 +19,7 @@ func putDev(tx *bolt.Tx, d portal.Developer) error {
 
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(_ context.Context, d portal.Developer, ev portal.AuditEvent) error {
-	ev = ev.Complete(d.ID)
-	ev.StampNew(&d.CreatedAt, &d.UpdatedAt)
+	ev = ev.CompleteNew(d.ID, &d.CreatedAt, &d.UpdatedAt)
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	d.Version = 1
 	return s.update(func(tx *bolt.Tx) error {

@@ -35,8 +35,7 @@ func deleteReg(tx *bolt.Tx, appID, apiID string) error {
 
 // CreateRegistration implements portal.AppStore.
 func (s *Store) CreateRegistration(_ context.Context, r portal.Registration, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.ID)
-	ev.StampNew(&r.CreatedAt, &r.UpdatedAt)
+	ev = ev.CompleteNew(r.ID, &r.CreatedAt, &r.UpdatedAt)
 	r.CreatedAt, r.UpdatedAt, r.Version = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := readApp(tx, r.ApplicationID); err != nil {

@@ -21,8 +21,7 @@ func putTeam(tx *bolt.Tx, t portal.Team) error {
 
 // CreateTeam implements portal.Store.
 func (s *Store) CreateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
+	ev = ev.CompleteNew(t.ID, &t.CreatedAt, &t.UpdatedAt)
 	t.CreatedAt, t.UpdatedAt, t.Version = t.CreatedAt.UTC(), t.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if tx.Bucket(bTeams).Get([]byte(t.ID)) != nil {
@@ -218,8 +217,7 @@ func sortTeams(ts []portal.Team) {
 
 // AssignRole implements portal.Store.
 func (s *Store) AssignRole(_ context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.TeamID)
-	ev.StampNew(&r.CreatedAt, nil)
+	ev = ev.CompleteNew(r.TeamID, &r.CreatedAt, nil)
 	r.CreatedAt = r.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := readTeam(tx, r.TeamID); err != nil {

@@ -20,8 +20,7 @@ func (s *Store) getApp(ctx context.Context, id string) (portal.Application, erro
 // application counter goes up in the same transaction, on the condition
 // that it stays within the limit: the limit holds under any concurrency.
 func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) error {
-	ev = ev.Complete(a.ID)
-	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
+	ev = ev.CompleteNew(a.ID, &a.CreatedAt, &a.UpdatedAt)
 	a.Version = 1
 	tx := []types.TransactWriteItem{
 		s.check(key(devPK(a.DeveloperID), skDev), exists),

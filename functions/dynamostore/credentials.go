@@ -17,8 +17,7 @@ import (
 // its hash (unique, and the validator's one read); the application's
 // credential counter goes up in the same transaction, within the limit.
 func (s *Store) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
-	ev = ev.Complete(c.ID)
-	ev.StampNew(&c.CreatedAt, nil)
+	ev = ev.CompleteNew(c.ID, &c.CreatedAt, nil)
 	app, err := s.getApp(ctx, c.ApplicationID)
 	if err != nil {
 		return err

@@ -17,8 +17,7 @@ func (s *Store) getDev(ctx context.Context, id string) (portal.Developer, error)
 
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) error {
-	ev = ev.Complete(d.ID)
-	ev.StampNew(&d.CreatedAt, &d.UpdatedAt)
+	ev = ev.CompleteNew(d.ID, &d.CreatedAt, &d.UpdatedAt)
 	d.Version = 1
 	return s.createUnique(ctx, newDevItem(d), emailItem{PK: emailPK(d.Email), SK: "EMAIL", DeveloperID: d.ID}, ev,
 		portal.Errorf(portal.EConflict, "developer %s exists", d.ID),

@@ -21,8 +21,7 @@ func (s *Store) getTeam(ctx context.Context, id string) (portal.Team, error) {
 
 // CreateTeam implements portal.Store.
 func (s *Store) CreateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
+	ev = ev.CompleteNew(t.ID, &t.CreatedAt, &t.UpdatedAt)
 	t.Version = 1
 	return s.createUnique(ctx, newTeamItem(t), teamNameItem{PK: teamNamePK(t.Name), SK: "TEAMNAME", TeamID: t.ID}, ev,
 		portal.Errorf(portal.EConflict, "team %s exists", t.ID),
@@ -208,8 +207,7 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 
 // AssignRole implements portal.Store.
 func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.TeamID)
-	ev.StampNew(&r.CreatedAt, nil)
+	ev = ev.CompleteNew(r.TeamID, &r.CreatedAt, nil)
 	err := s.transact(ctx,
 		s.check(key(teamPK(r.TeamID), skTeam), exists),
 		s.put(roleKeyItem{PK: teamPK(r.TeamID), SK: roleKeySK(r.RoleName, r.EntityID), AssignmentID: r.ID}, notExists),

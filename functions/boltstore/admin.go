@@ -53,13 +53,7 @@ func (s *Store) CreateAdminToken(_ context.Context, t portal.AdminToken, ev port
 	ev = ev.CompleteNew(t.ID, &t.CreatedAt, nil)
 	t.CreatedAt = t.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bAdmin).Get([]byte(t.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "admin token %s exists", t.ID)
-		}
-		if tx.Bucket(bAdminHash).Get([]byte(t.Hash)) != nil {
-			return portal.Errorf(portal.EConflict, "admin token exists")
-		}
-		if err := tx.Bucket(bAdminHash).Put([]byte(t.Hash), []byte(t.ID)); err != nil {
+		if err := claimUnique(tx, bAdmin, "admin token", t.ID, bAdminHash, []byte(t.Hash), portal.Errorf(portal.EConflict, "admin token exists")); err != nil {
 			return err
 		}
 		if err := put(tx.Bucket(bAdmin), []byte(t.ID), adminRec{AdminToken: t, Hash: t.Hash}); err != nil {

@@ -39,17 +39,12 @@ func (s *Store) CreateAdminUser(_ context.Context, u portal.AdminUser, ev portal
 	ev = ev.CompleteNew(u.ID, &u.CreatedAt, &u.UpdatedAt)
 	u.CreatedAt, u.UpdatedAt, u.Version = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bAdminUsers).Get([]byte(u.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "admin user %s exists", u.ID)
-		}
-		email := []byte(portal.EmailKey(u.Email))
-		if tx.Bucket(bAdminEmails).Get(email) != nil {
-			return portal.Errorf(portal.EConflict, "an admin user with email %s exists", u.Email)
-		}
-		if err := putAdminUser(tx, u); err != nil {
+		err := claimUnique(tx, bAdminUsers, "admin user", u.ID, bAdminEmails, []byte(portal.EmailKey(u.Email)),
+			portal.Errorf(portal.EConflict, "an admin user with email %s exists", u.Email))
+		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bAdminEmails).Put(email, []byte(u.ID)); err != nil {
+		if err := putAdminUser(tx, u); err != nil {
 			return err
 		}
 		return s.audit(tx, ev, u.ID)

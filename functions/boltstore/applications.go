@@ -33,12 +33,8 @@ func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev po
 		if tx.Bucket(bApps).Get([]byte(a.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
 		}
-		n, err := count(tx.Bucket(bDevApps), key(a.DeveloperID, ""))
-		if err != nil {
+		if err := withinLimit(tx.Bucket(bDevApps), key(a.DeveloperID, ""), portal.MaxApplicationsPerDeveloper, "developer "+a.DeveloperID, "applications"); err != nil {
 			return err
-		}
-		if n >= portal.MaxApplicationsPerDeveloper {
-			return portal.Errorf(portal.EPrecondition, "developer %s already has %d applications, the most allowed", a.DeveloperID, n)
 		}
 		if err := putApp(tx, a); err != nil {
 			return err

@@ -407,6 +407,53 @@ func eachSuffix(b *bolt.Bucket, prefix []byte, fn func(string) error) error {
 	return nil
 }
 
+// claimUnique points k in index at id, a new object of kind in bucket:
+// Conflict when id is in bucket already, taken when k is in index.
+func claimUnique(tx *bolt.Tx, bucket []byte, kind, id string, index, k []byte, taken error) error {
+	if tx.Bucket(bucket).Get([]byte(id)) != nil {
+		return portal.Errorf(portal.EConflict, "%s %s exists", kind, id)
+	}
+	if tx.Bucket(index).Get(k) != nil {
+		return taken
+	}
+	return tx.Bucket(index).Put(k, []byte(id))
+}
+
+// withinLimit is Precondition when the keys under prefix in b, what
+// (applications, credentials) of owner, number max already.
+func withinLimit(b *bolt.Bucket, prefix []byte, max int, owner, what string) error {
+	n, err := count(b, prefix)
+	if err != nil {
+		return err
+	}
+	if n >= max {
+		return portal.Errorf(portal.EPrecondition, "%s already has %d %s, the most allowed", owner, n, what)
+	}
+	return nil
+}
+
+// listIndexed reads with read the objects that the entries under prefix
+// in index name (id takes the name from an entry's key and value), in
+// index order.
+func listIndexed[T any](s *Store, index, prefix []byte, id func(k, v []byte) string, read func(*bolt.Tx, string) (T, error)) ([]T, error) {
+	var out []T
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(index), prefix, func(k, v []byte) error {
+			x, err := read(tx, id(k, v))
+			if err == nil {
+				out = append(out, x)
+			}
+			return err
+		})
+	})
+	return out, err
+}
+
+// keySuffix and value name an index entry's object by the last part of
+// its key, or by its value.
+func keySuffix(k, _ []byte) string { return suffix(k) }
+func value(_, v []byte) string     { return string(v) }
+
 // pageOf reads one page of ids with get and returns it with the total.
 func pageOf[T any](tx *bolt.Tx, ids []string, p portal.Page, get func(tx *bolt.Tx, id string) (T, error)) ([]T, int, error) {
 	var out []T

@@ -58,12 +58,8 @@ func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev port
 		if tx.Bucket(bCredIDs).Get([]byte(c.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "credential %s exists", c.ID)
 		}
-		n, err := count(tx.Bucket(bAppCreds), key(c.ApplicationID, ""))
-		if err != nil {
+		if err := withinLimit(tx.Bucket(bAppCreds), key(c.ApplicationID, ""), portal.MaxCredentialsPerApplication, "application "+c.ApplicationID, "credentials"); err != nil {
 			return err
-		}
-		if n >= portal.MaxCredentialsPerApplication {
-			return portal.Errorf(portal.EPrecondition, "application %s already has %d credentials, the most allowed", c.ApplicationID, n)
 		}
 		if err := put(tx.Bucket(bCreds), []byte(c.Hash), credRec{Credential: c, ApplicationID: c.ApplicationID, DeveloperID: c.DeveloperID, Hash: c.Hash}); err != nil {
 			return err

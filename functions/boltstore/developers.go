@@ -23,17 +23,12 @@ func (s *Store) CreateDeveloper(_ context.Context, d portal.Developer, ev portal
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	d.Version = 1
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bDevs).Get([]byte(d.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "developer %s exists", d.ID)
-		}
-		email := []byte(portal.EmailKey(d.Email))
-		if tx.Bucket(bDevEmail).Get(email) != nil {
-			return portal.Errorf(portal.EConflict, "a developer with email %s exists", d.Email)
-		}
-		if err := putDev(tx, d); err != nil {
+		err := claimUnique(tx, bDevs, "developer", d.ID, bDevEmail, []byte(portal.EmailKey(d.Email)),
+			portal.Errorf(portal.EConflict, "a developer with email %s exists", d.Email))
+		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bDevEmail).Put(email, []byte(d.ID)); err != nil {
+		if err := putDev(tx, d); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bDevOrder).Put(key(stamp(d.CreatedAt), d.ID), []byte(d.Status)); err != nil {

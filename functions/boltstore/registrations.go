@@ -85,22 +85,9 @@ func (s *Store) FindRegistration(_ context.Context, applicationID, apiID string)
 
 // ListRegistrations implements portal.AppStore.
 func (s *Store) ListRegistrations(_ context.Context, applicationID string) ([]portal.Registration, error) {
-	var out []portal.Registration
-	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bAppRegs), key(applicationID, ""), func(_, id []byte) error {
-			r, err := readReg(tx, string(id))
-			if err == nil {
-				out = append(out, r)
-			}
-			return err
-		})
-	})
-	sortRegs(out)
+	out, err := listIndexed(s, bAppRegs, key(applicationID, ""), value, readReg)
+	portal.SortByCreated(out, func(r portal.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, err
-}
-
-func sortRegs(rs []portal.Registration) {
-	portal.SortByCreated(rs, func(r portal.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 }
 
 // ListAllRegistrations implements portal.AppStore.

@@ -24,14 +24,9 @@ func (s *Store) CreateTeam(_ context.Context, t portal.Team, ev portal.AuditEven
 	ev = ev.CompleteNew(t.ID, &t.CreatedAt, &t.UpdatedAt)
 	t.CreatedAt, t.UpdatedAt, t.Version = t.CreatedAt.UTC(), t.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bTeams).Get([]byte(t.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "team %s exists", t.ID)
-		}
-		name := []byte(portal.TeamNameKey(t.Name))
-		if tx.Bucket(bTeamNames).Get(name) != nil {
-			return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
-		}
-		if err := tx.Bucket(bTeamNames).Put(name, []byte(t.ID)); err != nil {
+		err := claimUnique(tx, bTeams, "team", t.ID, bTeamNames, []byte(portal.TeamNameKey(t.Name)),
+			portal.Errorf(portal.EConflict, "a team named %q exists", t.Name))
+		if err != nil {
 			return err
 		}
 		if err := tx.Bucket(bTeamOrder).Put(key(stamp(t.CreatedAt), t.ID), nil); err != nil {
@@ -195,22 +190,9 @@ func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page)
 
 // ListDeveloperTeams implements portal.Store.
 func (s *Store) ListDeveloperTeams(_ context.Context, developerID string) ([]portal.Team, error) {
-	var out []portal.Team
-	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
-			t, err := readTeam(tx, suffix(k))
-			if err == nil {
-				out = append(out, t)
-			}
-			return err
-		})
-	})
-	sortTeams(out)
+	out, err := listIndexed(s, bDevTeams, key(developerID, ""), keySuffix, readTeam)
+	portal.SortByCreated(out, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 	return out, err
-}
-
-func sortTeams(ts []portal.Team) {
-	portal.SortByCreated(ts, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 }
 
 // Roles.

@@ -58,16 +58,7 @@ func (s *Store) GetAdminUser(_ context.Context, id string) (portal.AdminUser, er
 
 // GetAdminUserByEmail implements portal.AdminStore.
 func (s *Store) GetAdminUserByEmail(_ context.Context, email string) (portal.AdminUser, error) {
-	var u portal.AdminUser
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(bAdminEmails).Get([]byte(portal.EmailKey(email)))
-		if id == nil {
-			return notFound("admin user with email", email)
-		}
-		u, err = readAdminUser(tx, string(id))
-		return err
-	})
-	return u, err
+	return viewByIndex(s, bAdminEmails, []byte(portal.EmailKey(email)), readAdminUser, "admin user with email %s not found", email)
 }
 
 // ListAdminUsers implements portal.AdminStore.

@@ -449,6 +449,21 @@ func listIndexed[T any](s *Store, index, prefix []byte, id func(k, v []byte) str
 	return out, err
 }
 
+// viewByIndex reads with read the object that k in index names; no entry
+// is the not-found error of format and args.
+func viewByIndex[T any](s *Store, index, k []byte, read func(*bolt.Tx, string) (T, error), format string, args ...any) (T, error) {
+	var out T
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		id := tx.Bucket(index).Get(k)
+		if id == nil {
+			return portal.Errorf(portal.ENotFound, format, args...)
+		}
+		out, err = read(tx, string(id))
+		return err
+	})
+	return out, err
+}
+
 // keySuffix and value name an index entry's object by the last part of
 // its key, or by its value.
 func keySuffix(k, _ []byte) string { return suffix(k) }

@@ -45,16 +45,7 @@ func (s *Store) GetDeveloper(_ context.Context, id string) (portal.Developer, er
 
 // GetDeveloperByEmail implements portal.Store.
 func (s *Store) GetDeveloperByEmail(_ context.Context, email string) (portal.Developer, error) {
-	var d portal.Developer
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(bDevEmail).Get([]byte(portal.EmailKey(email)))
-		if id == nil {
-			return notFound("developer with email", email)
-		}
-		d, err = readDev(tx, string(id))
-		return err
-	})
-	return d, err
+	return viewByIndex(s, bDevEmail, []byte(portal.EmailKey(email)), readDev, "developer with email %s not found", email)
 }
 
 // ListDevelopers implements portal.Store.

@@ -71,16 +71,7 @@ func (s *Store) GetRegistration(_ context.Context, id string) (portal.Registrati
 
 // FindRegistration implements portal.AppStore.
 func (s *Store) FindRegistration(_ context.Context, applicationID, apiID string) (portal.Registration, error) {
-	var r portal.Registration
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(bAppRegs).Get(key(applicationID, apiID))
-		if id == nil {
-			return portal.Errorf(portal.ENotFound, "application %s has no registration for API %s", applicationID, apiID)
-		}
-		r, err = readReg(tx, string(id))
-		return err
-	})
-	return r, err
+	return viewByIndex(s, bAppRegs, key(applicationID, apiID), readReg, "application %s has no registration for API %s", applicationID, apiID)
 }
 
 // ListRegistrations implements portal.AppStore.

@@ -46,19 +46,8 @@ func (s *Store) ListCredentials(ctx context.Context, applicationID string) ([]po
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
-	ks := make([]map[string]types.AttributeValue, len(items))
-	for i, m := range items {
-		var h hashItem
-		if err := unmarshal(m, &h); err != nil {
-			return nil, err
-		}
-		ks[i] = key(keyPK(h.Hash), skKey)
-	}
-	got, err := s.batchGet(ctx, ks)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAll(got, func(it *credItem) portal.Credential { return it.Credential })
+	out, err := follow(ctx, s, items, func(h *hashItem) map[string]types.AttributeValue { return key(keyPK(h.Hash), skKey) },
+		func(it *credItem) portal.Credential { return it.Credential })
 	if err != nil {
 		return nil, err
 	}

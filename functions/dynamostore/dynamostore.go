@@ -724,6 +724,22 @@ func decodeAll[I, T any](items []map[string]types.AttributeValue, pick func(*I) 
 	return out, nil
 }
 
+// follow batch-gets the objects that pointer items (at most 100) name:
+// at takes an object's key from a pointer decoded as P, pick the object
+// from its item decoded as I. They come in no particular order, without
+// those deleted since the pointers were read.
+func follow[P, I, T any](ctx context.Context, s *Store, ptrs []map[string]types.AttributeValue, at func(*P) map[string]types.AttributeValue, pick func(*I) T) ([]T, error) {
+	ks, err := decodeAll(ptrs, at)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(got, pick)
+}
+
 // getInOrder batch-gets the objects with ids (at most 100; keyOf makes
 // an id's key), decodes each with pick (its id and the object) and returns
 // them in the order of ids, without those deleted since the ids were read.

@@ -185,15 +185,8 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 	}
 	var out []portal.Team
 	for chunk := range slices.Chunk(items, 100) {
-		ks, err := decodeAll(chunk, func(it *devTeamItem) map[string]types.AttributeValue { return key(teamPK(it.TeamID), skTeam) })
-		if err != nil {
-			return nil, err
-		}
-		got, err := s.batchGet(ctx, ks)
-		if err != nil {
-			return nil, err
-		}
-		ts, err := decodeAll(got, func(it *teamItem) portal.Team { return it.Team })
+		ts, err := follow(ctx, s, chunk, func(it *devTeamItem) map[string]types.AttributeValue { return key(teamPK(it.TeamID), skTeam) },
+			func(it *teamItem) portal.Team { return it.Team })
 		if err != nil {
 			return nil, err
 		}

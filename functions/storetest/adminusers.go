@@ -24,9 +24,7 @@ func adminUser(email string, created time.Time) portal.AdminUser {
 func (su suite) mustCreateAdminUser(t *testing.T, s portal.FullStore, email string) portal.AdminUser {
 	t.Helper()
 	u := adminUser(email, su.now())
-	if err := s.CreateAdminUser(ctx, u, su.event("admin_user.created", u.ID)); err != nil {
-		t.Fatalf("CreateAdminUser(%s) = %v, want nil", email, err)
-	}
+	wantNil(t, "CreateAdminUser("+email+")", s.CreateAdminUser(ctx, u, su.event("admin_user.created", u.ID)))
 	u.Version = 1
 	return u
 }

@@ -22,9 +22,7 @@ func application(developerID, name string, created time.Time) portal.Application
 func (su suite) mustCreateApp(t *testing.T, s portal.FullStore, developerID, name string, created time.Time) portal.Application {
 	t.Helper()
 	a := application(developerID, name, created)
-	if err := s.CreateApplication(ctx, a, su.event("application.created", a.ID)); err != nil {
-		t.Fatalf("CreateApplication(%s) = %v, want nil", name, err)
-	}
+	wantNil(t, "CreateApplication("+name+")", s.CreateApplication(ctx, a, su.event("application.created", a.ID)))
 	a.Version = 1
 	return a
 }

@@ -21,9 +21,7 @@ func (su suite) mustCreateCredential(t *testing.T, s portal.FullStore, app porta
 	t.Helper()
 	c := su.credential(app.ID)
 	c.DeveloperID = "ignored: the store sets it"
-	if err := s.CreateCredential(ctx, c, su.event("credential.created", c.ID)); err != nil {
-		t.Fatalf("CreateCredential(%s) = %v, want nil", app.ID, err)
-	}
+	wantNil(t, "CreateCredential("+app.ID+")", s.CreateCredential(ctx, c, su.event("credential.created", c.ID)))
 	c.DeveloperID = app.DeveloperID
 	return c
 }

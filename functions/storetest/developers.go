@@ -30,9 +30,7 @@ func developer(email string, created time.Time) portal.Developer {
 func (su suite) mustCreateDeveloper(t *testing.T, s portal.Store, email string) portal.Developer {
 	t.Helper()
 	d := developer(email, su.now())
-	if err := s.CreateDeveloper(ctx, d, su.event("developer.created", d.ID)); err != nil {
-		t.Fatalf("CreateDeveloper(%s) = %v, want nil", email, err)
-	}
+	wantNil(t, "CreateDeveloper("+email+")", s.CreateDeveloper(ctx, d, su.event("developer.created", d.ID)))
 	d.Version = 1
 	return d
 }

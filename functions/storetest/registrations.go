@@ -20,11 +20,20 @@ func (su suite) registration(appID, apiID string, st portal.RegistrationStatus) 
 func (su suite) mustRegister(t *testing.T, s portal.FullStore, appID, apiID string) portal.Registration {
 	t.Helper()
 	r := su.registration(appID, apiID, portal.RegistrationPending)
-	if err := s.CreateRegistration(ctx, r, su.event("registration.created", r.ID)); err != nil {
-		t.Fatalf("CreateRegistration(%s, %s) = %v, want nil", appID, apiID, err)
-	}
+	wantNil(t, "CreateRegistration("+appID+", "+apiID+")", s.CreateRegistration(ctx, r, su.event("registration.created", r.ID)))
 	r.Version = 1
 	return r
+}
+
+// mustRegisteredApp publishes one API (slug) and registers to it the
+// application of a new developer (slug@example.com).
+func (su suite) mustRegisteredApp(t *testing.T, s portal.FullStore, slug string) (portal.API, portal.Application, portal.Registration) {
+	t.Helper()
+	a := api(slug)
+	su.mustPublish(t, s, 1, a)
+	d := su.mustCreateDeveloper(t, s, slug+"@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
+	return a, app, su.mustRegister(t, s, app.ID, a.ID)
 }
 
 func regID(r portal.Registration) string { return r.ID }
@@ -180,11 +189,7 @@ func (su suite) testListAllRegistrations(t *testing.T, s portal.FullStore) {
 }
 
 func (su suite) testRegistrationStatus(t *testing.T, s portal.FullStore) {
-	a := api("status")
-	su.mustPublish(t, s, 1, a)
-	d := su.mustCreateDeveloper(t, s, "status@example.com")
-	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
-	r := su.mustRegister(t, s, app.ID, a.ID)
+	a, app, r := su.mustRegisteredApp(t, s, "status")
 	tr := portal.RegistrationTransitions
 
 	ev := su.event("registration.status_changed", r.ID)
@@ -243,11 +248,7 @@ func (su suite) testRegistrationStatus(t *testing.T, s portal.FullStore) {
 }
 
 func (su suite) testRegistrationStatusConcurrent(t *testing.T, s portal.FullStore) {
-	a := api("approve")
-	su.mustPublish(t, s, 1, a)
-	d := su.mustCreateDeveloper(t, s, "approve@example.com")
-	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
-	r := su.mustRegister(t, s, app.ID, a.ID)
+	a, app, r := su.mustRegisteredApp(t, s, "approve")
 	pending := []portal.RegistrationStatus{portal.RegistrationPending}
 	targets := make([]portal.RegistrationStatus, concurrency)
 	for i := range targets {

@@ -190,9 +190,7 @@ func wantNil(t *testing.T, what string, err error) {
 func auditActions(t *testing.T, s portal.Store, subject string) []string {
 	t.Helper()
 	evs, err := s.ListAuditEvents(ctx, subject)
-	if err != nil {
-		t.Fatalf("ListAuditEvents(%s) = %v, want nil", subject, err)
-	}
+	wantNil(t, "ListAuditEvents("+subject+")", err)
 	var actions []string
 	for _, e := range evs {
 		actions = append(actions, e.Action)

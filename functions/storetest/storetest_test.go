@@ -26,21 +26,21 @@ var mutants = map[string]struct {
 	fail []string
 }{
 	"stale version accepted": {
-		func(s portal.FullStore) portal.FullStore { return &staleOK{s} },
+		wrap[staleOK],
 		[]string{"UpdateDeveloper"},
 	},
 	"status from anywhere": {
-		func(s portal.FullStore) portal.FullStore { return &anyStatus{s} },
+		wrap[anyStatus],
 		[]string{"SetDeveloperStatus", "SetDeveloperStatusConcurrent"},
 	},
 	"audit event lost": {
-		func(s portal.FullStore) portal.FullStore { return &auditLost{s} },
+		wrap[auditLost],
 		[]string{"CreateDeveloper", "CreateDeveloperConcurrentEmail"},
 	},
 	// Only the sequential test: under concurrency the re-put races the
 	// other consumers, so whether they see the token is up to timing.
 	"token reusable": {
-		func(s portal.FullStore) portal.FullStore { return &tokenReuse{s} },
+		wrap[tokenReuse],
 		[]string{"Tokens"},
 	},
 	// A store that never voids a developer's older links: each token is
@@ -52,38 +52,38 @@ var mutants = map[string]struct {
 		[]string{"TokensSuperseded", "TokensSupersededConcurrent"},
 	},
 	"expired session alive": {
-		func(s portal.FullStore) portal.FullStore { return &sessionAlive{s} },
+		wrap[sessionAlive],
 		[]string{"Sessions"},
 	},
 	// A store that judges sessions by its own (wall) clock instead of the
 	// caller's: caught by the explicit expiry checks, whatever the date.
 	"session liveness by the wall clock": {
-		func(s portal.FullStore) portal.FullStore { return &wallClockSessions{s} },
+		wrap[wallClockSessions],
 		[]string{"Sessions"},
 	},
 	"no paging": {
-		func(s portal.FullStore) portal.FullStore { return &noPaging{s} },
+		wrap[noPaging],
 		[]string{"ListDevelopers"},
 	},
 	"login window too wide": {
-		func(s portal.FullStore) portal.FullStore { return &wideWindow{s} },
+		wrap[wideWindow],
 		[]string{"LoginFailures"},
 	},
 	// A store that allows one mail too many (an off-by-one in the count).
 	"mail limit off by one": {
-		func(s portal.FullStore) portal.FullStore { return &mailOffByOne{s} },
+		wrap[mailOffByOne],
 		[]string{"MailSlots", "MailSlotsConcurrent"},
 	},
 	"duplicate membership accepted": {
-		func(s portal.FullStore) portal.FullStore { return &dupMember{s} },
+		wrap[dupMember],
 		[]string{"TeamMembers", "TeamMembersConcurrent"},
 	},
 	"application limit not enforced": {
-		func(s portal.FullStore) portal.FullStore { return &appLimitOff{s} },
+		wrap[appLimitOff],
 		[]string{"ApplicationLimitConcurrent"},
 	},
 	"credential limit not enforced": {
-		func(s portal.FullStore) portal.FullStore { return &credLimitOff{s} },
+		wrap[credLimitOff],
 		[]string{"CredentialLimitConcurrent"},
 	},
 	"credential outlives its application": {
@@ -99,25 +99,33 @@ var mutants = map[string]struct {
 		[]string{"DeleteApplication"},
 	},
 	"duplicate registration accepted": {
-		func(s portal.FullStore) portal.FullStore { return &dupRegistration{s} },
+		wrap[dupRegistration],
 		[]string{"Registrations", "RegistrationsConcurrent"},
 	},
 	"registration status from anywhere": {
-		func(s portal.FullStore) portal.FullStore { return &anyRegStatus{s} },
+		wrap[anyRegStatus],
 		[]string{"RegistrationStatus", "RegistrationStatusConcurrent"},
 	},
 	"publish not idempotent": {
-		func(s portal.FullStore) portal.FullStore { return &publishCountsAll{s} },
+		wrap[publishCountsAll],
 		[]string{"PublishAPIs", "PublishAPIsConcurrent"},
 	},
 	"removed API kept": {
-		func(s portal.FullStore) portal.FullStore { return &publishKeeps{s} },
+		wrap[publishKeeps],
 		[]string{"PublishAPIs", "PublishAPIsRemovesRegistrations"},
 	},
 	"roles of one team only": {
-		func(s portal.FullStore) portal.FullStore { return &oneTeamRoles{s} },
+		wrap[oneTeamRoles],
 		[]string{"DeveloperRoles"},
 	},
+}
+
+// wrap puts a store in the mutant M, a struct of nothing but the store.
+func wrap[M ~struct{ portal.FullStore }, P interface {
+	*M
+	portal.FullStore
+}](s portal.FullStore) portal.FullStore {
+	return P(&M{s})
 }
 
 func newBolt(t *testing.T) portal.FullStore {

@@ -15,9 +15,7 @@ import (
 func (su suite) mustCreateTeam(t *testing.T, s portal.Store, name string, created time.Time) portal.Team {
 	t.Helper()
 	tm := portal.Team{ID: newID(), Name: name, Description: "team " + name, CreatedAt: created, UpdatedAt: created}
-	if err := s.CreateTeam(ctx, tm, su.event("team.created", tm.ID)); err != nil {
-		t.Fatalf("CreateTeam(%s) = %v, want nil", name, err)
-	}
+	wantNil(t, "CreateTeam("+name+")", s.CreateTeam(ctx, tm, su.event("team.created", tm.ID)))
 	tm.Version = 1
 	return tm
 }

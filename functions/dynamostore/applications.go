@@ -82,17 +82,9 @@ func (s *Store) ListApplications(ctx context.Context, developerID string, p port
 	if err != nil {
 		return nil, 0, err
 	}
-	portal.SortByCreated(ptrs, func(d devAppItem) (time.Time, string) { return d.AppCreated, d.ApplicationID })
-	var ids []string
-	for _, d := range portal.PageOf(ptrs, p) {
-		ids = append(ids, d.ApplicationID)
-	}
-	out, err := getInOrder(ctx, s, ids, func(id string) map[string]types.AttributeValue { return key(appPK(id), skApp) },
+	return pageByCreated(ctx, s, ptrs, p, func(d devAppItem) (time.Time, string) { return d.AppCreated, d.ApplicationID },
+		func(id string) map[string]types.AttributeValue { return key(appPK(id), skApp) },
 		func(it *appItem) (string, portal.Application) { return it.ID, it.Application })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, len(ptrs), nil
 }
 
 // ListAllApplications implements portal.AppStore.

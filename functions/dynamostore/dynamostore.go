@@ -740,34 +740,41 @@ func follow[P, I, T any](ctx context.Context, s *Store, ptrs []map[string]types.
 	return decodeAll(got, pick)
 }
 
-// getInOrder batch-gets the objects with ids (at most 100; keyOf makes
-// an id's key), decodes each with pick (its id and the object) and returns
-// them in the order of ids, without those deleted since the ids were read.
-func getInOrder[I, T any](ctx context.Context, s *Store, ids []string, keyOf func(string) map[string]types.AttributeValue, pick func(*I) (string, T)) ([]T, error) {
-	ks := make([]map[string]types.AttributeValue, 0, len(ids))
-	for _, id := range ids {
+// pageByCreated sorts pointers by their objects' creation (ref gives an
+// object's creation time and id) and batch-gets the objects of page p
+// (keyOf makes an id's key; pick decodes an object and its id), in that
+// order, without those deleted since the pointers were read. It returns
+// them with the number of pointers.
+func pageByCreated[P, I, T any](ctx context.Context, s *Store, ptrs []P, p portal.Page, ref func(P) (time.Time, string),
+	keyOf func(string) map[string]types.AttributeValue, pick func(*I) (string, T)) ([]T, int, error) {
+	portal.SortByCreated(ptrs, ref)
+	page := portal.PageOf(ptrs, p)
+	ks := make([]map[string]types.AttributeValue, 0, len(page))
+	for _, x := range page {
+		_, id := ref(x)
 		ks = append(ks, keyOf(id))
 	}
 	got, err := s.batchGet(ctx, ks)
 	if err != nil {
-		return nil, err
+		return nil, 0, err
 	}
 	byID := map[string]T{}
 	for _, m := range got {
 		var it I
 		if err := unmarshal(m, &it); err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		id, x := pick(&it)
 		byID[id] = x
 	}
 	out := []T{}
-	for _, id := range ids {
-		if x, ok := byID[id]; ok {
-			out = append(out, x)
+	for _, x := range page {
+		_, id := ref(x)
+		if obj, ok := byID[id]; ok {
+			out = append(out, obj)
 		}
 	}
-	return out, nil
+	return out, len(ptrs), nil
 }
 
 // writeVersion writes item, the next version of an object read at

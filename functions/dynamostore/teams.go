@@ -149,32 +149,13 @@ func (s *Store) ListTeamMembers(ctx context.Context, teamID string, p portal.Pag
 	if _, err := s.getTeam(ctx, teamID); err != nil {
 		return nil, 0, err
 	}
-	items, err := s.partition(ctx, teamPK(teamID), "MEMBER#")
+	ms, err := listPartition(ctx, s, teamPK(teamID), "MEMBER#", func(it *memberItem) memberItem { return *it })
 	if err != nil {
 		return nil, 0, err
 	}
-	ms := make([]memberItem, len(items))
-	for i, m := range items {
-		if err := unmarshal(m, &ms[i]); err != nil {
-			return nil, 0, err
-		}
-	}
-	slices.SortFunc(ms, func(a, b memberItem) int {
-		if c := a.DeveloperCreated.Compare(b.DeveloperCreated); c != 0 {
-			return c
-		}
-		return strings.Compare(a.DeveloperID, b.DeveloperID)
-	})
-	var ids []string
-	for _, m := range portal.PageOf(ms, p) {
-		ids = append(ids, m.DeveloperID)
-	}
-	out, err := getInOrder(ctx, s, ids, func(id string) map[string]types.AttributeValue { return key(devPK(id), skDev) },
+	return pageByCreated(ctx, s, ms, p, func(m memberItem) (time.Time, string) { return m.DeveloperCreated, m.DeveloperID },
+		func(id string) map[string]types.AttributeValue { return key(devPK(id), skDev) },
 		func(it *devItem) (string, portal.Developer) { return it.ID, it.Developer })
-	if err != nil {
-		return nil, 0, err
-	}
-	return out, len(items), nil
 }
 
 // ListDeveloperTeams implements portal.Store.

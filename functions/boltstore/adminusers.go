@@ -65,14 +65,7 @@ func (s *Store) GetAdminUserByEmail(_ context.Context, email string) (portal.Adm
 func (s *Store) ListAdminUsers(_ context.Context) ([]portal.AdminUser, error) {
 	var out []portal.AdminUser
 	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bAdminUsers), nil, func(_, v []byte) error {
-			var r adminUserRec
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, r.user())
-			return nil
-		})
+		return eachValue(tx.Bucket(bAdminUsers), nil, func(r adminUserRec) { out = append(out, r.user()) })
 	})
 	portal.SortByCreated(out, func(u portal.AdminUser) (time.Time, string) { return u.CreatedAt, u.ID })
 	return out, err

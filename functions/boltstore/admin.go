@@ -82,12 +82,7 @@ func (s *Store) GetAdminTokenByHash(_ context.Context, hash string) (portal.Admi
 
 // ListAdminTokens implements portal.Store.
 func (s *Store) ListAdminTokens(_ context.Context) ([]portal.AdminToken, error) {
-	var out []portal.AdminToken
-	err := s.view(func(tx *bolt.Tx) error {
-		return eachValue(tx.Bucket(bAdmin), nil, func(r adminRec) { out = append(out, r.token()) })
-	})
-	portal.SortByCreated(out, func(t portal.AdminToken) (time.Time, string) { return t.CreatedAt, t.ID })
-	return out, err
+	return listAll(s, bAdmin, adminRec.token, func(t portal.AdminToken) (time.Time, string) { return t.CreatedAt, t.ID })
 }
 
 // RevokeAdminToken implements portal.Store.

@@ -63,12 +63,7 @@ func (s *Store) GetAdminUserByEmail(_ context.Context, email string) (portal.Adm
 
 // ListAdminUsers implements portal.AdminStore.
 func (s *Store) ListAdminUsers(_ context.Context) ([]portal.AdminUser, error) {
-	var out []portal.AdminUser
-	err := s.view(func(tx *bolt.Tx) error {
-		return eachValue(tx.Bucket(bAdminUsers), nil, func(r adminUserRec) { out = append(out, r.user()) })
-	})
-	portal.SortByCreated(out, func(u portal.AdminUser) (time.Time, string) { return u.CreatedAt, u.ID })
-	return out, err
+	return listAll(s, bAdminUsers, adminUserRec.user, func(u portal.AdminUser) (time.Time, string) { return u.CreatedAt, u.ID })
 }
 
 // SetAdminUserStatus implements portal.AdminStore: disabling deletes the

@@ -356,6 +356,17 @@ func eachValue[R any](b *bolt.Bucket, prefix []byte, fn func(R)) error {
 	})
 }
 
+// listAll reads every record R in bucket as a domain object (conv),
+// oldest first (created gives an object's creation time and id).
+func listAll[R, T any](s *Store, bucket []byte, conv func(R) T, created func(T) (time.Time, string)) ([]T, error) {
+	var out []T
+	err := s.view(func(tx *bolt.Tx) error {
+		return eachValue(tx.Bucket(bucket), nil, func(r R) { out = append(out, conv(r)) })
+	})
+	portal.SortByCreated(out, created)
+	return out, err
+}
+
 // count returns how many keys start with prefix.
 func count(b *bolt.Bucket, prefix []byte) (int, error) {
 	n := 0

@@ -13,11 +13,7 @@ import (
 func (s *Store) GetSettings(_ context.Context) (portal.Settings, error) {
 	var r settingsRec
 	err := s.view(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bMeta), settingsKey, &r)
-		if err == nil && !ok {
-			err = portal.Errorf(portal.ENotFound, "portal settings not found")
-		}
-		return err
+		return lookup(tx.Bucket(bMeta), settingsKey, &r, "portal settings not found")
 	})
 	return r.settings(), err
 }
@@ -54,17 +50,10 @@ func (s *Store) PutSettings(_ context.Context, set portal.Settings, ev portal.Au
 
 // CreateAdminToken implements portal.Store.
 func (s *Store) CreateAdminToken(_ context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	ev.StampNew(&t.CreatedAt, nil)
+	ev = ev.CompleteNew(t.ID, &t.CreatedAt, nil)
 	t.CreatedAt = t.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bAdmin).Get([]byte(t.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "admin token %s exists", t.ID)
-		}
-		if tx.Bucket(bAdminHash).Get([]byte(t.Hash)) != nil {
-			return portal.Errorf(portal.EConflict, "admin token exists")
-		}
-		if err := tx.Bucket(bAdminHash).Put([]byte(t.Hash), []byte(t.ID)); err != nil {
+		if err := claimUnique(tx, bAdmin, "admin token", t.ID, bAdminHash, []byte(t.Hash), portal.Errorf(portal.EConflict, "admin token exists")); err != nil {
 			return err
 		}
 		if err := put(tx.Bucket(bAdmin), []byte(t.ID), adminRec{AdminToken: t, Hash: t.Hash}); err != nil {
@@ -83,11 +72,7 @@ func (s *Store) GetAdminTokenByHash(_ context.Context, hash string) (portal.Admi
 		if id == nil {
 			return portal.Errorf(portal.ENotFound, "admin token not found")
 		}
-		ok, err := get(tx.Bucket(bAdmin), id, &r)
-		if err == nil && !ok {
-			err = portal.Errorf(portal.ENotFound, "admin token not found")
-		}
-		return err
+		return lookup(tx.Bucket(bAdmin), id, &r, "admin token not found")
 	})
 	if err != nil {
 		return portal.AdminToken{}, err
@@ -97,12 +82,7 @@ func (s *Store) GetAdminTokenByHash(_ context.Context, hash string) (portal.Admi
 
 // ListAdminTokens implements portal.Store.
 func (s *Store) ListAdminTokens(_ context.Context) ([]portal.AdminToken, error) {
-	var out []portal.AdminToken
-	err := s.view(func(tx *bolt.Tx) error {
-		return eachValue(tx.Bucket(bAdmin), nil, func(r adminRec) { out = append(out, r.token()) })
-	})
-	portal.SortByCreated(out, func(t portal.AdminToken) (time.Time, string) { return t.CreatedAt, t.ID })
-	return out, err
+	return listAll(s, bAdmin, adminRec.token, func(t portal.AdminToken) (time.Time, string) { return t.CreatedAt, t.ID })
 }
 
 // RevokeAdminToken implements portal.Store.
@@ -110,12 +90,8 @@ func (s *Store) RevokeAdminToken(_ context.Context, id string, at time.Time, ev 
 	ev = ev.Complete(id)
 	return s.update(func(tx *bolt.Tx) error {
 		var r adminRec
-		ok, err := get(tx.Bucket(bAdmin), []byte(id), &r)
-		if err != nil {
+		if err := lookup(tx.Bucket(bAdmin), []byte(id), &r, "admin token %s not found", id); err != nil {
 			return err
-		}
-		if !ok {
-			return notFound("admin token", id)
 		}
 		if r.RevokedAt != nil {
 			return portal.Errorf(portal.EPrecondition, "admin token %s was already revoked", id)

@@ -26,13 +26,8 @@ func (r adminUserRec) user() portal.AdminUser {
 	return u
 }
 
-func getAdminUser(tx *bolt.Tx, id string) (adminUserRec, error) {
-	var r adminUserRec
-	ok, err := get(tx.Bucket(bAdminUsers), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound("admin user", id)
-	}
-	return r, err
+func readAdminUser(tx *bolt.Tx, id string) (portal.AdminUser, error) {
+	return getOne(tx, bAdminUsers, "admin user", id, adminUserRec.user)
 }
 
 func putAdminUser(tx *bolt.Tx, u portal.AdminUser) error {
@@ -41,21 +36,15 @@ func putAdminUser(tx *bolt.Tx, u portal.AdminUser) error {
 
 // CreateAdminUser implements portal.AdminStore.
 func (s *Store) CreateAdminUser(_ context.Context, u portal.AdminUser, ev portal.AuditEvent) error {
-	ev = ev.Complete(u.ID)
-	ev.StampNew(&u.CreatedAt, &u.UpdatedAt)
+	ev = ev.CompleteNew(u.ID, &u.CreatedAt, &u.UpdatedAt)
 	u.CreatedAt, u.UpdatedAt, u.Version = u.CreatedAt.UTC(), u.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bAdminUsers).Get([]byte(u.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "admin user %s exists", u.ID)
-		}
-		email := []byte(portal.EmailKey(u.Email))
-		if tx.Bucket(bAdminEmails).Get(email) != nil {
-			return portal.Errorf(portal.EConflict, "an admin user with email %s exists", u.Email)
-		}
-		if err := putAdminUser(tx, u); err != nil {
+		err := claimUnique(tx, bAdminUsers, "admin user", u.ID, bAdminEmails, []byte(portal.EmailKey(u.Email)),
+			portal.Errorf(portal.EConflict, "an admin user with email %s exists", u.Email))
+		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bAdminEmails).Put(email, []byte(u.ID)); err != nil {
+		if err := putAdminUser(tx, u); err != nil {
 			return err
 		}
 		return s.audit(tx, ev, u.ID)
@@ -64,40 +53,17 @@ func (s *Store) CreateAdminUser(_ context.Context, u portal.AdminUser, ev portal
 
 // GetAdminUser implements portal.AdminStore.
 func (s *Store) GetAdminUser(_ context.Context, id string) (portal.AdminUser, error) {
-	var r adminUserRec
-	err := s.view(func(tx *bolt.Tx) (err error) { r, err = getAdminUser(tx, id); return err })
-	return r.user(), err
+	return viewOne(s, readAdminUser, id)
 }
 
 // GetAdminUserByEmail implements portal.AdminStore.
 func (s *Store) GetAdminUserByEmail(_ context.Context, email string) (portal.AdminUser, error) {
-	var r adminUserRec
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(bAdminEmails).Get([]byte(portal.EmailKey(email)))
-		if id == nil {
-			return notFound("admin user with email", email)
-		}
-		r, err = getAdminUser(tx, string(id))
-		return err
-	})
-	return r.user(), err
+	return viewByIndex(s, bAdminEmails, []byte(portal.EmailKey(email)), readAdminUser, "admin user with email %s not found", email)
 }
 
 // ListAdminUsers implements portal.AdminStore.
 func (s *Store) ListAdminUsers(_ context.Context) ([]portal.AdminUser, error) {
-	var out []portal.AdminUser
-	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bAdminUsers), nil, func(_, v []byte) error {
-			var r adminUserRec
-			if err := json.Unmarshal(v, &r); err != nil {
-				return err
-			}
-			out = append(out, r.user())
-			return nil
-		})
-	})
-	portal.SortByCreated(out, func(u portal.AdminUser) (time.Time, string) { return u.CreatedAt, u.ID })
-	return out, err
+	return listAll(s, bAdminUsers, adminUserRec.user, func(u portal.AdminUser) (time.Time, string) { return u.CreatedAt, u.ID })
 }
 
 // SetAdminUserStatus implements portal.AdminStore: disabling deletes the
@@ -106,14 +72,14 @@ func (s *Store) SetAdminUserStatus(_ context.Context, id string, version int64, 
 	ev = ev.Complete(id)
 	var out portal.AdminUser
 	err := s.update(func(tx *bolt.Tx) error {
-		r, err := getAdminUser(tx, id)
+		cur, err := readAdminUser(tx, id)
 		if err != nil {
 			return err
 		}
-		if r.Version != version {
-			return portal.Errorf(portal.EConflict, "admin user %s changed since it was read (version %d, not %d)", id, r.Version, version)
+		if cur.Version != version {
+			return portal.Errorf(portal.EConflict, "admin user %s changed since it was read (version %d, not %d)", id, cur.Version, version)
 		}
-		out = r.user()
+		out = cur
 		prev := out.Status
 		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1
 		if err := putAdminUser(tx, out); err != nil {

@@ -19,8 +19,7 @@ func putApp(tx *bolt.Tx, a portal.Application) error {
 
 // CreateApplication implements portal.AppStore.
 func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev portal.AuditEvent) error {
-	ev = ev.Complete(a.ID)
-	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
+	ev = ev.CompleteNew(a.ID, &a.CreatedAt, &a.UpdatedAt)
 	a.CreatedAt, a.UpdatedAt, a.Version = a.CreatedAt.UTC(), a.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := readDev(tx, a.DeveloperID); err != nil {
@@ -34,12 +33,8 @@ func (s *Store) CreateApplication(_ context.Context, a portal.Application, ev po
 		if tx.Bucket(bApps).Get([]byte(a.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "application %s exists", a.ID)
 		}
-		n, err := count(tx.Bucket(bDevApps), key(a.DeveloperID, ""))
-		if err != nil {
+		if err := withinLimit(tx.Bucket(bDevApps), key(a.DeveloperID, ""), portal.MaxApplicationsPerDeveloper, "developer "+a.DeveloperID, "applications"); err != nil {
 			return err
-		}
-		if n >= portal.MaxApplicationsPerDeveloper {
-			return portal.Errorf(portal.EPrecondition, "developer %s already has %d applications, the most allowed", a.DeveloperID, n)
 		}
 		if err := putApp(tx, a); err != nil {
 			return err

@@ -225,6 +225,16 @@ func get(b *bolt.Bucket, k []byte, v any) (bool, error) {
 	return true, nil
 }
 
+// lookup is get for a record that must be there: a missing one is the
+// not-found error of format and args.
+func lookup(b *bolt.Bucket, k []byte, v any, format string, args ...any) error {
+	ok, err := get(b, k, v)
+	if err == nil && !ok {
+		return portal.Errorf(portal.ENotFound, format, args...)
+	}
+	return err
+}
+
 func put(b *bolt.Bucket, k []byte, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
@@ -326,11 +336,7 @@ func viewOne[T any](s *Store, read func(*bolt.Tx, string) (T, error), id string)
 // a missing one is a not-found error naming kind.
 func getOne[R, T any](tx *bolt.Tx, bucket []byte, kind, id string, conv func(R) T) (T, error) {
 	var r R
-	ok, err := get(tx.Bucket(bucket), []byte(id), &r)
-	if err == nil && !ok {
-		err = notFound(kind, id)
-	}
-	if err != nil {
+	if err := lookup(tx.Bucket(bucket), []byte(id), &r, "%s %s not found", kind, id); err != nil {
 		var zero T
 		return zero, err
 	}
@@ -348,6 +354,17 @@ func eachValue[R any](b *bolt.Bucket, prefix []byte, fn func(R)) error {
 		fn(r)
 		return nil
 	})
+}
+
+// listAll reads every record R in bucket as a domain object (conv),
+// oldest first (created gives an object's creation time and id).
+func listAll[R, T any](s *Store, bucket []byte, conv func(R) T, created func(T) (time.Time, string)) ([]T, error) {
+	var out []T
+	err := s.view(func(tx *bolt.Tx) error {
+		return eachValue(tx.Bucket(bucket), nil, func(r R) { out = append(out, conv(r)) })
+	})
+	portal.SortByCreated(out, created)
+	return out, err
 }
 
 // count returns how many keys start with prefix.
@@ -401,11 +418,72 @@ func eachSuffix(b *bolt.Bucket, prefix []byte, fn func(string) error) error {
 	return nil
 }
 
+// claimUnique points k in index at id, a new object of kind in bucket:
+// Conflict when id is in bucket already, taken when k is in index.
+func claimUnique(tx *bolt.Tx, bucket []byte, kind, id string, index, k []byte, taken error) error {
+	if tx.Bucket(bucket).Get([]byte(id)) != nil {
+		return portal.Errorf(portal.EConflict, "%s %s exists", kind, id)
+	}
+	if tx.Bucket(index).Get(k) != nil {
+		return taken
+	}
+	return tx.Bucket(index).Put(k, []byte(id))
+}
+
+// withinLimit is Precondition when the keys under prefix in b, what
+// (applications, credentials) of owner, number max already.
+func withinLimit(b *bolt.Bucket, prefix []byte, max int, owner, what string) error {
+	n, err := count(b, prefix)
+	if err != nil {
+		return err
+	}
+	if n >= max {
+		return portal.Errorf(portal.EPrecondition, "%s already has %d %s, the most allowed", owner, n, what)
+	}
+	return nil
+}
+
+// listIndexed reads with read the objects that the entries under prefix
+// in index name (id takes the name from an entry's key and value), in
+// index order.
+func listIndexed[T any](s *Store, index, prefix []byte, id func(k, v []byte) string, read func(*bolt.Tx, string) (T, error)) ([]T, error) {
+	var out []T
+	err := s.view(func(tx *bolt.Tx) error {
+		return forEach(tx.Bucket(index), prefix, func(k, v []byte) error {
+			x, err := read(tx, id(k, v))
+			if err == nil {
+				out = append(out, x)
+			}
+			return err
+		})
+	})
+	return out, err
+}
+
+// viewByIndex reads with read the object that k in index names; no entry
+// is the not-found error of format and args.
+func viewByIndex[T any](s *Store, index, k []byte, read func(*bolt.Tx, string) (T, error), format string, args ...any) (T, error) {
+	var out T
+	err := s.view(func(tx *bolt.Tx) (err error) {
+		id := tx.Bucket(index).Get(k)
+		if id == nil {
+			return portal.Errorf(portal.ENotFound, format, args...)
+		}
+		out, err = read(tx, string(id))
+		return err
+	})
+	return out, err
+}
+
+// keySuffix and value name an index entry's object by the last part of
+// its key, or by its value.
+func keySuffix(k, _ []byte) string { return suffix(k) }
+func value(_, v []byte) string     { return string(v) }
+
 // pageOf reads one page of ids with get and returns it with the total.
 func pageOf[T any](tx *bolt.Tx, ids []string, p portal.Page, get func(tx *bolt.Tx, id string) (T, error)) ([]T, int, error) {
-	from, to := page(len(ids), p)
 	var out []T
-	for _, id := range ids[from:to] {
+	for _, id := range portal.PageOf(ids, p) {
 		x, err := get(tx, id)
 		if err != nil {
 			return nil, 0, err
@@ -470,13 +548,6 @@ func (s *Store) view(fn func(tx *bolt.Tx) error) error { return s.db.View(fn) }
 
 func notFound(what, id string) error {
 	return portal.Errorf(portal.ENotFound, "%s %s not found", what, id)
-}
-
-// page cuts one page out of n items.
-func page(n int, p portal.Page) (from, to int) {
-	p = p.Normalize()
-	from = min(p.Offset(), n)
-	return from, min(from+p.Size, n)
 }
 
 // Records of the application side: the domain types hide owners, hashes

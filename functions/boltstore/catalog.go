@@ -96,11 +96,7 @@ func (s *Store) PublishAPIs(_ context.Context, apis []portal.API, ev portal.Audi
 func (s *Store) GetAPI(_ context.Context, id string) (portal.API, error) {
 	var a portal.API
 	err := s.view(func(tx *bolt.Tx) error {
-		ok, err := get(tx.Bucket(bAPIs), []byte(id), &a)
-		if err == nil && !ok {
-			err = notFound("API", id)
-		}
-		return err
+		return lookup(tx.Bucket(bAPIs), []byte(id), &a, "API %s not found", id)
 	})
 	return a, err
 }
@@ -142,8 +138,7 @@ func (s *Store) ListAPIs(_ context.Context) ([]portal.API, error) {
 
 // CreateAuthStrategy implements portal.AppStore.
 func (s *Store) CreateAuthStrategy(_ context.Context, st portal.AuthStrategy, ev portal.AuditEvent) error {
-	ev = ev.Complete(st.ID)
-	ev.StampNew(&st.CreatedAt, nil)
+	ev = ev.CompleteNew(st.ID, &st.CreatedAt, nil)
 	st.CreatedAt = st.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bStrategies)

@@ -22,10 +22,8 @@ func appCred(tx *bolt.Tx, appID, id string) (credRec, error) {
 	if hash == nil {
 		return credRec{}, portal.Errorf(portal.ENotFound, "application %s has no credential %s", appID, id)
 	}
-	r, ok, err := getCred(tx, hash)
-	if err == nil && !ok {
-		err = portal.Errorf(portal.ENotFound, "application %s has no credential %s", appID, id)
-	}
+	var r credRec
+	err := lookup(tx.Bucket(bCreds), hash, &r, "application %s has no credential %s", appID, id)
 	return r, err
 }
 
@@ -46,8 +44,7 @@ func deleteCred(tx *bolt.Tx, appID, id string) error {
 
 // CreateCredential implements portal.AppStore.
 func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev portal.AuditEvent) error {
-	ev = ev.Complete(c.ID)
-	ev.StampNew(&c.CreatedAt, nil)
+	ev = ev.CompleteNew(c.ID, &c.CreatedAt, nil)
 	c.CreatedAt, c.ExpiresAt, c.LastUsedAt = c.CreatedAt.UTC(), utcPtr(c.ExpiresAt), utcPtr(c.LastUsedAt)
 	return s.update(func(tx *bolt.Tx) error {
 		app, err := readApp(tx, c.ApplicationID)
@@ -61,12 +58,8 @@ func (s *Store) CreateCredential(_ context.Context, c portal.Credential, ev port
 		if tx.Bucket(bCredIDs).Get([]byte(c.ID)) != nil {
 			return portal.Errorf(portal.EConflict, "credential %s exists", c.ID)
 		}
-		n, err := count(tx.Bucket(bAppCreds), key(c.ApplicationID, ""))
-		if err != nil {
+		if err := withinLimit(tx.Bucket(bAppCreds), key(c.ApplicationID, ""), portal.MaxCredentialsPerApplication, "application "+c.ApplicationID, "credentials"); err != nil {
 			return err
-		}
-		if n >= portal.MaxCredentialsPerApplication {
-			return portal.Errorf(portal.EPrecondition, "application %s already has %d credentials, the most allowed", c.ApplicationID, n)
 		}
 		if err := put(tx.Bucket(bCreds), []byte(c.Hash), credRec{Credential: c, ApplicationID: c.ApplicationID, DeveloperID: c.DeveloperID, Hash: c.Hash}); err != nil {
 			return err
@@ -101,13 +94,7 @@ func (s *Store) ListCredentials(_ context.Context, applicationID string) ([]port
 func (s *Store) GetCredentialByHash(_ context.Context, hash string) (portal.Credential, error) {
 	var r credRec
 	err := s.view(func(tx *bolt.Tx) error {
-		var ok bool
-		var err error
-		r, ok, err = getCred(tx, []byte(hash))
-		if err == nil && !ok {
-			err = portal.Errorf(portal.ENotFound, "credential not found")
-		}
-		return err
+		return lookup(tx.Bucket(bCreds), []byte(hash), &r, "credential not found")
 	})
 	if err != nil {
 		return portal.Credential{}, err

@@ -19,22 +19,16 @@ func putDev(tx *bolt.Tx, d portal.Developer) error {
 
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(_ context.Context, d portal.Developer, ev portal.AuditEvent) error {
-	ev = ev.Complete(d.ID)
-	ev.StampNew(&d.CreatedAt, &d.UpdatedAt)
+	ev = ev.CompleteNew(d.ID, &d.CreatedAt, &d.UpdatedAt)
 	d.CreatedAt, d.UpdatedAt = d.CreatedAt.UTC(), d.UpdatedAt.UTC()
 	d.Version = 1
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bDevs).Get([]byte(d.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "developer %s exists", d.ID)
-		}
-		email := []byte(portal.EmailKey(d.Email))
-		if tx.Bucket(bDevEmail).Get(email) != nil {
-			return portal.Errorf(portal.EConflict, "a developer with email %s exists", d.Email)
-		}
-		if err := putDev(tx, d); err != nil {
+		err := claimUnique(tx, bDevs, "developer", d.ID, bDevEmail, []byte(portal.EmailKey(d.Email)),
+			portal.Errorf(portal.EConflict, "a developer with email %s exists", d.Email))
+		if err != nil {
 			return err
 		}
-		if err := tx.Bucket(bDevEmail).Put(email, []byte(d.ID)); err != nil {
+		if err := putDev(tx, d); err != nil {
 			return err
 		}
 		if err := tx.Bucket(bDevOrder).Put(key(stamp(d.CreatedAt), d.ID), []byte(d.Status)); err != nil {
@@ -51,16 +45,7 @@ func (s *Store) GetDeveloper(_ context.Context, id string) (portal.Developer, er
 
 // GetDeveloperByEmail implements portal.Store.
 func (s *Store) GetDeveloperByEmail(_ context.Context, email string) (portal.Developer, error) {
-	var d portal.Developer
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(bDevEmail).Get([]byte(portal.EmailKey(email)))
-		if id == nil {
-			return notFound("developer with email", email)
-		}
-		d, err = readDev(tx, string(id))
-		return err
-	})
-	return d, err
+	return viewByIndex(s, bDevEmail, []byte(portal.EmailKey(email)), readDev, "developer with email %s not found", email)
 }
 
 // ListDevelopers implements portal.Store.

@@ -35,8 +35,7 @@ func deleteReg(tx *bolt.Tx, appID, apiID string) error {
 
 // CreateRegistration implements portal.AppStore.
 func (s *Store) CreateRegistration(_ context.Context, r portal.Registration, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.ID)
-	ev.StampNew(&r.CreatedAt, &r.UpdatedAt)
+	ev = ev.CompleteNew(r.ID, &r.CreatedAt, &r.UpdatedAt)
 	r.CreatedAt, r.UpdatedAt, r.Version = r.CreatedAt.UTC(), r.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := readApp(tx, r.ApplicationID); err != nil {
@@ -72,36 +71,14 @@ func (s *Store) GetRegistration(_ context.Context, id string) (portal.Registrati
 
 // FindRegistration implements portal.AppStore.
 func (s *Store) FindRegistration(_ context.Context, applicationID, apiID string) (portal.Registration, error) {
-	var r portal.Registration
-	err := s.view(func(tx *bolt.Tx) (err error) {
-		id := tx.Bucket(bAppRegs).Get(key(applicationID, apiID))
-		if id == nil {
-			return portal.Errorf(portal.ENotFound, "application %s has no registration for API %s", applicationID, apiID)
-		}
-		r, err = readReg(tx, string(id))
-		return err
-	})
-	return r, err
+	return viewByIndex(s, bAppRegs, key(applicationID, apiID), readReg, "application %s has no registration for API %s", applicationID, apiID)
 }
 
 // ListRegistrations implements portal.AppStore.
 func (s *Store) ListRegistrations(_ context.Context, applicationID string) ([]portal.Registration, error) {
-	var out []portal.Registration
-	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bAppRegs), key(applicationID, ""), func(_, id []byte) error {
-			r, err := readReg(tx, string(id))
-			if err == nil {
-				out = append(out, r)
-			}
-			return err
-		})
-	})
-	sortRegs(out)
+	out, err := listIndexed(s, bAppRegs, key(applicationID, ""), value, readReg)
+	portal.SortByCreated(out, func(r portal.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, err
-}
-
-func sortRegs(rs []portal.Registration) {
-	portal.SortByCreated(rs, func(r portal.Registration) (time.Time, string) { return r.CreatedAt, r.ID })
 }
 
 // ListAllRegistrations implements portal.AppStore.

@@ -74,7 +74,7 @@ func (s *Store) CreateSession(_ context.Context, sess portal.Session) error {
 			}
 		}
 		if sess.AdminUserID != "" {
-			u, err := getAdminUser(tx, sess.AdminUserID)
+			u, err := readAdminUser(tx, sess.AdminUserID)
 			if err != nil {
 				return err
 			}

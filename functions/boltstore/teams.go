@@ -21,18 +21,12 @@ func putTeam(tx *bolt.Tx, t portal.Team) error {
 
 // CreateTeam implements portal.Store.
 func (s *Store) CreateTeam(_ context.Context, t portal.Team, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
+	ev = ev.CompleteNew(t.ID, &t.CreatedAt, &t.UpdatedAt)
 	t.CreatedAt, t.UpdatedAt, t.Version = t.CreatedAt.UTC(), t.UpdatedAt.UTC(), 1
 	return s.update(func(tx *bolt.Tx) error {
-		if tx.Bucket(bTeams).Get([]byte(t.ID)) != nil {
-			return portal.Errorf(portal.EConflict, "team %s exists", t.ID)
-		}
-		name := []byte(portal.TeamNameKey(t.Name))
-		if tx.Bucket(bTeamNames).Get(name) != nil {
-			return portal.Errorf(portal.EConflict, "a team named %q exists", t.Name)
-		}
-		if err := tx.Bucket(bTeamNames).Put(name, []byte(t.ID)); err != nil {
+		err := claimUnique(tx, bTeams, "team", t.ID, bTeamNames, []byte(portal.TeamNameKey(t.Name)),
+			portal.Errorf(portal.EConflict, "a team named %q exists", t.Name))
+		if err != nil {
 			return err
 		}
 		if err := tx.Bucket(bTeamOrder).Put(key(stamp(t.CreatedAt), t.ID), nil); err != nil {
@@ -196,30 +190,16 @@ func (s *Store) ListTeamMembers(_ context.Context, teamID string, p portal.Page)
 
 // ListDeveloperTeams implements portal.Store.
 func (s *Store) ListDeveloperTeams(_ context.Context, developerID string) ([]portal.Team, error) {
-	var out []portal.Team
-	err := s.view(func(tx *bolt.Tx) error {
-		return forEach(tx.Bucket(bDevTeams), key(developerID, ""), func(k, _ []byte) error {
-			t, err := readTeam(tx, suffix(k))
-			if err == nil {
-				out = append(out, t)
-			}
-			return err
-		})
-	})
-	sortTeams(out)
+	out, err := listIndexed(s, bDevTeams, key(developerID, ""), keySuffix, readTeam)
+	portal.SortByCreated(out, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 	return out, err
-}
-
-func sortTeams(ts []portal.Team) {
-	portal.SortByCreated(ts, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 }
 
 // Roles.
 
 // AssignRole implements portal.Store.
 func (s *Store) AssignRole(_ context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.TeamID)
-	ev.StampNew(&r.CreatedAt, nil)
+	ev = ev.CompleteNew(r.TeamID, &r.CreatedAt, nil)
 	r.CreatedAt = r.CreatedAt.UTC()
 	return s.update(func(tx *bolt.Tx) error {
 		if _, err := readTeam(tx, r.TeamID); err != nil {
@@ -249,12 +229,8 @@ func (s *Store) RemoveRole(_ context.Context, teamID, assignmentID string, ev po
 	return s.update(func(tx *bolt.Tx) error {
 		var r roleRec
 		k := key(teamID, assignmentID)
-		ok, err := get(tx.Bucket(bRoles), k, &r)
-		if err != nil {
+		if err := lookup(tx.Bucket(bRoles), k, &r, "role assignment %s not found", assignmentID); err != nil {
 			return err
-		}
-		if !ok {
-			return notFound("role assignment", assignmentID)
 		}
 		if err := tx.Bucket(bRoles).Delete(k); err != nil {
 			return err

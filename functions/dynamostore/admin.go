@@ -43,8 +43,7 @@ func (s *Store) PutSettings(ctx context.Context, set portal.Settings, ev portal.
 
 // CreateAdminToken implements portal.Store.
 func (s *Store) CreateAdminToken(ctx context.Context, t portal.AdminToken, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	ev.StampNew(&t.CreatedAt, nil)
+	ev = ev.CompleteNew(t.ID, &t.CreatedAt, nil)
 	err := s.transact(ctx,
 		s.put(adminItem{PK: pkAdminTokens, SK: "ADMINTOKEN#" + t.ID, AdminToken: t}, notExists),
 		s.put(adminHashItem{PK: adminHashPK(t.Hash), SK: "ADMINHASH", TokenID: t.ID}, notExists),

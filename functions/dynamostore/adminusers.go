@@ -45,8 +45,7 @@ func newAdminUserItem(u portal.AdminUser) adminUserItem {
 
 // CreateAdminUser implements portal.AdminStore.
 func (s *Store) CreateAdminUser(ctx context.Context, u portal.AdminUser, ev portal.AuditEvent) error {
-	ev = ev.Complete(u.ID)
-	ev.StampNew(&u.CreatedAt, &u.UpdatedAt)
+	ev = ev.CompleteNew(u.ID, &u.CreatedAt, &u.UpdatedAt)
 	u.Version = 1
 	return s.createUnique(ctx, newAdminUserItem(u), adminEmailItem{PK: adminEmailPK(u.Email), SK: skAdminEmail, AdminUserID: u.ID}, ev,
 		portal.Errorf(portal.EConflict, "admin user %s exists", u.ID),

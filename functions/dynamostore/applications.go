@@ -20,8 +20,7 @@ func (s *Store) getApp(ctx context.Context, id string) (portal.Application, erro
 // application counter goes up in the same transaction, on the condition
 // that it stays within the limit: the limit holds under any concurrency.
 func (s *Store) CreateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) error {
-	ev = ev.Complete(a.ID)
-	ev.StampNew(&a.CreatedAt, &a.UpdatedAt)
+	ev = ev.CompleteNew(a.ID, &a.CreatedAt, &a.UpdatedAt)
 	a.Version = 1
 	tx := []types.TransactWriteItem{
 		s.check(key(devPK(a.DeveloperID), skDev), exists),
@@ -83,35 +82,9 @@ func (s *Store) ListApplications(ctx context.Context, developerID string, p port
 	if err != nil {
 		return nil, 0, err
 	}
-	portal.SortByCreated(ptrs, func(d devAppItem) (time.Time, string) { return d.AppCreated, d.ApplicationID })
-	p = p.Normalize()
-	from := min(p.Offset(), len(ptrs))
-	page := ptrs[from:min(from+p.Size, len(ptrs))]
-	ks := make([]map[string]types.AttributeValue, 0, len(page))
-	for _, d := range page {
-		ks = append(ks, key(appPK(d.ApplicationID), skApp))
-	}
-	byID := map[string]portal.Application{}
-	if len(ks) > 0 {
-		got, err := s.batchGet(ctx, ks)
-		if err != nil {
-			return nil, 0, err
-		}
-		for _, m := range got {
-			var it appItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, 0, err
-			}
-			byID[it.ID] = it.Application
-		}
-	}
-	out := []portal.Application{}
-	for _, d := range page {
-		if a, ok := byID[d.ApplicationID]; ok {
-			out = append(out, a)
-		}
-	}
-	return out, len(ptrs), nil
+	return pageByCreated(ctx, s, ptrs, p, func(d devAppItem) (time.Time, string) { return d.AppCreated, d.ApplicationID },
+		func(id string) map[string]types.AttributeValue { return key(appPK(id), skApp) },
+		func(it *appItem) (string, portal.Application) { return it.ID, it.Application })
 }
 
 // ListAllApplications implements portal.AppStore.

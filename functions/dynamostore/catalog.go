@@ -162,8 +162,7 @@ func (s *Store) ListAPIs(ctx context.Context) ([]portal.API, error) {
 
 // CreateAuthStrategy implements portal.AppStore.
 func (s *Store) CreateAuthStrategy(ctx context.Context, st portal.AuthStrategy, ev portal.AuditEvent) error {
-	ev = ev.Complete(st.ID)
-	ev.StampNew(&st.CreatedAt, nil)
+	ev = ev.CompleteNew(st.ID, &st.CreatedAt, nil)
 	err := s.transact(ctx,
 		s.put(strategyItem{PK: pkStrategies, SK: "AUTHSTRATEGY#" + st.ID, AuthStrategy: st}, notExists),
 		s.audit(ev),

@@ -17,8 +17,7 @@ import (
 // its hash (unique, and the validator's one read); the application's
 // credential counter goes up in the same transaction, within the limit.
 func (s *Store) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
-	ev = ev.Complete(c.ID)
-	ev.StampNew(&c.CreatedAt, nil)
+	ev = ev.CompleteNew(c.ID, &c.CreatedAt, nil)
 	app, err := s.getApp(ctx, c.ApplicationID)
 	if err != nil {
 		return err
@@ -47,19 +46,8 @@ func (s *Store) ListCredentials(ctx context.Context, applicationID string) ([]po
 	if err != nil || len(items) == 0 {
 		return nil, err
 	}
-	ks := make([]map[string]types.AttributeValue, len(items))
-	for i, m := range items {
-		var h hashItem
-		if err := unmarshal(m, &h); err != nil {
-			return nil, err
-		}
-		ks[i] = key(keyPK(h.Hash), skKey)
-	}
-	got, err := s.batchGet(ctx, ks)
-	if err != nil {
-		return nil, err
-	}
-	out, err := decodeAll(got, func(it *credItem) portal.Credential { return it.Credential })
+	out, err := follow(ctx, s, items, func(h *hashItem) map[string]types.AttributeValue { return key(keyPK(h.Hash), skKey) },
+		func(it *credItem) portal.Credential { return it.Credential })
 	if err != nil {
 		return nil, err
 	}

@@ -17,8 +17,7 @@ func (s *Store) getDev(ctx context.Context, id string) (portal.Developer, error)
 
 // CreateDeveloper implements portal.Store.
 func (s *Store) CreateDeveloper(ctx context.Context, d portal.Developer, ev portal.AuditEvent) error {
-	ev = ev.Complete(d.ID)
-	ev.StampNew(&d.CreatedAt, &d.UpdatedAt)
+	ev = ev.CompleteNew(d.ID, &d.CreatedAt, &d.UpdatedAt)
 	d.Version = 1
 	return s.createUnique(ctx, newDevItem(d), emailItem{PK: emailPK(d.Email), SK: "EMAIL", DeveloperID: d.ID}, ev,
 		portal.Errorf(portal.EConflict, "developer %s exists", d.ID),
@@ -61,9 +60,7 @@ func (s *Store) ListDevelopers(ctx context.Context, f portal.DeveloperFilter, p 
 			return nil, 0, err
 		}
 		all = slices.DeleteFunc(all, func(d portal.Developer) bool { return !f.MatchText(d) })
-		p = p.Normalize()
-		from := min(p.Offset(), len(all))
-		return all[from : from+min(p.Size, len(all)-from)], len(all), nil
+		return portal.PageOf(all, p), len(all), nil
 	}
 	return listIndex(ctx, s, index, attr, pk, p, func(it *devItem) portal.Developer { return it.Developer })
 }

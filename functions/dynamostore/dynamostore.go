@@ -724,6 +724,59 @@ func decodeAll[I, T any](items []map[string]types.AttributeValue, pick func(*I) 
 	return out, nil
 }
 
+// follow batch-gets the objects that pointer items (at most 100) name:
+// at takes an object's key from a pointer decoded as P, pick the object
+// from its item decoded as I. They come in no particular order, without
+// those deleted since the pointers were read.
+func follow[P, I, T any](ctx context.Context, s *Store, ptrs []map[string]types.AttributeValue, at func(*P) map[string]types.AttributeValue, pick func(*I) T) ([]T, error) {
+	ks, err := decodeAll(ptrs, at)
+	if err != nil {
+		return nil, err
+	}
+	got, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, err
+	}
+	return decodeAll(got, pick)
+}
+
+// pageByCreated sorts pointers by their objects' creation (ref gives an
+// object's creation time and id) and batch-gets the objects of page p
+// (keyOf makes an id's key; pick decodes an object and its id), in that
+// order, without those deleted since the pointers were read. It returns
+// them with the number of pointers.
+func pageByCreated[P, I, T any](ctx context.Context, s *Store, ptrs []P, p portal.Page, ref func(P) (time.Time, string),
+	keyOf func(string) map[string]types.AttributeValue, pick func(*I) (string, T)) ([]T, int, error) {
+	portal.SortByCreated(ptrs, ref)
+	page := portal.PageOf(ptrs, p)
+	ks := make([]map[string]types.AttributeValue, 0, len(page))
+	for _, x := range page {
+		_, id := ref(x)
+		ks = append(ks, keyOf(id))
+	}
+	got, err := s.batchGet(ctx, ks)
+	if err != nil {
+		return nil, 0, err
+	}
+	byID := map[string]T{}
+	for _, m := range got {
+		var it I
+		if err := unmarshal(m, &it); err != nil {
+			return nil, 0, err
+		}
+		id, x := pick(&it)
+		byID[id] = x
+	}
+	out := []T{}
+	for _, x := range page {
+		_, id := ref(x)
+		if obj, ok := byID[id]; ok {
+			out = append(out, obj)
+		}
+	}
+	return out, len(ptrs), nil
+}
+
 // writeVersion writes item, the next version of an object read at
 // version cur, with its audit event and any more items of the same
 // transaction, if the caller's want is cur and the stored version still

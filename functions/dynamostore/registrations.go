@@ -10,8 +10,7 @@ import (
 // CreateRegistration implements portal.AppStore: the registration's key
 // is the application and the API, so there is one per pair.
 func (s *Store) CreateRegistration(ctx context.Context, r portal.Registration, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.ID)
-	ev.StampNew(&r.CreatedAt, &r.UpdatedAt)
+	ev = ev.CompleteNew(r.ID, &r.CreatedAt, &r.UpdatedAt)
 	r.Version = 1
 	err := s.transact(ctx,
 		s.check(key(appPK(r.ApplicationID), skApp), exists),

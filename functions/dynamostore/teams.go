@@ -21,8 +21,7 @@ func (s *Store) getTeam(ctx context.Context, id string) (portal.Team, error) {
 
 // CreateTeam implements portal.Store.
 func (s *Store) CreateTeam(ctx context.Context, t portal.Team, ev portal.AuditEvent) error {
-	ev = ev.Complete(t.ID)
-	ev.StampNew(&t.CreatedAt, &t.UpdatedAt)
+	ev = ev.CompleteNew(t.ID, &t.CreatedAt, &t.UpdatedAt)
 	t.Version = 1
 	return s.createUnique(ctx, newTeamItem(t), teamNameItem{PK: teamNamePK(t.Name), SK: "TEAMNAME", TeamID: t.ID}, ev,
 		portal.Errorf(portal.EConflict, "team %s exists", t.ID),
@@ -150,48 +149,13 @@ func (s *Store) ListTeamMembers(ctx context.Context, teamID string, p portal.Pag
 	if _, err := s.getTeam(ctx, teamID); err != nil {
 		return nil, 0, err
 	}
-	items, err := s.partition(ctx, teamPK(teamID), "MEMBER#")
+	ms, err := listPartition(ctx, s, teamPK(teamID), "MEMBER#", func(it *memberItem) memberItem { return *it })
 	if err != nil {
 		return nil, 0, err
 	}
-	ms := make([]memberItem, len(items))
-	for i, m := range items {
-		if err := unmarshal(m, &ms[i]); err != nil {
-			return nil, 0, err
-		}
-	}
-	slices.SortFunc(ms, func(a, b memberItem) int {
-		if c := a.DeveloperCreated.Compare(b.DeveloperCreated); c != 0 {
-			return c
-		}
-		return strings.Compare(a.DeveloperID, b.DeveloperID)
-	})
-	p = p.Normalize()
-	from := min(p.Offset(), len(ms))
-	ms = ms[from:min(from+p.Size, len(ms))]
-	var ks []map[string]types.AttributeValue
-	for _, m := range ms {
-		ks = append(ks, key(devPK(m.DeveloperID), skDev))
-	}
-	got, err := s.batchGet(ctx, ks)
-	if err != nil {
-		return nil, 0, err
-	}
-	byID := map[string]portal.Developer{}
-	for _, m := range got {
-		var it devItem
-		if err := unmarshal(m, &it); err != nil {
-			return nil, 0, err
-		}
-		byID[it.ID] = it.Developer
-	}
-	out := []portal.Developer{}
-	for _, m := range ms {
-		if d, ok := byID[m.DeveloperID]; ok {
-			out = append(out, d)
-		}
-	}
-	return out, len(items), nil
+	return pageByCreated(ctx, s, ms, p, func(m memberItem) (time.Time, string) { return m.DeveloperCreated, m.DeveloperID },
+		func(id string) map[string]types.AttributeValue { return key(devPK(id), skDev) },
+		func(it *devItem) (string, portal.Developer) { return it.ID, it.Developer })
 }
 
 // ListDeveloperTeams implements portal.Store.
@@ -202,25 +166,12 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 	}
 	var out []portal.Team
 	for chunk := range slices.Chunk(items, 100) {
-		var ks []map[string]types.AttributeValue
-		for _, m := range chunk {
-			var it devTeamItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			ks = append(ks, key(teamPK(it.TeamID), skTeam))
-		}
-		got, err := s.batchGet(ctx, ks)
+		ts, err := follow(ctx, s, chunk, func(it *devTeamItem) map[string]types.AttributeValue { return key(teamPK(it.TeamID), skTeam) },
+			func(it *teamItem) portal.Team { return it.Team })
 		if err != nil {
 			return nil, err
 		}
-		for _, m := range got {
-			var it teamItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, it.Team)
-		}
+		out = append(out, ts...)
 	}
 	portal.SortByCreated(out, func(t portal.Team) (time.Time, string) { return t.CreatedAt, t.ID })
 	return out, nil
@@ -230,8 +181,7 @@ func (s *Store) ListDeveloperTeams(ctx context.Context, developerID string) ([]p
 
 // AssignRole implements portal.Store.
 func (s *Store) AssignRole(ctx context.Context, r portal.RoleAssignment, ev portal.AuditEvent) error {
-	ev = ev.Complete(r.TeamID)
-	ev.StampNew(&r.CreatedAt, nil)
+	ev = ev.CompleteNew(r.TeamID, &r.CreatedAt, nil)
 	err := s.transact(ctx,
 		s.check(key(teamPK(r.TeamID), skTeam), exists),
 		s.put(roleKeyItem{PK: teamPK(r.TeamID), SK: roleKeySK(r.RoleName, r.EntityID), AssignmentID: r.ID}, notExists),
@@ -304,13 +254,11 @@ func (s *Store) ListDeveloperRoles(ctx context.Context, developerID string) ([]p
 	}
 	var out []portal.RoleAssignment
 	for _, rs := range results {
-		for _, m := range rs {
-			var it roleItem
-			if err := unmarshal(m, &it); err != nil {
-				return nil, err
-			}
-			out = append(out, it.RoleAssignment)
+		roles, err := decodeAll(rs, func(it *roleItem) portal.RoleAssignment { return it.RoleAssignment })
+		if err != nil {
+			return nil, err
 		}
+		out = append(out, roles...)
 	}
 	portal.SortByCreated(out, func(r portal.RoleAssignment) (time.Time, string) { return r.CreatedAt, r.ID })
 	return out, nil

@@ -196,6 +196,13 @@ func (p Page) Offset() int {
 	return (p.Number - 1) * p.Size
 }
 
+// PageOf is the normalized page p of all: empty past the end.
+func PageOf[T any](all []T, p Page) []T {
+	p = p.Normalize()
+	from := min(p.Offset(), len(all))
+	return all[from:min(from+p.Size, len(all))]
+}
+
 // MaxMailSlots bounds TakeMailSlot's limit: stores keep one record per
 // slot and may try each in turn.
 const MaxMailSlots = 10

@@ -133,6 +133,14 @@ func CheckTransition[S ~string](what, id string, cur S, from []S, to S) error {
 	return Errorf(EPrecondition, "%s %s is %s; it cannot become %s", what, id, cur, to)
 }
 
+// CompleteNew is Complete for the event of creating an object, which it
+// stamps with StampNew.
+func (ev AuditEvent) CompleteNew(subject string, created, updated *time.Time) AuditEvent {
+	ev = ev.Complete(subject)
+	ev.StampNew(created, updated)
+	return ev
+}
+
 // StampNew is the rule for a new object's times: created is the event's
 // time unless the caller set it, and updated (nil for objects without
 // one) is created unless set.

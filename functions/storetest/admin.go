@@ -5,7 +5,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/portal-dev/portal/functions/portal"
@@ -75,17 +74,11 @@ func (su suite) testAdminTokens(t *testing.T, s portal.FullStore) {
 	wantCode(t, "CreateAdminToken(same id)", s.CreateAdminToken(ctx, portal.AdminToken{ID: a.ID, Name: "x", Hash: newID(), CreatedAt: su.now()}, su.event("admin_token.created", a.ID)), portal.EConflict)
 
 	got, err := s.GetAdminTokenByHash(ctx, a.Hash)
-	wantNil(t, "GetAdminTokenByHash", err)
-	if diff := cmp.Diff(a, got); diff != "" {
-		t.Errorf("GetAdminTokenByHash (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAdminTokenByHash", a, got, err)
 	_, err = s.GetAdminTokenByHash(ctx, newID())
 	wantCode(t, "GetAdminTokenByHash(unknown)", err, portal.ENotFound)
 	list, err := s.ListAdminTokens(ctx)
-	wantNil(t, "ListAdminTokens", err)
-	if diff := cmp.Diff([]portal.AdminToken{a, b}, list); diff != "" {
-		t.Errorf("ListAdminTokens (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListAdminTokens", []portal.AdminToken{a, b}, list, err)
 
 	at := su.now()
 	wantNil(t, "RevokeAdminToken", s.RevokeAdminToken(ctx, a.ID, at, su.event("admin_token.revoked", a.ID)))
@@ -126,10 +119,7 @@ func (su suite) testAuditEvents(t *testing.T, s portal.FullStore) {
 	wantNil(t, "UpdateDeveloper", err)
 
 	evs, err := s.ListAuditEvents(ctx, d.ID)
-	wantNil(t, "ListAuditEvents", err)
-	if diff := cmp.Diff([]portal.AuditEvent{created, early, late}, evs, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("ListAuditEvents (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListAuditEvents", []portal.AuditEvent{created, early, late}, evs, err, cmpopts.EquateEmpty())
 	evs, err = s.ListAuditEvents(ctx, newID())
 	wantNil(t, "ListAuditEvents(unknown)", err)
 	if len(evs) != 0 {

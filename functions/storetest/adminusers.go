@@ -24,9 +24,7 @@ func adminUser(email string, created time.Time) portal.AdminUser {
 func (su suite) mustCreateAdminUser(t *testing.T, s portal.FullStore, email string) portal.AdminUser {
 	t.Helper()
 	u := adminUser(email, su.now())
-	if err := s.CreateAdminUser(ctx, u, su.event("admin_user.created", u.ID)); err != nil {
-		t.Fatalf("CreateAdminUser(%s) = %v, want nil", email, err)
-	}
+	wantNil(t, "CreateAdminUser("+email+")", s.CreateAdminUser(ctx, u, su.event("admin_user.created", u.ID)))
 	u.Version = 1
 	return u
 }
@@ -39,16 +37,10 @@ func (su suite) testAdminUsers(t *testing.T, s portal.FullStore) {
 	}
 	a.Version, b.Version = 1, 1
 	got, err := s.GetAdminUser(ctx, a.ID)
-	wantNil(t, "GetAdminUser", err)
-	if diff := cmp.Diff(a, got); diff != "" {
-		t.Errorf("GetAdminUser (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAdminUser", a, got, err)
 	for _, email := range []string{"ann.admin@example.com", " ANN.ADMIN@EXAMPLE.COM ", a.Email} {
 		got, err := s.GetAdminUserByEmail(ctx, email)
-		wantNil(t, "GetAdminUserByEmail("+email+")", err)
-		if diff := cmp.Diff(a, got); diff != "" {
-			t.Errorf("GetAdminUserByEmail(%q) (-want +got):\n%s", email, diff)
-		}
+		wantGot(t, fmt.Sprintf("GetAdminUserByEmail(%q)", email), a, got, err)
 	}
 	_, err = s.GetAdminUser(ctx, newID())
 	wantCode(t, "GetAdminUser(unknown)", err, portal.ENotFound)
@@ -67,10 +59,7 @@ func (su suite) testAdminUsers(t *testing.T, s portal.FullStore) {
 	// A developer with the same address is another account.
 	su.mustCreateDeveloper(t, s, a.Email)
 	list, err := s.ListAdminUsers(ctx)
-	wantNil(t, "ListAdminUsers", err)
-	if diff := cmp.Diff([]portal.AdminUser{a, b}, list); diff != "" {
-		t.Errorf("ListAdminUsers (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListAdminUsers", []portal.AdminUser{a, b}, list, err)
 	wantAudit(t, s, a.ID, "admin_user.created")
 }
 
@@ -117,10 +106,7 @@ func (su suite) testAdminUserDisable(t *testing.T, s portal.FullStore) {
 		t.Errorf("SetAdminUserStatus(disable) = %s v%d updated %v, want disabled v2 updated %v", got.Status, got.Version, got.UpdatedAt, ev.At)
 	}
 	stored, err := s.GetAdminUser(ctx, u.ID)
-	wantNil(t, "GetAdminUser", err)
-	if diff := cmp.Diff(got, stored); diff != "" {
-		t.Errorf("GetAdminUser after disable (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAdminUser after disable", got, stored, err)
 	for i, sess := range mine {
 		_, err := s.GetSession(ctx, sess.Hash, su.now())
 		wantCode(t, fmt.Sprintf("GetSession(disabled admin's %d)", i), err, portal.ENotFound)

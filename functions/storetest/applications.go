@@ -22,9 +22,7 @@ func application(developerID, name string, created time.Time) portal.Application
 func (su suite) mustCreateApp(t *testing.T, s portal.FullStore, developerID, name string, created time.Time) portal.Application {
 	t.Helper()
 	a := application(developerID, name, created)
-	if err := s.CreateApplication(ctx, a, su.event("application.created", a.ID)); err != nil {
-		t.Fatalf("CreateApplication(%s) = %v, want nil", name, err)
-	}
+	wantNil(t, "CreateApplication("+name+")", s.CreateApplication(ctx, a, su.event("application.created", a.ID)))
 	a.Version = 1
 	return a
 }
@@ -38,15 +36,9 @@ func (su suite) testApplications(t *testing.T, s portal.FullStore) {
 	wantNil(t, "CreateApplication", s.CreateApplication(ctx, a, ev))
 	a.Version = 1
 	got, err := s.GetApplication(ctx, a.ID)
-	wantNil(t, "GetApplication", err)
-	if diff := cmp.Diff(a, got); diff != "" {
-		t.Errorf("GetApplication (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetApplication", a, got, err)
 	evs, err := s.ListAuditEvents(ctx, a.ID)
-	wantNil(t, "ListAuditEvents", err)
-	if diff := cmp.Diff([]portal.AuditEvent{ev}, evs); diff != "" {
-		t.Errorf("ListAuditEvents(%s) (-want +got):\n%s", a.ID, diff)
-	}
+	wantGot(t, "ListAuditEvents("+a.ID+")", []portal.AuditEvent{ev}, evs, err)
 	_, err = s.GetApplication(ctx, newID())
 	wantCode(t, "GetApplication(unknown)", err, portal.ENotFound)
 

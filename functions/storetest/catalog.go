@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/portal-dev/portal/functions/portal"
@@ -48,10 +47,7 @@ func (su suite) mustPublish(t *testing.T, s portal.FullStore, want int, apis ...
 func wantAPIs(t *testing.T, s portal.FullStore, what string, want []portal.API) {
 	t.Helper()
 	got, err := s.ListAPIs(ctx)
-	wantNil(t, "ListAPIs", err)
-	if diff := cmp.Diff(want, got, cmpopts.EquateEmpty()); diff != "" {
-		t.Errorf("ListAPIs %s (-want +got):\n%s", what, diff)
-	}
+	wantGot(t, "ListAPIs "+what, want, got, err, cmpopts.EquateEmpty())
 }
 
 func (su suite) testPublishAPIs(t *testing.T, s portal.FullStore) {
@@ -61,15 +57,9 @@ func (su suite) testPublishAPIs(t *testing.T, s portal.FullStore) {
 	want := published(ev.At, a, b, c)
 	wantAPIs(t, s, "after the first publish", want)
 	got, err := s.GetAPI(ctx, a.ID)
-	wantNil(t, "GetAPI", err)
-	if diff := cmp.Diff(want[1], got); diff != "" {
-		t.Errorf("GetAPI (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAPI", want[1], got, err)
 	got, err = s.GetAPIBySlug(ctx, "catalog")
-	wantNil(t, "GetAPIBySlug", err)
-	if diff := cmp.Diff(want[2], got); diff != "" {
-		t.Errorf("GetAPIBySlug (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAPIBySlug", want[2], got, err)
 	_, err = s.GetAPI(ctx, newID())
 	wantCode(t, "GetAPI(unknown)", err, portal.ENotFound)
 	_, err = s.GetAPIBySlug(ctx, "nope")
@@ -171,10 +161,7 @@ func (su suite) testPublishAPIsRemovesRegistrations(t *testing.T, s portal.FullS
 		wantCode(t, "FindRegistration(removed API)", err, portal.ENotFound)
 	}
 	regs, err := s.ListRegistrations(ctx, a1.ID)
-	wantNil(t, "ListRegistrations", err)
-	if diff := cmp.Diff([]portal.Registration{rk}, regs); diff != "" {
-		t.Errorf("ListRegistrations after the API left (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListRegistrations after the API left", []portal.Registration{rk}, regs, err)
 	all, total, err := s.ListAllRegistrations(ctx, "", portal.Page{})
 	wantNil(t, "ListAllRegistrations", err)
 	if total != 1 || len(all) != 1 || all[0].ID != rk.ID {
@@ -227,18 +214,12 @@ func (su suite) testPublishAPIsConcurrent(t *testing.T, s portal.FullStore) {
 func (su suite) testAuthStrategies(t *testing.T, s portal.FullStore) {
 	def := portal.DefaultAuthStrategy()
 	got, err := s.GetAuthStrategy(ctx, portal.DefaultAuthStrategyID)
-	wantNil(t, "GetAuthStrategy(default)", err)
-	if diff := cmp.Diff(def, got); diff != "" {
-		t.Errorf("GetAuthStrategy(default) (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAuthStrategy(default)", def, got, err)
 	if got.Type != "key_auth" || !slices.Equal(got.KeyNames, []string{"apikey"}) || got.KeyInQuery {
 		t.Errorf("default strategy = %+v, want key_auth on header apikey, not in the query", got)
 	}
 	list, err := s.ListAuthStrategies(ctx)
-	wantNil(t, "ListAuthStrategies", err)
-	if diff := cmp.Diff([]portal.AuthStrategy{def}, list); diff != "" {
-		t.Errorf("ListAuthStrategies(none stored) (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListAuthStrategies(none stored)", []portal.AuthStrategy{def}, list, err)
 
 	base := su.now()
 	long := portal.AuthStrategy{ID: "long", Name: "long", DisplayName: "Long keys", Type: "key_auth", KeyNames: []string{"x-api-key", "apikey"}, TTL: 3600, KeyInQuery: true, CreatedAt: base.Add(time.Second)}
@@ -250,17 +231,11 @@ func (su suite) testAuthStrategies(t *testing.T, s portal.FullStore) {
 	dup.TTL = 1
 	wantCode(t, "CreateAuthStrategy(same id)", s.CreateAuthStrategy(ctx, dup, su.event("auth_strategy.created", short.ID)), portal.EConflict)
 	got, err = s.GetAuthStrategy(ctx, "long")
-	wantNil(t, "GetAuthStrategy", err)
-	if diff := cmp.Diff(long, got); diff != "" {
-		t.Errorf("GetAuthStrategy (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAuthStrategy", long, got, err)
 	_, err = s.GetAuthStrategy(ctx, "nope")
 	wantCode(t, "GetAuthStrategy(unknown)", err, portal.ENotFound)
 	list, err = s.ListAuthStrategies(ctx)
-	wantNil(t, "ListAuthStrategies", err)
-	if diff := cmp.Diff([]portal.AuthStrategy{def, short, long}, list); diff != "" {
-		t.Errorf("ListAuthStrategies (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListAuthStrategies", []portal.AuthStrategy{def, short, long}, list, err)
 	wantAudit(t, s, short.ID, "auth_strategy.created")
 
 	// The default can be replaced, once.
@@ -269,13 +244,7 @@ func (su suite) testAuthStrategies(t *testing.T, s portal.FullStore) {
 	wantNil(t, "CreateAuthStrategy(default id)", s.CreateAuthStrategy(ctx, custom, su.event("auth_strategy.created", custom.ID)))
 	wantCode(t, "CreateAuthStrategy(default id again)", s.CreateAuthStrategy(ctx, custom, su.event("auth_strategy.created", custom.ID)), portal.EConflict)
 	got, err = s.GetAuthStrategy(ctx, portal.DefaultAuthStrategyID)
-	wantNil(t, "GetAuthStrategy(replaced default)", err)
-	if diff := cmp.Diff(custom, got); diff != "" {
-		t.Errorf("GetAuthStrategy(replaced default) (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetAuthStrategy(replaced default)", custom, got, err)
 	list, err = s.ListAuthStrategies(ctx)
-	wantNil(t, "ListAuthStrategies", err)
-	if diff := cmp.Diff([]portal.AuthStrategy{short, long, custom}, list); diff != "" {
-		t.Errorf("ListAuthStrategies after replacing the default (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListAuthStrategies after replacing the default", []portal.AuthStrategy{short, long, custom}, list, err)
 }

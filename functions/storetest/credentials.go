@@ -21,9 +21,7 @@ func (su suite) mustCreateCredential(t *testing.T, s portal.FullStore, app porta
 	t.Helper()
 	c := su.credential(app.ID)
 	c.DeveloperID = "ignored: the store sets it"
-	if err := s.CreateCredential(ctx, c, su.event("credential.created", c.ID)); err != nil {
-		t.Fatalf("CreateCredential(%s) = %v, want nil", app.ID, err)
-	}
+	wantNil(t, "CreateCredential("+app.ID+")", s.CreateCredential(ctx, c, su.event("credential.created", c.ID)))
 	c.DeveloperID = app.DeveloperID
 	return c
 }
@@ -45,28 +43,19 @@ func (su suite) testCredentials(t *testing.T, s portal.FullStore) {
 	wantNil(t, "CreateCredential(expiring)", s.CreateCredential(ctx, c2, su.event("credential.created", c2.ID)))
 	for _, c := range []portal.Credential{c1, c2} {
 		got, err := s.GetCredentialByHash(ctx, c.Hash)
-		wantNil(t, "GetCredentialByHash", err)
-		if diff := cmp.Diff(c, got); diff != "" {
-			t.Errorf("GetCredentialByHash (-want +got):\n%s", diff)
-		}
+		wantGot(t, "GetCredentialByHash", c, got, err)
 	}
 	_, err := s.GetCredentialByHash(ctx, newID())
 	wantCode(t, "GetCredentialByHash(unknown)", err, portal.ENotFound)
 	list, err := s.ListCredentials(ctx, app.ID)
-	wantNil(t, "ListCredentials", err)
-	if diff := cmp.Diff([]portal.Credential{c2, c1}, list); diff != "" {
-		t.Errorf("ListCredentials (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListCredentials", []portal.Credential{c2, c1}, list, err)
 	list, err = s.ListCredentials(ctx, other.ID)
 	wantNil(t, "ListCredentials(none)", err)
 	if len(list) != 0 {
 		t.Errorf("ListCredentials(other) = %v, want none", ids(list, credID))
 	}
 	evs, err := s.ListAuditEvents(ctx, c1.ID)
-	wantNil(t, "ListAuditEvents", err)
-	if diff := cmp.Diff([]portal.AuditEvent{ev}, evs); diff != "" {
-		t.Errorf("ListAuditEvents(%s) (-want +got):\n%s", c1.ID, diff)
-	}
+	wantGot(t, "ListAuditEvents("+c1.ID+")", []portal.AuditEvent{ev}, evs, err)
 
 	sameHash := su.credential(other.ID)
 	sameHash.Hash = c1.Hash
@@ -98,10 +87,7 @@ func (su suite) testCredentials(t *testing.T, s portal.FullStore) {
 		t.Errorf("ExpireCredential (-want +got):\n%s", diff)
 	}
 	got, err = s.GetCredentialByHash(ctx, c1.Hash)
-	wantNil(t, "GetCredentialByHash", err)
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("GetCredentialByHash after expire (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetCredentialByHash after expire", want, got, err)
 	got, err = s.ExpireCredential(ctx, app.ID, c1.ID, grace.Add(time.Hour), su.event("credential.expired", c1.ID))
 	wantNil(t, "ExpireCredential(later)", err)
 	if got.ExpiresAt == nil || !got.ExpiresAt.Equal(grace) {
@@ -146,10 +132,7 @@ func (su suite) testCredentials(t *testing.T, s portal.FullStore) {
 	_, err = s.GetCredentialByHash(ctx, c1.Hash)
 	wantCode(t, "GetCredentialByHash(deleted, after touch)", err, portal.ENotFound)
 	list, err = s.ListCredentials(ctx, app.ID)
-	wantNil(t, "ListCredentials", err)
-	if diff := cmp.Diff([]string{c2.ID}, ids(list, credID)); diff != "" {
-		t.Errorf("ListCredentials after delete (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListCredentials after delete", []string{c2.ID}, ids(list, credID), err)
 	wantAudit(t, s, c1.ID, "credential.created", "credential.expired", "credential.deleted")
 	// The hash is free again.
 	wantNil(t, "CreateCredential(deleted hash)", s.CreateCredential(ctx, sameHash, su.event("credential.created", sameHash.ID)))

@@ -30,9 +30,7 @@ func developer(email string, created time.Time) portal.Developer {
 func (su suite) mustCreateDeveloper(t *testing.T, s portal.Store, email string) portal.Developer {
 	t.Helper()
 	d := developer(email, su.now())
-	if err := s.CreateDeveloper(ctx, d, su.event("developer.created", d.ID)); err != nil {
-		t.Fatalf("CreateDeveloper(%s) = %v, want nil", email, err)
-	}
+	wantNil(t, "CreateDeveloper("+email+")", s.CreateDeveloper(ctx, d, su.event("developer.created", d.ID)))
 	d.Version = 1
 	return d
 }
@@ -44,16 +42,10 @@ func (su suite) testCreateDeveloper(t *testing.T, s portal.FullStore) {
 	d.Version = 1
 
 	got, err := s.GetDeveloper(ctx, d.ID)
-	wantNil(t, "GetDeveloper", err)
-	if diff := cmp.Diff(d, got); diff != "" {
-		t.Errorf("GetDeveloper(%s) (-want +got):\n%s", d.ID, diff)
-	}
+	wantGot(t, "GetDeveloper("+d.ID+")", d, got, err)
 	for _, email := range []string{"ada.lovelace@example.com", " ADA.LOVELACE@EXAMPLE.COM ", d.Email} {
 		got, err := s.GetDeveloperByEmail(ctx, email)
-		wantNil(t, "GetDeveloperByEmail("+email+")", err)
-		if diff := cmp.Diff(d, got); diff != "" {
-			t.Errorf("GetDeveloperByEmail(%q) (-want +got):\n%s", email, diff)
-		}
+		wantGot(t, fmt.Sprintf("GetDeveloperByEmail(%q)", email), d, got, err)
 	}
 	_, err = s.GetDeveloper(ctx, newID())
 	wantCode(t, "GetDeveloper(unknown)", err, portal.ENotFound)
@@ -61,10 +53,7 @@ func (su suite) testCreateDeveloper(t *testing.T, s portal.FullStore) {
 	wantCode(t, "GetDeveloperByEmail(unknown)", err, portal.ENotFound)
 
 	evs, err := s.ListAuditEvents(ctx, d.ID)
-	wantNil(t, "ListAuditEvents", err)
-	if diff := cmp.Diff([]portal.AuditEvent{ev}, evs); diff != "" {
-		t.Errorf("ListAuditEvents(%s) (-want +got):\n%s", d.ID, diff)
-	}
+	wantGot(t, "ListAuditEvents("+d.ID+")", []portal.AuditEvent{ev}, evs, err)
 }
 
 func (su suite) testCreateDeveloperDuplicate(t *testing.T, s portal.FullStore) {
@@ -84,10 +73,7 @@ func (su suite) testCreateDeveloperDuplicate(t *testing.T, s portal.FullStore) {
 	_, err = s.GetDeveloperByEmail(ctx, "other@example.com")
 	wantCode(t, "GetDeveloperByEmail(rejected same id)", err, portal.ENotFound)
 	got, err := s.GetDeveloper(ctx, first.ID)
-	wantNil(t, "GetDeveloper", err)
-	if diff := cmp.Diff(first, got); diff != "" {
-		t.Errorf("GetDeveloper after rejected create (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetDeveloper after rejected create", first, got, err)
 	wantAudit(t, s, first.ID, "developer.created")
 
 	_, total, err := s.ListDevelopers(ctx, portal.DeveloperFilter{}, portal.Page{})
@@ -308,10 +294,7 @@ func (su suite) testDeleteDeveloper(t *testing.T, s portal.FullStore) {
 		}
 	}
 	teams, err = s.ListDeveloperTeams(ctx, other.ID)
-	wantNil(t, "ListDeveloperTeams(other)", err)
-	if diff := cmp.Diff([]string{t1.ID, t2.ID}, ids(teams, teamID)); diff != "" {
-		t.Errorf("ListDeveloperTeams(other) (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListDeveloperTeams(other)", []string{t1.ID, t2.ID}, ids(teams, teamID), err)
 	wantAudit(t, s, d.ID, "developer.created", "developer.deleted")
 
 	err = s.DeleteDeveloper(ctx, d.ID, su.event("developer.deleted", d.ID))

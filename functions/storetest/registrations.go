@@ -20,11 +20,20 @@ func (su suite) registration(appID, apiID string, st portal.RegistrationStatus) 
 func (su suite) mustRegister(t *testing.T, s portal.FullStore, appID, apiID string) portal.Registration {
 	t.Helper()
 	r := su.registration(appID, apiID, portal.RegistrationPending)
-	if err := s.CreateRegistration(ctx, r, su.event("registration.created", r.ID)); err != nil {
-		t.Fatalf("CreateRegistration(%s, %s) = %v, want nil", appID, apiID, err)
-	}
+	wantNil(t, "CreateRegistration("+appID+", "+apiID+")", s.CreateRegistration(ctx, r, su.event("registration.created", r.ID)))
 	r.Version = 1
 	return r
+}
+
+// mustRegisteredApp publishes one API (slug) and registers to it the
+// application of a new developer (slug@example.com).
+func (su suite) mustRegisteredApp(t *testing.T, s portal.FullStore, slug string) (portal.API, portal.Application, portal.Registration) {
+	t.Helper()
+	a := api(slug)
+	su.mustPublish(t, s, 1, a)
+	d := su.mustCreateDeveloper(t, s, slug+"@example.com")
+	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
+	return a, app, su.mustRegister(t, s, app.ID, a.ID)
 }
 
 func regID(r portal.Registration) string { return r.ID }
@@ -44,24 +53,15 @@ func (su suite) testRegistrations(t *testing.T, s portal.FullStore) {
 	wantNil(t, "CreateRegistration(pending)", s.CreateRegistration(ctx, r1, su.event("registration.created", r1.ID)))
 	r1.Version, r2.Version = 1, 1
 	got, err := s.GetRegistration(ctx, r2.ID)
-	wantNil(t, "GetRegistration", err)
-	if diff := cmp.Diff(r2, got); diff != "" {
-		t.Errorf("GetRegistration (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetRegistration", r2, got, err)
 	got, err = s.FindRegistration(ctx, app.ID, a1.ID)
-	wantNil(t, "FindRegistration", err)
-	if diff := cmp.Diff(r1, got); diff != "" {
-		t.Errorf("FindRegistration (-want +got):\n%s", diff)
-	}
+	wantGot(t, "FindRegistration", r1, got, err)
 	_, err = s.FindRegistration(ctx, other.ID, a1.ID)
 	wantCode(t, "FindRegistration(not registered)", err, portal.ENotFound)
 	_, err = s.GetRegistration(ctx, newID())
 	wantCode(t, "GetRegistration(unknown)", err, portal.ENotFound)
 	evs, err := s.ListAuditEvents(ctx, r2.ID)
-	wantNil(t, "ListAuditEvents", err)
-	if diff := cmp.Diff([]portal.AuditEvent{ev}, evs); diff != "" {
-		t.Errorf("ListAuditEvents(%s) (-want +got):\n%s", r2.ID, diff)
-	}
+	wantGot(t, "ListAuditEvents("+r2.ID+")", []portal.AuditEvent{ev}, evs, err)
 
 	dup := su.registration(app.ID, a1.ID, portal.RegistrationPending)
 	wantCode(t, "CreateRegistration(same application and API)", s.CreateRegistration(ctx, dup, su.event("registration.created", dup.ID)), portal.EConflict)
@@ -78,10 +78,7 @@ func (su suite) testRegistrations(t *testing.T, s portal.FullStore) {
 	wantAudit(t, s, noAPI.ID)
 
 	regs, err := s.ListRegistrations(ctx, app.ID)
-	wantNil(t, "ListRegistrations", err)
-	if diff := cmp.Diff([]portal.Registration{r1, r2}, regs); diff != "" {
-		t.Errorf("ListRegistrations (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListRegistrations", []portal.Registration{r1, r2}, regs, err)
 	regs, err = s.ListRegistrations(ctx, newID())
 	wantNil(t, "ListRegistrations(unknown application)", err)
 	if len(regs) != 0 {
@@ -192,11 +189,7 @@ func (su suite) testListAllRegistrations(t *testing.T, s portal.FullStore) {
 }
 
 func (su suite) testRegistrationStatus(t *testing.T, s portal.FullStore) {
-	a := api("status")
-	su.mustPublish(t, s, 1, a)
-	d := su.mustCreateDeveloper(t, s, "status@example.com")
-	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
-	r := su.mustRegister(t, s, app.ID, a.ID)
+	a, app, r := su.mustRegisteredApp(t, s, "status")
 	tr := portal.RegistrationTransitions
 
 	ev := su.event("registration.status_changed", r.ID)
@@ -212,10 +205,7 @@ func (su suite) testRegistrationStatus(t *testing.T, s portal.FullStore) {
 		"FindRegistration": func() (portal.Registration, error) { return s.FindRegistration(ctx, app.ID, a.ID) },
 	} {
 		stored, err := read()
-		wantNil(t, name, err)
-		if diff := cmp.Diff(want, stored); diff != "" {
-			t.Errorf("%s after status change (-want +got):\n%s", name, diff)
-		}
+		wantGot(t, name+" after status change", want, stored, err)
 	}
 
 	_, err = s.SetRegistrationStatus(ctx, r.ID, tr[portal.RegistrationRejected], portal.RegistrationRejected, su.event("registration.status_changed", r.ID))
@@ -258,11 +248,7 @@ func (su suite) testRegistrationStatus(t *testing.T, s portal.FullStore) {
 }
 
 func (su suite) testRegistrationStatusConcurrent(t *testing.T, s portal.FullStore) {
-	a := api("approve")
-	su.mustPublish(t, s, 1, a)
-	d := su.mustCreateDeveloper(t, s, "approve@example.com")
-	app := su.mustCreateApp(t, s, d.ID, "app", su.now())
-	r := su.mustRegister(t, s, app.ID, a.ID)
+	a, app, r := su.mustRegisteredApp(t, s, "approve")
 	pending := []portal.RegistrationStatus{portal.RegistrationPending}
 	targets := make([]portal.RegistrationStatus, concurrency)
 	for i := range targets {

@@ -27,10 +27,7 @@ func (su suite) testTokens(t *testing.T, s portal.FullStore) {
 	wantCode(t, "ConsumeToken(after expiry)", err, portal.ENotFound)
 
 	got, err := s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, su.now())
-	wantNil(t, "ConsumeToken", err)
-	if diff := cmp.Diff(tok, got); diff != "" {
-		t.Errorf("ConsumeToken (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ConsumeToken", tok, got, err)
 	_, err = s.ConsumeToken(ctx, tok.Hash, portal.TokenVerifyEmail, su.now())
 	wantCode(t, "ConsumeToken(again)", err, portal.ENotFound)
 	_, err = s.ConsumeToken(ctx, newID(), portal.TokenVerifyEmail, su.now())
@@ -88,10 +85,7 @@ func (su suite) testTokensSuperseded(t *testing.T, s portal.FullStore) {
 	wantCode(t, "ConsumeToken(superseded)", err, portal.ENotFound)
 	for _, tok := range []portal.Token{second, verify, other} {
 		got, err := s.ConsumeToken(ctx, tok.Hash, tok.Kind, su.now())
-		wantNil(t, "ConsumeToken("+string(tok.Kind)+")", err)
-		if diff := cmp.Diff(tok, got); diff != "" {
-			t.Errorf("ConsumeToken (-want +got):\n%s", diff)
-		}
+		wantGot(t, "ConsumeToken("+string(tok.Kind)+")", tok, got, err)
 	}
 	// After the live one is used, the next one works and voids nothing
 	// it should not.
@@ -137,10 +131,7 @@ func (su suite) testSessions(t *testing.T, s portal.FullStore) {
 	sess := su.session(d.ID, 12*time.Hour)
 	wantNil(t, "CreateSession", s.CreateSession(ctx, sess))
 	got, err := s.GetSession(ctx, sess.Hash, su.now())
-	wantNil(t, "GetSession", err)
-	if diff := cmp.Diff(sess, got); diff != "" {
-		t.Errorf("GetSession (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetSession", sess, got, err)
 	err = s.CreateSession(ctx, sess)
 	wantCode(t, "CreateSession(same hash)", err, portal.EConflict)
 
@@ -180,10 +171,7 @@ func (su suite) testSessions(t *testing.T, s portal.FullStore) {
 	admin.AdminUserID = au.ID
 	wantNil(t, "CreateSession(admin)", s.CreateSession(ctx, admin))
 	got, err = s.GetSession(ctx, admin.Hash, su.now())
-	wantNil(t, "GetSession(admin)", err)
-	if diff := cmp.Diff(admin, got); diff != "" {
-		t.Errorf("GetSession(admin) (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetSession(admin)", admin, got, err)
 
 	// A session needs its developer.
 	err = s.CreateSession(ctx, su.session(newID(), time.Hour))

@@ -166,9 +166,16 @@ func wantWritten[T any](t *testing.T, what string, want, got T, read func() (T, 
 		t.Errorf("%s (-want +got):\n%s", what, diff)
 	}
 	stored, err := read()
-	wantNil(t, what+", read back", err)
-	if diff := cmp.Diff(want, stored); diff != "" {
-		t.Errorf("%s, read back (-want +got):\n%s", what, diff)
+	wantGot(t, what+", read back", want, stored, err)
+}
+
+// wantGot checks a call (what) that returned got and err: no error, and
+// got equal to want under opts.
+func wantGot[T any](t *testing.T, what string, want, got T, err error, opts ...cmp.Option) {
+	t.Helper()
+	wantNil(t, what, err)
+	if diff := cmp.Diff(want, got, opts...); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", what, diff)
 	}
 }
 
@@ -183,9 +190,7 @@ func wantNil(t *testing.T, what string, err error) {
 func auditActions(t *testing.T, s portal.Store, subject string) []string {
 	t.Helper()
 	evs, err := s.ListAuditEvents(ctx, subject)
-	if err != nil {
-		t.Fatalf("ListAuditEvents(%s) = %v, want nil", subject, err)
-	}
+	wantNil(t, "ListAuditEvents("+subject+")", err)
 	var actions []string
 	for _, e := range evs {
 		actions = append(actions, e.Action)

@@ -26,21 +26,21 @@ var mutants = map[string]struct {
 	fail []string
 }{
 	"stale version accepted": {
-		func(s portal.FullStore) portal.FullStore { return &staleOK{s} },
+		wrap[staleOK],
 		[]string{"UpdateDeveloper"},
 	},
 	"status from anywhere": {
-		func(s portal.FullStore) portal.FullStore { return &anyStatus{s} },
+		wrap[anyStatus],
 		[]string{"SetDeveloperStatus", "SetDeveloperStatusConcurrent"},
 	},
 	"audit event lost": {
-		func(s portal.FullStore) portal.FullStore { return &auditLost{s} },
+		wrap[auditLost],
 		[]string{"CreateDeveloper", "CreateDeveloperConcurrentEmail"},
 	},
 	// Only the sequential test: under concurrency the re-put races the
 	// other consumers, so whether they see the token is up to timing.
 	"token reusable": {
-		func(s portal.FullStore) portal.FullStore { return &tokenReuse{s} },
+		wrap[tokenReuse],
 		[]string{"Tokens"},
 	},
 	// A store that never voids a developer's older links: each token is
@@ -52,72 +52,76 @@ var mutants = map[string]struct {
 		[]string{"TokensSuperseded", "TokensSupersededConcurrent"},
 	},
 	"expired session alive": {
-		func(s portal.FullStore) portal.FullStore { return &sessionAlive{s} },
+		wrap[sessionAlive],
 		[]string{"Sessions"},
 	},
 	// A store that judges sessions by its own (wall) clock instead of the
 	// caller's: caught by the explicit expiry checks, whatever the date.
 	"session liveness by the wall clock": {
-		func(s portal.FullStore) portal.FullStore { return &wallClockSessions{s} },
+		wrap[wallClockSessions],
 		[]string{"Sessions"},
 	},
 	"no paging": {
-		func(s portal.FullStore) portal.FullStore { return &noPaging{s} },
+		wrap[noPaging],
 		[]string{"ListDevelopers"},
 	},
 	"login window too wide": {
-		func(s portal.FullStore) portal.FullStore { return &wideWindow{s} },
+		wrap[wideWindow],
 		[]string{"LoginFailures"},
 	},
 	// A store that allows one mail too many (an off-by-one in the count).
 	"mail limit off by one": {
-		func(s portal.FullStore) portal.FullStore { return &mailOffByOne{s} },
+		wrap[mailOffByOne],
 		[]string{"MailSlots", "MailSlotsConcurrent"},
 	},
 	"duplicate membership accepted": {
-		func(s portal.FullStore) portal.FullStore { return &dupMember{s} },
+		wrap[dupMember],
 		[]string{"TeamMembers", "TeamMembersConcurrent"},
 	},
 	"application limit not enforced": {
-		func(s portal.FullStore) portal.FullStore { return &appLimitOff{s} },
+		wrap[appLimitOff],
 		[]string{"ApplicationLimitConcurrent"},
 	},
 	"credential limit not enforced": {
-		func(s portal.FullStore) portal.FullStore { return &credLimitOff{s} },
+		wrap[credLimitOff],
 		[]string{"CredentialLimitConcurrent"},
 	},
 	"credential outlives its application": {
-		func(s portal.FullStore) portal.FullStore {
-			return &keyOutlives{FullStore: s, keys: map[string]portal.Credential{}}
-		},
+		func(s portal.FullStore) portal.FullStore { return &keyOutlives{FullStore: s} },
 		[]string{"DeleteApplication", "DeleteDeveloperApplications", "Credentials"},
 	},
 	"registrations outlive their application": {
-		func(s portal.FullStore) portal.FullStore {
-			return &regsOutlive{FullStore: s, regs: map[string]portal.Registration{}}
-		},
+		func(s portal.FullStore) portal.FullStore { return &regsOutlive{FullStore: s} },
 		[]string{"DeleteApplication"},
 	},
 	"duplicate registration accepted": {
-		func(s portal.FullStore) portal.FullStore { return &dupRegistration{s} },
+		wrap[dupRegistration],
 		[]string{"Registrations", "RegistrationsConcurrent"},
 	},
 	"registration status from anywhere": {
-		func(s portal.FullStore) portal.FullStore { return &anyRegStatus{s} },
+		wrap[anyRegStatus],
 		[]string{"RegistrationStatus", "RegistrationStatusConcurrent"},
 	},
 	"publish not idempotent": {
-		func(s portal.FullStore) portal.FullStore { return &publishCountsAll{s} },
+		wrap[publishCountsAll],
 		[]string{"PublishAPIs", "PublishAPIsConcurrent"},
 	},
 	"removed API kept": {
-		func(s portal.FullStore) portal.FullStore { return &publishKeeps{s} },
+		wrap[publishKeeps],
 		[]string{"PublishAPIs", "PublishAPIsRemovesRegistrations"},
 	},
 	"roles of one team only": {
-		func(s portal.FullStore) portal.FullStore { return &oneTeamRoles{s} },
+		wrap[oneTeamRoles],
 		[]string{"DeveloperRoles"},
 	},
+}
+
+// wrap puts a store in the mutant M, a struct of nothing but the store.
+func wrap[M ~struct{ portal.FullStore }, P interface {
+	*M
+	portal.FullStore
+}](s portal.FullStore) portal.FullStore {
+	return P(&M{s})
 }
 
 func newBolt(t *testing.T) portal.FullStore {
@@ -252,104 +256,106 @@ func (s *mailOffByOne) TakeMailSlot(ctx context.Context, email, kind string, now
 type dupMember struct{ portal.FullStore }
 
 func (s *dupMember) AddTeamMember(ctx context.Context, teamID, developerID string, ev portal.AuditEvent) error {
-	err := s.FullStore.AddTeamMember(ctx, teamID, developerID, ev)
-	if portal.IsCode(err, portal.EConflict) {
-		return nil
-	}
-	return err
+	return ignoring(portal.EConflict, s.FullStore.AddTeamMember(ctx, teamID, developerID, ev))
 }
 
 type appLimitOff struct{ portal.FullStore }
 
 func (s *appLimitOff) CreateApplication(ctx context.Context, a portal.Application, ev portal.AuditEvent) error {
-	err := s.FullStore.CreateApplication(ctx, a, ev)
-	if portal.IsCode(err, portal.EPrecondition) {
-		return nil
-	}
-	return err
+	return ignoring(portal.EPrecondition, s.FullStore.CreateApplication(ctx, a, ev))
 }
 
 type credLimitOff struct{ portal.FullStore }
 
 func (s *credLimitOff) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
-	err := s.FullStore.CreateCredential(ctx, c, ev)
-	if portal.IsCode(err, portal.EPrecondition) {
-		return nil
-	}
-	return err
+	return ignoring(portal.EPrecondition, s.FullStore.CreateCredential(ctx, c, ev))
 }
 
 // keyOutlives answers GetCredentialByHash for every key it ever saw
 // created, as a store that forgets to delete keys would.
 type keyOutlives struct {
 	portal.FullStore
-	mu   sync.Mutex
-	keys map[string]portal.Credential
+	keys ghosts[portal.Credential]
 }
 
 func (s *keyOutlives) CreateCredential(ctx context.Context, c portal.Credential, ev portal.AuditEvent) error {
 	err := s.FullStore.CreateCredential(ctx, c, ev)
 	if err == nil {
-		s.mu.Lock()
-		s.keys[c.Hash] = c
-		s.mu.Unlock()
+		s.keys.keep(c.Hash, c)
 	}
 	return err
 }
 
 func (s *keyOutlives) GetCredentialByHash(ctx context.Context, hash string) (portal.Credential, error) {
 	c, err := s.FullStore.GetCredentialByHash(ctx, hash)
-	if portal.IsCode(err, portal.ENotFound) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if old, ok := s.keys[hash]; ok {
-			return old, nil
-		}
-	}
-	return c, err
+	return s.keys.answer(hash, c, err)
 }
 
 // regsOutlive keeps answering for the registrations of deleted
 // applications, as a store without the cascade would.
 type regsOutlive struct {
 	portal.FullStore
-	mu   sync.Mutex
-	regs map[string]portal.Registration
+	regs ghosts[portal.Registration]
 }
 
 func (s *regsOutlive) DeleteApplication(ctx context.Context, id string, ev portal.AuditEvent) error {
 	regs, _ := s.ListRegistrations(ctx, id)
 	err := s.FullStore.DeleteApplication(ctx, id, ev)
 	if err == nil {
-		s.mu.Lock()
 		for _, r := range regs {
-			s.regs[r.ID] = r
+			s.regs.keep(r.ID, r)
 		}
-		s.mu.Unlock()
 	}
 	return err
 }
 
 func (s *regsOutlive) GetRegistration(ctx context.Context, id string) (portal.Registration, error) {
 	r, err := s.FullStore.GetRegistration(ctx, id)
+	return s.regs.answer(id, r, err)
+}
+
+// ghosts are the objects a mutant keeps answering for after its store
+// deleted them, by key.
+type ghosts[T any] struct {
+	mu sync.Mutex
+	m  map[string]T
+}
+
+func (g *ghosts[T]) keep(k string, x T) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.m == nil {
+		g.m = map[string]T{}
+	}
+	g.m[k] = x
+}
+
+// answer is the store's answer got, err to a read of k, unless the store
+// found nothing and a ghost is kept under k.
+func (g *ghosts[T]) answer(k string, got T, err error) (T, error) {
 	if portal.IsCode(err, portal.ENotFound) {
-		s.mu.Lock()
-		defer s.mu.Unlock()
-		if old, ok := s.regs[id]; ok {
+		g.mu.Lock()
+		defer g.mu.Unlock()
+		if old, ok := g.m[k]; ok {
 			return old, nil
 		}
 	}
-	return r, err
+	return got, err
+}
+
+// ignoring is err, or nil where err carries code: the mutant lets through
+// what its store refuses.
+func ignoring(code string, err error) error {
+	if portal.IsCode(err, code) {
+		return nil
+	}
+	return err
 }
 
 type dupRegistration struct{ portal.FullStore }
 
 func (s *dupRegistration) CreateRegistration(ctx context.Context, r portal.Registration, ev portal.AuditEvent) error {
-	err := s.FullStore.CreateRegistration(ctx, r, ev)
-	if portal.IsCode(err, portal.EConflict) {
-		return nil
-	}
-	return err
+	return ignoring(portal.EConflict, s.FullStore.CreateRegistration(ctx, r, ev))
 }
 
 type anyRegStatus struct{ portal.FullStore }

@@ -15,9 +15,7 @@ import (
 func (su suite) mustCreateTeam(t *testing.T, s portal.Store, name string, created time.Time) portal.Team {
 	t.Helper()
 	tm := portal.Team{ID: newID(), Name: name, Description: "team " + name, CreatedAt: created, UpdatedAt: created}
-	if err := s.CreateTeam(ctx, tm, su.event("team.created", tm.ID)); err != nil {
-		t.Fatalf("CreateTeam(%s) = %v, want nil", name, err)
-	}
+	wantNil(t, "CreateTeam("+name+")", s.CreateTeam(ctx, tm, su.event("team.created", tm.ID)))
 	tm.Version = 1
 	return tm
 }
@@ -25,10 +23,7 @@ func (su suite) mustCreateTeam(t *testing.T, s portal.Store, name string, create
 func (su suite) testTeams(t *testing.T, s portal.FullStore) {
 	tm := su.mustCreateTeam(t, s, "Platform", su.now())
 	got, err := s.GetTeam(ctx, tm.ID)
-	wantNil(t, "GetTeam", err)
-	if diff := cmp.Diff(tm, got); diff != "" {
-		t.Errorf("GetTeam (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetTeam", tm, got, err)
 	_, err = s.GetTeam(ctx, newID())
 	wantCode(t, "GetTeam(unknown)", err, portal.ENotFound)
 
@@ -68,10 +63,7 @@ func (su suite) testTeams(t *testing.T, s portal.FullStore) {
 	_, err = s.UpdateTeam(ctx, taken, su.event("team.updated", tm.ID))
 	wantCode(t, "UpdateTeam(name taken)", err, portal.EConflict)
 	stored, err := s.GetTeam(ctx, tm.ID)
-	wantNil(t, "GetTeam", err)
-	if diff := cmp.Diff(want, stored); diff != "" {
-		t.Errorf("GetTeam after refused updates (-want +got):\n%s", diff)
-	}
+	wantGot(t, "GetTeam after refused updates", want, stored, err)
 	recase := got
 	recase.Name = "CORE platform"
 	got, err = s.UpdateTeam(ctx, recase, su.event("team.updated", tm.ID))
@@ -117,10 +109,7 @@ func (su suite) testTeamMembers(t *testing.T, s portal.FullStore) {
 	wantCode(t, "AddTeamMember(unknown developer)", s.AddTeamMember(ctx, t1.ID, newID(), su.event("team.member_added", t1.ID)), portal.ENotFound)
 
 	teams, err := s.ListDeveloperTeams(ctx, d.ID)
-	wantNil(t, "ListDeveloperTeams", err)
-	if diff := cmp.Diff([]portal.Team{t1, t2}, teams); diff != "" {
-		t.Errorf("ListDeveloperTeams (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListDeveloperTeams", []portal.Team{t1, t2}, teams, err)
 	members, total, err := s.ListTeamMembers(ctx, t1.ID, portal.Page{})
 	wantNil(t, "ListTeamMembers", err)
 	if diff := cmp.Diff([]portal.Developer{d}, members); diff != "" || total != 1 {
@@ -132,10 +121,7 @@ func (su suite) testTeamMembers(t *testing.T, s portal.FullStore) {
 	wantNil(t, "RemoveTeamMember", s.RemoveTeamMember(ctx, t1.ID, d.ID, su.event("team.member_removed", t1.ID)))
 	wantCode(t, "RemoveTeamMember(again)", s.RemoveTeamMember(ctx, t1.ID, d.ID, su.event("team.member_removed", t1.ID)), portal.ENotFound)
 	teams, err = s.ListDeveloperTeams(ctx, d.ID)
-	wantNil(t, "ListDeveloperTeams", err)
-	if diff := cmp.Diff([]string{t2.ID}, ids(teams, teamID)); diff != "" {
-		t.Errorf("ListDeveloperTeams after remove (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListDeveloperTeams after remove", []string{t2.ID}, ids(teams, teamID), err)
 	_, total, err = s.ListTeamMembers(ctx, t1.ID, portal.Page{})
 	wantNil(t, "ListTeamMembers", err)
 	if total != 0 {
@@ -215,10 +201,7 @@ func (su suite) testRoles(t *testing.T, s portal.FullStore) {
 	wantCode(t, "AssignRole(unknown team)", s.AssignRole(ctx, su.role(newID(), portal.RoleAPIViewer, "api-1"), su.event("team.role_assigned", "x")), portal.ENotFound)
 
 	got, err := s.ListTeamRoles(ctx, tm.ID)
-	wantNil(t, "ListTeamRoles", err)
-	if diff := cmp.Diff([]portal.RoleAssignment{viewer, consumer, consumer2}, got); diff != "" {
-		t.Errorf("ListTeamRoles (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListTeamRoles", []portal.RoleAssignment{viewer, consumer, consumer2}, got, err)
 	_, err = s.ListTeamRoles(ctx, newID())
 	wantCode(t, "ListTeamRoles(unknown team)", err, portal.ENotFound)
 
@@ -274,10 +257,7 @@ func (su suite) testDeleteTeam(t *testing.T, s portal.FullStore) {
 		}
 	}
 	roles, err := s.ListTeamRoles(ctx, keep.ID)
-	wantNil(t, "ListTeamRoles(kept)", err)
-	if diff := cmp.Diff([]portal.RoleAssignment{kr}, roles); diff != "" {
-		t.Errorf("ListTeamRoles(kept) (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListTeamRoles(kept)", []portal.RoleAssignment{kr}, roles, err)
 	_, total, err := s.ListTeams(ctx, portal.Page{})
 	wantNil(t, "ListTeams", err)
 	if total != 1 {
@@ -319,16 +299,10 @@ func (su suite) testDeveloperRoles(t *testing.T, s portal.FullStore) {
 		wantNil(t, "AssignRole", s.AssignRole(ctx, r, su.event("team.role_assigned", r.TeamID)))
 	}
 	got, err := s.ListDeveloperRoles(ctx, d.ID)
-	wantNil(t, "ListDeveloperRoles", err)
-	if diff := cmp.Diff([]portal.RoleAssignment{r2, r3, r1}, got); diff != "" {
-		t.Errorf("ListDeveloperRoles (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListDeveloperRoles", []portal.RoleAssignment{r2, r3, r1}, got, err)
 	wantNil(t, "RemoveTeamMember", s.RemoveTeamMember(ctx, t2.ID, d.ID, su.event("team.member_removed", t2.ID)))
 	got, err = s.ListDeveloperRoles(ctx, d.ID)
-	wantNil(t, "ListDeveloperRoles", err)
-	if diff := cmp.Diff([]string{r1.ID}, ids(got, roleID)); diff != "" {
-		t.Errorf("ListDeveloperRoles after leaving a team (-want +got):\n%s", diff)
-	}
+	wantGot(t, "ListDeveloperRoles after leaving a team", []string{r1.ID}, ids(got, roleID), err)
 	wantNil(t, "RemoveRole", s.RemoveRole(ctx, t1.ID, r1.ID, su.event("team.role_removed", t1.ID)))
 	got, err = s.ListDeveloperRoles(ctx, d.ID)
 	wantNil(t, "ListDeveloperRoles", err)

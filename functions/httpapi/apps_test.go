@@ -216,11 +216,11 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 	want(t, e.decide(path, "approved"), 409)
 	n := 0
 	for _, m := range e.mails() {
-		if strings.Contains(m.subject, "approved") && strings.Contains(m.text, "App") {
+		if strings.Contains(m.Subject, "approved") && strings.Contains(m.Text, "App") {
 			n++
 			// The mail links to the application's page of My Apps.
-			if !strings.Contains(m.text, "/apps/app/?id="+app) {
-				t.Errorf("registration mail links nowhere near the application: %s", m.text)
+			if !strings.Contains(m.Text, "/apps/app/?id="+app) {
+				t.Errorf("registration mail links nowhere near the application: %s", m.Text)
 			}
 		}
 	}

@@ -6,13 +6,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	netmail "net/mail"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -211,11 +207,9 @@ func want(t testing.TB, a answer, status int) {
 	}
 }
 
-// mails returns the outbox's messages: template (from the file name) and
-// the decoded text part.
-type sent struct{ template, to, subject, text string }
-
-func (e *env) mails() []sent {
+// mails returns the outbox's messages, oldest first, each with its
+// template (from the file name).
+func (e *env) mails() []mail.Message {
 	e.t.Helper()
 	// Some mails go after their request's answer.
 	if e.srv != nil {
@@ -223,39 +217,22 @@ func (e *env) mails() []sent {
 	}
 	files, _ := filepath.Glob(filepath.Join(e.outbox, "*.eml"))
 	sort.Strings(files)
-	var out []sent
+	var out []mail.Message
 	for _, f := range files {
 		raw, err := os.ReadFile(f)
 		if err != nil {
 			e.t.Fatal(err)
 		}
-		m, err := netmail.ReadMessage(bytes.NewReader(raw))
+		m, err := mail.ReadMessage(raw)
 		if err != nil {
 			e.t.Fatalf("%s: %v", f, err)
 		}
-		s := sent{to: m.Header.Get("To"), subject: m.Header.Get("Subject")}
 		for _, name := range []string{"confirm-email-address", "reset-password", "account-access-approved", "account-access-rejected", "account-access-revoked"} {
 			if strings.HasSuffix(f, "-"+name+".eml") {
-				s.template = name
+				m.Template = name
 			}
 		}
-		_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
-		mr := multipart.NewReader(m.Body, params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				break
-			}
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				var r io.Reader = p
-				if p.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
-					r = quotedprintable.NewReader(p)
-				}
-				b, _ := io.ReadAll(r)
-				s.text = string(b)
-			}
-		}
-		out = append(out, s)
+		out = append(out, m)
 	}
 	return out
 }
@@ -267,8 +244,8 @@ func (e *env) lastToken(template string) string {
 	e.t.Helper()
 	ms := e.mails()
 	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].template == template {
-			if m := tokenRe.FindStringSubmatch(ms[i].text); m != nil {
+		if ms[i].Template == template {
+			if m := tokenRe.FindStringSubmatch(ms[i].Text); m != nil {
 				return m[1]
 			}
 		}
@@ -353,11 +330,11 @@ func signUpFlow(t *testing.T, base time.Time) {
 	first := e.do(nil, "POST", "/api/v3/developer", map[string]string{"email": "Ada@Example.com", "full_name": "Ada", "password": goodPassword})
 	want(t, first, 201)
 	ms := e.mails()
-	if len(ms) != 1 || ms[0].template != "confirm-email-address" || ms[0].to != "<Ada@Example.com>" && !strings.Contains(ms[0].to, "Ada@Example.com") {
+	if len(ms) != 1 || ms[0].Template != "confirm-email-address" || ms[0].To != "<Ada@Example.com>" && !strings.Contains(ms[0].To, "Ada@Example.com") {
 		t.Fatalf("mails = %+v, want one confirm-email-address to Ada@Example.com", ms)
 	}
-	if !strings.Contains(ms[0].text, "http://127.0.0.1:8080/verify-email/?token=") {
-		t.Errorf("confirmation mail lacks the configured link: %s", ms[0].text)
+	if !strings.Contains(ms[0].Text, "http://127.0.0.1:8080/verify-email/?token=") {
+		t.Errorf("confirmation mail lacks the configured link: %s", ms[0].Text)
 	}
 
 	// Same answer for a known address, in any case; no second mail.
@@ -382,7 +359,7 @@ func signUpFlow(t *testing.T, base time.Time) {
 		t.Errorf("403 detail = %q", got)
 	}
 	e.approve("ada@example.com")
-	if ms := e.mails(); ms[len(ms)-1].template != "account-access-approved" {
+	if ms := e.mails(); ms[len(ms)-1].Template != "account-access-approved" {
 		t.Errorf("last mail = %+v, want account-access-approved", ms[len(ms)-1])
 	}
 	c := e.login("ADA@example.com")

@@ -245,7 +245,7 @@ func TestRegistrationByID(t *testing.T) {
 	if got, want := r.line(), "approved app=Billing dev=bob@example.com/Dev bob@example.com api=httpbin/httpbin"; got != want {
 		t.Errorf("PATCH by id = %q, want %q", got, want)
 	}
-	if m := n.mails()[before:]; len(m) != 1 || !strings.Contains(m[0].text, "Billing") {
+	if m := n.mails()[before:]; len(m) != 1 || !strings.Contains(m[0].Text, "Billing") {
 		t.Errorf("mails after the approval = %+v, want one to bob naming Billing", m)
 	}
 

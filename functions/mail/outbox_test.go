@@ -85,6 +85,9 @@ func TestOutboxSend(t *testing.T) {
 		if got.Header.Get("To") != wantTo {
 			t.Errorf("%s: To = %q, want %q", name, got.Header.Get("To"), wantTo)
 		}
+		if got.To != m.To { // decoded by ReadMessage
+			t.Errorf("%s: ReadMessage To = %q, want %q", name, got.To, m.To)
+		}
 		if got.Subject != m.Subject {
 			t.Errorf("%s: Subject = %q, want %q", name, got.Subject, m.Subject)
 		}

@@ -1,18 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	netmail "net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/portal-dev/portal/cmd/portal/serve"
+	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/generator/site"
@@ -463,47 +459,14 @@ func outboxLink(t *testing.T, data, part string) string {
 	return ""
 }
 
-// mailText returns the decoded text of every part of a MIME message.
+// mailText returns the decoded text and HTML parts of a MIME message.
 func mailText(t *testing.T, raw []byte) string {
 	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
+	m, err := mail.ReadMessage(raw)
 	if err != nil {
 		t.Fatal(err)
 	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		body, err := io.ReadAll(msg.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-			body, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		return string(body)
-	}
-	var text strings.Builder
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart() // decodes quoted-printable parts
-		if err == io.EOF {
-			return text.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text.Write(b)
-		text.WriteString("\n")
-	}
+	return m.Text + "\n" + m.HTML
 }
 
 // luminance returns the relative luminance of a CSS rgb()/rgba() colour.

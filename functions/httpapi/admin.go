@@ -124,6 +124,32 @@ func newList[T any](items []T, p portal.Page, total int) list[T] {
 	return list[T]{Data: items, Meta: listMet{Page: pageMeta{Number: p.Number, Size: p.Size, Total: total}}}
 }
 
+// writePage answers the page of a list that the request's page[number] and
+// page[size] ask for: read returns its items and the list's total.
+func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, read func(context.Context, portal.Page) ([]T, int, error)) {
+	p, err := page(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, total, err := read(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(items, p, total))
+}
+
+// writeAll answers a list that is never paged, all on one page.
+func writeAll[T any](s *Server, w http.ResponseWriter, r *http.Request, read func(context.Context) ([]T, error)) {
+	items, err := read(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(items, portal.Page{Number: 1, Size: max(len(items), 1)}, len(items)))
+}
+
 // Portal settings.
 
 func (s *Server) handleListPortals(w http.ResponseWriter, r *http.Request) {
@@ -255,32 +281,22 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 // Developers.
 
 func (s *Server) handleListDevelopers(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	f := portal.DeveloperFilter{Query: q.Get("filter[q]"), EmailContains: q.Get("filter[email][contains]"), NameContains: q.Get("filter[full_name][contains]")}
-	for _, param := range []string{"filter[q]", "filter[email][contains]", "filter[full_name][contains]"} {
-		if utf8.RuneCountInString(q.Get(param)) > 200 {
-			s.writeError(w, r, invalid(portal.FieldError{Field: param, Reason: "must be at most 200 characters"}))
-			return
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]portal.Developer, int, error) {
+		q := r.URL.Query()
+		f := portal.DeveloperFilter{Query: q.Get("filter[q]"), EmailContains: q.Get("filter[email][contains]"), NameContains: q.Get("filter[full_name][contains]")}
+		for _, param := range []string{"filter[q]", "filter[email][contains]", "filter[full_name][contains]"} {
+			if utf8.RuneCountInString(q.Get(param)) > 200 {
+				return nil, 0, invalid(portal.FieldError{Field: param, Reason: "must be at most 200 characters"})
+			}
 		}
-	}
-	if v := q.Get("filter[status][eq]"); v != "" {
-		f.Status = portal.DeveloperStatus(v)
-		if !f.Status.Valid() {
-			s.writeError(w, r, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"}))
-			return
+		if v := q.Get("filter[status][eq]"); v != "" {
+			f.Status = portal.DeveloperStatus(v)
+			if !f.Status.Valid() {
+				return nil, 0, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"})
+			}
 		}
-	}
-	ds, total, err := s.store.ListDevelopers(r.Context(), f, p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ds, p, total))
+		return s.store.ListDevelopers(ctx, f, p)
+	})
 }
 
 // ref names a related object in an answer.

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -71,43 +72,36 @@ func checkApp(req appRequest, create bool) error {
 }
 
 func (s *Server) handleListApps(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	d := ctx.Value(keyDeveloper).(portal.Developer)
-	apps, total, err := s.store.ListApplications(ctx, d.ID, p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// On the first page, the applications the caller's teams share.
-	if p.Number == 1 {
-		teams, err := s.store.ListDeveloperTeams(ctx, d.ID)
+	d := r.Context().Value(keyDeveloper).(portal.Developer)
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]portal.Application, int, error) {
+		apps, total, err := s.store.ListApplications(ctx, d.ID, p)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return nil, 0, err
 		}
-		for _, t := range teams {
-			if !t.CanOwnApplications {
-				continue
-			}
-			shared, err := s.store.ListTeamApplications(ctx, t.ID)
+		// On the first page, the applications the caller's teams share.
+		if p.Number == 1 {
+			teams, err := s.store.ListDeveloperTeams(ctx, d.ID)
 			if err != nil {
-				s.writeError(w, r, err)
-				return
+				return nil, 0, err
 			}
-			for _, a := range shared {
-				if a.DeveloperID != d.ID {
-					apps = append(apps, a)
-					total++
+			for _, t := range teams {
+				if !t.CanOwnApplications {
+					continue
+				}
+				shared, err := s.store.ListTeamApplications(ctx, t.ID)
+				if err != nil {
+					return nil, 0, err
+				}
+				for _, a := range shared {
+					if a.DeveloperID != d.ID {
+						apps = append(apps, a)
+						total++
+					}
 				}
 			}
 		}
-	}
-	writeJSON(w, http.StatusOK, newList(apps, p, total))
+		return apps, total, nil
+	})
 }
 
 func (s *Server) handleCreateApp(w http.ResponseWriter, r *http.Request) {
@@ -234,29 +228,24 @@ type adminApp struct {
 }
 
 func (s *Server) handleAdminApps(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	apps, total, err := s.store.ListAllApplications(r.Context(), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	devs, teams, err := s.owners(r.Context(), apps)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := make([]adminApp, len(apps))
-	for i, a := range apps {
-		d, ok := devs[a.DeveloperID]
-		out[i] = adminApp{Application: a, DeveloperID: a.DeveloperID, Developer: refDeveloper(d, ok)}
-		if a.TeamID != "" {
-			t, ok := teams[a.TeamID]
-			out[i].Team = refTeam(t, ok)
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]adminApp, int, error) {
+		apps, total, err := s.store.ListAllApplications(ctx, p)
+		if err != nil {
+			return nil, 0, err
 		}
-	}
-	writeJSON(w, http.StatusOK, newList(out, p, total))
+		devs, teams, err := s.owners(ctx, apps)
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]adminApp, len(apps))
+		for i, a := range apps {
+			d, ok := devs[a.DeveloperID]
+			out[i] = adminApp{Application: a, DeveloperID: a.DeveloperID, Developer: refDeveloper(d, ok)}
+			if a.TeamID != "" {
+				t, ok := teams[a.TeamID]
+				out[i].Team = refTeam(t, ok)
+			}
+		}
+		return out, total, nil
+	})
 }

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -14,12 +15,10 @@ func noCredential(appID, id string) error {
 }
 
 func (s *Server) handleListCreds(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.store.ListCredentials(r.Context(), appOf(r).ID)
-	if err != nil {
-		s.writeError(w, r, asNotFound(err, noApplication(appOf(r).ID)))
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(creds, portal.Page{Number: 1, Size: max(len(creds), 1)}, len(creds)))
+	writeAll(s, w, r, func(ctx context.Context) ([]portal.Credential, error) {
+		creds, err := s.store.ListCredentials(ctx, appOf(r).ID)
+		return creds, asNotFound(err, noApplication(appOf(r).ID))
+	})
 }
 
 type credRequest struct {

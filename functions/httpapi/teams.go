@@ -22,17 +22,7 @@ func checkTeam(req teamRequest, create bool) error {
 }
 
 func (s *Server) handleListTeams(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ts, total, err := s.store.ListTeams(r.Context(), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ts, p, total))
+	writePage(s, w, r, s.store.ListTeams)
 }
 
 func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request) {
@@ -123,17 +113,9 @@ func (s *Server) handleDeleteTeam(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ds, total, err := s.store.ListTeamMembers(r.Context(), r.PathValue("teamId"), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ds, p, total))
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]portal.Developer, int, error) {
+		return s.store.ListTeamMembers(ctx, r.PathValue("teamId"), p)
+	})
 }
 
 type memberRequest struct {
@@ -175,23 +157,17 @@ type roleRequest struct {
 }
 
 func (s *Server) handleListRoles(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	team := r.PathValue("teamId")
-	if _, err := s.store.GetTeam(ctx, team); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rs, err := s.store.ListTeamRoles(ctx, team)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	named, err := s.nameRoles(ctx, rs)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(named, portal.Page{Number: 1, Size: max(len(rs), 1)}, len(rs)))
+	writeAll(s, w, r, func(ctx context.Context) ([]adminRole, error) {
+		team := r.PathValue("teamId")
+		if _, err := s.store.GetTeam(ctx, team); err != nil {
+			return nil, err
+		}
+		rs, err := s.store.ListTeamRoles(ctx, team)
+		if err != nil {
+			return nil, err
+		}
+		return s.nameRoles(ctx, rs)
+	})
 }
 
 func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {

@@ -183,12 +183,7 @@ type portalPatch struct {
 	DefaultApplicationAuthStrategyID *string `json:"default_application_auth_strategy_id"`
 }
 
-func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
-	var req portalPatch
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request, req portalPatch) {
 	var bad []portal.FieldError
 	for field, v := range map[string]*string{"default_api_visibility": req.DefaultAPIVisibility, "default_page_visibility": req.DefaultPageVisibility} {
 		if v != nil && *v != "public" && *v != "private" {
@@ -354,12 +349,7 @@ var mailForStatus = map[portal.DeveloperStatus]string{
 	portal.StatusRevoked:  "account-access-revoked",
 }
 
-func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request) {
-	var req developerPatch
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request, req developerPatch) {
 	ctx := r.Context()
 	id := r.PathValue("developerId")
 	if req.Status == nil {

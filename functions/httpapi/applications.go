@@ -65,12 +65,6 @@ type appRequest struct {
 	TeamID *string `json:"team_id"`
 }
 
-func checkApp(req appRequest, create bool) error {
-	var bad []portal.FieldError
-	bad = append(bad, checkNameAndDescription(req.Name, req.Description, create)...)
-	return invalid(bad...)
-}
-
 func (s *Server) handleListApps(w http.ResponseWriter, r *http.Request) {
 	d := r.Context().Value(keyDeveloper).(portal.Developer)
 	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]portal.Application, int, error) {
@@ -104,13 +98,8 @@ func (s *Server) handleListApps(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) handleCreateApp(w http.ResponseWriter, r *http.Request) {
-	var req appRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkApp(req, true); err != nil {
+func (s *Server) handleCreateApp(w http.ResponseWriter, r *http.Request, req appRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, true); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -175,13 +164,8 @@ func (s *Server) handleGetApp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, appOf(r))
 }
 
-func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request) {
-	var req appRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkApp(req, false); err != nil {
+func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request, req appRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}

@@ -113,12 +113,7 @@ type strategyRequest struct {
 	} `json:"configs"`
 }
 
-func (s *Server) handleCreateStrategy(w http.ResponseWriter, r *http.Request) {
-	var req strategyRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleCreateStrategy(w http.ResponseWriter, r *http.Request, req strategyRequest) {
 	var bad []portal.FieldError
 	if strings.TrimSpace(req.Name) == "" {
 		bad = append(bad, portal.FieldError{Field: "name", Reason: "is required"})

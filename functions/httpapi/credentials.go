@@ -54,12 +54,7 @@ func (s *Server) issue(r *http.Request, a portal.Application, name, action strin
 	return newCredential{Credential: c, Key: key}, nil
 }
 
-func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request) {
-	var req credRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request, req credRequest) {
 	if reason := portal.CheckText(req.DisplayName, 100, true, false); reason != "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "display_name", Reason: reason}))
 		return

@@ -141,12 +141,7 @@ type tokenRequest struct {
 	Token string `json:"token"`
 }
 
-func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request, req tokenRequest) {
 	ctx := r.Context()
 	tok, err := s.store.ConsumeToken(ctx, hashSecret(req.Token), portal.TokenVerifyEmail, s.now())
 	if err != nil {
@@ -375,12 +370,7 @@ type forgotRequest struct {
 	Email string `json:"email"`
 }
 
-func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) {
-	var req forgotRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request, req forgotRequest) {
 	// The answer goes out before anything depends on whether the address
 	// has an account: the lookup, the token and the mail come after it, so
 	// neither the answer nor its timing tells known addresses from
@@ -403,12 +393,7 @@ type resetRequest struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) {
-	var req resetRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, req resetRequest) {
 	// Check the new password before spending the single-use token.
 	if reason := password.Check(req.Password); reason != "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "password", Reason: reason}))

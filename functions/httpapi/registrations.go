@@ -21,12 +21,7 @@ type regRequest struct {
 	APIID string `json:"api_id"`
 }
 
-func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
-	var req regRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request, req regRequest) {
 	if req.APIID == "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "api_id", Reason: "the API's id is required (GET /api/v3/apis)"}))
 		return
@@ -134,12 +129,7 @@ func (s *Server) handleGetReg(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, named)
 }
 
-func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
-	var req regPatch
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request, req regPatch) {
 	if req.Status == nil {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "status", Reason: "is required: approved, rejected or revoked"}))
 		return

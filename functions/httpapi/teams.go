@@ -15,23 +15,12 @@ type teamRequest struct {
 	CanOwnApplications *bool   `json:"can_own_applications"`
 }
 
-func checkTeam(req teamRequest, create bool) error {
-	var bad []portal.FieldError
-	bad = append(bad, checkNameAndDescription(req.Name, req.Description, create)...)
-	return invalid(bad...)
-}
-
 func (s *Server) handleListTeams(w http.ResponseWriter, r *http.Request) {
 	writePage(s, w, r, s.store.ListTeams)
 }
 
-func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request) {
-	var req teamRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkTeam(req, true); err != nil {
+func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request, req teamRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, true); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -59,13 +48,8 @@ func (s *Server) handleGetTeam(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, t)
 }
 
-func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request) {
-	var req teamRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkTeam(req, false); err != nil {
+func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request, req teamRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -122,12 +106,7 @@ type memberRequest struct {
 	ID string `json:"id"`
 }
 
-func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request) {
-	var req memberRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request, req memberRequest) {
 	if req.ID == "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "id", Reason: "the developer's id is required"}))
 		return
@@ -170,12 +149,7 @@ func (s *Server) handleListRoles(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
-	var req roleRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request, req roleRequest) {
 	var bad []portal.FieldError
 	if req.RoleName != portal.RoleAPIViewer && req.RoleName != portal.RoleAPIConsumer {
 		bad = append(bad, portal.FieldError{Field: "role_name", Reason: `must be "API Viewer" or "API Consumer"`})

@@ -46,16 +46,19 @@ type signUpRequest struct {
 // signUpAnswer is the same whether or not the email was already known.
 var signUpAnswer = map[string]string{"message": "Check your inbox: we sent a link to confirm your email address."}
 
-func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
-	if err := s.checkAccounts(r.Context()); err != nil {
-		s.writeError(w, r, err)
-		return
+// accountsOn wraps sign-up and login: while developer accounts are turned
+// off, they answer so (checkAccounts) before reading the request.
+func (s *Server) accountsOn(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.checkAccounts(r.Context()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r)
 	}
-	var req signUpRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+}
+
+func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request, req signUpRequest) {
 	var bad []portal.FieldError
 	addr, err := netmail.ParseAddress(req.Email)
 	if err != nil || addr.Address != strings.TrimSpace(req.Email) || len(req.Email) > 254 {
@@ -176,16 +179,7 @@ type authenticateRequest struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
-	if err := s.checkAccounts(r.Context()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req authenticateRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request, req authenticateRequest) {
 	ctx := r.Context()
 	key := portal.EmailKey(req.Username)
 	var d portal.Developer

@@ -9,9 +9,9 @@ func (s *Server) routes() {
 	m := http.NewServeMux()
 
 	// Developer API: the account (developer.go).
-	m.HandleFunc("POST /api/v3/developer", s.handleSignUp)
+	m.HandleFunc("POST /api/v3/developer", s.accountsOn(withBody(s, s.handleSignUp)))
 	m.HandleFunc("POST /api/v3/developer/verify-email", withBody(s, s.handleVerifyEmail))
-	m.HandleFunc("POST /api/v3/developer/authenticate", s.handleAuthenticate)
+	m.HandleFunc("POST /api/v3/developer/authenticate", s.accountsOn(withBody(s, s.handleAuthenticate)))
 	m.HandleFunc("POST /api/v3/developer/logout", s.handleLogout)
 	m.HandleFunc("POST /api/v3/developer/forgot-password", withBody(s, s.handleForgotPassword))
 	m.HandleFunc("POST /api/v3/developer/reset-password", withBody(s, s.handleResetPassword))

@@ -13,11 +13,6 @@ import (
 	"github.com/portal-dev/portal/functions/publish"
 )
 
-func TestAccessCookie(t *testing.T) {
-	t.Parallel()
-	accessCookie(t, testClock())
-}
-
 // accessToken is the access cookie the browser c holds ("" if none).
 func (e *env) accessToken(c *http.Client) string {
 	u, _ := url.Parse(e.url)

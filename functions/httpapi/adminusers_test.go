@@ -30,9 +30,7 @@ func (e *env) adminUser(email string) portal.AdminUser {
 // adminLogin returns a browser holding an admin session.
 func (e *env) adminLogin(email string) *http.Client {
 	e.t.Helper()
-	c := e.client()
-	want(e.t, e.do(c, "POST", "/v3/admin/authenticate", map[string]string{"username": email, "password": goodPassword}), 200)
-	return c
+	return e.loginAt("/v3/admin/authenticate", email, 200)
 }
 
 func TestAdminSession(t *testing.T) {

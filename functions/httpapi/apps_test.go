@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -55,11 +54,6 @@ func idOf(t *testing.T, a answer) string {
 		t.Fatalf("no id in %s", a.body)
 	}
 	return id
-}
-
-func TestApplications(t *testing.T) {
-	t.Parallel()
-	applications(t, testClock())
 }
 
 func applications(t *testing.T, base time.Time) {
@@ -156,11 +150,6 @@ func applications(t *testing.T, base time.Time) {
 	if _, err := e.store.(portal.AppStore).GetCredentialByHash(context.Background(), apikey.Hash(newKey)); !portal.IsCode(err, portal.ENotFound) {
 		t.Errorf("a key of a deleted application is still stored: %v", err)
 	}
-}
-
-func TestRegistrationApprovalAndRBAC(t *testing.T) {
-	t.Parallel()
-	registrationApprovalAndRBAC(t, testClock())
 }
 
 func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
@@ -302,13 +291,8 @@ func TestAuthStrategiesAndCatalog(t *testing.T) {
 	want(t, e.adminDo("GET", "/v3/apis/nope", nil), 404)
 }
 
-// TestTeamApplications: an application created for a team that may own
+// teamApplications: an application created for a team that may own
 // applications is shared with its members, and only with them.
-func TestTeamApplications(t *testing.T) {
-	t.Parallel()
-	teamApplications(t, testClock())
-}
-
 func teamApplications(t *testing.T, base time.Time) {
 	e, alice := appEnvAt(t, base, "alice@example.com")
 	pid := e.portalID()
@@ -366,35 +350,18 @@ func TestConcurrentRegistrationDecisions(t *testing.T) {
 	if !strings.Contains(string(read.body), `"status":"pending"`) {
 		t.Fatalf("registration = %s, want pending", read.body)
 	}
-	var wg sync.WaitGroup
-	codes := make([]int, 20)
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			to := map[bool]string{true: "approved", false: "rejected"}[i%2 == 0]
-			codes[i] = e.do(nil, "PATCH", path, map[string]string{"status": to}, "Authorization", "Bearer "+e.admin, "If-Match", read.header.Get("ETag")).status
-		}()
-	}
-	wg.Wait()
+	answers := e.decideAtOnce(path, read.header.Get("ETag"), 20, approveOrReject)
 	ok := 0
-	for _, c := range codes {
-		if c == 200 {
+	var codes []int
+	for _, a := range answers {
+		codes = append(codes, a.status)
+		if a.status == 200 {
 			ok++
-		} else if c != 409 {
-			t.Errorf("a PATCH answered %d, want 200 or 409", c)
+		} else if a.status != 409 {
+			t.Errorf("a PATCH answered %d, want 200 or 409", a.status)
 		}
 	}
-	events, err := e.store.ListAuditEvents(context.Background(), reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	changes := 0
-	for _, ev := range events {
-		if ev.Action == "registration.status_changed" {
-			changes++
-		}
-	}
+	changes := e.auditCount(reg, "registration.status_changed")
 	if ok != 1 || changes != 1 {
 		t.Errorf("%d decisions applied (%d audit events), want exactly 1 (codes %v)", ok, changes, codes)
 	}

@@ -42,8 +42,8 @@ func (c *clock) add(d time.Duration) {
 
 // testClock is where the server's clock starts in most tests: a fixed
 // date, so that failures reproduce. Nothing in the stack may compare it
-// with the wall clock; TestFlowsOnAnyDate runs the flows on other dates to
-// keep it so.
+// with the wall clock; TestFlowsOnAnyDate runs the flows on other dates too
+// to keep it so.
 func testClock() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
 
 type env struct {
@@ -189,6 +189,53 @@ func (e *env) decide(path, status string) answer {
 	return e.do(nil, "PATCH", path, map[string]string{"status": status}, "Authorization", "Bearer "+e.admin, "If-Match", got.header.Get("ETag"))
 }
 
+// decideAtOnce sends n PATCHes of status(i) to path at the same time, all
+// decided on the state of ETag tag, and returns their answers.
+func (e *env) decideAtOnce(path, tag string, n int, status func(i int) string) []answer {
+	var wg sync.WaitGroup
+	answers := make([]answer, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = e.do(nil, "PATCH", path, map[string]string{"status": status(i)}, "Authorization", "Bearer "+e.admin, "If-Match", tag)
+		}()
+	}
+	wg.Wait()
+	return answers
+}
+
+// approveOrReject is decision i of approvals and rejections in turn.
+func approveOrReject(i int) string {
+	return map[bool]string{true: "approved", false: "rejected"}[i%2 == 0]
+}
+
+// auditActions returns the actions of the audit events about subject.
+func (e *env) auditActions(subject string) []string {
+	e.t.Helper()
+	events, err := e.store.ListAuditEvents(context.Background(), subject)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var actions []string
+	for _, ev := range events {
+		actions = append(actions, ev.Action)
+	}
+	return actions
+}
+
+// auditCount counts the audit events of action about subject.
+func (e *env) auditCount(subject, action string) int {
+	e.t.Helper()
+	n := 0
+	for _, a := range e.auditActions(subject) {
+		if a == action {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *env) portalID() string {
 	e.t.Helper()
 	a := e.adminDo("GET", "/v3/portals", nil)
@@ -277,22 +324,30 @@ func (e *env) approve(email string) {
 	want(e.t, e.decide("/v3/portals/"+e.portalID()+"/developers/"+e.developerID(email), "approved"), 200)
 }
 
-// login returns a browser holding a session.
+// login returns a browser holding a developer's session.
 func (e *env) login(email string) *http.Client {
 	e.t.Helper()
+	return e.loginAt("/api/v3/developer/authenticate", email, 204)
+}
+
+// loginAt returns a browser that logged in with goodPassword at path, which
+// answered status.
+func (e *env) loginAt(path, email string, status int) *http.Client {
+	e.t.Helper()
 	c := e.client()
-	want(e.t, e.do(c, "POST", "/api/v3/developer/authenticate", map[string]string{"username": email, "password": goodPassword}), 204)
+	want(e.t, e.do(c, "POST", path, map[string]string{"username": email, "password": goodPassword}), status)
 	return c
 }
 
-// TestFlowsOnAnyDate runs the account and application flows with the
-// server's one clock set far from the wall clock, both ways: any part that
-// read the wall clock instead (a store judging sessions, a cookie's
-// Expires, a token's expiry) would fail here.
+// TestFlowsOnAnyDate runs the account and application flows on the tests'
+// fixed date and with the server's one clock set far from the wall clock,
+// both ways: any part that read the wall clock instead (a store judging
+// sessions, a cookie's Expires, a token's expiry) would fail here.
 func TestFlowsOnAnyDate(t *testing.T) {
 	t.Parallel()
 	wall := time.Now().UTC()
 	dates := map[string]time.Time{
+		"testClock":     testClock(),
 		"a year ahead":  wall.AddDate(1, 0, 0),
 		"a year behind": wall.AddDate(-1, 0, 0),
 		"2099":          time.Date(2099, 12, 31, 23, 0, 0, 0, time.UTC),
@@ -318,11 +373,6 @@ func TestFlowsOnAnyDate(t *testing.T) {
 			})
 		}
 	}
-}
-
-func TestSignUpFlow(t *testing.T) {
-	t.Parallel()
-	signUpFlow(t, testClock())
 }
 
 func signUpFlow(t *testing.T, base time.Time) {
@@ -372,11 +422,6 @@ func signUpFlow(t *testing.T, base time.Time) {
 	if _, leaked := m["password_hash"]; leaked {
 		t.Errorf("me leaks the password hash")
 	}
-}
-
-func TestSessionCookie(t *testing.T) {
-	t.Parallel()
-	sessionCookie(t, testClock())
 }
 
 func sessionCookie(t *testing.T, base time.Time) {
@@ -438,11 +483,6 @@ func sessionCookie(t *testing.T, base time.Time) {
 	}
 }
 
-func TestLoginErrorsAndThrottle(t *testing.T) {
-	t.Parallel()
-	loginErrorsAndThrottle(t, testClock())
-}
-
 func loginErrorsAndThrottle(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
 	e.signUp("carol@example.com")
@@ -466,11 +506,6 @@ func loginErrorsAndThrottle(t *testing.T, base time.Time) {
 	}
 	e.clock.add(16 * time.Minute)
 	e.login("carol@example.com")
-}
-
-func TestForgotAndResetPassword(t *testing.T) {
-	t.Parallel()
-	forgotAndResetPassword(t, testClock())
 }
 
 func forgotAndResetPassword(t *testing.T, base time.Time) {
@@ -502,11 +537,6 @@ func forgotAndResetPassword(t *testing.T, base time.Time) {
 	tok = e.lastToken("reset-password")
 	e.clock.add(61 * time.Minute)
 	want(t, e.do(nil, "POST", "/api/v3/developer/reset-password", map[string]string{"token": tok, "password": "yet-another-Str0ng"}), 400)
-}
-
-func TestVerifyTokenExpires(t *testing.T) {
-	t.Parallel()
-	verifyTokenExpires(t, testClock())
 }
 
 func verifyTokenExpires(t *testing.T, base time.Time) {
@@ -657,15 +687,7 @@ func TestAdminDevelopers(t *testing.T) {
 	want(t, e.adminDo("GET", path, nil), 404)
 	want(t, e.adminDo("DELETE", path, nil), 404)
 
-	events, err := e.store.ListAuditEvents(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, ev := range events {
-		actions = append(actions, ev.Action)
-	}
-	if len(actions) < 5 {
+	if actions := e.auditActions(id); len(actions) < 5 {
 		t.Errorf("audit events for %s = %v, want created, verified, three status changes and deletion", id, actions)
 	}
 }
@@ -740,7 +762,7 @@ func TestConcurrentStatusChanges(t *testing.T) {
 	t.Parallel()
 	tests := map[string]func(i int) string{
 		"20 approvals":                func(int) string { return "approved" },
-		"10 approvals, 10 rejections": func(i int) string { return map[bool]string{true: "approved", false: "rejected"}[i%2 == 0] },
+		"10 approvals, 10 rejections": approveOrReject,
 	}
 	for name, status := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -752,18 +774,8 @@ func TestConcurrentStatusChanges(t *testing.T) {
 			read := e.adminDo("GET", path, nil)
 			tag := read.header.Get("ETag")
 			before := len(e.mails())
-			var wg sync.WaitGroup
-			answers := make([]answer, 20)
-			for i := range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					answers[i] = e.do(nil, "PATCH", path, map[string]string{"status": status(i)}, "Authorization", "Bearer "+e.admin, "If-Match", tag)
-				}()
-			}
-			wg.Wait()
 			ok, winner := 0, ""
-			for i, a := range answers {
+			for i, a := range e.decideAtOnce(path, tag, 20, status) {
 				switch a.status {
 				case 200:
 					ok++
@@ -776,16 +788,7 @@ func TestConcurrentStatusChanges(t *testing.T) {
 					t.Errorf("a PATCH answered %d, want 200 or 409: %s", a.status, a.body)
 				}
 			}
-			events, err := e.store.ListAuditEvents(context.Background(), id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			changes := 0
-			for _, ev := range events {
-				if ev.Action == "developer.status_changed" {
-					changes++
-				}
-			}
+			changes := e.auditCount(id, "developer.status_changed")
 			mails := len(e.mails()) - before
 			if ok != 1 || changes != 1 || mails != 1 {
 				t.Errorf("%d changes, %d status events, %d mails; want exactly 1 each", ok, changes, mails)

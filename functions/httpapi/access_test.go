@@ -86,8 +86,7 @@ func accessCookie(t *testing.T, base time.Time) {
 	}
 
 	// Logout clears it.
-	e.signUp("out@example.com")
-	e.approve("out@example.com")
+	e.signUpApproved("out@example.com")
 	out := e.login("out@example.com")
 	if e.accessToken(out) == "" {
 		t.Fatal("no access cookie after login")

@@ -31,8 +31,7 @@ func appEnvAt(t *testing.T, base time.Time, email string) (*env, *clientT) {
 	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.now()); err != nil {
 		t.Fatal(err)
 	}
-	e.signUp(email)
-	e.approve(email)
+	e.signUpApproved(email)
 	return e, &clientT{e: e, c: e.login(email)}
 }
 
@@ -88,8 +87,7 @@ func applications(t *testing.T, base time.Time) {
 	}
 
 	// Another developer's application is 404 everywhere, never 403.
-	e.signUp("other@example.com")
-	e.approve("other@example.com")
+	e.signUpApproved("other@example.com")
 	other := &clientT{e: e, c: e.login("other@example.com")}
 	for _, p := range []string{"", "/registrations", "/credentials"} {
 		want(t, other.do("GET", "/api/v3/applications/"+appID+p, nil), 404)
@@ -297,8 +295,7 @@ func teamApplications(t *testing.T, base time.Time) {
 	e, alice := appEnvAt(t, base, "alice@example.com")
 	pid := e.portalID()
 	for _, email := range []string{"bob@example.com", "carol@example.com"} {
-		e.signUp(email)
-		e.approve(email)
+		e.signUpApproved(email)
 	}
 	bob := &clientT{e: e, c: e.login("bob@example.com")}
 	carol := &clientT{e: e, c: e.login("carol@example.com")}

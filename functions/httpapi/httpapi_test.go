@@ -310,6 +310,14 @@ func (e *env) signUp(email string) {
 	want(e.t, e.do(nil, "POST", "/api/v3/developer/verify-email", map[string]string{"token": e.lastToken("confirm-email-address")}), 204)
 }
 
+// signUpApproved signs a developer up, confirms the address and approves
+// them.
+func (e *env) signUpApproved(email string) {
+	e.t.Helper()
+	e.signUp(email)
+	e.approve(email)
+}
+
 func (e *env) developerID(email string) string {
 	e.t.Helper()
 	d, err := e.store.GetDeveloperByEmail(context.Background(), email)
@@ -426,8 +434,7 @@ func signUpFlow(t *testing.T, base time.Time) {
 
 func sessionCookie(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
-	e.signUp("bob@example.com")
-	e.approve("bob@example.com")
+	e.signUpApproved("bob@example.com")
 	a := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "bob@example.com", "password": goodPassword})
 	want(t, a, 204)
 	raw := a.header.Get("Set-Cookie")
@@ -485,8 +492,7 @@ func sessionCookie(t *testing.T, base time.Time) {
 
 func loginErrorsAndThrottle(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
-	e.signUp("carol@example.com")
-	e.approve("carol@example.com")
+	e.signUpApproved("carol@example.com")
 	wrong := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "carol@example.com", "password": "wrong password!"})
 	unknown := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "nobody@example.com", "password": "wrong password!"})
 	want(t, wrong, 401)
@@ -510,8 +516,7 @@ func loginErrorsAndThrottle(t *testing.T, base time.Time) {
 
 func forgotAndResetPassword(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
-	e.signUp("dan@example.com")
-	e.approve("dan@example.com")
+	e.signUpApproved("dan@example.com")
 	other := e.login("dan@example.com")
 
 	unknown := e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "nobody@example.com"})
@@ -638,8 +643,7 @@ func TestAdminAuth(t *testing.T) {
 	}
 	want(t, e.do(nil, "GET", "/v3/portals", nil, "Authorization", "Bearer "+tok), 401)
 	// A developer session is no admin.
-	e.signUp("f@example.com")
-	e.approve("f@example.com")
+	e.signUpApproved("f@example.com")
 	c := e.login("f@example.com")
 	want(t, e.do(c, "GET", "/v3/portals", nil), 401)
 	want(t, e.adminDo("GET", "/v3/portals/nope/developers", nil), 404)

@@ -58,8 +58,7 @@ func setupNamed(t *testing.T) *namedEnv {
 	}
 	n := &namedEnv{env: e, st: st, pid: e.portalID(), apps: map[string]string{}, regs: map[string]string{}}
 	for _, email := range []string{"alice@example.com", "bob@example.com"} {
-		e.signUp(email)
-		e.approve(email)
+		e.signUpApproved(email)
 	}
 	alice := &clientT{e: e, c: e.login("alice@example.com")}
 	bob := &clientT{e: e, c: e.login("bob@example.com")}

@@ -19,8 +19,7 @@ import (
 func TestResetLinkSuperseded(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	e.signUp("twice@example.com")
-	e.approve("twice@example.com")
+	e.signUpApproved("twice@example.com")
 	want(t, e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "twice@example.com"}), 204)
 	older := e.lastToken("reset-password")
 	want(t, e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "twice@example.com"}), 204)

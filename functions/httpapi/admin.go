@@ -416,11 +416,8 @@ func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request, re
 
 func (s *Server) handleDeleteDeveloper(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("developerId")
-	if err := s.store.DeleteDeveloper(r.Context(), id, s.event(actor(r), "developer.deleted", id, nil)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteDeveloper(r.Context(), id, s.event(actor(r), "developer.deleted", id, nil))
+	s.writeNoContent(w, r, err)
 }
 
 // CreateAdminToken makes a new admin token, stores its hash, and returns

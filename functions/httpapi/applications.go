@@ -160,6 +160,16 @@ func appOf(r *http.Request) portal.Application {
 	return r.Context().Value(ctxApp{}).(portal.Application)
 }
 
+// writeAppList answers, all on one page, the list of the path's
+// application's objects that read returns.
+func writeAppList[T any](s *Server, w http.ResponseWriter, r *http.Request, read func(ctx context.Context, appID string) ([]T, error)) {
+	id := appOf(r).ID
+	writeAll(s, w, r, func(ctx context.Context) ([]T, error) {
+		items, err := read(ctx, id)
+		return items, asNotFound(err, noApplication(id))
+	})
+}
+
 func (s *Server) handleGetApp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, appOf(r))
 }
@@ -195,11 +205,8 @@ func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request, req appR
 
 func (s *Server) handleDeleteApp(w http.ResponseWriter, r *http.Request) {
 	a := appOf(r)
-	if err := s.store.DeleteApplication(r.Context(), a.ID, s.event("developer:"+a.DeveloperID, "application.deleted", a.ID, nil)); err != nil {
-		s.writeError(w, r, asNotFound(err, noApplication(a.ID)))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteApplication(r.Context(), a.ID, s.event("developer:"+a.DeveloperID, "application.deleted", a.ID, nil))
+	s.writeNoContent(w, r, asNotFound(err, noApplication(a.ID)))
 }
 
 // adminApp is an application as admins see it: with its owner, by id and

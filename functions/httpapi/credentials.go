@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"strings"
 	"time"
@@ -15,10 +14,7 @@ func noCredential(appID, id string) error {
 }
 
 func (s *Server) handleListCreds(w http.ResponseWriter, r *http.Request) {
-	writeAll(s, w, r, func(ctx context.Context) ([]portal.Credential, error) {
-		creds, err := s.store.ListCredentials(ctx, appOf(r).ID)
-		return creds, asNotFound(err, noApplication(appOf(r).ID))
-	})
+	writeAppList(s, w, r, s.store.ListCredentials)
 }
 
 type credRequest struct {
@@ -70,11 +66,8 @@ func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request, req cr
 func (s *Server) handleDeleteCred(w http.ResponseWriter, r *http.Request) {
 	a := appOf(r)
 	id := r.PathValue("credentialId")
-	if err := s.store.DeleteCredential(r.Context(), a.ID, id, s.event("developer:"+a.DeveloperID, "credential.deleted", a.ID, map[string]string{"credential": id})); err != nil {
-		s.writeError(w, r, asNotFound(err, noCredential(a.ID, id)))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteCredential(r.Context(), a.ID, id, s.event("developer:"+a.DeveloperID, "credential.deleted", a.ID, map[string]string{"credential": id}))
+	s.writeNoContent(w, r, asNotFound(err, noCredential(a.ID, id)))
 }
 
 type rotateRequest struct {

@@ -207,11 +207,8 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request, req 
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.setAccess(w, r, d); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.setAccess(w, r, d)
+	s.writeNoContent(w, r, err)
 }
 
 // verifyLogin is the one password check of developers and admin users.
@@ -424,11 +421,8 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, req
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.ClearLoginFailures(ctx, portal.EmailKey(email)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err = s.store.ClearLoginFailures(ctx, portal.EmailKey(email))
+	s.writeNoContent(w, r, err)
 }
 
 // meView is what a developer sees of their account.

@@ -84,6 +84,15 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// writeNoContent answers 204 No Content, or err when it is not nil.
+func (s *Server) writeNoContent(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
 // withBody decodes the request's JSON body into a T (see decode) and hands
 // it to h; a body that does not decode is answered with its error.
 func withBody[T any](s *Server, h func(http.ResponseWriter, *http.Request, T)) http.HandlerFunc {

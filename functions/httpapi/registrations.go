@@ -11,10 +11,7 @@ import (
 )
 
 func (s *Server) handleListRegs(w http.ResponseWriter, r *http.Request) {
-	writeAll(s, w, r, func(ctx context.Context) ([]portal.Registration, error) {
-		regs, err := s.store.ListRegistrations(ctx, appOf(r).ID)
-		return regs, asNotFound(err, noApplication(appOf(r).ID))
-	})
+	writeAppList(s, w, r, s.store.ListRegistrations)
 }
 
 type regRequest struct {

@@ -89,11 +89,8 @@ func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request, req tea
 
 func (s *Server) handleDeleteTeam(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("teamId")
-	if err := s.store.DeleteTeam(r.Context(), id, s.event(actor(r), "team.deleted", id, nil)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteTeam(r.Context(), id, s.event(actor(r), "team.deleted", id, nil))
+	s.writeNoContent(w, r, err)
 }
 
 func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
@@ -121,11 +118,8 @@ func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request, req mem
 
 func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) {
 	team, dev := r.PathValue("teamId"), r.PathValue("developerId")
-	if err := s.store.RemoveTeamMember(r.Context(), team, dev, s.event(actor(r), "team.member_removed", team, map[string]string{"developer": dev})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.RemoveTeamMember(r.Context(), team, dev, s.event(actor(r), "team.member_removed", team, map[string]string{"developer": dev}))
+	s.writeNoContent(w, r, err)
 }
 
 type roleRequest struct {
@@ -211,9 +205,6 @@ func (s *Server) findAPI(ctx context.Context, ref string) (portal.API, error) {
 
 func (s *Server) handleRemoveRole(w http.ResponseWriter, r *http.Request) {
 	team, id := r.PathValue("teamId"), r.PathValue("roleId")
-	if err := s.store.RemoveRole(r.Context(), team, id, s.event(actor(r), "team.role_removed", team, map[string]string{"assignment": id})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.RemoveRole(r.Context(), team, id, s.event(actor(r), "team.role_removed", team, map[string]string{"assignment": id}))
+	s.writeNoContent(w, r, err)
 }

@@ -44,7 +44,7 @@ func (s *Server) visibleAPIs(r *http.Request) ([]devAPI, error) {
 }
 
 func (s *Server) handleDevAPIs(w http.ResponseWriter, r *http.Request) {
-	writeAll(s, w, r, func(ctx context.Context) ([]devAPI, error) {
+	writeAll(s, w, r, func(context.Context) ([]devAPI, error) {
 		apis, err := s.visibleAPIs(r)
 		if err != nil {
 			return nil, err

@@ -9,10 +9,8 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -254,34 +252,18 @@ func want(t testing.TB, a answer, status int) {
 	}
 }
 
-// mails returns the outbox's messages, oldest first, each with its
-// template (from the file name).
+// mails returns the outbox's messages, oldest first.
 func (e *env) mails() []mail.Message {
 	e.t.Helper()
 	// Some mails go after their request's answer.
 	if e.srv != nil {
 		e.srv.WaitAnswered()
 	}
-	files, _ := filepath.Glob(filepath.Join(e.outbox, "*.eml"))
-	sort.Strings(files)
-	var out []mail.Message
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		m, err := mail.ReadMessage(raw)
-		if err != nil {
-			e.t.Fatalf("%s: %v", f, err)
-		}
-		for _, name := range []string{"confirm-email-address", "reset-password", "account-access-approved", "account-access-rejected", "account-access-revoked"} {
-			if strings.HasSuffix(f, "-"+name+".eml") {
-				m.Template = name
-			}
-		}
-		out = append(out, m)
+	ms, err := mail.ReadOutbox(e.outbox)
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	return out
+	return ms
 }
 
 var tokenRe = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)

@@ -9,6 +9,9 @@ import (
 	"mime/multipart"
 	"mime/quotedprintable"
 	netmail "net/mail"
+	"os"
+	"path/filepath"
+	"sort"
 	"strings"
 )
 
@@ -38,6 +41,34 @@ func ReadMessage(raw []byte) (Message, error) {
 		}
 	}
 	return m, nil
+}
+
+// ReadOutbox reads the messages an [Outbox] wrote into dir, oldest first,
+// each with the Template its file is named after.
+func ReadOutbox(dir string) ([]Message, error) {
+	// The outbox writes a hidden temporary file and renames it.
+	files, err := filepath.Glob(filepath.Join(dir, "[^.]*.eml"))
+	if err != nil {
+		return nil, err
+	}
+	sort.Strings(files) // names start with the time sent
+	var out []Message
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			return nil, err
+		}
+		m, err := ReadMessage(raw)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", f, err)
+		}
+		// <time>-<sequence>-<random>[-<template>].eml, as Outbox.write names it.
+		if parts := strings.SplitN(strings.TrimSuffix(filepath.Base(f), ".eml"), "-", 4); len(parts) == 4 {
+			m.Template = parts[3]
+		}
+		out = append(out, m)
+	}
+	return out, nil
 }
 
 // part is one body part of a message, decoded.

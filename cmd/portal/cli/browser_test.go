@@ -439,34 +439,19 @@ func outboxLink(t *testing.T, data, part string) string {
 	// Some mails are sent after the answer (forgot-password answers first,
 	// so that known and unknown addresses look alike): wait for it.
 	re := regexp.MustCompile(`https?://[^\s"<>]*` + regexp.QuoteMeta(part) + `[^\s"<>]*`)
-	var last []byte
+	var last mail.Message
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		// The outbox writes a hidden temporary file and renames it.
-		files, _ := filepath.Glob(filepath.Join(data, "outbox", "[^.]*.eml"))
-		if len(files) == 0 {
+		ms, err := mail.ReadOutbox(filepath.Join(data, "outbox"))
+		if err != nil || len(ms) == 0 {
 			continue
 		}
-		raw, err := os.ReadFile(files[len(files)-1])
-		if err != nil {
-			continue
-		}
-		last = raw
-		if m := re.FindString(mailText(t, raw)); m != "" {
+		last = ms[len(ms)-1]
+		if m := re.FindString(last.Text + "\n" + last.HTML); m != "" {
 			return m
 		}
 	}
-	t.Fatalf("no %s link in the newest mail of %s/outbox within 5 s; newest:\n%s", part, data, last)
+	t.Fatalf("no %s link in the newest mail of %s/outbox within 5 s; newest: %+v", part, data, last)
 	return ""
-}
-
-// mailText returns the decoded text and HTML parts of a MIME message.
-func mailText(t *testing.T, raw []byte) string {
-	t.Helper()
-	m, err := mail.ReadMessage(raw)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return m.Text + "\n" + m.HTML
 }
 
 // luminance returns the relative luminance of a CSS rgb()/rgba() colour.

@@ -140,9 +140,6 @@ func (s *Server) clearAccess(w http.ResponseWriter) {
 // the cookie had expired.
 func (s *Server) handleRefresh(w http.ResponseWriter, r *http.Request) {
 	d := r.Context().Value(keyDeveloper).(portal.Developer)
-	if err := s.setAccess(w, r, d); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.setAccess(w, r, d)
+	s.writeNoContent(w, r, err)
 }

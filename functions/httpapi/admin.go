@@ -124,6 +124,32 @@ func newList[T any](items []T, p portal.Page, total int) list[T] {
 	return list[T]{Data: items, Meta: listMet{Page: pageMeta{Number: p.Number, Size: p.Size, Total: total}}}
 }
 
+// writePage answers the page of a list that the request's page[number] and
+// page[size] ask for: read returns its items and the list's total.
+func writePage[T any](s *Server, w http.ResponseWriter, r *http.Request, read func(context.Context, portal.Page) ([]T, int, error)) {
+	p, err := page(r)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	items, total, err := read(r.Context(), p)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(items, p, total))
+}
+
+// writeAll answers a list that is never paged, all on one page.
+func writeAll[T any](s *Server, w http.ResponseWriter, r *http.Request, read func(context.Context) ([]T, error)) {
+	items, err := read(r.Context())
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newList(items, portal.Page{Number: 1, Size: max(len(items), 1)}, len(items)))
+}
+
 // Portal settings.
 
 func (s *Server) handleListPortals(w http.ResponseWriter, r *http.Request) {
@@ -157,12 +183,7 @@ type portalPatch struct {
 	DefaultApplicationAuthStrategyID *string `json:"default_application_auth_strategy_id"`
 }
 
-func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
-	var req portalPatch
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request, req portalPatch) {
 	var bad []portal.FieldError
 	for field, v := range map[string]*string{"default_api_visibility": req.DefaultAPIVisibility, "default_page_visibility": req.DefaultPageVisibility} {
 		if v != nil && *v != "public" && *v != "private" {
@@ -255,32 +276,22 @@ func (s *Server) handlePatchPortal(w http.ResponseWriter, r *http.Request) {
 // Developers.
 
 func (s *Server) handleListDevelopers(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	q := r.URL.Query()
-	f := portal.DeveloperFilter{Query: q.Get("filter[q]"), EmailContains: q.Get("filter[email][contains]"), NameContains: q.Get("filter[full_name][contains]")}
-	for _, param := range []string{"filter[q]", "filter[email][contains]", "filter[full_name][contains]"} {
-		if utf8.RuneCountInString(q.Get(param)) > 200 {
-			s.writeError(w, r, invalid(portal.FieldError{Field: param, Reason: "must be at most 200 characters"}))
-			return
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]portal.Developer, int, error) {
+		q := r.URL.Query()
+		f := portal.DeveloperFilter{Query: q.Get("filter[q]"), EmailContains: q.Get("filter[email][contains]"), NameContains: q.Get("filter[full_name][contains]")}
+		for _, param := range []string{"filter[q]", "filter[email][contains]", "filter[full_name][contains]"} {
+			if utf8.RuneCountInString(q.Get(param)) > 200 {
+				return nil, 0, invalid(portal.FieldError{Field: param, Reason: "must be at most 200 characters"})
+			}
 		}
-	}
-	if v := q.Get("filter[status][eq]"); v != "" {
-		f.Status = portal.DeveloperStatus(v)
-		if !f.Status.Valid() {
-			s.writeError(w, r, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"}))
-			return
+		if v := q.Get("filter[status][eq]"); v != "" {
+			f.Status = portal.DeveloperStatus(v)
+			if !f.Status.Valid() {
+				return nil, 0, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"})
+			}
 		}
-	}
-	ds, total, err := s.store.ListDevelopers(r.Context(), f, p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ds, p, total))
+		return s.store.ListDevelopers(ctx, f, p)
+	})
 }
 
 // ref names a related object in an answer.
@@ -338,12 +349,7 @@ var mailForStatus = map[portal.DeveloperStatus]string{
 	portal.StatusRevoked:  "account-access-revoked",
 }
 
-func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request) {
-	var req developerPatch
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request, req developerPatch) {
 	ctx := r.Context()
 	id := r.PathValue("developerId")
 	if req.Status == nil {
@@ -410,11 +416,8 @@ func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDeleteDeveloper(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("developerId")
-	if err := s.store.DeleteDeveloper(r.Context(), id, s.event(actor(r), "developer.deleted", id, nil)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteDeveloper(r.Context(), id, s.event(actor(r), "developer.deleted", id, nil))
+	s.writeNoContent(w, r, err)
 }
 
 // CreateAdminToken makes a new admin token, stores its hash, and returns

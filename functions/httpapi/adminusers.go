@@ -29,12 +29,7 @@ func (s *Server) adminCookie() string {
 // with the same address: failing one must not lock the other.
 func adminThrottleKey(email string) string { return "admin:" + portal.EmailKey(email) }
 
-func (s *Server) handleAdminAuthenticate(w http.ResponseWriter, r *http.Request) {
-	var req authenticateRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleAdminAuthenticate(w http.ResponseWriter, r *http.Request, req authenticateRequest) {
 	ctx := r.Context()
 	key := adminThrottleKey(req.Username)
 	var u portal.AdminUser

@@ -30,9 +30,7 @@ func (e *env) adminUser(email string) portal.AdminUser {
 // adminLogin returns a browser holding an admin session.
 func (e *env) adminLogin(email string) *http.Client {
 	e.t.Helper()
-	c := e.client()
-	want(e.t, e.do(c, "POST", "/v3/admin/authenticate", map[string]string{"username": email, "password": goodPassword}), 200)
-	return c
+	return e.loginAt("/v3/admin/authenticate", email, 200)
 }
 
 func TestAdminSession(t *testing.T) {
@@ -90,8 +88,7 @@ func TestAdminSession(t *testing.T) {
 
 	// Tokens stay admin:<token id>, with no email.
 	e.clock.add(time.Minute)
-	e.signUp("dev2@example.com")
-	e.approve("dev2@example.com")
+	e.signUpApproved("dev2@example.com")
 	log = e.adminDo("GET", "/v3/audit-events?filter[action][eq]=developer.status_changed", nil)
 	raw.Data = nil
 	json.Unmarshal(log.body, &raw)
@@ -110,8 +107,7 @@ func TestAdminAndDeveloperSessionsApart(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	e.adminUser(adminEmail)
-	e.signUp("dev@example.com")
-	e.approve("dev@example.com")
+	e.signUpApproved("dev@example.com")
 	dev := e.login("dev@example.com")
 	admin := e.adminLogin(adminEmail)
 	want(t, e.do(dev, "GET", "/v3/admin/me", nil), 401)
@@ -221,8 +217,7 @@ func TestAdminLoginThrottled(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	e.adminUser("same@example.com")
-	e.signUp("same@example.com")
-	e.approve("same@example.com")
+	e.signUpApproved("same@example.com")
 	for range 10 {
 		want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": "same@example.com", "password": "bad password!"}), 401)
 	}

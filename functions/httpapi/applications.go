@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strings"
 
@@ -64,59 +65,41 @@ type appRequest struct {
 	TeamID *string `json:"team_id"`
 }
 
-func checkApp(req appRequest, create bool) error {
-	var bad []portal.FieldError
-	bad = append(bad, checkNameAndDescription(req.Name, req.Description, create)...)
-	return invalid(bad...)
-}
-
 func (s *Server) handleListApps(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ctx := r.Context()
-	d := ctx.Value(keyDeveloper).(portal.Developer)
-	apps, total, err := s.store.ListApplications(ctx, d.ID, p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// On the first page, the applications the caller's teams share.
-	if p.Number == 1 {
-		teams, err := s.store.ListDeveloperTeams(ctx, d.ID)
+	d := r.Context().Value(keyDeveloper).(portal.Developer)
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]portal.Application, int, error) {
+		apps, total, err := s.store.ListApplications(ctx, d.ID, p)
 		if err != nil {
-			s.writeError(w, r, err)
-			return
+			return nil, 0, err
 		}
-		for _, t := range teams {
-			if !t.CanOwnApplications {
-				continue
-			}
-			shared, err := s.store.ListTeamApplications(ctx, t.ID)
+		// On the first page, the applications the caller's teams share.
+		if p.Number == 1 {
+			teams, err := s.store.ListDeveloperTeams(ctx, d.ID)
 			if err != nil {
-				s.writeError(w, r, err)
-				return
+				return nil, 0, err
 			}
-			for _, a := range shared {
-				if a.DeveloperID != d.ID {
-					apps = append(apps, a)
-					total++
+			for _, t := range teams {
+				if !t.CanOwnApplications {
+					continue
+				}
+				shared, err := s.store.ListTeamApplications(ctx, t.ID)
+				if err != nil {
+					return nil, 0, err
+				}
+				for _, a := range shared {
+					if a.DeveloperID != d.ID {
+						apps = append(apps, a)
+						total++
+					}
 				}
 			}
 		}
-	}
-	writeJSON(w, http.StatusOK, newList(apps, p, total))
+		return apps, total, nil
+	})
 }
 
-func (s *Server) handleCreateApp(w http.ResponseWriter, r *http.Request) {
-	var req appRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkApp(req, true); err != nil {
+func (s *Server) handleCreateApp(w http.ResponseWriter, r *http.Request, req appRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, true); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -177,17 +160,22 @@ func appOf(r *http.Request) portal.Application {
 	return r.Context().Value(ctxApp{}).(portal.Application)
 }
 
+// writeAppList answers, all on one page, the list of the path's
+// application's objects that read returns.
+func writeAppList[T any](s *Server, w http.ResponseWriter, r *http.Request, read func(ctx context.Context, appID string) ([]T, error)) {
+	id := appOf(r).ID
+	writeAll(s, w, r, func(ctx context.Context) ([]T, error) {
+		items, err := read(ctx, id)
+		return items, asNotFound(err, noApplication(id))
+	})
+}
+
 func (s *Server) handleGetApp(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, appOf(r))
 }
 
-func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request) {
-	var req appRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkApp(req, false); err != nil {
+func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request, req appRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -217,11 +205,8 @@ func (s *Server) handlePatchApp(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDeleteApp(w http.ResponseWriter, r *http.Request) {
 	a := appOf(r)
-	if err := s.store.DeleteApplication(r.Context(), a.ID, s.event("developer:"+a.DeveloperID, "application.deleted", a.ID, nil)); err != nil {
-		s.writeError(w, r, asNotFound(err, noApplication(a.ID)))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteApplication(r.Context(), a.ID, s.event("developer:"+a.DeveloperID, "application.deleted", a.ID, nil))
+	s.writeNoContent(w, r, asNotFound(err, noApplication(a.ID)))
 }
 
 // adminApp is an application as admins see it: with its owner, by id and
@@ -234,29 +219,24 @@ type adminApp struct {
 }
 
 func (s *Server) handleAdminApps(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	apps, total, err := s.store.ListAllApplications(r.Context(), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	devs, teams, err := s.owners(r.Context(), apps)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	out := make([]adminApp, len(apps))
-	for i, a := range apps {
-		d, ok := devs[a.DeveloperID]
-		out[i] = adminApp{Application: a, DeveloperID: a.DeveloperID, Developer: refDeveloper(d, ok)}
-		if a.TeamID != "" {
-			t, ok := teams[a.TeamID]
-			out[i].Team = refTeam(t, ok)
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]adminApp, int, error) {
+		apps, total, err := s.store.ListAllApplications(ctx, p)
+		if err != nil {
+			return nil, 0, err
 		}
-	}
-	writeJSON(w, http.StatusOK, newList(out, p, total))
+		devs, teams, err := s.owners(ctx, apps)
+		if err != nil {
+			return nil, 0, err
+		}
+		out := make([]adminApp, len(apps))
+		for i, a := range apps {
+			d, ok := devs[a.DeveloperID]
+			out[i] = adminApp{Application: a, DeveloperID: a.DeveloperID, Developer: refDeveloper(d, ok)}
+			if a.TeamID != "" {
+				t, ok := teams[a.TeamID]
+				out[i].Team = refTeam(t, ok)
+			}
+		}
+		return out, total, nil
+	})
 }

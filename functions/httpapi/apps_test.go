@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -32,8 +31,7 @@ func appEnvAt(t *testing.T, base time.Time, email string) (*env, *clientT) {
 	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.now()); err != nil {
 		t.Fatal(err)
 	}
-	e.signUp(email)
-	e.approve(email)
+	e.signUpApproved(email)
 	return e, &clientT{e: e, c: e.login(email)}
 }
 
@@ -55,11 +53,6 @@ func idOf(t *testing.T, a answer) string {
 		t.Fatalf("no id in %s", a.body)
 	}
 	return id
-}
-
-func TestApplications(t *testing.T) {
-	t.Parallel()
-	applications(t, testClock())
 }
 
 func applications(t *testing.T, base time.Time) {
@@ -94,8 +87,7 @@ func applications(t *testing.T, base time.Time) {
 	}
 
 	// Another developer's application is 404 everywhere, never 403.
-	e.signUp("other@example.com")
-	e.approve("other@example.com")
+	e.signUpApproved("other@example.com")
 	other := &clientT{e: e, c: e.login("other@example.com")}
 	for _, p := range []string{"", "/registrations", "/credentials"} {
 		want(t, other.do("GET", "/api/v3/applications/"+appID+p, nil), 404)
@@ -158,11 +150,6 @@ func applications(t *testing.T, base time.Time) {
 	}
 }
 
-func TestRegistrationApprovalAndRBAC(t *testing.T) {
-	t.Parallel()
-	registrationApprovalAndRBAC(t, testClock())
-}
-
 func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 	e, dev := appEnvAt(t, base, "reg@example.com")
 	pid := e.portalID()
@@ -216,11 +203,11 @@ func registrationApprovalAndRBAC(t *testing.T, base time.Time) {
 	want(t, e.decide(path, "approved"), 409)
 	n := 0
 	for _, m := range e.mails() {
-		if strings.Contains(m.subject, "approved") && strings.Contains(m.text, "App") {
+		if strings.Contains(m.Subject, "approved") && strings.Contains(m.Text, "App") {
 			n++
 			// The mail links to the application's page of My Apps.
-			if !strings.Contains(m.text, "/apps/app/?id="+app) {
-				t.Errorf("registration mail links nowhere near the application: %s", m.text)
+			if !strings.Contains(m.Text, "/apps/app/?id="+app) {
+				t.Errorf("registration mail links nowhere near the application: %s", m.Text)
 			}
 		}
 	}
@@ -302,19 +289,13 @@ func TestAuthStrategiesAndCatalog(t *testing.T) {
 	want(t, e.adminDo("GET", "/v3/apis/nope", nil), 404)
 }
 
-// TestTeamApplications: an application created for a team that may own
+// teamApplications: an application created for a team that may own
 // applications is shared with its members, and only with them.
-func TestTeamApplications(t *testing.T) {
-	t.Parallel()
-	teamApplications(t, testClock())
-}
-
 func teamApplications(t *testing.T, base time.Time) {
 	e, alice := appEnvAt(t, base, "alice@example.com")
 	pid := e.portalID()
 	for _, email := range []string{"bob@example.com", "carol@example.com"} {
-		e.signUp(email)
-		e.approve(email)
+		e.signUpApproved(email)
 	}
 	bob := &clientT{e: e, c: e.login("bob@example.com")}
 	carol := &clientT{e: e, c: e.login("carol@example.com")}
@@ -366,35 +347,18 @@ func TestConcurrentRegistrationDecisions(t *testing.T) {
 	if !strings.Contains(string(read.body), `"status":"pending"`) {
 		t.Fatalf("registration = %s, want pending", read.body)
 	}
-	var wg sync.WaitGroup
-	codes := make([]int, 20)
-	for i := range 20 {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			to := map[bool]string{true: "approved", false: "rejected"}[i%2 == 0]
-			codes[i] = e.do(nil, "PATCH", path, map[string]string{"status": to}, "Authorization", "Bearer "+e.admin, "If-Match", read.header.Get("ETag")).status
-		}()
-	}
-	wg.Wait()
+	answers := e.decideAtOnce(path, read.header.Get("ETag"), 20, approveOrReject)
 	ok := 0
-	for _, c := range codes {
-		if c == 200 {
+	var codes []int
+	for _, a := range answers {
+		codes = append(codes, a.status)
+		if a.status == 200 {
 			ok++
-		} else if c != 409 {
-			t.Errorf("a PATCH answered %d, want 200 or 409", c)
+		} else if a.status != 409 {
+			t.Errorf("a PATCH answered %d, want 200 or 409", a.status)
 		}
 	}
-	events, err := e.store.ListAuditEvents(context.Background(), reg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	changes := 0
-	for _, ev := range events {
-		if ev.Action == "registration.status_changed" {
-			changes++
-		}
-	}
+	changes := e.auditCount(reg, "registration.status_changed")
 	if ok != 1 || changes != 1 {
 		t.Errorf("%d decisions applied (%d audit events), want exactly 1 (codes %v)", ok, changes, codes)
 	}

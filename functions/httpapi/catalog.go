@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -43,22 +44,22 @@ func (s *Server) visibleAPIs(r *http.Request) ([]devAPI, error) {
 }
 
 func (s *Server) handleDevAPIs(w http.ResponseWriter, r *http.Request) {
-	apis, err := s.visibleAPIs(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	// The catalog page asks here: a private API listed must open, so the
-	// access cookie follows this answer at once, not at its next refresh.
-	plain := make([]portal.API, len(apis))
-	for i, a := range apis {
-		plain[i] = a.API
-	}
-	if err := s.syncAccess(w, r, plain); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(apis, portal.Page{Number: 1, Size: max(len(apis), 1)}, len(apis)))
+	writeAll(s, w, r, func(context.Context) ([]devAPI, error) {
+		apis, err := s.visibleAPIs(r)
+		if err != nil {
+			return nil, err
+		}
+		// The catalog page asks here: a private API listed must open, so the
+		// access cookie follows this answer at once, not at its next refresh.
+		plain := make([]portal.API, len(apis))
+		for i, a := range apis {
+			plain[i] = a.API
+		}
+		if err := s.syncAccess(w, r, plain); err != nil {
+			return nil, err
+		}
+		return apis, nil
+	})
 }
 
 func (s *Server) handleDevAPI(w http.ResponseWriter, r *http.Request) {
@@ -80,12 +81,7 @@ func (s *Server) handleDevAPI(w http.ResponseWriter, r *http.Request) {
 // Management API.
 
 func (s *Server) handleAdminAPIs(w http.ResponseWriter, r *http.Request) {
-	apis, err := s.store.ListAPIs(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(apis, portal.Page{Number: 1, Size: max(len(apis), 1)}, len(apis)))
+	writeAll(s, w, r, s.store.ListAPIs)
 }
 
 func (s *Server) handleAdminAPI(w http.ResponseWriter, r *http.Request) {
@@ -101,12 +97,7 @@ func (s *Server) handleAdminAPI(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleListStrategies(w http.ResponseWriter, r *http.Request) {
-	list, err := s.store.ListAuthStrategies(r.Context())
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(list, portal.Page{Number: 1, Size: max(len(list), 1)}, len(list)))
+	writeAll(s, w, r, s.store.ListAuthStrategies)
 }
 
 type strategyRequest struct {
@@ -122,12 +113,7 @@ type strategyRequest struct {
 	} `json:"configs"`
 }
 
-func (s *Server) handleCreateStrategy(w http.ResponseWriter, r *http.Request) {
-	var req strategyRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleCreateStrategy(w http.ResponseWriter, r *http.Request, req strategyRequest) {
 	var bad []portal.FieldError
 	if strings.TrimSpace(req.Name) == "" {
 		bad = append(bad, portal.FieldError{Field: "name", Reason: "is required"})

@@ -14,12 +14,7 @@ func noCredential(appID, id string) error {
 }
 
 func (s *Server) handleListCreds(w http.ResponseWriter, r *http.Request) {
-	creds, err := s.store.ListCredentials(r.Context(), appOf(r).ID)
-	if err != nil {
-		s.writeError(w, r, asNotFound(err, noApplication(appOf(r).ID)))
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(creds, portal.Page{Number: 1, Size: max(len(creds), 1)}, len(creds)))
+	writeAppList(s, w, r, s.store.ListCredentials)
 }
 
 type credRequest struct {
@@ -55,12 +50,7 @@ func (s *Server) issue(r *http.Request, a portal.Application, name, action strin
 	return newCredential{Credential: c, Key: key}, nil
 }
 
-func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request) {
-	var req credRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request, req credRequest) {
 	if reason := portal.CheckText(req.DisplayName, 100, true, false); reason != "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "display_name", Reason: reason}))
 		return
@@ -76,11 +66,8 @@ func (s *Server) handleCreateCred(w http.ResponseWriter, r *http.Request) {
 func (s *Server) handleDeleteCred(w http.ResponseWriter, r *http.Request) {
 	a := appOf(r)
 	id := r.PathValue("credentialId")
-	if err := s.store.DeleteCredential(r.Context(), a.ID, id, s.event("developer:"+a.DeveloperID, "credential.deleted", a.ID, map[string]string{"credential": id})); err != nil {
-		s.writeError(w, r, asNotFound(err, noCredential(a.ID, id)))
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteCredential(r.Context(), a.ID, id, s.event("developer:"+a.DeveloperID, "credential.deleted", a.ID, map[string]string{"credential": id}))
+	s.writeNoContent(w, r, asNotFound(err, noCredential(a.ID, id)))
 }
 
 type rotateRequest struct {

@@ -46,16 +46,19 @@ type signUpRequest struct {
 // signUpAnswer is the same whether or not the email was already known.
 var signUpAnswer = map[string]string{"message": "Check your inbox: we sent a link to confirm your email address."}
 
-func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request) {
-	if err := s.checkAccounts(r.Context()); err != nil {
-		s.writeError(w, r, err)
-		return
+// accountsOn wraps sign-up and login: while developer accounts are turned
+// off, they answer so (checkAccounts) before reading the request.
+func (s *Server) accountsOn(h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if err := s.checkAccounts(r.Context()); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r)
 	}
-	var req signUpRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+}
+
+func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request, req signUpRequest) {
 	var bad []portal.FieldError
 	addr, err := netmail.ParseAddress(req.Email)
 	if err != nil || addr.Address != strings.TrimSpace(req.Email) || len(req.Email) > 254 {
@@ -141,12 +144,7 @@ type tokenRequest struct {
 	Token string `json:"token"`
 }
 
-func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request) {
-	var req tokenRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleVerifyEmail(w http.ResponseWriter, r *http.Request, req tokenRequest) {
 	ctx := r.Context()
 	tok, err := s.store.ConsumeToken(ctx, hashSecret(req.Token), portal.TokenVerifyEmail, s.now())
 	if err != nil {
@@ -181,16 +179,7 @@ type authenticateRequest struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
-	if err := s.checkAccounts(r.Context()); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var req authenticateRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request, req authenticateRequest) {
 	ctx := r.Context()
 	key := portal.EmailKey(req.Username)
 	var d portal.Developer
@@ -218,11 +207,8 @@ func (s *Server) handleAuthenticate(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.setAccess(w, r, d); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.setAccess(w, r, d)
+	s.writeNoContent(w, r, err)
 }
 
 // verifyLogin is the one password check of developers and admin users.
@@ -375,12 +361,7 @@ type forgotRequest struct {
 	Email string `json:"email"`
 }
 
-func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request) {
-	var req forgotRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request, req forgotRequest) {
 	// The answer goes out before anything depends on whether the address
 	// has an account: the lookup, the token and the mail come after it, so
 	// neither the answer nor its timing tells known addresses from
@@ -403,12 +384,7 @@ type resetRequest struct {
 	Password string `json:"password"`
 }
 
-func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) {
-	var req resetRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, req resetRequest) {
 	// Check the new password before spending the single-use token.
 	if reason := password.Check(req.Password); reason != "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "password", Reason: reason}))
@@ -445,11 +421,8 @@ func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request) {
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.store.ClearLoginFailures(ctx, portal.EmailKey(email)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err = s.store.ClearLoginFailures(ctx, portal.EmailKey(email))
+	s.writeNoContent(w, r, err)
 }
 
 // meView is what a developer sees of their account.

@@ -84,6 +84,28 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	json.NewEncoder(w).Encode(v)
 }
 
+// writeNoContent answers 204 No Content, or err when it is not nil.
+func (s *Server) writeNoContent(w http.ResponseWriter, r *http.Request, err error) {
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.WriteHeader(http.StatusNoContent)
+}
+
+// withBody decodes the request's JSON body into a T (see decode) and hands
+// it to h; a body that does not decode is answered with its error.
+func withBody[T any](s *Server, h func(http.ResponseWriter, *http.Request, T)) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		var req T
+		if err := s.decode(r, &req); err != nil {
+			s.writeError(w, r, err)
+			return
+		}
+		h(w, r, req)
+	}
+}
+
 // decode reads a JSON body into v: at most MaxBody bytes (413), only JSON
 // (415), and unknown fields ignored so that nothing is mass-assigned: v is
 // always a request struct holding just the fields a caller may set.
@@ -128,8 +150,9 @@ func invalid(fields ...portal.FieldError) error {
 }
 
 // checkNameAndDescription checks the name (required on create) and the
-// description of an application or a team by portal.CheckText.
-func checkNameAndDescription(name, description *string, create bool) []portal.FieldError {
+// description of an application or a team by portal.CheckText: nil or an
+// EInvalid error.
+func checkNameAndDescription(name, description *string, create bool) error {
 	var bad []portal.FieldError
 	if name != nil || create {
 		if reason := portal.CheckText(deref(name), 100, false, false); reason != "" {
@@ -141,7 +164,7 @@ func checkNameAndDescription(name, description *string, create bool) []portal.Fi
 			bad = append(bad, portal.FieldError{Field: "description", Reason: reason})
 		}
 	}
-	return bad
+	return invalid(bad...)
 }
 
 func deref(s *string) string {

@@ -6,17 +6,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
-	netmail "net/mail"
-	"os"
 	"path/filepath"
 	"regexp"
-	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -46,8 +40,8 @@ func (c *clock) add(d time.Duration) {
 
 // testClock is where the server's clock starts in most tests: a fixed
 // date, so that failures reproduce. Nothing in the stack may compare it
-// with the wall clock; TestFlowsOnAnyDate runs the flows on other dates to
-// keep it so.
+// with the wall clock; TestFlowsOnAnyDate runs the flows on other dates too
+// to keep it so.
 func testClock() time.Time { return time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC) }
 
 type env struct {
@@ -193,6 +187,53 @@ func (e *env) decide(path, status string) answer {
 	return e.do(nil, "PATCH", path, map[string]string{"status": status}, "Authorization", "Bearer "+e.admin, "If-Match", got.header.Get("ETag"))
 }
 
+// decideAtOnce sends n PATCHes of status(i) to path at the same time, all
+// decided on the state of ETag tag, and returns their answers.
+func (e *env) decideAtOnce(path, tag string, n int, status func(i int) string) []answer {
+	var wg sync.WaitGroup
+	answers := make([]answer, n)
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			answers[i] = e.do(nil, "PATCH", path, map[string]string{"status": status(i)}, "Authorization", "Bearer "+e.admin, "If-Match", tag)
+		}()
+	}
+	wg.Wait()
+	return answers
+}
+
+// approveOrReject is decision i of approvals and rejections in turn.
+func approveOrReject(i int) string {
+	return map[bool]string{true: "approved", false: "rejected"}[i%2 == 0]
+}
+
+// auditActions returns the actions of the audit events about subject.
+func (e *env) auditActions(subject string) []string {
+	e.t.Helper()
+	events, err := e.store.ListAuditEvents(context.Background(), subject)
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	var actions []string
+	for _, ev := range events {
+		actions = append(actions, ev.Action)
+	}
+	return actions
+}
+
+// auditCount counts the audit events of action about subject.
+func (e *env) auditCount(subject, action string) int {
+	e.t.Helper()
+	n := 0
+	for _, a := range e.auditActions(subject) {
+		if a == action {
+			n++
+		}
+	}
+	return n
+}
+
 func (e *env) portalID() string {
 	e.t.Helper()
 	a := e.adminDo("GET", "/v3/portals", nil)
@@ -211,53 +252,18 @@ func want(t testing.TB, a answer, status int) {
 	}
 }
 
-// mails returns the outbox's messages: template (from the file name) and
-// the decoded text part.
-type sent struct{ template, to, subject, text string }
-
-func (e *env) mails() []sent {
+// mails returns the outbox's messages, oldest first.
+func (e *env) mails() []mail.Message {
 	e.t.Helper()
 	// Some mails go after their request's answer.
 	if e.srv != nil {
 		e.srv.WaitAnswered()
 	}
-	files, _ := filepath.Glob(filepath.Join(e.outbox, "*.eml"))
-	sort.Strings(files)
-	var out []sent
-	for _, f := range files {
-		raw, err := os.ReadFile(f)
-		if err != nil {
-			e.t.Fatal(err)
-		}
-		m, err := netmail.ReadMessage(bytes.NewReader(raw))
-		if err != nil {
-			e.t.Fatalf("%s: %v", f, err)
-		}
-		s := sent{to: m.Header.Get("To"), subject: m.Header.Get("Subject")}
-		for _, name := range []string{"confirm-email-address", "reset-password", "account-access-approved", "account-access-rejected", "account-access-revoked"} {
-			if strings.HasSuffix(f, "-"+name+".eml") {
-				s.template = name
-			}
-		}
-		_, params, _ := mime.ParseMediaType(m.Header.Get("Content-Type"))
-		mr := multipart.NewReader(m.Body, params["boundary"])
-		for {
-			p, err := mr.NextPart()
-			if err != nil {
-				break
-			}
-			if strings.HasPrefix(p.Header.Get("Content-Type"), "text/plain") {
-				var r io.Reader = p
-				if p.Header.Get("Content-Transfer-Encoding") == "quoted-printable" {
-					r = quotedprintable.NewReader(p)
-				}
-				b, _ := io.ReadAll(r)
-				s.text = string(b)
-			}
-		}
-		out = append(out, s)
+	ms, err := mail.ReadOutbox(e.outbox)
+	if err != nil {
+		e.t.Fatal(err)
 	}
-	return out
+	return ms
 }
 
 var tokenRe = regexp.MustCompile(`token=([A-Za-z0-9_-]+)`)
@@ -267,8 +273,8 @@ func (e *env) lastToken(template string) string {
 	e.t.Helper()
 	ms := e.mails()
 	for i := len(ms) - 1; i >= 0; i-- {
-		if ms[i].template == template {
-			if m := tokenRe.FindStringSubmatch(ms[i].text); m != nil {
+		if ms[i].Template == template {
+			if m := tokenRe.FindStringSubmatch(ms[i].Text); m != nil {
 				return m[1]
 			}
 		}
@@ -286,6 +292,14 @@ func (e *env) signUp(email string) {
 	want(e.t, e.do(nil, "POST", "/api/v3/developer/verify-email", map[string]string{"token": e.lastToken("confirm-email-address")}), 204)
 }
 
+// signUpApproved signs a developer up, confirms the address and approves
+// them.
+func (e *env) signUpApproved(email string) {
+	e.t.Helper()
+	e.signUp(email)
+	e.approve(email)
+}
+
 func (e *env) developerID(email string) string {
 	e.t.Helper()
 	d, err := e.store.GetDeveloperByEmail(context.Background(), email)
@@ -300,22 +314,30 @@ func (e *env) approve(email string) {
 	want(e.t, e.decide("/v3/portals/"+e.portalID()+"/developers/"+e.developerID(email), "approved"), 200)
 }
 
-// login returns a browser holding a session.
+// login returns a browser holding a developer's session.
 func (e *env) login(email string) *http.Client {
 	e.t.Helper()
+	return e.loginAt("/api/v3/developer/authenticate", email, 204)
+}
+
+// loginAt returns a browser that logged in with goodPassword at path, which
+// answered status.
+func (e *env) loginAt(path, email string, status int) *http.Client {
+	e.t.Helper()
 	c := e.client()
-	want(e.t, e.do(c, "POST", "/api/v3/developer/authenticate", map[string]string{"username": email, "password": goodPassword}), 204)
+	want(e.t, e.do(c, "POST", path, map[string]string{"username": email, "password": goodPassword}), status)
 	return c
 }
 
-// TestFlowsOnAnyDate runs the account and application flows with the
-// server's one clock set far from the wall clock, both ways: any part that
-// read the wall clock instead (a store judging sessions, a cookie's
-// Expires, a token's expiry) would fail here.
+// TestFlowsOnAnyDate runs the account and application flows on the tests'
+// fixed date and with the server's one clock set far from the wall clock,
+// both ways: any part that read the wall clock instead (a store judging
+// sessions, a cookie's Expires, a token's expiry) would fail here.
 func TestFlowsOnAnyDate(t *testing.T) {
 	t.Parallel()
 	wall := time.Now().UTC()
 	dates := map[string]time.Time{
+		"testClock":     testClock(),
 		"a year ahead":  wall.AddDate(1, 0, 0),
 		"a year behind": wall.AddDate(-1, 0, 0),
 		"2099":          time.Date(2099, 12, 31, 23, 0, 0, 0, time.UTC),
@@ -343,21 +365,16 @@ func TestFlowsOnAnyDate(t *testing.T) {
 	}
 }
 
-func TestSignUpFlow(t *testing.T) {
-	t.Parallel()
-	signUpFlow(t, testClock())
-}
-
 func signUpFlow(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
 	first := e.do(nil, "POST", "/api/v3/developer", map[string]string{"email": "Ada@Example.com", "full_name": "Ada", "password": goodPassword})
 	want(t, first, 201)
 	ms := e.mails()
-	if len(ms) != 1 || ms[0].template != "confirm-email-address" || ms[0].to != "<Ada@Example.com>" && !strings.Contains(ms[0].to, "Ada@Example.com") {
+	if len(ms) != 1 || ms[0].Template != "confirm-email-address" || ms[0].To != "<Ada@Example.com>" && !strings.Contains(ms[0].To, "Ada@Example.com") {
 		t.Fatalf("mails = %+v, want one confirm-email-address to Ada@Example.com", ms)
 	}
-	if !strings.Contains(ms[0].text, "http://127.0.0.1:8080/verify-email/?token=") {
-		t.Errorf("confirmation mail lacks the configured link: %s", ms[0].text)
+	if !strings.Contains(ms[0].Text, "http://127.0.0.1:8080/verify-email/?token=") {
+		t.Errorf("confirmation mail lacks the configured link: %s", ms[0].Text)
 	}
 
 	// Same answer for a known address, in any case; no second mail.
@@ -382,7 +399,7 @@ func signUpFlow(t *testing.T, base time.Time) {
 		t.Errorf("403 detail = %q", got)
 	}
 	e.approve("ada@example.com")
-	if ms := e.mails(); ms[len(ms)-1].template != "account-access-approved" {
+	if ms := e.mails(); ms[len(ms)-1].Template != "account-access-approved" {
 		t.Errorf("last mail = %+v, want account-access-approved", ms[len(ms)-1])
 	}
 	c := e.login("ADA@example.com")
@@ -397,15 +414,9 @@ func signUpFlow(t *testing.T, base time.Time) {
 	}
 }
 
-func TestSessionCookie(t *testing.T) {
-	t.Parallel()
-	sessionCookie(t, testClock())
-}
-
 func sessionCookie(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
-	e.signUp("bob@example.com")
-	e.approve("bob@example.com")
+	e.signUpApproved("bob@example.com")
 	a := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "bob@example.com", "password": goodPassword})
 	want(t, a, 204)
 	raw := a.header.Get("Set-Cookie")
@@ -461,15 +472,9 @@ func sessionCookie(t *testing.T, base time.Time) {
 	}
 }
 
-func TestLoginErrorsAndThrottle(t *testing.T) {
-	t.Parallel()
-	loginErrorsAndThrottle(t, testClock())
-}
-
 func loginErrorsAndThrottle(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
-	e.signUp("carol@example.com")
-	e.approve("carol@example.com")
+	e.signUpApproved("carol@example.com")
 	wrong := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "carol@example.com", "password": "wrong password!"})
 	unknown := e.do(nil, "POST", "/api/v3/developer/authenticate", map[string]string{"username": "nobody@example.com", "password": "wrong password!"})
 	want(t, wrong, 401)
@@ -491,15 +496,9 @@ func loginErrorsAndThrottle(t *testing.T, base time.Time) {
 	e.login("carol@example.com")
 }
 
-func TestForgotAndResetPassword(t *testing.T) {
-	t.Parallel()
-	forgotAndResetPassword(t, testClock())
-}
-
 func forgotAndResetPassword(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
-	e.signUp("dan@example.com")
-	e.approve("dan@example.com")
+	e.signUpApproved("dan@example.com")
 	other := e.login("dan@example.com")
 
 	unknown := e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "nobody@example.com"})
@@ -525,11 +524,6 @@ func forgotAndResetPassword(t *testing.T, base time.Time) {
 	tok = e.lastToken("reset-password")
 	e.clock.add(61 * time.Minute)
 	want(t, e.do(nil, "POST", "/api/v3/developer/reset-password", map[string]string{"token": tok, "password": "yet-another-Str0ng"}), 400)
-}
-
-func TestVerifyTokenExpires(t *testing.T) {
-	t.Parallel()
-	verifyTokenExpires(t, testClock())
 }
 
 func verifyTokenExpires(t *testing.T, base time.Time) {
@@ -631,8 +625,7 @@ func TestAdminAuth(t *testing.T) {
 	}
 	want(t, e.do(nil, "GET", "/v3/portals", nil, "Authorization", "Bearer "+tok), 401)
 	// A developer session is no admin.
-	e.signUp("f@example.com")
-	e.approve("f@example.com")
+	e.signUpApproved("f@example.com")
 	c := e.login("f@example.com")
 	want(t, e.do(c, "GET", "/v3/portals", nil), 401)
 	want(t, e.adminDo("GET", "/v3/portals/nope/developers", nil), 404)
@@ -680,15 +673,7 @@ func TestAdminDevelopers(t *testing.T) {
 	want(t, e.adminDo("GET", path, nil), 404)
 	want(t, e.adminDo("DELETE", path, nil), 404)
 
-	events, err := e.store.ListAuditEvents(context.Background(), id)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var actions []string
-	for _, ev := range events {
-		actions = append(actions, ev.Action)
-	}
-	if len(actions) < 5 {
+	if actions := e.auditActions(id); len(actions) < 5 {
 		t.Errorf("audit events for %s = %v, want created, verified, three status changes and deletion", id, actions)
 	}
 }
@@ -763,7 +748,7 @@ func TestConcurrentStatusChanges(t *testing.T) {
 	t.Parallel()
 	tests := map[string]func(i int) string{
 		"20 approvals":                func(int) string { return "approved" },
-		"10 approvals, 10 rejections": func(i int) string { return map[bool]string{true: "approved", false: "rejected"}[i%2 == 0] },
+		"10 approvals, 10 rejections": approveOrReject,
 	}
 	for name, status := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -775,18 +760,8 @@ func TestConcurrentStatusChanges(t *testing.T) {
 			read := e.adminDo("GET", path, nil)
 			tag := read.header.Get("ETag")
 			before := len(e.mails())
-			var wg sync.WaitGroup
-			answers := make([]answer, 20)
-			for i := range 20 {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					answers[i] = e.do(nil, "PATCH", path, map[string]string{"status": status(i)}, "Authorization", "Bearer "+e.admin, "If-Match", tag)
-				}()
-			}
-			wg.Wait()
 			ok, winner := 0, ""
-			for i, a := range answers {
+			for i, a := range e.decideAtOnce(path, tag, 20, status) {
 				switch a.status {
 				case 200:
 					ok++
@@ -799,16 +774,7 @@ func TestConcurrentStatusChanges(t *testing.T) {
 					t.Errorf("a PATCH answered %d, want 200 or 409: %s", a.status, a.body)
 				}
 			}
-			events, err := e.store.ListAuditEvents(context.Background(), id)
-			if err != nil {
-				t.Fatal(err)
-			}
-			changes := 0
-			for _, ev := range events {
-				if ev.Action == "developer.status_changed" {
-					changes++
-				}
-			}
+			changes := e.auditCount(id, "developer.status_changed")
 			mails := len(e.mails()) - before
 			if ok != 1 || changes != 1 || mails != 1 {
 				t.Errorf("%d changes, %d status events, %d mails; want exactly 1 each", ok, changes, mails)

@@ -58,8 +58,7 @@ func setupNamed(t *testing.T) *namedEnv {
 	}
 	n := &namedEnv{env: e, st: st, pid: e.portalID(), apps: map[string]string{}, regs: map[string]string{}}
 	for _, email := range []string{"alice@example.com", "bob@example.com"} {
-		e.signUp(email)
-		e.approve(email)
+		e.signUpApproved(email)
 	}
 	alice := &clientT{e: e, c: e.login("alice@example.com")}
 	bob := &clientT{e: e, c: e.login("bob@example.com")}
@@ -245,7 +244,7 @@ func TestRegistrationByID(t *testing.T) {
 	if got, want := r.line(), "approved app=Billing dev=bob@example.com/Dev bob@example.com api=httpbin/httpbin"; got != want {
 		t.Errorf("PATCH by id = %q, want %q", got, want)
 	}
-	if m := n.mails()[before:]; len(m) != 1 || !strings.Contains(m[0].text, "Billing") {
+	if m := n.mails()[before:]; len(m) != 1 || !strings.Contains(m[0].Text, "Billing") {
 		t.Errorf("mails after the approval = %+v, want one to bob naming Billing", m)
 	}
 

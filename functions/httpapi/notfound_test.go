@@ -12,8 +12,7 @@ import (
 func TestNotFoundIsOneAnswer(t *testing.T) {
 	t.Parallel()
 	e, mallory := appEnv(t, "mallory@example.com")
-	e.signUp("victim@example.com")
-	e.approve("victim@example.com")
+	e.signUpApproved("victim@example.com")
 	victim := &clientT{e: e, c: e.login("victim@example.com")}
 	theirApp := idOf(t, victim.do("POST", "/api/v3/applications", map[string]string{"name": "Theirs"}))
 	a := victim.do("POST", "/api/v3/applications/"+theirApp+"/credentials", map[string]string{"display_name": "k"})

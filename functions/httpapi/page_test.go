@@ -12,8 +12,7 @@ import (
 func TestFarPage(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	e.signUp("far@example.com")
-	e.approve("far@example.com")
+	e.signUpApproved("far@example.com")
 	c := e.login("far@example.com")
 	want(t, e.do(c, "POST", "/api/v3/applications", map[string]string{"name": "App"}), 201)
 	pid := e.portalID()

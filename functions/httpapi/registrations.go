@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"slices"
@@ -10,24 +11,14 @@ import (
 )
 
 func (s *Server) handleListRegs(w http.ResponseWriter, r *http.Request) {
-	regs, err := s.store.ListRegistrations(r.Context(), appOf(r).ID)
-	if err != nil {
-		s.writeError(w, r, asNotFound(err, noApplication(appOf(r).ID)))
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(regs, portal.Page{Number: 1, Size: max(len(regs), 1)}, len(regs)))
+	writeAppList(s, w, r, s.store.ListRegistrations)
 }
 
 type regRequest struct {
 	APIID string `json:"api_id"`
 }
 
-func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
-	var req regRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request, req regRequest) {
 	if req.APIID == "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "api_id", Reason: "the API's id is required (GET /api/v3/apis)"}))
 		return
@@ -79,29 +70,20 @@ func (s *Server) handleCreateReg(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) handleAdminRegs(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	status := portal.RegistrationStatus(r.URL.Query().Get("filter[status][eq]"))
-	switch status {
-	case "", portal.RegistrationPending, portal.RegistrationApproved, portal.RegistrationRejected, portal.RegistrationRevoked:
-	default:
-		s.writeError(w, r, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"}))
-		return
-	}
-	regs, total, err := s.store.ListAllRegistrations(r.Context(), status, p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	named, err := s.nameRegistrations(r.Context(), regs)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(named, p, total))
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]adminRegistration, int, error) {
+		status := portal.RegistrationStatus(r.URL.Query().Get("filter[status][eq]"))
+		switch status {
+		case "", portal.RegistrationPending, portal.RegistrationApproved, portal.RegistrationRejected, portal.RegistrationRevoked:
+		default:
+			return nil, 0, invalid(portal.FieldError{Field: "filter[status][eq]", Reason: "must be pending, approved, rejected or revoked"})
+		}
+		regs, total, err := s.store.ListAllRegistrations(ctx, status, p)
+		if err != nil {
+			return nil, 0, err
+		}
+		named, err := s.nameRegistrations(ctx, regs)
+		return named, total, err
+	})
 }
 
 type regPatch struct {
@@ -144,12 +126,7 @@ func (s *Server) handleGetReg(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, named)
 }
 
-func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request) {
-	var req regPatch
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handlePatchReg(w http.ResponseWriter, r *http.Request, req regPatch) {
 	if req.Status == nil {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "status", Reason: "is required: approved, rejected or revoked"}))
 		return

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
@@ -18,8 +19,7 @@ import (
 func TestResetLinkSuperseded(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
-	e.signUp("twice@example.com")
-	e.approve("twice@example.com")
+	e.signUpApproved("twice@example.com")
 	want(t, e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "twice@example.com"}), 204)
 	older := e.lastToken("reset-password")
 	want(t, e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "twice@example.com"}), 204)
@@ -83,13 +83,13 @@ func TestForgotPasswordAnswersFirst(t *testing.T) {
 		t.Errorf("answers differ: known %v %q, unknown %v %q", k.header, k.body, u.header, u.body)
 	}
 	release()
-	var resets []sent
+	var resets []mail.Message
 	for _, m := range e.mails() {
-		if m.template == "reset-password" {
+		if m.Template == "reset-password" {
 			resets = append(resets, m)
 		}
 	}
-	if len(resets) != 1 || !strings.Contains(resets[0].to, "known@example.com") {
+	if len(resets) != 1 || !strings.Contains(resets[0].To, "known@example.com") {
 		t.Errorf("reset mails = %+v, want one to known@example.com", resets)
 	}
 }

@@ -15,33 +15,12 @@ type teamRequest struct {
 	CanOwnApplications *bool   `json:"can_own_applications"`
 }
 
-func checkTeam(req teamRequest, create bool) error {
-	var bad []portal.FieldError
-	bad = append(bad, checkNameAndDescription(req.Name, req.Description, create)...)
-	return invalid(bad...)
-}
-
 func (s *Server) handleListTeams(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ts, total, err := s.store.ListTeams(r.Context(), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ts, p, total))
+	writePage(s, w, r, s.store.ListTeams)
 }
 
-func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request) {
-	var req teamRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkTeam(req, true); err != nil {
+func (s *Server) handleCreateTeam(w http.ResponseWriter, r *http.Request, req teamRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, true); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -69,13 +48,8 @@ func (s *Server) handleGetTeam(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, t)
 }
 
-func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request) {
-	var req teamRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	if err := checkTeam(req, false); err != nil {
+func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request, req teamRequest) {
+	if err := checkNameAndDescription(req.Name, req.Description, false); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -115,37 +89,21 @@ func (s *Server) handlePatchTeam(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleDeleteTeam(w http.ResponseWriter, r *http.Request) {
 	id := r.PathValue("teamId")
-	if err := s.store.DeleteTeam(r.Context(), id, s.event(actor(r), "team.deleted", id, nil)); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.DeleteTeam(r.Context(), id, s.event(actor(r), "team.deleted", id, nil))
+	s.writeNoContent(w, r, err)
 }
 
 func (s *Server) handleListMembers(w http.ResponseWriter, r *http.Request) {
-	p, err := page(r)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	ds, total, err := s.store.ListTeamMembers(r.Context(), r.PathValue("teamId"), p)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(ds, p, total))
+	writePage(s, w, r, func(ctx context.Context, p portal.Page) ([]portal.Developer, int, error) {
+		return s.store.ListTeamMembers(ctx, r.PathValue("teamId"), p)
+	})
 }
 
 type memberRequest struct {
 	ID string `json:"id"`
 }
 
-func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request) {
-	var req memberRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request, req memberRequest) {
 	if req.ID == "" {
 		s.writeError(w, r, invalid(portal.FieldError{Field: "id", Reason: "the developer's id is required"}))
 		return
@@ -160,11 +118,8 @@ func (s *Server) handleAddMember(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) handleRemoveMember(w http.ResponseWriter, r *http.Request) {
 	team, dev := r.PathValue("teamId"), r.PathValue("developerId")
-	if err := s.store.RemoveTeamMember(r.Context(), team, dev, s.event(actor(r), "team.member_removed", team, map[string]string{"developer": dev})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.RemoveTeamMember(r.Context(), team, dev, s.event(actor(r), "team.member_removed", team, map[string]string{"developer": dev}))
+	s.writeNoContent(w, r, err)
 }
 
 type roleRequest struct {
@@ -175,31 +130,20 @@ type roleRequest struct {
 }
 
 func (s *Server) handleListRoles(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	team := r.PathValue("teamId")
-	if _, err := s.store.GetTeam(ctx, team); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	rs, err := s.store.ListTeamRoles(ctx, team)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	named, err := s.nameRoles(ctx, rs)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newList(named, portal.Page{Number: 1, Size: max(len(rs), 1)}, len(rs)))
+	writeAll(s, w, r, func(ctx context.Context) ([]adminRole, error) {
+		team := r.PathValue("teamId")
+		if _, err := s.store.GetTeam(ctx, team); err != nil {
+			return nil, err
+		}
+		rs, err := s.store.ListTeamRoles(ctx, team)
+		if err != nil {
+			return nil, err
+		}
+		return s.nameRoles(ctx, rs)
+	})
 }
 
-func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request) {
-	var req roleRequest
-	if err := s.decode(r, &req); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
+func (s *Server) handleAssignRole(w http.ResponseWriter, r *http.Request, req roleRequest) {
 	var bad []portal.FieldError
 	if req.RoleName != portal.RoleAPIViewer && req.RoleName != portal.RoleAPIConsumer {
 		bad = append(bad, portal.FieldError{Field: "role_name", Reason: `must be "API Viewer" or "API Consumer"`})
@@ -261,9 +205,6 @@ func (s *Server) findAPI(ctx context.Context, ref string) (portal.API, error) {
 
 func (s *Server) handleRemoveRole(w http.ResponseWriter, r *http.Request) {
 	team, id := r.PathValue("teamId"), r.PathValue("roleId")
-	if err := s.store.RemoveRole(r.Context(), team, id, s.event(actor(r), "team.role_removed", team, map[string]string{"assignment": id})); err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	w.WriteHeader(http.StatusNoContent)
+	err := s.store.RemoveRole(r.Context(), team, id, s.event(actor(r), "team.role_removed", team, map[string]string{"assignment": id}))
+	s.writeNoContent(w, r, err)
 }

@@ -16,7 +16,7 @@ func TestMailFlood(t *testing.T) {
 	resets := func() int {
 		n := 0
 		for _, m := range e.mails() {
-			if m.template == "reset-password" {
+			if m.Template == "reset-password" {
 				n++
 			}
 		}

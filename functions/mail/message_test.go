@@ -3,24 +3,19 @@ package mail
 import (
 	"bytes"
 	"errors"
-	"io"
 	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net/mail"
 	"strings"
 	"testing"
 	"time"
 )
 
-// parsedMail is an RFC 5322 message read back with the standard library,
-// as a mail client would.
+// parsedMail is an RFC 5322 message read back as a mail client would: the
+// header, the media types of its parts and the decoded message.
 type parsedMail struct {
-	Header  mail.Header
-	Subject string // decoded (RFC 2047)
-	Types   []string
-	Text    string // LF line endings
-	HTML    string
+	Header mail.Header
+	Types  []string
+	Message
 }
 
 func parseEML(t *testing.T, raw []byte) parsedMail {
@@ -28,68 +23,33 @@ func parseEML(t *testing.T, raw []byte) parsedMail {
 	if bytes.Contains(bytes.ReplaceAll(raw, []byte("\r\n"), nil), []byte("\n")) {
 		t.Errorf("message has a bare LF; RFC 5322 wants CRLF")
 	}
-	m, err := mail.ReadMessage(bytes.NewReader(raw))
+	header, parts, err := readParts(raw)
 	if err != nil {
-		t.Fatalf("mail.ReadMessage: %v\n%s", err, raw)
+		t.Fatalf("%v\n%s", err, raw)
 	}
-	var p parsedMail
-	p.Header = m.Header
-	p.Subject, err = new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	m, err := ReadMessage(raw)
 	if err != nil {
-		t.Fatalf("decode Subject %q: %v", m.Header.Get("Subject"), err)
+		t.Fatalf("ReadMessage: %v\n%s", err, raw)
 	}
-	mediaType, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	p := parsedMail{Header: header, Message: m}
+	mediaType, _, err := mime.ParseMediaType(header.Get("Content-Type"))
 	if err != nil {
-		t.Fatalf("Content-Type %q: %v", m.Header.Get("Content-Type"), err)
+		t.Fatalf("Content-Type %q: %v", header.Get("Content-Type"), err)
 	}
 	if mediaType != "multipart/alternative" {
+		if cte := header.Get("Content-Transfer-Encoding"); cte != "quoted-printable" {
+			t.Fatalf("Content-Transfer-Encoding = %q, want quoted-printable", cte)
+		}
 		p.Types = []string{mediaType}
-		p.Text = readQP(t, m.Header.Get("Content-Transfer-Encoding"), m.Body)
 		return p
 	}
-	// multipart.Reader decodes quoted-printable parts itself.
-	mr := multipart.NewReader(m.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart()
-		if errors.Is(err, io.EOF) {
-			break
+	for _, part := range parts {
+		if part.params["charset"] != "utf-8" {
+			t.Errorf("part %s charset = %q, want utf-8", part.mediaType, part.params["charset"])
 		}
-		if err != nil {
-			t.Fatalf("next part: %v", err)
-		}
-		typ, params, err := mime.ParseMediaType(part.Header.Get("Content-Type"))
-		if err != nil {
-			t.Fatalf("part Content-Type: %v", err)
-		}
-		if params["charset"] != "utf-8" {
-			t.Errorf("part %s charset = %q, want utf-8", typ, params["charset"])
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatalf("read part %s: %v", typ, err)
-		}
-		body := strings.ReplaceAll(string(b), "\r\n", "\n")
-		p.Types = append(p.Types, typ)
-		switch typ {
-		case "text/plain":
-			p.Text = body
-		case "text/html":
-			p.HTML = body
-		}
+		p.Types = append(p.Types, part.mediaType)
 	}
 	return p
-}
-
-func readQP(t *testing.T, cte string, r io.Reader) string {
-	t.Helper()
-	if cte != "quoted-printable" {
-		t.Fatalf("Content-Transfer-Encoding = %q, want quoted-printable", cte)
-	}
-	b, err := io.ReadAll(quotedprintable.NewReader(r))
-	if err != nil {
-		t.Fatal(err)
-	}
-	return strings.ReplaceAll(string(b), "\r\n", "\n")
 }
 
 func TestCompose(t *testing.T) {
@@ -171,6 +131,25 @@ func TestCompose(t *testing.T) {
 				t.Errorf("html part = %q, want %q", got.HTML, tt.msg.HTML)
 			}
 		})
+	}
+}
+
+// TestReadMessageErrors: what no sender writes is an error that names the
+// place. The messages senders write are read back by parseEML in TestCompose
+// and TestOutboxSend.
+func TestReadMessageErrors(t *testing.T) {
+	t.Parallel()
+	tests := map[string]struct{ raw, want string }{
+		"no header":           {"", "read mail: EOF"},
+		"bad content type":    {"Content-Type: text/\r\n\r\nx", "read mail: Content-Type: "},
+		"multipart unclosed":  {"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nx\r\n", "read mail: "},
+		"bad part type":       {"Content-Type: multipart/alternative; boundary=b\r\n\r\n--b\r\nContent-Type: text/\r\n\r\nx\r\n--b--\r\n", "read mail: part Content-Type: "},
+		"bad encoded subject": {"Subject: =?x-unknown?q?abc?=\r\nContent-Type: text/plain\r\n\r\nx", "read mail: Subject: "},
+	}
+	for name, tt := range tests {
+		if m, err := ReadMessage([]byte(tt.raw)); err == nil || !strings.HasPrefix(err.Error(), tt.want) {
+			t.Errorf("%s: ReadMessage(%q) = %+v, %v; want an error starting %q", name, tt.raw, m, err, tt.want)
+		}
 	}
 }
 

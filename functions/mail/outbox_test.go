@@ -12,6 +12,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/portal-dev/portal/internal/syncio"
 )
 
@@ -84,6 +86,9 @@ func TestOutboxSend(t *testing.T) {
 		}
 		if got.Header.Get("To") != wantTo {
 			t.Errorf("%s: To = %q, want %q", name, got.Header.Get("To"), wantTo)
+		}
+		if got.To != m.To { // decoded by ReadMessage
+			t.Errorf("%s: ReadMessage To = %q, want %q", name, got.To, m.To)
 		}
 		if got.Subject != m.Subject {
 			t.Errorf("%s: Subject = %q, want %q", name, got.Subject, m.Subject)
@@ -197,6 +202,35 @@ func TestNewOutboxErrors(t *testing.T) {
 				t.Errorf("NewOutbox(%q, nil, %q) = nil error, want one", tt.dir, tt.from)
 			}
 		})
+	}
+}
+
+// TestReadOutbox reads back what an Outbox sent, in the order sent, with
+// the templates its files are named after; a file still being written is
+// not read.
+func TestReadOutbox(t *testing.T) {
+	t.Parallel()
+	o, _ := setupOutbox(t)
+	sent := []Message{
+		{To: "Zoë Ünal <zoe@example.com>", Subject: "Grüße aus Köln", Text: "Hallo =\n", HTML: "<p>Hallo</p>\n", Links: []string{"https://portal.example/"}, Template: "confirm-email-address"},
+		{To: "dev@example.com", Subject: "Plain", Text: "no template, no HTML\n"},
+	}
+	for _, m := range sent {
+		if err := o.Send(t.Context(), m); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(o.Dir(), ".tmp-123.eml"), []byte("half a mess"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadOutbox(o.Dir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []Message{sent[0], sent[1]}
+	want[0].Links = nil // not in the message
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("ReadOutbox mismatch (-want +got):\n%s", diff)
 	}
 }
 

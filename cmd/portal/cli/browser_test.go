@@ -1,18 +1,13 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
-	"mime"
-	"mime/multipart"
-	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/http/httptest"
-	netmail "net/mail"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -27,6 +22,7 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/portal-dev/portal/cmd/portal/serve"
+	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/generator/site"
@@ -443,67 +439,19 @@ func outboxLink(t *testing.T, data, part string) string {
 	// Some mails are sent after the answer (forgot-password answers first,
 	// so that known and unknown addresses look alike): wait for it.
 	re := regexp.MustCompile(`https?://[^\s"<>]*` + regexp.QuoteMeta(part) + `[^\s"<>]*`)
-	var last []byte
+	var last mail.Message
 	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) {
-		// The outbox writes a hidden temporary file and renames it.
-		files, _ := filepath.Glob(filepath.Join(data, "outbox", "[^.]*.eml"))
-		if len(files) == 0 {
+		ms, err := mail.ReadOutbox(filepath.Join(data, "outbox"))
+		if err != nil || len(ms) == 0 {
 			continue
 		}
-		raw, err := os.ReadFile(files[len(files)-1])
-		if err != nil {
-			continue
-		}
-		last = raw
-		if m := re.FindString(mailText(t, raw)); m != "" {
+		last = ms[len(ms)-1]
+		if m := re.FindString(last.Text + "\n" + last.HTML); m != "" {
 			return m
 		}
 	}
-	t.Fatalf("no %s link in the newest mail of %s/outbox within 5 s; newest:\n%s", part, data, last)
+	t.Fatalf("no %s link in the newest mail of %s/outbox within 5 s; newest: %+v", part, data, last)
 	return ""
-}
-
-// mailText returns the decoded text of every part of a MIME message.
-func mailText(t *testing.T, raw []byte) string {
-	t.Helper()
-	msg, err := netmail.ReadMessage(bytes.NewReader(raw))
-	if err != nil {
-		t.Fatal(err)
-	}
-	mt, params, err := mime.ParseMediaType(msg.Header.Get("Content-Type"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if !strings.HasPrefix(mt, "multipart/") {
-		body, err := io.ReadAll(msg.Body)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if strings.EqualFold(msg.Header.Get("Content-Transfer-Encoding"), "quoted-printable") {
-			body, err = io.ReadAll(quotedprintable.NewReader(bytes.NewReader(body)))
-			if err != nil {
-				t.Fatal(err)
-			}
-		}
-		return string(body)
-	}
-	var text strings.Builder
-	mr := multipart.NewReader(msg.Body, params["boundary"])
-	for {
-		part, err := mr.NextPart() // decodes quoted-printable parts
-		if err == io.EOF {
-			return text.String()
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-		b, err := io.ReadAll(part)
-		if err != nil {
-			t.Fatal(err)
-		}
-		text.Write(b)
-		text.WriteString("\n")
-	}
 }
 
 // luminance returns the relative luminance of a CSS rgb()/rgba() colour.

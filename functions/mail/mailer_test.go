@@ -11,11 +11,7 @@ import (
 
 func TestMailerSendsThroughOutbox(t *testing.T) {
 	t.Parallel()
-	o, console := setupOutbox(t)
-	m, err := New(Config{BaseURL: "http://127.0.0.1:8080", PortalName: "Acme APIs"}, nil, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, o, console := setupMailer(t, "http://127.0.0.1:8080")
 	link := m.Link("/verify-email", url.Values{"token": {"tok123"}})
 	if err := m.Send(context.Background(), "dev@example.com", ConfirmEmailAddress, Data{FullName: "Ada Lovelace", Link: link}); err != nil {
 		t.Fatalf("Send = %v", err)
@@ -43,11 +39,7 @@ func TestMailerSendsThroughOutbox(t *testing.T) {
 
 func TestMailerRefusesForeignLink(t *testing.T) {
 	t.Parallel()
-	o, console := setupOutbox(t)
-	m, err := New(Config{BaseURL: "https://developer.acme.example", PortalName: "Acme APIs"}, nil, o)
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, o, console := setupMailer(t, "https://developer.acme.example")
 	// What a handler would build from a forged Host header.
 	forged := "https://evil.example/reset-password?token=secret"
 	if err := m.Send(context.Background(), "dev@example.com", ResetPassword, Data{FullName: "Ada", Link: forged}); err == nil {

@@ -27,6 +27,18 @@ func setupOutbox(t *testing.T) (*Outbox, *syncio.Buffer) {
 	return o, console
 }
 
+// setupMailer is Acme APIs' mailer for baseURL, with the default
+// templates, sending through a test outbox.
+func setupMailer(t *testing.T, baseURL string) (*Mailer, *Outbox, *syncio.Buffer) {
+	t.Helper()
+	o, console := setupOutbox(t)
+	m, err := New(Config{BaseURL: baseURL, PortalName: "Acme APIs"}, nil, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, o, console
+}
+
 func outboxFiles(t *testing.T, dir string) []string {
 	t.Helper()
 	entries, err := os.ReadDir(dir)

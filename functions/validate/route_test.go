@@ -92,17 +92,10 @@ func FuzzNormalizePath(f *testing.F) {
 func TestForwardAuthRouteTricks(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	srv := httptest.NewServer(f.gate.ForwardAuth())
-	defer srv.Close()
+	srv := f.forwardAuth(t)
 	status := func(headers ...string) int {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+"/validate", nil)
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Add(headers[i], headers[i+1])
-		}
-		res, err := http.DefaultClient.Do(req)
-		must(t, err)
-		res.Body.Close()
+		res, _ := ask(t, srv.URL+"/validate", "", headers...)
 		return res.StatusCode
 	}
 	for _, uri := range []string{"/gateway/httpbin/get", "/gateway/httpbin", "/gateway/httpbin/", "/gateway//httpbin/get", "/gateway/%68ttpbin/get?x=1", "/gateway/petstore/../httpbin/get", "http://gw.example/gateway/httpbin/get"} {
@@ -154,8 +147,7 @@ func TestForwardAuthHostRoutes(t *testing.T) {
 	f := setup(t)
 	now := f.clock.now()
 	must(t, f.store.CreateRegistration(context.Background(), portal.Registration{ID: "reg-hosted", ApplicationID: f.app.ID, APIID: "api-hosted", Status: portal.RegistrationApproved, CreatedAt: now, UpdatedAt: now}, ev("registration.created", "reg-hosted")))
-	srv := httptest.NewServer(f.gate.ForwardAuth())
-	defer srv.Close()
+	srv := f.forwardAuth(t)
 	type answer struct {
 		status         int
 		reason, msg    string
@@ -164,16 +156,7 @@ func TestForwardAuthHostRoutes(t *testing.T) {
 	}
 	call := func(path, host string, headers ...string) answer {
 		t.Helper()
-		req, _ := http.NewRequest("GET", srv.URL+path, nil)
-		if host != "" {
-			req.Host = host
-		}
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Add(headers[i], headers[i+1])
-		}
-		res, err := http.DefaultClient.Do(req)
-		must(t, err)
-		res.Body.Close()
+		res, _ := ask(t, srv.URL+path, host, headers...)
 		return answer{res.StatusCode, res.Header.Get("X-Portal-Reason"), res.Header.Get("X-Portal-Message"), res.Header.Get("X-Application-Id"), res.Header.Get("X-Consumer-Id")}
 	}
 	tests := map[string]struct {
@@ -222,8 +205,7 @@ func TestForwardAuthHostRoutes(t *testing.T) {
 func TestDenialHeaders(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	srv := httptest.NewServer(f.gate.ForwardAuth())
-	defer srv.Close()
+	srv := f.forwardAuth(t)
 	for name, tt := range map[string]struct {
 		key            string
 		status         int
@@ -232,16 +214,13 @@ func TestDenialHeaders(t *testing.T) {
 		"no key":      {"", 401, validate.ReasonNoKey, validate.MsgNoKey},
 		"invalid key": {"ptk_nope", 401, validate.ReasonInvalidKey, validate.MsgInvalid},
 	} {
-		req, _ := http.NewRequest("GET", srv.URL+"/validate", nil)
-		req.Header.Set("X-Forwarded-Uri", "/gateway/httpbin/get")
+		headers := []string{"X-Forwarded-Uri", "/gateway/httpbin/get"}
 		if tt.key != "" {
-			req.Header.Set("apikey", tt.key)
+			headers = append(headers, "apikey", tt.key)
 		}
-		res, err := http.DefaultClient.Do(req)
-		must(t, err)
+		res, b := ask(t, srv.URL+"/validate", "", headers...)
 		var body struct{ Message string }
-		must(t, json.NewDecoder(res.Body).Decode(&body))
-		res.Body.Close()
+		must(t, json.Unmarshal(b, &body))
 		if res.StatusCode != tt.status || res.Header.Get("X-Portal-Reason") != tt.reason || res.Header.Get("X-Portal-Message") != tt.header || body.Message != tt.header {
 			t.Errorf("%s: %d, X-Portal-Reason %q, X-Portal-Message %q, body %q; want %d %q %q", name, res.StatusCode, res.Header.Get("X-Portal-Reason"), res.Header.Get("X-Portal-Message"), body.Message, tt.status, tt.reason, tt.header)
 		}
@@ -259,18 +238,13 @@ func TestDenialHeaders(t *testing.T) {
 func TestAuthIsOneDecision(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	fa := httptest.NewServer(f.gate.ForwardAuth())
-	defer fa.Close()
+	fa := f.forwardAuth(t)
 	var reached bool
 	upstream := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { reached = true })
 	gw := httptest.NewServer(&validate.Gateway{Gate: f.gate, Prefix: "/gateway/", Local: map[string]http.Handler{"httpbin": upstream}})
 	defer gw.Close()
 	for slug, want := range map[string]int{"bearer": 401, "open": 200, "httpbin": 401} {
-		req, _ := http.NewRequest("GET", fa.URL+"/validate", nil)
-		req.Header.Set("X-Forwarded-Uri", "/gateway/"+slug+"/get")
-		res, err := http.DefaultClient.Do(req)
-		must(t, err)
-		res.Body.Close()
+		res, _ := ask(t, fa.URL+"/validate", "", "X-Forwarded-Uri", "/gateway/"+slug+"/get")
 		if res.StatusCode != want {
 			t.Errorf("/validate for %s without a key = %d, want %d", slug, res.StatusCode, want)
 		}
@@ -278,9 +252,7 @@ func TestAuthIsOneDecision(t *testing.T) {
 			t.Errorf("/validate for an open API: X-Anonymous-Consumer = %q, want true", res.Header.Get("X-Anonymous-Consumer"))
 		}
 		reached = false
-		res, err = http.Get(gw.URL + "/gateway/" + slug + "/get")
-		must(t, err)
-		res.Body.Close()
+		res, _ = ask(t, gw.URL+"/gateway/"+slug+"/get", "")
 		if res.StatusCode != want || reached != (want == 200) {
 			t.Errorf("gateway for %s without a key = %d (upstream reached: %v), want %d", slug, res.StatusCode, reached, want)
 		}
@@ -306,14 +278,8 @@ func TestGatewayKeepsPortalCookiesAndOwnsCORS(t *testing.T) {
 	for name, h := range map[string]http.Handler{"gateway": gw, "upstream": up} {
 		srv := httptest.NewServer(h)
 		for _, origin := range []string{"http://portal.example", "https://evil.example"} {
-			req, _ := http.NewRequest("GET", srv.URL+"/gateway/httpbin/cookies", nil)
-			req.Header.Set("apikey", f.key)
-			req.Header.Set("Origin", origin)
-			req.Header.Set("Cookie", "theme=dark; portal_session=SECRET; other=1")
 			cookies = nil
-			res, err := http.DefaultClient.Do(req)
-			must(t, err)
-			res.Body.Close()
+			res, _ := ask(t, srv.URL+"/gateway/httpbin/cookies", "", "apikey", f.key, "Origin", origin, "Cookie", "theme=dark; portal_session=SECRET; other=1")
 			if res.StatusCode != 200 {
 				t.Fatalf("%s: %d", name, res.StatusCode)
 			}

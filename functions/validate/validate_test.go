@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -138,6 +139,34 @@ func setupB(tb testing.TB, t testing.TB) *fixture {
 	tb.Cleanup(f.v.Close)
 	f.gate = validate.NewGate(f.v, f.store, 5*time.Second)
 	return f
+}
+
+// forwardAuth serves the gate's forward-auth endpoint until the test ends.
+func (f *fixture) forwardAuth(t *testing.T) *httptest.Server {
+	t.Helper()
+	srv := httptest.NewServer(f.gate.ForwardAuth())
+	t.Cleanup(srv.Close)
+	return srv
+}
+
+// ask sends GET url with Host host (the URL's when empty) and headers as
+// name, value pairs, added so that a name may come twice; it returns the
+// answer with its body read.
+func ask(t *testing.T, url, host string, headers ...string) (*http.Response, []byte) {
+	t.Helper()
+	req, _ := http.NewRequest("GET", url, nil)
+	if host != "" {
+		req.Host = host
+	}
+	for i := 0; i+1 < len(headers); i += 2 {
+		req.Header.Add(headers[i], headers[i+1])
+	}
+	res, err := http.DefaultClient.Do(req)
+	must(t, err)
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	must(t, err)
+	return res, b
 }
 
 func must(t testing.TB, err error) {
@@ -376,13 +405,8 @@ func TestStoreDeadline(t *testing.T) {
 	}
 	srv := httptest.NewServer(validate.NewGate(v, slow, 5*time.Second).ForwardAuth())
 	defer srv.Close()
-	req, _ := http.NewRequest("GET", srv.URL, nil)
-	req.Header.Set("X-Forwarded-Uri", "/gateway/httpbin/get")
-	req.Header.Set("apikey", f.key)
 	start = time.Now()
-	res, err := http.DefaultClient.Do(req)
-	must(t, err)
-	res.Body.Close()
+	res, _ := ask(t, srv.URL, "", "X-Forwarded-Uri", "/gateway/httpbin/get", "apikey", f.key)
 	if took := time.Since(start); res.StatusCode != 503 || took > 2*deadline+time.Second {
 		t.Errorf("/validate on a 5 s store = %d after %v, want 503 within the deadline", res.StatusCode, took)
 	}
@@ -428,18 +452,11 @@ func TestKeyFrom(t *testing.T) {
 func TestForwardAuth(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	srv := httptest.NewServer(f.gate.ForwardAuth())
-	defer srv.Close()
+	srv := f.forwardAuth(t)
 	call := func(headers ...string) (*http.Response, map[string]string) {
-		req, _ := http.NewRequest("GET", srv.URL+"/validate", nil)
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Add(headers[i], headers[i+1])
-		}
-		res, err := http.DefaultClient.Do(req)
-		must(t, err)
-		defer res.Body.Close()
+		res, b := ask(t, srv.URL+"/validate", "", headers...)
 		var body map[string]string
-		json.NewDecoder(res.Body).Decode(&body)
+		json.Unmarshal(b, &body)
 		return res, body
 	}
 	res, body := call("X-Portal-API", "httpbin")
@@ -509,13 +526,7 @@ func TestGateway(t *testing.T) {
 	srv := httptest.NewServer(gw)
 	defer srv.Close()
 
-	req, _ := http.NewRequest("GET", srv.URL+"/gateway/httpbin/anything?x=1", nil)
-	req.Header.Set("apikey", f.key)
-	req.Header.Set("X-Consumer-ID", "forged")
-	req.Header.Set("Origin", "http://portal.example")
-	res, err := http.DefaultClient.Do(req)
-	must(t, err)
-	res.Body.Close()
+	res, _ := ask(t, srv.URL+"/gateway/httpbin/anything?x=1", "", "apikey", f.key, "X-Consumer-ID", "forged", "Origin", "http://portal.example")
 	if res.StatusCode != 200 {
 		t.Fatalf("gateway = %d", res.StatusCode)
 	}
@@ -536,7 +547,7 @@ func TestGateway(t *testing.T) {
 	pre.Header.Set("Origin", "http://portal.example")
 	pre.Header.Set("Access-Control-Request-Method", "GET")
 	pre.Header.Set("Access-Control-Request-Headers", "apikey")
-	res, err = http.DefaultClient.Do(pre)
+	res, err := http.DefaultClient.Do(pre)
 	must(t, err)
 	res.Body.Close()
 	if res.StatusCode != 204 || !strings.Contains(strings.ToLower(res.Header.Get("Access-Control-Allow-Headers")), "apikey") {

@@ -149,6 +149,14 @@ func (c *checker) checkGetAtt(at, res, attr string) {
 
 var subVar = regexp.MustCompile(`\$\{([^!}][^}]*)\}`)
 
+// pairArgs is what the intrinsics that take a list of two take.
+var pairArgs = map[string]string{
+	"Fn::GetAtt": "[resource, attribute]",
+	"Fn::Join":   "[separator, list]",
+	"Fn::Select": "[index, list]",
+	"Fn::Split":  "[separator, string]",
+}
+
 // intrinsic checks v if it is an intrinsic function and reports whether it
 // was one; its value is then taken as fitting the expected type.
 func (c *checker) intrinsic(at string, v any, want *specType) bool {
@@ -157,18 +165,18 @@ func (c *checker) intrinsic(at string, v any, want *specType) bool {
 		return false
 	}
 	for k, arg := range m {
+		args, _ := arg.([]any)
+		if shape, ok := pairArgs[k]; ok && len(args) != 2 {
+			c.errorf(at, "%s takes %s", k, shape)
+			return true
+		}
 		switch k {
 		case "Ref":
 			name, _ := arg.(string)
 			c.checkRef(at, name)
 		case "Fn::GetAtt":
-			a, _ := arg.([]any)
-			if len(a) != 2 {
-				c.errorf(at, "Fn::GetAtt takes [resource, attribute]")
-				return true
-			}
-			res, _ := a[0].(string)
-			attr, _ := a[1].(string)
+			res, _ := args[0].(string)
+			attr, _ := args[1].(string)
 			c.checkGetAtt(at, res, attr)
 		case "Fn::Sub":
 			s, ok := arg.(string)
@@ -185,29 +193,14 @@ func (c *checker) intrinsic(at string, v any, want *specType) bool {
 				}
 			}
 		case "Fn::Join":
-			a, _ := arg.([]any)
-			if len(a) != 2 {
-				c.errorf(at, "Fn::Join takes [separator, list]")
-				return true
-			}
-			list, _ := a[1].([]any)
+			list, _ := args[1].([]any)
 			for i, e := range list {
 				c.value(fmt.Sprintf("%s/Fn::Join/%d", at, i), e, &specType{Type: "string"})
 			}
 		case "Fn::Select":
-			a, _ := arg.([]any)
-			if len(a) != 2 {
-				c.errorf(at, "Fn::Select takes [index, list]")
-				return true
-			}
-			c.intrinsic(at+"/Fn::Select", a[1], nil)
+			c.intrinsic(at+"/Fn::Select", args[1], nil)
 		case "Fn::Split":
-			a, _ := arg.([]any)
-			if len(a) != 2 {
-				c.errorf(at, "Fn::Split takes [separator, string]")
-				return true
-			}
-			c.value(at+"/Fn::Split", a[1], &specType{Type: "string"})
+			c.value(at+"/Fn::Split", args[1], &specType{Type: "string"})
 		default:
 			if strings.HasPrefix(k, "Fn::") {
 				c.errorf(at, "intrinsic %s is not used by this template's checker; teach the test", k)

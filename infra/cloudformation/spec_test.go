@@ -57,8 +57,9 @@ func TestSpecCheckerCatches(t *testing.T) {
 		"bad GetAtt": {func(res M) {
 			res["ApiIntegration"].(M)["Properties"].(M)["IntegrationUri"] = getAtt("ApiFunction", "Url")
 		}, `no attribute "Url"`},
-		"bad Ref": {func(res M) { res["Stage"].(M)["Properties"].(M)["ApiId"] = ref("HttpAPI") }, `Ref "HttpAPI"`},
-		"bad Sub": {func(res M) { res["HttpApi"].(M)["Properties"].(M)["Name"] = sub("${AWS::StackNam}-api") }, `Ref "AWS::StackNam"`},
+		"bad Ref":  {func(res M) { res["Stage"].(M)["Properties"].(M)["ApiId"] = ref("HttpAPI") }, `Ref "HttpAPI"`},
+		"bad Sub":  {func(res M) { res["HttpApi"].(M)["Properties"].(M)["Name"] = sub("${AWS::StackNam}-api") }, `Ref "AWS::StackNam"`},
+		"bad Join": {func(res M) { res["HttpApi"].(M)["Properties"].(M)["Name"] = M{"Fn::Join": []any{"-"}} }, "Fn::Join takes [separator, list]"},
 		"nested property": {func(res M) {
 			res["Distribution"].(M)["Properties"].(M)["DistributionConfig"].(M)["HTTPVersion"] = "http2"
 		}, `no property "HTTPVersion"`},

@@ -1,11 +1,8 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
-	"net/http"
-	"net/http/cookiejar"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,18 +162,12 @@ func TestAdminConsoleTutorial(t *testing.T) {
 
 	// The developer (their own side, over the API) registers an
 	// application to httpbin: pending, since nothing auto-approves.
-	jar, _ := cookiejar.New(nil)
-	devc := &http.Client{Jar: jar}
+	devc := cookieClient()
 	post := func(path string, body any) map[string]any {
 		t.Helper()
-		b, _ := json.Marshal(body)
-		res, err := devc.Post(base+path, "application/json", bytes.NewReader(b))
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
+		res, b := send(t, devc, "POST", base+path, body)
 		var m map[string]any
-		json.NewDecoder(res.Body).Decode(&m)
+		json.Unmarshal(b, &m)
 		if res.StatusCode >= 300 {
 			t.Fatalf("POST %s = %d %v", path, res.StatusCode, m)
 		}

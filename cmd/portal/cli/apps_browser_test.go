@@ -1,14 +1,10 @@
 package cli
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
-	"net"
 	"net/http"
-	"net/http/httptest"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -19,7 +15,6 @@ import (
 	"github.com/chromedp/chromedp/kb"
 
 	"github.com/portal-dev/portal/cmd/portal/serve"
-	"github.com/portal-dev/portal/functions/httpapi"
 )
 
 // appsPortal is the sample portal under `portal serve` with a clock the
@@ -49,31 +44,8 @@ func newAppsPortal(t *testing.T) *appsPortal {
 func newAppsPortalWith(t *testing.T, config, data string) *appsPortal {
 	t.Helper()
 	p := &appsPortal{t: t}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	p.base = "http://" + ln.Addr().String()
-	p.s, err = serve.New(serve.Options{Config: config, Data: data, BaseURL: p.base, Now: p.now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.s.Close() })
-	if err := p.s.Build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(p.s)
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	t.Cleanup(hs.Close)
-	p.admin, _, err = httpapi.CreateAdminToken(context.Background(), p.s.Store(), "test", p.now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var l struct{ Data []struct{ ID string } }
-	json.Unmarshal(p.call("GET", "/v3/portals", nil, ""), &l)
-	p.pid = l.Data[0].ID
+	p.s, p.base = serveOnLoopback(t, serve.Options{Config: config, Data: data, Now: p.now})
+	p.admin, p.pid = adminOf(t, p.s, p.base, p.now())
 	return p
 }
 
@@ -86,31 +58,15 @@ func (p *appsPortal) call(method, path string, body any, ifMatch string, headers
 
 func (p *appsPortal) do(method, path string, body any, ifMatch string, headers ...string) ([]byte, int, http.Header) {
 	p.t.Helper()
-	var r io.Reader
-	if body != nil {
-		j, _ := json.Marshal(body)
-		r = bytes.NewReader(j)
-	}
-	req, _ := http.NewRequest(method, p.base+path, r)
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
+	var h []string
 	if !strings.HasPrefix(path, "/gateway/") {
-		req.Header.Set("Authorization", "Bearer "+p.admin)
+		h = append(h, "Authorization", "Bearer "+p.admin)
 	}
 	if ifMatch != "" {
-		req.Header.Set("If-Match", ifMatch)
+		h = append(h, "If-Match", ifMatch)
 	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := http.DefaultClient.Do(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	out, _ := io.ReadAll(res.Body)
-	return out, res.StatusCode, res.Header
+	res, b := send(p.t, http.DefaultClient, method, p.base+path, body, append(h, headers...)...)
+	return b, res.StatusCode, res.Header
 }
 
 // decide approves (or rejects…) an object through the management API as
@@ -141,34 +97,31 @@ func (p *appsPortal) approveDeveloper(email string) {
 func (p *appsPortal) signUp(email, name string) {
 	p.t.Helper()
 	c := &http.Client{}
-	body, _ := json.Marshal(map[string]string{"email": email, "full_name": name, "password": "vX9#qLm2-river"})
-	res, err := c.Post(p.base+"/api/v3/developer", "application/json", bytes.NewReader(body))
-	if err != nil || res.StatusCode != 201 {
-		p.t.Fatalf("sign-up: %v %v", res, err)
+	if res, b := send(p.t, c, "POST", p.base+"/api/v3/developer", map[string]string{"email": email, "full_name": name, "password": "vX9#qLm2-river"}); res.StatusCode != 201 {
+		p.t.Fatalf("sign-up = %d %s", res.StatusCode, b)
 	}
-	res.Body.Close()
 	link := outboxLink(p.t, p.s.Data(), "verify-email")
 	token := link[strings.Index(link, "token=")+len("token="):]
-	body, _ = json.Marshal(map[string]string{"token": token})
-	res, err = c.Post(p.base+"/api/v3/developer/verify-email", "application/json", bytes.NewReader(body))
-	if err != nil || res.StatusCode != 204 {
-		p.t.Fatalf("verify: %v %v", res, err)
+	if res, b := send(p.t, c, "POST", p.base+"/api/v3/developer/verify-email", map[string]string{"token": token}); res.StatusCode != 204 {
+		p.t.Fatalf("verify = %d %s", res.StatusCode, b)
 	}
-	res.Body.Close()
 	p.approveDeveloper(email)
+}
+
+// fillLogin fills in the login form on the page and sends it.
+func fillLogin(email, password string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.WaitVisible(`#acc-username`),
+		chromedp.SendKeys(`#acc-username`, email),
+		chromedp.SendKeys(`#acc-password`, password),
+		chromedp.Click(`#account button[type=submit]`),
+	)
 }
 
 // login logs in through the login page, as a person does.
 func login(t *testing.T, ctx context.Context, base, email string) {
 	t.Helper()
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(base+"/login/"),
-		chromedp.WaitVisible(`#acc-username`),
-		chromedp.SendKeys(`#acc-username`, email),
-		chromedp.SendKeys(`#acc-password`, "vX9#qLm2-river"),
-		chromedp.Click(`#account button[type=submit]`),
-	)
-	if err != nil {
+	if err := chromedp.Do(ctx, chromedp.Navigate(base+"/login/"), fillLogin(email, "vX9#qLm2-river")); err != nil {
 		t.Fatalf("login: %v", err)
 	}
 	waitPath(t, ctx, "/apps/")
@@ -203,6 +156,18 @@ func tryIt(t *testing.T, ctx context.Context) (status, why string) {
 	status, _ = chromedp.Run(ctx, chromedp.Text(`#tryit-status`))
 	why, _ = chromedp.Run(ctx, chromedp.Evaluate[string](`(() => { const w = document.querySelector('#tryit-why'); return w && !w.hidden ? w.textContent : ''; })()`))
 	return status, why
+}
+
+// escapeCloses presses Escape on an open menu, waits for sel (in the menu)
+// to hide, and checks that focus is back on the menu's button, id button.
+func escapeCloses(t *testing.T, ctx context.Context, sel, button string) {
+	t.Helper()
+	if err := chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(sel)); err != nil {
+		t.Fatalf("Escape closes the menu: %v", err)
+	}
+	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != button {
+		t.Errorf("after Escape, focus is on %q, want the menu's button %s", f, button)
+	}
 }
 
 // TestMyAppsTutorial is the developer's side of Kong's tutorial clicked
@@ -267,10 +232,7 @@ func TestMyAppsTutorial(t *testing.T) {
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(p.base+"/apis/httpbin/"),
 		chromedp.Click(`#use-api`),
-		chromedp.WaitVisible(`#acc-username`),
-		chromedp.SendKeys(`#acc-username`, email),
-		chromedp.SendKeys(`#acc-password`, "vX9#qLm2-river"),
-		chromedp.Click(`#account button[type=submit]`),
+		fillLogin(email, "vX9#qLm2-river"),
 	)
 	if err != nil {
 		t.Fatalf("log in from Use this API: %v", err)
@@ -291,13 +253,7 @@ func TestMyAppsTutorial(t *testing.T) {
 		t.Errorf("account menu = %q", menu)
 	}
 	shot(t, ctx, "header-menu")
-	err = chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#account-menu`))
-	if err != nil {
-		t.Fatalf("Escape closes the menu: %v", err)
-	}
-	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != "account-button" {
-		t.Errorf("after Escape, focus is on %q, want the menu's button", f)
-	}
+	escapeCloses(t, ctx, `#account-menu`, "account-button")
 
 	// Use this API: a new application, registered, and its first key.
 	err = chromedp.Do(ctx,
@@ -647,11 +603,5 @@ func TestNarrowScreens(t *testing.T) {
 		t.Error("the open menu scrolls sideways at 360 px")
 	}
 	shot(t, ctx, "mobile-header-open")
-	err = chromedp.Do(ctx, chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`#search-input`))
-	if err != nil {
-		t.Fatalf("Escape: %v", err)
-	}
-	if f, _ := chromedp.Run(ctx, chromedp.Evaluate[string](`document.activeElement.id`)); f != "nav-toggle" {
-		t.Errorf("after Escape, focus is on %q, want the menu button", f)
-	}
+	escapeCloses(t, ctx, `#search-input`, "nav-toggle")
 }

@@ -65,14 +65,7 @@ func TestAsyncAPIBrowser(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			ctx := tab(t, bctx)
-			err := chromedp.Do(ctx,
-				chromedp.Navigate(base+"/"),
-				chromedp.WaitVisible(css(`#search-input`)),
-				chromedp.Focus(css(`#search-input`)),
-				chromedp.SendKeys(css(`#search-input`), tc.query),
-				chromedp.WaitVisible(css(`#search-results [role=option]`)),
-			)
-			if err != nil {
+			if err := chromedp.Do(ctx, searchFor(base, tc.query)); err != nil {
 				t.Fatalf("search %q: %v", tc.query, err)
 			}
 			hits, err := chromedp.Run(ctx, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#search-results [role=option]')]

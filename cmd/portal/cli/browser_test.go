@@ -4,8 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -31,25 +29,7 @@ import (
 // servePortal runs `portal serve` for the sample portal on a loopback port.
 func servePortal(t *testing.T) (*serve.Server, string) {
 	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	base := "http://" + ln.Addr().String()
-	s, err := serve.New(serve.Options{Config: "../../../portal.yaml", Data: t.TempDir(), BaseURL: base})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(s)
-	hs.Listener.Close()
-	hs.Listener = ln
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return s, base
+	return serveOnLoopback(t, serve.Options{Config: "../../../portal.yaml", Data: t.TempDir()})
 }
 
 // browser starts Debian's headless Chromium. A missing chromium is a test
@@ -114,6 +94,56 @@ func findOp(t *testing.T, docs []site.SearchDoc, api, method, path string) strin
 	return ""
 }
 
+// tryLocalHTTPBin opens the operation page at url, picks the embedded
+// httpbin in try-it's server picker as a user would, sends the request
+// and returns the status try-it shows.
+func tryLocalHTTPBin(t *testing.T, ctx context.Context, url string) string {
+	t.Helper()
+	err := chromedp.Do(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(chromedp.CSS(`#tryit form`)),
+	)
+	if err != nil {
+		t.Fatalf("try-it on %s: %v", url, err)
+	}
+	picked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
+		const sel = document.querySelector('#tryit select');
+		const opt = [...sel.options].find(o => o.textContent.includes('Local httpbin'));
+		if (!opt) return false;
+		sel.value = opt.value;
+		sel.dispatchEvent(new Event('change', {bubbles: true}));
+		return true;
+	})()`))
+	if err != nil || !picked {
+		t.Fatalf("no local httpbin in the server picker (err %v)", err)
+	}
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS(`#tryit button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`#tryit-response-body`)),
+		chromedp.Poll[chromedp.Void](`/\d{3}/.test(document.querySelector('#tryit-status')?.textContent || '')`),
+	)
+	if err != nil {
+		t.Fatalf("try-it on %s: %v", url, err)
+	}
+	status, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(`#tryit-status`)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return status
+}
+
+// searchFor types query into the search box of the home page at base and
+// waits for the results.
+func searchFor(base, query string) chromedp.Action[chromedp.Void] {
+	return chromedp.Steps(
+		chromedp.Navigate(base+"/"),
+		chromedp.WaitVisible(chromedp.CSS(`#search-input`)),
+		chromedp.Focus(chromedp.CSS(`#search-input`)),
+		chromedp.SendKeys(chromedp.CSS(`#search-input`), query),
+		chromedp.WaitVisible(chromedp.CSS(`#search-results [role=option]`)),
+	)
+}
+
 func TestBrowser(t *testing.T) {
 	srv, base := servePortal(t)
 	docs := searchDocs(t, base)
@@ -123,37 +153,7 @@ func TestBrowser(t *testing.T) {
 	t.Run("try-it calls the embedded httpbin", func(t *testing.T) {
 		ctx := tab(t, bctx)
 		url := base + findOp(t, docs, "httpbin", "GET", "/anything")
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(url),
-			chromedp.WaitVisible(css(`#tryit form`)),
-		)
-		if err != nil {
-			t.Fatalf("try-it on %s: %v", url, err)
-		}
-		// Pick the embedded httpbin in the server picker, as a user would.
-		picked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
-			const sel = document.querySelector('#tryit select');
-			const opt = [...sel.options].find(o => o.textContent.includes('Local httpbin'));
-			if (!opt) return false;
-			sel.value = opt.value;
-			sel.dispatchEvent(new Event('change', {bubbles: true}));
-			return true;
-		})()`))
-		if err != nil || !picked {
-			t.Fatalf("no local httpbin in the server picker (err %v)", err)
-		}
-		err = chromedp.Do(ctx,
-			chromedp.Click(css(`#tryit button[type=submit]`)),
-			chromedp.WaitVisible(css(`#tryit-response-body`)),
-			chromedp.Poll[chromedp.Void](`/\d{3}/.test(document.querySelector('#tryit-status')?.textContent || '')`),
-		)
-		if err != nil {
-			t.Fatalf("try-it on %s: %v", url, err)
-		}
-		status, err := chromedp.Run(ctx, chromedp.Text(css(`#tryit-status`)))
-		if err != nil {
-			t.Fatal(err)
-		}
+		status := tryLocalHTTPBin(t, ctx, url)
 		body, err := chromedp.Run(ctx, chromedp.Text(css(`#tryit-response-body`)))
 		if err != nil {
 			t.Fatal(err)
@@ -168,14 +168,7 @@ func TestBrowser(t *testing.T) {
 
 	t.Run("search finds an operation by path", func(t *testing.T) {
 		ctx := tab(t, bctx)
-		err := chromedp.Do(ctx,
-			chromedp.Navigate(base+"/"),
-			chromedp.WaitVisible(css(`#search-input`)),
-			chromedp.Focus(css(`#search-input`)),
-			chromedp.SendKeys(css(`#search-input`), "/status/{code}"),
-			chromedp.WaitVisible(css(`#search-results [role=option]`)),
-		)
-		if err != nil {
+		if err := chromedp.Do(ctx, searchFor(base, "/status/{code}")); err != nil {
 			t.Fatalf("search: %v", err)
 		}
 		first, err := chromedp.Run(ctx, chromedp.Text(css(`#search-results [role=option]`)))
@@ -551,15 +544,7 @@ func TestServeRebuildsOnChange(t *testing.T) {
 
 func get(t *testing.T, url string) string {
 	t.Helper()
-	res, err := http.Get(url)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, b := send(t, http.DefaultClient, "GET", url, nil)
 	if res.StatusCode != http.StatusOK {
 		t.Fatalf("GET %s = %d", url, res.StatusCode)
 	}

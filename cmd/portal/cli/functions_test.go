@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -36,8 +35,7 @@ func TestServeFunctions(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
-	jar, _ := cookiejar.New(nil)
-	browser := &http.Client{Jar: jar}
+	browser := cookieClient()
 	post := func(path, body string) *http.Response {
 		t.Helper()
 		res, err := browser.Post(hs.URL+path, "application/json", strings.NewReader(body))

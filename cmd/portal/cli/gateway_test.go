@@ -9,7 +9,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -56,20 +55,7 @@ func freePort(t testing.TB) int {
 // in process; its URL is the portal's origin.
 func portalForGateways(t testing.TB) (*serve.Server, string) {
 	t.Helper()
-	hs := httptest.NewUnstartedServer(nil)
-	base := "http://" + hs.Listener.Addr().String()
-	s, err := serve.New(serve.Options{Config: gatewaysConfig, Data: t.TempDir(), BaseURL: base, Progress: io.Discard})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
-	if err := s.Build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
-	hs.Config.Handler = s
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return s, base
+	return serveOnLoopback(t, serve.Options{Config: gatewaysConfig, Data: t.TempDir(), Progress: io.Discard})
 }
 
 // gatewayConfig runs `portal gateway config kind` as a user would.

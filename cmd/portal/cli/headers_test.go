@@ -6,7 +6,6 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"flag"
-	"io"
 	"net/http"
 	"os"
 	"regexp"
@@ -33,19 +32,7 @@ var noRedirect = &http.Client{CheckRedirect: func(*http.Request, []*http.Request
 
 func fetch(t *testing.T, method, url string) (*http.Response, string) {
 	t.Helper()
-	req, err := http.NewRequest(method, url, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	res, err := noRedirect.Do(req)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil {
-		t.Fatal(err)
-	}
+	res, body := send(t, noRedirect, method, url, nil)
 	return res, string(body)
 }
 
@@ -240,49 +227,17 @@ func testNoCSPViolation(t *testing.T, srv *serve.Server, base string) {
 	}
 
 	op := base + findOp(t, searchDocs(t, base), "httpbin", "GET", "/anything")
-	err := chromedp.Do(ctx,
-		chromedp.Navigate(op),
-		chromedp.WaitVisible(css(`#tryit form`)),
-	)
-	if err != nil {
-		t.Fatalf("try-it on %s: %v", op, err)
-	}
-	picked, err := chromedp.Run(ctx, chromedp.Evaluate[bool](`(() => {
-		const sel = document.querySelector('#tryit select');
-		const opt = [...sel.options].find(o => o.textContent.includes('Local httpbin'));
-		if (!opt) return false;
-		sel.value = opt.value;
-		sel.dispatchEvent(new Event('change', {bubbles: true}));
-		return true;
-	})()`))
-	if err != nil || !picked {
-		t.Fatalf("no local httpbin in the server picker (err %v)", err)
-	}
-	err = chromedp.Do(ctx,
-		chromedp.Click(css(`#tryit button[type=submit]`)),
-		chromedp.Poll[chromedp.Void](`/\d{3}/.test(document.querySelector('#tryit-status')?.textContent || '')`),
-	)
-	if err != nil {
-		t.Fatalf("try-it on %s: %v", op, err)
-	}
-	if status, _ := chromedp.Run(ctx, chromedp.Text(css(`#tryit-status`))); !strings.Contains(status, "200") {
+	if status := tryLocalHTTPBin(t, ctx, op); !strings.Contains(status, "200") {
 		t.Errorf("try-it status = %q, want 200 from the embedded httpbin", status)
 	}
 	clean("try-it")
 
-	err = chromedp.Do(ctx,
-		chromedp.Navigate(base+"/"),
-		chromedp.WaitVisible(css(`#search-input`)),
-		chromedp.Focus(css(`#search-input`)),
-		chromedp.SendKeys(css(`#search-input`), "anything"),
-		chromedp.WaitVisible(css(`#search-results [role=option]`)),
-	)
-	if err != nil {
+	if err := chromedp.Do(ctx, searchFor(base, "anything")); err != nil {
 		t.Fatalf("search: %v", err)
 	}
 	clean("search")
 
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(base+"/reset-password/?token=not-a-real-one"),
 		chromedp.WaitVisible(css(`#account input[type=password]`)),
 	)

@@ -24,15 +24,8 @@ func BenchmarkServePage(b *testing.B) {
 	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
 		b.Fatal(err)
 	}
-	s, err := serve.New(serve.Options{Config: cfg, Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:8080"})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer s.Close()
+	s := startServe(b, serve.Options{Config: cfg, Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:8080"})
 	ctx := context.Background()
-	if err := s.Build(ctx); err != nil {
-		b.Fatal(err)
-	}
 	key, err := s.AccessKey(ctx)
 	if err != nil {
 		b.Fatal(err)

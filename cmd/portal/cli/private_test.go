@@ -5,10 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"io/fs"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -19,7 +17,6 @@ import (
 
 	"github.com/chromedp/chromedp"
 	"github.com/portal-dev/portal/cmd/portal/serve"
-	"github.com/portal-dev/portal/functions/httpapi"
 )
 
 // canary marks every private byte of testdata/private.
@@ -52,23 +49,10 @@ func newPrivateServer(t *testing.T, extra string) *privateServer {
 		t.Fatal(err)
 	}
 	p := &privateServer{t: t, console: &syncBuffer{}}
-	p.s, err = serve.New(serve.Options{Config: cfg, Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:8080", Progress: p.console})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { p.s.Close() })
-	if err := p.s.Build(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	p.s = startServe(t, serve.Options{Config: cfg, Data: filepath.Join(dir, ".portal"), BaseURL: "http://127.0.0.1:8080", Progress: p.console})
 	p.hs = httptest.NewServer(p.s)
 	t.Cleanup(p.hs.Close)
-	p.admin, _, err = httpapi.CreateAdminToken(context.Background(), p.s.Store(), "test", time.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	var pl struct{ Data []struct{ ID string } }
-	json.Unmarshal([]byte(p.asAdmin("GET", "/v3/portals", nil).body), &pl)
-	p.pid = pl.Data[0].ID
+	p.admin, p.pid = adminOf(t, p.s, p.hs.URL, time.Now())
 	return p
 }
 
@@ -81,27 +65,7 @@ type reply struct {
 // call sends a request; a client that follows no redirects sees them.
 func (p *privateServer) call(c *http.Client, method, path string, body any, headers ...string) reply {
 	p.t.Helper()
-	var r io.Reader
-	if body != nil {
-		b, _ := json.Marshal(body)
-		r = bytes.NewReader(b)
-	}
-	req, err := http.NewRequest(method, p.hs.URL+path, r)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	for i := 0; i+1 < len(headers); i += 2 {
-		req.Header.Set(headers[i], headers[i+1])
-	}
-	res, err := c.Do(req)
-	if err != nil {
-		p.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	b, _ := io.ReadAll(res.Body)
+	res, b := send(p.t, c, method, p.hs.URL+path, body, headers...)
 	return reply{res.StatusCode, res.Header, string(b)}
 }
 
@@ -112,8 +76,9 @@ func (p *privateServer) asAdmin(method, path string, body any) reply {
 
 // jarClient is a client that keeps cookies and shows redirects.
 func jarClient() *http.Client {
-	jar, _ := cookiejar.New(nil)
-	return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	c := cookieClient()
+	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return c
 }
 
 // developer signs up, confirms, is approved (unless pending) and logs in.
@@ -318,12 +283,7 @@ func TestBrowserPrivatePortal(t *testing.T) {
 		}
 	}
 	login := func(ctx context.Context) error {
-		return chromedp.Do(ctx,
-			chromedp.WaitVisible(css(`#acc-username`)),
-			chromedp.SendKeys(css(`#acc-username`), "reader@example.com"),
-			chromedp.SendKeys(css(`#acc-password`), "vX9#qLm2-river"),
-			chromedp.Click(css(`#account button[type=submit]`)),
-		)
+		return chromedp.Do(ctx, fillLogin("reader@example.com", "vX9#qLm2-river"))
 	}
 
 	t.Run("partner", func(t *testing.T) {

@@ -92,10 +92,7 @@ func TestTutorialClickedThrough(t *testing.T) {
 	// Logging in now is refused: an admin has not approved them yet.
 	do(dev, "Go to log in", chromedp.Click(`#account a[href$="/login/"]`))
 	until(t, dev, "the login form", `location.pathname === '/login/' && document.querySelector('#acc-username') !== null`)
-	do(dev, "log in while pending",
-		chromedp.SendKeys(`#acc-username`, email),
-		chromedp.SendKeys(`#acc-password`, devPassword),
-		chromedp.Click(`#account button[type=submit]`))
+	do(dev, "log in while pending", fillLogin(email, devPassword))
 	until(t, dev, "the pending refusal", `document.querySelector('.account-status.is-error')?.textContent.includes('disabled or pending approval')`)
 
 	// 2. The admin logs in to the console and approves the developer,

@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"net/http"
-	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -71,19 +69,11 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	if err := os.WriteFile(cfg, []byte(private+"apis: []\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s, err := serve.New(serve.Options{Config: cfg, Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { s.Close() })
+	s := startServe(t, serve.Options{Config: cfg, Data: data, BaseURL: "http://127.0.0.1:8080", Progress: console, Store: store, Now: now})
 	ctx := context.Background()
-	if err := s.Build(ctx); err != nil {
-		t.Fatal(err)
-	}
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
-	jar, _ := cookiejar.New(nil)
-	dev := &http.Client{Jar: jar}
+	dev := cookieClient()
 	admin, _, err := httpapi.CreateAdminToken(ctx, s.Store(), "tutorial", now())
 	if err != nil {
 		t.Fatal(err)
@@ -94,24 +84,7 @@ func tutorial(t *testing.T, store portal.FullStore, now func() time.Time) {
 	}
 	call := func(c *http.Client, method, path string, body any, headers ...string) answer {
 		t.Helper()
-		var r io.Reader
-		if body != nil {
-			b, _ := json.Marshal(body)
-			r = bytes.NewReader(b)
-		}
-		req, _ := http.NewRequest(method, hs.URL+path, r)
-		if body != nil {
-			req.Header.Set("Content-Type", "application/json")
-		}
-		for i := 0; i+1 < len(headers); i += 2 {
-			req.Header.Set(headers[i], headers[i+1])
-		}
-		res, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer res.Body.Close()
-		b, _ := io.ReadAll(res.Body)
+		res, b := send(t, c, method, hs.URL+path, body, headers...)
 		return answer{res.StatusCode, b}
 	}
 	want := func(a answer, status int, what string) {

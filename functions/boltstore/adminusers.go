@@ -113,6 +113,11 @@ func (s *Store) SetAdminUserStatus(_ context.Context, id string, version int64, 
 		if r.Version != version {
 			return portal.Errorf(portal.EConflict, "admin user %s changed since it was read (version %d, not %d)", id, r.Version, version)
 		}
+		if actor, ok := ev.AdminUserActor(); ok && actor != id {
+			if a, err := getAdminUser(tx, actor); err != nil || a.Status != portal.AdminActive {
+				return portal.ErrActorInactive(actor)
+			}
+		}
 		out = r.user()
 		prev := out.Status
 		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1

@@ -15,6 +15,7 @@ var adminPages = []struct{ slug, title string }{
 	{"settings", "Settings"},
 	{"auth-strategies", "Auth strategies"},
 	{"audit", "Audit log"},
+	{"admins", "Admin users"},
 }
 
 func (w *Writer) writeAdminPages() int {

@@ -2,7 +2,6 @@ package httpapi
 
 import (
 	"net/http"
-	"time"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -13,19 +12,15 @@ import (
 // CLI (portal admin users create), where the password is typed and never
 // travels through a browser or another admin's hands.
 
-// userView is an admin user as the API shows it: Konnect's `active`
-// flag, never the password hash.
+// userView is an admin user as the API shows it (the password hash is
+// never encoded), with Konnect's `active` flag beside the status.
 type userView struct {
-	ID        string    `json:"id"`
-	Email     string    `json:"email"`
-	FullName  string    `json:"full_name"`
-	Active    bool      `json:"active"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
+	portal.AdminUser
+	Active bool `json:"active"`
 }
 
 func newUserView(u portal.AdminUser) userView {
-	return userView{ID: u.ID, Email: u.Email, FullName: u.FullName, Active: u.Status == portal.AdminActive, CreatedAt: u.CreatedAt, UpdatedAt: u.UpdatedAt}
+	return userView{AdminUser: u, Active: u.Status == portal.AdminActive}
 }
 
 // handleListUsers lists the admin users, oldest first. They are few (the

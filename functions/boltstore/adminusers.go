@@ -79,6 +79,11 @@ func (s *Store) SetAdminUserStatus(_ context.Context, id string, version int64, 
 		if cur.Version != version {
 			return portal.Errorf(portal.EConflict, "admin user %s changed since it was read (version %d, not %d)", id, cur.Version, version)
 		}
+		if actor, ok := ev.AdminUserActor(); ok && actor != id {
+			if a, err := readAdminUser(tx, actor); err != nil || a.Status != portal.AdminActive {
+				return portal.ErrActorInactive(actor)
+			}
+		}
 		out = cur
 		prev := out.Status
 		out.Status, out.UpdatedAt, out.Version = to, ev.At, out.Version+1

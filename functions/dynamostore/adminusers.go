@@ -98,7 +98,15 @@ func (s *Store) SetAdminUserStatus(ctx context.Context, id string, version int64
 	}
 	next := cur
 	next.Status, next.UpdatedAt, next.Version = to, ev.At, cur.Version+1
-	err = s.transact(ctx, s.put(newAdminUserItem(next), versionIs(version)), s.audit(ev.StatusChange(string(cur.Status), string(to))))
+	items := []types.TransactWriteItem{s.put(newAdminUserItem(next), versionIs(version)), s.audit(ev.StatusChange(string(cur.Status), string(to)))}
+	actor, byAdmin := ev.AdminUserActor()
+	if byAdmin && actor != id {
+		items = append(items, s.check(key(adminUserPK(actor), skAdminUser), attrIs("Status", string(portal.AdminActive))))
+	}
+	err = s.transact(ctx, items...)
+	if bad, _ := failed(err, 2); bad {
+		return portal.AdminUser{}, portal.ErrActorInactive(actor)
+	}
 	if bad, old := failed(err, 0); bad {
 		if len(old) == 0 {
 			return portal.AdminUser{}, notFound("admin user", id)

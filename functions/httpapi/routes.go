@@ -33,12 +33,15 @@ func (s *Server) routes() {
 	m.HandleFunc("DELETE /api/v3/applications/{appId}/credentials/{credentialId}", s.developer(s.ownApp(s.handleDeleteCred)))
 	m.HandleFunc("POST /api/v3/applications/{appId}/credentials/{credentialId}/rotate", s.developer(s.ownApp(s.handleRotateCred)))
 
-	// Management API: admin users' console sessions (adminusers.go) and
-	// the audit log (audit.go).
+	// Management API: admin users' console sessions (adminusers.go), the
+	// admin users themselves (users.go) and the audit log (audit.go).
 	m.HandleFunc("POST /v3/admin/authenticate", withBody(s, s.handleAdminAuthenticate))
 	m.HandleFunc("POST /v3/admin/logout", s.handleAdminLogout)
 	m.HandleFunc("GET /v3/admin/me", s.admin(s.handleAdminMe))
 	m.HandleFunc("GET /v3/audit-events", s.admin(s.handleAuditEvents))
+	m.HandleFunc("GET /v3/users", s.admin(s.handleListUsers))
+	m.HandleFunc("GET /v3/users/{userId}", s.admin(s.handleGetUser))
+	m.HandleFunc("PATCH /v3/users/{userId}", s.admin(withBody(s, s.handlePatchUser)))
 
 	// Management API: the portal's settings and developers (admin.go).
 	m.HandleFunc("GET /v3/portals", s.admin(s.handleListPortals))

@@ -34,6 +34,19 @@ const (
 	ActorAdminToken = "admin:"      // an admin token's id follows
 )
 
+// AdminUserActor returns the admin user who made the change of ev, if an
+// admin user (not a token, a developer or the CLI) made it.
+func (ev AuditEvent) AdminUserActor() (id string, ok bool) {
+	id, ok = strings.CutPrefix(ev.Actor, ActorAdminUser)
+	return id, ok && id != ""
+}
+
+// ErrActorInactive is the Precondition of a change to an admin user made
+// by an admin user who is no longer active (see SetAdminUserStatus).
+func ErrActorInactive(actor string) error {
+	return Errorf(EPrecondition, "admin user %s, who made this change, is no longer active; the change was not made", actor)
+}
+
 // AuditFilter narrows the audit log: each field set must match (At in
 // [From, To) when set).
 type AuditFilter struct {
@@ -84,6 +97,10 @@ type AdminStore interface {
 	// version is version (Conflict otherwise); disabling ends every
 	// session of the user (sessions whose AdminUserID is the user's), and
 	// a session cannot be created for a disabled user (Precondition).
+	// When ev's actor is another admin user (ev.AdminUserActor), the
+	// change applies only while that admin user is active, in the same
+	// step (Precondition otherwise): of two admins disabling each other
+	// at once, one wins and one admin stays.
 	SetAdminUserStatus(ctx context.Context, id string, version int64, to AdminUserStatus, ev AuditEvent) (AdminUser, error)
 	// ListAllAuditEvents lists the audit log, newest first, filtered,
 	// with the total of matching events.

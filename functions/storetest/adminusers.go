@@ -130,6 +130,53 @@ func (su suite) testAdminUserDisable(t *testing.T, s portal.FullStore) {
 	}
 }
 
+// testAdminUsersDisableEachOther: a change to an admin user by an admin
+// user applies only while the latter is active, so of two admins
+// disabling each other at once one wins and one admin stays.
+func (su suite) testAdminUsersDisableEachOther(t *testing.T, s portal.FullStore) {
+	for round := range 4 {
+		a := su.mustCreateAdminUser(t, s, fmt.Sprintf("a%d@example.com", round))
+		b := su.mustCreateAdminUser(t, s, fmt.Sprintf("b%d@example.com", round))
+		pair := [2]portal.AdminUser{a, b}
+		errs := race(2, func(i int) error {
+			by, target := pair[i], pair[1-i]
+			ev := su.event("admin_user.disabled", target.ID)
+			ev.Actor = portal.ActorAdminUser + by.ID
+			_, err := s.SetAdminUserStatus(ctx, target.ID, target.Version, portal.AdminDisabled, ev)
+			return err
+		})
+		winner := oneWinner(t, "two admins disabling each other", errs, portal.EPrecondition)
+		for i, u := range pair {
+			got, err := s.GetAdminUser(ctx, u.ID)
+			wantNil(t, "GetAdminUser", err)
+			if want := map[bool]portal.AdminUserStatus{true: portal.AdminActive, false: portal.AdminDisabled}[i == winner]; got.Status != want {
+				t.Errorf("round %d: admin %d is %s after the race, want %s", round, i, got.Status, want)
+			}
+		}
+	}
+
+	// A disabled or unknown admin user changes nobody; a token, the CLI
+	// and an admin user on their own account are not held to it.
+	off := su.mustCreateAdminUser(t, s, "off@example.com")
+	target := su.mustCreateAdminUser(t, s, "target@example.com")
+	_, err := s.SetAdminUserStatus(ctx, off.ID, 1, portal.AdminDisabled, su.event("admin_user.disabled", off.ID))
+	wantNil(t, "SetAdminUserStatus(disable off)", err)
+	for _, actor := range []string{off.ID, newID()} {
+		ev := su.event("admin_user.disabled", target.ID)
+		ev.Actor = portal.ActorAdminUser + actor
+		_, err := s.SetAdminUserStatus(ctx, target.ID, 1, portal.AdminDisabled, ev)
+		wantCode(t, "SetAdminUserStatus(by an inactive admin)", err, portal.EPrecondition)
+	}
+	if got, _ := s.GetAdminUser(ctx, target.ID); got.Status != portal.AdminActive || got.Version != 1 {
+		t.Errorf("after refused changes the target is %s v%d, want active v1", got.Status, got.Version)
+	}
+	wantAudit(t, s, target.ID, "admin_user.created")
+	ev := su.event("admin_user.enabled", off.ID)
+	ev.Actor = portal.ActorAdminUser + off.ID
+	_, err = s.SetAdminUserStatus(ctx, off.ID, 2, portal.AdminActive, ev)
+	wantNil(t, "SetAdminUserStatus(an admin user on their own account)", err)
+}
+
 func (su suite) testListAllAuditEvents(t *testing.T, s portal.FullStore) {
 	base := su.now().Add(-time.Hour)
 	// Ten changes by two actors about two subjects, written out of time

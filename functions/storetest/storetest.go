@@ -82,6 +82,7 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		{"AdminUsers", suite.testAdminUsers},
 		{"AdminUsersConcurrentEmail", suite.testAdminUsersConcurrentEmail},
 		{"AdminUserDisable", suite.testAdminUserDisable},
+		{"AdminUsersDisableEachOther", suite.testAdminUsersDisableEachOther},
 		{"ListAllAuditEvents", suite.testListAllAuditEvents},
 		{"SearchDevelopers", suite.testSearchDevelopers},
 	}

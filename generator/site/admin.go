@@ -15,10 +15,11 @@ var adminPages = []struct{ slug, title string }{
 	{"settings", "Settings"},
 	{"auth-strategies", "Auth strategies"},
 	{"audit", "Audit log"},
+	{"admins", "Admin users"},
 }
 
 func (w *Writer) writeAdminPages() int {
-	for _, p := range adminPages {
+	for i, p := range adminPages {
 		url, file := "/admin/", "content/admin/_index.md"
 		page := p.slug
 		if p.slug != "" {
@@ -26,7 +27,9 @@ func (w *Writer) writeAdminPages() int {
 		} else {
 			page = "overview"
 		}
-		fm := FrontMatter{Title: p.title, Layout: "admin", Params: Params{Generated: true, AdminPage: page}}
+		// The weight orders the console's nav (layouts/admin.html), which
+		// lists these pages.
+		fm := FrontMatter{Title: p.title, Layout: "admin", Weight: i + 1, Params: Params{Generated: true, AdminPage: page}}
 		fm.Sitemap = map[string]any{"disable": true}
 		w.page(file, url, fm, nil)
 	}

@@ -439,13 +439,48 @@ import { el, request } from './dom.js';
     render();
   };
 
-  const pages = { overview, developers, registrations, applications, teams, apis: apisPage, settings, 'auth-strategies': strategies, audit };
+  // admins lists the admin users; one may disable or enable another (not
+  // themselves). Creating one stays with the CLI, where the password is typed.
+  let self = '';
+  const admins = () => {
+    render = async () => {
+      const r = await call('GET', '/users?page[size]=100');
+      if (r.status !== 200) { say(problem(r), 'error'); return; }
+      const rows = r.data.data.map((u) => {
+        const path = '/users/' + encodeURIComponent(u.id);
+        const to = !u.active;
+        const act = u.id === self ? el('span', { class: 'sub', text: 'you' }) : button(to ? 'Enable' : 'Disable',
+          { class: 'button button-small' + (to ? '' : ' button-danger'), 'aria-label': (to ? 'Enable ' : 'Disable ') + u.email }, async () => {
+            if (!to && !(await ask(`Disable ${u.email}? Their sessions end at once.`, 'Disable'))) return;
+            const cur = await call('GET', path);
+            if (cur.status !== 200) { say(problem(cur), 'error'); return; }
+            if (cur.data.active !== u.active || cur.data.updated_at !== u.updated_at) {
+              conflict(`${u.email} changed since this page was loaded: now ${cur.data.active ? 'active' : 'disabled'}.`);
+              return;
+            }
+            const x = await call('PATCH', path, { active: to }, { 'If-Match': cur.etag });
+            if (x.status === 409) { conflict(`Someone else changed ${u.email} first.`); return; }
+            if (x.status !== 200) { say(problem(x), 'error'); return; }
+            say(`${u.email} is now ${to ? 'active' : 'disabled'}.`, 'ok');
+            render();
+          });
+        return [who(u), pill(u.active ? 'active' : 'disabled'), when(u.created_at), el('div', { class: 'row-actions' }, act)];
+      });
+      body.replaceChildren(table(['Admin user', 'Status', 'Created', 'Actions'], rows, 'No admin users.'),
+        el('p', {}, 'To add an admin user, run ', el('code', { text: 'portal admin users create EMAIL' }),
+          ' where the portal\'s data lives (with ', el('code', { text: '--dynamodb-table TABLE' }), ' for a deployed portal).'));
+    };
+    render();
+  };
+
+  const pages = { overview, developers, registrations, applications, teams, apis: apisPage, settings, 'auth-strategies': strategies, audit, admins };
 
   const start = async () => {
     root.replaceChildren(status, body);
     if (page === 'login') { login(); return; }
     const [me, p] = await Promise.all([call('GET', '/admin/me'), call('GET', '/portals')]);
     if (me.status !== 200) { if (me.status !== 401) say(problem(me), 'error'); return; }
+    self = me.data.kind === 'user' ? me.data.id : '';
     const slot = document.getElementById('admin-who');
     if (slot) {
       slot.replaceChildren(el('span', { text: me.data.email || me.data.name }), button('Log out', { class: 'button button-small' }, async () => {

@@ -31,7 +31,7 @@ func (e *env) grant(c *http.Client) (access.Grant, error) {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return access.Verify(key, e.accessToken(c), e.clock.now())
+	return access.Verify(key, e.accessToken(c), e.clock.Now())
 }
 
 // accessCookie: the cookie issued at login says what the developer may
@@ -52,10 +52,10 @@ func accessCookie(t *testing.T, base time.Time) {
 
 	// RBAC on: the next API call after a third of the lifetime reissues it.
 	want(t, e.adminDo("PATCH", "/v3/portals/"+pid, map[string]any{"rbac_enabled": true}), 200)
-	e.clock.add(4 * time.Minute)
+	e.clock.Add(4 * time.Minute)
 	want(t, dev.do("GET", "/api/v3/developer/me", nil), 200)
 	check("4 minutes later (still fresh)", []string{"secret"}, true)
-	e.clock.add(2 * time.Minute)
+	e.clock.Add(2 * time.Minute)
 	want(t, dev.do("GET", "/api/v3/developer/me", nil), 200)
 	check("RBAC on, no role", []string{}, true)
 
@@ -71,7 +71,7 @@ func accessCookie(t *testing.T, base time.Time) {
 	// Revocation: the API refuses at once and clears the cookie; a copy
 	// kept by the browser's owner works until its expiry, never after.
 	kept := e.accessToken(dev.c)
-	issued := e.clock.now()
+	issued := e.clock.Now()
 	want(t, e.decide("/v3/portals/"+pid+"/developers/"+e.developerID("acc@example.com"), "revoked"), 200)
 	want(t, dev.do("GET", "/api/v3/developer/me", nil), 401) // revoking ends the sessions
 	if tok := e.accessToken(dev.c); tok != "" {
@@ -105,7 +105,7 @@ func TestAuthenticationDisabled(t *testing.T) {
 	e, dev := appEnv(t, "on@example.com")
 	pub := func(cat string) {
 		t.Helper()
-		if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(cat), e.clock.now()); err != nil {
+		if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(cat), e.clock.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}

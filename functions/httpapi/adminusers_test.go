@@ -20,7 +20,7 @@ const adminEmail = "Ops@Example.com"
 // adminUser creates an admin user with goodPassword and returns it.
 func (e *env) adminUser(email string) portal.AdminUser {
 	e.t.Helper()
-	u, err := httpapi.CreateAdminUser(context.Background(), e.store.(portal.AdminStore), email, "Olga Ops", goodPassword, testCost, e.clock.now())
+	u, err := httpapi.CreateAdminUser(context.Background(), e.store.(portal.AdminStore), email, "Olga Ops", goodPassword, testCost, e.clock.Now())
 	if err != nil {
 		e.t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func TestAdminSession(t *testing.T) {
 	}
 
 	// Tokens stay admin:<token id>, with no email.
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	e.signUpApproved("dev2@example.com")
 	log = e.adminDo("GET", "/v3/audit-events?filter[action][eq]=developer.status_changed", nil)
 	raw.Data = nil
@@ -161,8 +161,8 @@ func TestAdminDisabled(t *testing.T) {
 	want(t, e.do(c, "GET", "/v3/portals", nil), 200)
 	ctx := context.Background()
 	st := e.store.(portal.AdminStore)
-	e.clock.add(time.Minute)
-	if _, err := httpapi.SetAdminUserStatus(ctx, st, "OPS@example.com", portal.AdminDisabled, e.clock.now()); err != nil {
+	e.clock.Add(time.Minute)
+	if _, err := httpapi.SetAdminUserStatus(ctx, st, "OPS@example.com", portal.AdminDisabled, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	want(t, e.do(c, "GET", "/v3/portals", nil), 401)
@@ -172,12 +172,12 @@ func TestAdminDisabled(t *testing.T) {
 	if !strings.Contains(denied.detail(t), "disabled") {
 		t.Errorf("login of a disabled admin: %q, want it to say disabled", denied.detail(t))
 	}
-	_, err := httpapi.SetAdminUserStatus(ctx, st, u.ID, portal.AdminDisabled, e.clock.now())
+	_, err := httpapi.SetAdminUserStatus(ctx, st, u.ID, portal.AdminDisabled, e.clock.Now())
 	if !portal.IsCode(err, portal.EPrecondition) {
 		t.Errorf("disabling twice = %v, want Precondition", err)
 	}
-	e.clock.add(time.Minute)
-	if _, err := httpapi.SetAdminUserStatus(ctx, st, u.ID, portal.AdminActive, e.clock.now()); err != nil {
+	e.clock.Add(time.Minute)
+	if _, err := httpapi.SetAdminUserStatus(ctx, st, u.ID, portal.AdminActive, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	want(t, e.do(c, "GET", "/v3/portals", nil), 401) // the old session stays ended
@@ -199,15 +199,15 @@ func TestAdminSessionTimeouts(t *testing.T) {
 	idle := e.adminLogin(adminEmail)
 	busy := e.adminLogin(adminEmail)
 	for range 36 { // 12 hours in steps of 20 minutes
-		e.clock.add(20 * time.Minute)
+		e.clock.Add(20 * time.Minute)
 		if a := e.do(busy, "GET", "/v3/admin/me", nil); a.status != 200 {
 			break
 		}
 	}
 	want(t, e.do(idle, "GET", "/v3/admin/me", nil), 401)
 	want(t, e.do(busy, "GET", "/v3/admin/me", nil), 401)
-	if e.clock.now().Sub(testClock()) != 12*time.Hour {
-		t.Errorf("an active admin session ended after %v, want 12h (the absolute timeout)", e.clock.now().Sub(testClock()))
+	if e.clock.Now().Sub(testClock()) != 12*time.Hour {
+		t.Errorf("an active admin session ended after %v, want 12h (the absolute timeout)", e.clock.Now().Sub(testClock()))
 	}
 }
 
@@ -227,7 +227,7 @@ func TestAdminLoginThrottled(t *testing.T) {
 		t.Error("429 without Retry-After")
 	}
 	e.login("same@example.com")
-	e.clock.add(16 * time.Minute)
+	e.clock.Add(16 * time.Minute)
 	e.adminLogin("same@example.com")
 }
 
@@ -241,14 +241,14 @@ func TestCreateAdminUserRules(t *testing.T) {
 		{"a@example.com", "x", "password", "password"},
 		{"a@example.com", strings.Repeat("n", 201), goodPassword, "full_name"},
 	} {
-		_, err := httpapi.CreateAdminUser(ctx, st, tc.email, tc.name, tc.pw, testCost, e.clock.now())
+		_, err := httpapi.CreateAdminUser(ctx, st, tc.email, tc.name, tc.pw, testCost, e.clock.Now())
 		var pe *portal.Error
 		if !portal.IsCode(err, portal.EInvalid) || !errors.As(err, &pe) || len(pe.Fields) != 1 || pe.Fields[0].Field != tc.field {
 			t.Errorf("CreateAdminUser(%q, %q) = %v, want Invalid naming %s", tc.email, tc.pw, err, tc.field)
 		}
 	}
 	e.adminUser(adminEmail)
-	_, err := httpapi.CreateAdminUser(ctx, st, "ops@example.com", "", goodPassword, testCost, e.clock.now())
+	_, err := httpapi.CreateAdminUser(ctx, st, "ops@example.com", "", goodPassword, testCost, e.clock.Now())
 	if !portal.IsCode(err, portal.EConflict) {
 		t.Errorf("CreateAdminUser(taken email, other case) = %v, want Conflict", err)
 	}
@@ -259,7 +259,7 @@ func TestAuditEventsFilters(t *testing.T) {
 	e := setup(t)
 	for i := range 3 {
 		e.signUp(fmt.Sprintf("d%d@example.com", i))
-		e.clock.add(time.Minute)
+		e.clock.Add(time.Minute)
 	}
 	d1 := e.developerID("d1@example.com")
 	for _, tc := range []struct {
@@ -309,7 +309,7 @@ func TestDevelopersSearchAndDetail(t *testing.T) {
 	e := setup(t)
 	for _, email := range []string{"ada@analytical.example", "grace@navy.example", "alan@bletchley.example"} {
 		e.signUp(email)
-		e.clock.add(time.Second)
+		e.clock.Add(time.Second)
 	}
 	e.approve("grace@navy.example")
 	list := "/v3/portals/" + e.portalID() + "/developers?"
@@ -367,7 +367,7 @@ func TestAdminUsersAPI(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	me := e.adminUser(adminEmail)
-	e.clock.add(time.Second)
+	e.clock.Add(time.Second)
 	other := e.adminUser("other@example.com")
 	c := e.adminLogin(adminEmail)
 	keep := e.adminLogin(other.Email)
@@ -424,7 +424,7 @@ func TestAdminUsersAPI(t *testing.T) {
 	want(t, e.do(c, "GET", "/v3/admin/me", nil), 200)
 
 	// Disabling ends the other's session at once.
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	off := e.do(c, "PATCH", path, map[string]bool{"active": false}, "If-Match", tag)
 	want(t, off, 200)
 	if off.json(t)["active"] != false || off.header.Get("ETag") == tag {
@@ -438,7 +438,7 @@ func TestAdminUsersAPI(t *testing.T) {
 	if cur, _ := stale.json(t)["current"].(map[string]any); cur["active"] != false {
 		t.Errorf("409 = %s, want the current, disabled user", stale.body)
 	}
-	e.clock.add(time.Minute)
+	e.clock.Add(time.Minute)
 	want(t, e.do(c, "PATCH", path, map[string]bool{"active": true}, "If-Match", off.header.Get("ETag")), 200)
 	e.adminLogin(other.Email)
 

@@ -28,7 +28,7 @@ func appEnv(t *testing.T, email string) (*env, *clientT) {
 func appEnvAt(t *testing.T, base time.Time, email string) (*env, *clientT) {
 	t.Helper()
 	e := setupAt(t, base)
-	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.now()); err != nil {
+	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	e.signUpApproved(email)
@@ -130,7 +130,7 @@ func applications(t *testing.T, base time.Time) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if old.ExpiresAt == nil || !old.ExpiresAt.Equal(e.clock.now().Add(time.Hour)) {
+	if old.ExpiresAt == nil || !old.ExpiresAt.Equal(e.clock.Now().Add(time.Hour)) {
 		t.Errorf("old key expires at %v, want in one hour", old.ExpiresAt)
 	}
 	want(t, dev.do("POST", "/api/v3/applications/"+appID+"/credentials/"+idOf(t, cred)+"/rotate", map[string]int{"grace_period": -1}), 400)

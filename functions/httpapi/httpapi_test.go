@@ -23,20 +23,8 @@ import (
 	"github.com/portal-dev/portal/functions/password"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/publish"
+	"github.com/portal-dev/portal/internal/testclock"
 )
-
-// clock is a settable time source.
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // testClock is where the server's clock starts in most tests: a fixed
 // date, so that failures reproduce. Nothing in the stack may compare it
@@ -49,7 +37,7 @@ type env struct {
 	url    string
 	store  portal.Store
 	outbox string
-	clock  *clock
+	clock  *testclock.Clock
 	admin  string // an admin token
 	srv    *httpapi.Server
 }
@@ -89,18 +77,18 @@ func setupWith(t testing.TB, st portal.FullStore, dir string, base time.Time) *e
 	t.Helper()
 	outbox := filepath.Join(dir, "outbox")
 	mailer := testMailer(t, dir)
-	c := &clock{t: base}
+	c := testclock.New(base)
 	srv, err := httpapi.New(st, mailer, nil, httpapi.Config{
 		BaseURL:  "http://127.0.0.1:8080",
 		Defaults: portal.Settings{Name: "acme", DisplayName: "Acme"},
 		Password: testCost,
-	}, c.now)
+	}, c.Now)
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv.Handler())
 	t.Cleanup(hs.Close)
-	tok, _, err := httpapi.CreateAdminToken(context.Background(), st, "test", c.now())
+	tok, _, err := httpapi.CreateAdminToken(context.Background(), st, "test", c.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -430,7 +418,7 @@ func sessionCookie(t *testing.T, base time.Time) {
 		t.Errorf("session cookie %q is shorter than 256 bits of base64", cookie)
 	}
 	// The store never holds the cookie itself.
-	if _, err := e.store.GetSession(context.Background(), cookie, e.clock.now()); !portal.IsCode(err, portal.ENotFound) {
+	if _, err := e.store.GetSession(context.Background(), cookie, e.clock.Now()); !portal.IsCode(err, portal.ENotFound) {
 		t.Errorf("GetSession(raw cookie) = %v, want not found (only the hash is stored)", err)
 	}
 	me := func() int {
@@ -439,11 +427,11 @@ func sessionCookie(t *testing.T, base time.Time) {
 	if got := me(); got != 200 {
 		t.Fatalf("me = %d, want 200", got)
 	}
-	e.clock.add(29 * time.Minute)
+	e.clock.Add(29 * time.Minute)
 	if got := me(); got != 200 {
 		t.Fatalf("me after 29 idle minutes = %d, want 200", got)
 	}
-	e.clock.add(31 * time.Minute)
+	e.clock.Add(31 * time.Minute)
 	if got := me(); got != 401 {
 		t.Errorf("me after 31 idle minutes = %d, want 401", got)
 	}
@@ -451,7 +439,7 @@ func sessionCookie(t *testing.T, base time.Time) {
 	// Absolute timeout: active every 20 minutes, out after 12 h all the same.
 	c := e.login("bob@example.com")
 	for elapsed := 20 * time.Minute; elapsed <= 13*time.Hour; elapsed += 20 * time.Minute {
-		e.clock.add(20 * time.Minute)
+		e.clock.Add(20 * time.Minute)
 		got := e.do(c, "GET", "/api/v3/developer/me", nil).status
 		if elapsed < 12*time.Hour && got != 200 {
 			t.Fatalf("me after %s of activity = %d, want 200", elapsed, got)
@@ -492,7 +480,7 @@ func loginErrorsAndThrottle(t *testing.T, base time.Time) {
 	if locked.header.Get("Retry-After") == "" {
 		t.Errorf("429 without Retry-After")
 	}
-	e.clock.add(16 * time.Minute)
+	e.clock.Add(16 * time.Minute)
 	e.login("carol@example.com")
 }
 
@@ -522,7 +510,7 @@ func forgotAndResetPassword(t *testing.T, base time.Time) {
 	// Reset tokens last 60 minutes.
 	want(t, e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "dan@example.com"}), 204)
 	tok = e.lastToken("reset-password")
-	e.clock.add(61 * time.Minute)
+	e.clock.Add(61 * time.Minute)
 	want(t, e.do(nil, "POST", "/api/v3/developer/reset-password", map[string]string{"token": tok, "password": "yet-another-Str0ng"}), 400)
 }
 
@@ -530,7 +518,7 @@ func verifyTokenExpires(t *testing.T, base time.Time) {
 	e := setupAt(t, base)
 	want(t, e.do(nil, "POST", "/api/v3/developer", map[string]string{"email": "erin@example.com", "full_name": "Erin", "password": goodPassword}), 201)
 	tok := e.lastToken("confirm-email-address")
-	e.clock.add(24*time.Hour + time.Minute)
+	e.clock.Add(24*time.Hour + time.Minute)
 	want(t, e.do(nil, "POST", "/api/v3/developer/verify-email", map[string]string{"token": tok}), 400)
 }
 
@@ -615,12 +603,12 @@ func TestAdminAuth(t *testing.T) {
 		t.Errorf("401 without WWW-Authenticate")
 	}
 	want(t, e.do(nil, "GET", "/v3/portals", nil, "Authorization", "Bearer pat_nope"), 401)
-	tok, rec, err := httpapi.CreateAdminToken(context.Background(), e.store, "x", e.clock.now())
+	tok, rec, err := httpapi.CreateAdminToken(context.Background(), e.store, "x", e.clock.Now())
 	if err != nil {
 		t.Fatal(err)
 	}
 	want(t, e.do(nil, "GET", "/v3/portals", nil, "Authorization", "Bearer "+tok), 200)
-	if err := e.store.RevokeAdminToken(context.Background(), rec.ID, e.clock.now(), portal.AuditEvent{ID: "r", At: e.clock.now(), Action: "admin_token.revoked", Subject: rec.ID}); err != nil {
+	if err := e.store.RevokeAdminToken(context.Background(), rec.ID, e.clock.Now(), portal.AuditEvent{ID: "r", At: e.clock.Now(), Action: "admin_token.revoked", Subject: rec.ID}); err != nil {
 		t.Fatal(err)
 	}
 	want(t, e.do(nil, "GET", "/v3/portals", nil, "Authorization", "Bearer "+tok), 401)
@@ -714,7 +702,7 @@ func TestAdminTeams(t *testing.T) {
 		t.Errorf("members %s lack %s", members.body, dev)
 	}
 
-	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.now()); err != nil {
+	if _, err := publish.Publish(context.Background(), e.store.(publish.Store), []byte(testCatalog), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	// A role names a published API, by id or slug; anything else is a 400.

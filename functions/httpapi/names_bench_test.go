@@ -19,10 +19,10 @@ func BenchmarkRegistrationsPage(b *testing.B) {
 	e := setup(b)
 	ctx := context.Background()
 	st := e.store.(portal.FullStore)
-	if _, err := publish.Publish(ctx, st, []byte(testCatalog), e.clock.now()); err != nil {
+	if _, err := publish.Publish(ctx, st, []byte(testCatalog), e.clock.Now()); err != nil {
 		b.Fatal(err)
 	}
-	at := e.clock.now()
+	at := e.clock.Now()
 	ev := portal.AuditEvent{At: at, Actor: "system", Action: "seeded"}
 	for i := range 100 {
 		d := portal.Developer{ID: fmt.Sprintf("dev-%03d", i), Email: fmt.Sprintf("dev%03d@example.com", i), FullName: "Dev", Status: portal.StatusApproved, CreatedAt: at, UpdatedAt: at}

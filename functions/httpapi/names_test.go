@@ -53,7 +53,7 @@ func setupNamed(t *testing.T) *namedEnv {
 	dir := t.TempDir()
 	st := &countingStore{Store: openBolt(t, dir)}
 	e := setupWith(t, st, dir, testClock())
-	if _, err := publish.Publish(context.Background(), st, []byte(testCatalog), e.clock.now()); err != nil {
+	if _, err := publish.Publish(context.Background(), st, []byte(testCatalog), e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	n := &namedEnv{env: e, st: st, pid: e.portalID(), apps: map[string]string{}, regs: map[string]string{}}

@@ -37,7 +37,7 @@ func TestMailFlood(t *testing.T) {
 		// could run after the fourth's and lose its slot to it, and the
 		// slot freed an hour later would be a minute later).
 		e.srv.WaitAnswered()
-		e.clock.add(time.Minute)
+		e.clock.Add(time.Minute)
 	}
 	if n := resets(); n != 3 {
 		t.Errorf("%d reset mails after 5 requests in 5 minutes, want 3", n)
@@ -49,7 +49,7 @@ func TestMailFlood(t *testing.T) {
 		t.Errorf("%d reset mails after one to another address, want 4", n)
 	}
 	// An hour after the first, one more may go.
-	e.clock.add(time.Hour - 5*time.Minute)
+	e.clock.Add(time.Hour - 5*time.Minute)
 	want(t, e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "flood@example.com"}), 204)
 	want(t, e.do(nil, "POST", "/api/v3/developer/forgot-password", map[string]string{"email": "flood@example.com"}), 204)
 	if n := resets(); n != 5 {

@@ -145,7 +145,7 @@ func TestForwardAuthRouteTricks(t *testing.T) {
 func TestForwardAuthHostRoutes(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	now := f.clock.now()
+	now := f.clock.Now()
 	must(t, f.store.CreateRegistration(context.Background(), portal.Registration{ID: "reg-hosted", ApplicationID: f.app.ID, APIID: "api-hosted", Status: portal.RegistrationApproved, CreatedAt: now, UpdatedAt: now}, ev("registration.created", "reg-hosted")))
 	srv := f.forwardAuth(t)
 	type answer struct {

@@ -23,19 +23,8 @@ import (
 	"github.com/portal-dev/portal/functions/publish"
 	"github.com/portal-dev/portal/functions/validate"
 	"github.com/portal-dev/portal/internal/syncio"
+	"github.com/portal-dev/portal/internal/testclock"
 )
-
-type clock struct {
-	mu sync.Mutex
-	t  time.Time
-}
-
-func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.t = c.t.Add(d)
-	c.mu.Unlock()
-}
 
 // counting wraps the store: it counts reads and can fail them, standing in
 // for a store that cannot be reached.
@@ -78,7 +67,7 @@ func (c *counting) ListAPIs(ctx context.Context) ([]portal.API, error) {
 
 type fixture struct {
 	store *counting
-	clock *clock
+	clock *testclock.Clock
 	v     *validate.Validator
 	gate  *validate.Gate
 	api   portal.API
@@ -117,12 +106,12 @@ func setupB(tb testing.TB, t testing.TB) *fixture {
 	}
 	tb.Cleanup(func() { st.Close() })
 	ctx := context.Background()
-	c := &clock{t: time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)}
-	if _, err := publish.Publish(ctx, st, []byte(catalog), c.now()); err != nil {
+	c := testclock.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
+	if _, err := publish.Publish(ctx, st, []byte(catalog), c.Now()); err != nil {
 		t.Fatal(err)
 	}
 	f := &fixture{store: &counting{FullStore: st}, clock: c}
-	now := c.now()
+	now := c.Now()
 	f.dev = portal.Developer{ID: "dev-1", Email: "dev@example.com", FullName: "Dev", PasswordHash: "x", Status: portal.StatusApproved, EmailVerified: true, CreatedAt: now, UpdatedAt: now}
 	must(t, st.CreateDeveloper(ctx, f.dev, ev("developer.created", f.dev.ID)))
 	f.app = portal.Application{ID: "app-1", Name: "App", DeveloperID: f.dev.ID, AuthStrategyID: portal.DefaultAuthStrategyID, CreatedAt: now, UpdatedAt: now}
@@ -135,7 +124,7 @@ func setupB(tb testing.TB, t testing.TB) *fixture {
 	must(t, st.CreateCredential(ctx, f.cred, ev("credential.created", f.app.ID)))
 	f.api, err = st.GetAPI(ctx, "api-httpbin")
 	must(t, err)
-	f.v = validate.New(f.store, validate.Options{Now: c.now})
+	f.v = validate.New(f.store, validate.Options{Now: c.Now})
 	tb.Cleanup(f.v.Close)
 	f.gate = validate.NewGate(f.v, f.store, 5*time.Second)
 	return f
@@ -239,7 +228,7 @@ func TestRefusalReasons(t *testing.T) {
 		t.Run(string(status), func(t *testing.T) {
 			t.Parallel()
 			f := setup(t)
-			now := f.clock.now()
+			now := f.clock.Now()
 			must(t, f.store.CreateRegistration(context.Background(), portal.Registration{ID: "reg-other", ApplicationID: f.app.ID, APIID: "api-other", Status: status, CreatedAt: now, UpdatedAt: now}, ev("registration.created", "reg-other")))
 			other, err := f.store.GetAPI(context.Background(), "api-other")
 			must(t, err)
@@ -270,7 +259,7 @@ func TestCredentialWithoutOwner(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	key, hash := apikey.New()
-	must(t, f.store.CreateCredential(context.Background(), portal.Credential{ID: "cred-old", ApplicationID: f.app.ID, Hash: hash, CreatedAt: f.clock.now()}, ev("credential.created", f.app.ID)))
+	must(t, f.store.CreateCredential(context.Background(), portal.Credential{ID: "cred-old", ApplicationID: f.app.ID, Hash: hash, CreatedAt: f.clock.Now()}, ev("credential.created", f.app.ID)))
 	d := f.decide(key)
 	wantDecision(t, d, 200, "")
 	if d.ConsumerID != f.dev.ID {
@@ -303,7 +292,7 @@ func TestRevocationsSeenWithinTTL(t *testing.T) {
 			must(t, err)
 		}, 403, validate.ReasonDeveloperNotApproved},
 		"key expired": {func(f *fixture) {
-			_, err := f.store.ExpireCredential(ctx, f.app.ID, f.cred.ID, f.clock.now().Add(time.Second), ev("credential.expiring", f.app.ID))
+			_, err := f.store.ExpireCredential(ctx, f.app.ID, f.cred.ID, f.clock.Now().Add(time.Second), ev("credential.expiring", f.app.ID))
 			must(t, err)
 		}, 401, ""},
 	}
@@ -313,7 +302,7 @@ func TestRevocationsSeenWithinTTL(t *testing.T) {
 			f := setup(t)
 			wantDecision(t, f.decide(f.key), 200, "")
 			tt.revoke(f)
-			f.clock.add(4*time.Second + time.Millisecond)
+			f.clock.Add(4*time.Second + time.Millisecond)
 			d := f.decide(f.key)
 			wantDecision(t, d, tt.status, "")
 			if d.Reason != tt.reason {
@@ -342,16 +331,16 @@ func TestRBAC(t *testing.T) {
 		t.Errorf("RBAC on, no role: reason = %q, want %q", d.Reason, validate.ReasonNoConsumerRole)
 	}
 
-	team := portal.Team{ID: "team-1", Name: "Payments", CreatedAt: f.clock.now(), UpdatedAt: f.clock.now()}
+	team := portal.Team{ID: "team-1", Name: "Payments", CreatedAt: f.clock.Now(), UpdatedAt: f.clock.Now()}
 	must(t, f.store.CreateTeam(ctx, team, ev("team.created", team.ID)))
 	must(t, f.store.AddTeamMember(ctx, team.ID, f.dev.ID, ev("team.member_added", team.ID)))
-	role := portal.RoleAssignment{ID: "role-1", TeamID: team.ID, RoleName: portal.RoleAPIConsumer, EntityID: f.api.ID, EntityTypeName: "APIs", EntityRegion: "*", CreatedAt: f.clock.now()}
+	role := portal.RoleAssignment{ID: "role-1", TeamID: team.ID, RoleName: portal.RoleAPIConsumer, EntityID: f.api.ID, EntityTypeName: "APIs", EntityRegion: "*", CreatedAt: f.clock.Now()}
 	must(t, f.store.AssignRole(ctx, role, ev("team.role_assigned", team.ID)))
-	f.clock.add(6 * time.Second)
+	f.clock.Add(6 * time.Second)
 	wantDecision(t, f.decide(f.key), 200, "")
 
 	must(t, f.store.RemoveTeamMember(ctx, team.ID, f.dev.ID, ev("team.member_removed", team.ID)))
-	f.clock.add(6 * time.Second)
+	f.clock.Add(6 * time.Second)
 	wantDecision(t, f.decide(f.key), 403, validate.MsgForbidden)
 }
 
@@ -365,7 +354,7 @@ func TestFailsClosed(t *testing.T) {
 	other, _ := apikey.New()
 	wantDecision(t, f.decide(other), 503, validate.MsgDown)
 	wantDecision(t, f.decide(f.key), 200, "") // cached, within TTL
-	f.clock.add(4*time.Second + time.Millisecond)
+	f.clock.Add(4*time.Second + time.Millisecond)
 	wantDecision(t, f.decide(f.key), 503, validate.MsgDown)
 	// Errors are not cached: the store comes back, so do answers.
 	f.store.down.Store(false)
@@ -396,7 +385,7 @@ func TestStoreDeadline(t *testing.T) {
 	f := setup(t)
 	slow := &slowStore{FullStore: f.store.FullStore, delay: 5 * time.Second}
 	const deadline = 200 * time.Millisecond
-	v := validate.New(slow, validate.Options{Now: f.clock.now, StoreTimeout: deadline})
+	v := validate.New(slow, validate.Options{Now: f.clock.Now, StoreTimeout: deadline})
 	defer v.Close()
 	start := time.Now()
 	d := v.Decide(context.Background(), f.api, f.key)
@@ -415,7 +404,7 @@ func TestStoreDeadline(t *testing.T) {
 func TestCacheIsBounded(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
-	v := validate.New(f.store, validate.Options{Now: f.clock.now, MaxEntries: 50})
+	v := validate.New(f.store, validate.Options{Now: f.clock.Now, MaxEntries: 50})
 	defer v.Close()
 	for range 500 {
 		k, _ := apikey.New()
@@ -575,7 +564,7 @@ func TestFailsClosedIsLogged(t *testing.T) {
 	t.Parallel()
 	f := setup(t)
 	var buf syncio.Buffer
-	v := validate.New(f.store, validate.Options{Now: f.clock.now, Log: slog.New(slog.NewTextHandler(&buf, nil))})
+	v := validate.New(f.store, validate.Options{Now: f.clock.Now, Log: slog.New(slog.NewTextHandler(&buf, nil))})
 	defer v.Close()
 	f.store.down.Store(true)
 	before := f.store.reads.Load()

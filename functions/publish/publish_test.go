@@ -2,12 +2,11 @@ package publish_test
 
 import (
 	"context"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/portal-dev/portal/functions/boltstore"
+	"github.com/portal-dev/portal/functions/boltstore/bolttest"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/publish"
 )
@@ -21,11 +20,7 @@ const catalog = `{"portal":{"name":"acme"},"apis":[
 
 func TestPublish(t *testing.T) {
 	t.Parallel()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := bolttest.Open(t)
 	ctx := context.Background()
 	now := time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC)
 	n, err := publish.Publish(ctx, st, []byte(catalog), now)

@@ -4,14 +4,13 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
-	"github.com/portal-dev/portal/functions/boltstore"
+	"github.com/portal-dev/portal/functions/boltstore/bolttest"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/storetest"
 )
@@ -125,12 +124,7 @@ func wrap[M ~struct{ portal.FullStore }, P interface {
 }
 
 func newBolt(t *testing.T) portal.FullStore {
-	s, err := boltstore.Open(filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close() })
-	return s
+	return bolttest.Open(t)
 }
 
 // TestMutants runs the suite against each mutant in a child process (the

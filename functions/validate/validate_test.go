@@ -8,7 +8,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -18,7 +17,7 @@ import (
 	"github.com/aws/aws-lambda-go/events"
 
 	"github.com/portal-dev/portal/functions/apikey"
-	"github.com/portal-dev/portal/functions/boltstore"
+	"github.com/portal-dev/portal/functions/boltstore/bolttest"
 	"github.com/portal-dev/portal/functions/portal"
 	"github.com/portal-dev/portal/functions/publish"
 	"github.com/portal-dev/portal/functions/validate"
@@ -100,11 +99,7 @@ func setup(t *testing.T) *fixture { return setupB(t, t) }
 // reports.
 func setupB(tb testing.TB, t testing.TB) *fixture {
 	tb.Helper()
-	st, err := boltstore.Open(filepath.Join(tb.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	tb.Cleanup(func() { st.Close() })
+	st := bolttest.Open(tb)
 	ctx := context.Background()
 	c := testclock.New(time.Date(2026, 11, 22, 10, 0, 0, 0, time.UTC))
 	if _, err := publish.Publish(ctx, st, []byte(catalog), c.Now()); err != nil {
@@ -122,6 +117,7 @@ func setupB(tb testing.TB, t testing.TB) *fixture {
 	f.key = key
 	f.cred = portal.Credential{ID: "cred-1", ApplicationID: f.app.ID, DeveloperID: f.dev.ID, Hash: hash, Hint: apikey.Hint(key), CreatedAt: now}
 	must(t, st.CreateCredential(ctx, f.cred, ev("credential.created", f.app.ID)))
+	var err error
 	f.api, err = st.GetAPI(ctx, "api-httpbin")
 	must(t, err)
 	f.v = validate.New(f.store, validate.Options{Now: c.Now})

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
-	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"time"
 
 	"github.com/portal-dev/portal/functions/boltstore"
+	"github.com/portal-dev/portal/functions/boltstore/bolttest"
 	"github.com/portal-dev/portal/functions/httpapi"
 	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/portal"
@@ -39,11 +39,7 @@ func adminPortal(t *testing.T, seed ...func(context.Context, *boltstore.Store, t
 	t.Helper()
 	ctx := context.Background()
 	at := time.Date(2031, 5, 4, 9, 30, 0, 0, time.UTC)
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { st.Close() })
+	st := bolttest.Open(t)
 	srv, err := httpapi.New(st, noMail{}, nil, httpapi.Config{BaseURL: "http://127.0.0.1:8080", Defaults: portal.Settings{Name: "acme", DisplayName: "Acme"}}, func() time.Time { return at })
 	if err != nil {
 		t.Fatal(err)

@@ -3,14 +3,13 @@ package main
 import (
 	"context"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/aws/aws-lambda-go/events"
 
-	"github.com/portal-dev/portal/functions/boltstore"
+	"github.com/portal-dev/portal/functions/boltstore/bolttest"
 	"github.com/portal-dev/portal/functions/publish"
 	"github.com/portal-dev/portal/functions/validate"
 )
@@ -40,11 +39,7 @@ func TestHandlerConfiguration(t *testing.T) {
 // API it names: no key is a deny, an auth: none API is open.
 func TestHandlerDecides(t *testing.T) {
 	t.Parallel()
-	st, err := boltstore.Open(filepath.Join(t.TempDir(), "portal.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
+	st := bolttest.Open(t)
 	cat := `{"portal":{"name":"acme"},"apis":[
  {"id":"a1","slug":"httpbin","name":"httpbin","version":"1","visibility":"public","auth_strategy":{"type":"key_auth","key_names":["apikey"]},"route_prefix":"/gateway/httpbin/"},
  {"id":"a2","slug":"open","name":"Open","version":"1","visibility":"public","auth_strategy":{"type":"none"},"route_prefix":"/gateway/open/"}]}`

@@ -294,7 +294,7 @@ func (s *Server) handleListDevelopers(w http.ResponseWriter, r *http.Request) {
 	})
 }
 
-// ref names a related object in an answer.
+// ref names a related object that has a name (an application, a team) in an answer.
 type ref struct {
 	ID   string `json:"id"`
 	Name string `json:"name"`

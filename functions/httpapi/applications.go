@@ -215,7 +215,7 @@ type adminApp struct {
 	portal.Application
 	DeveloperID string        `json:"developer_id"`
 	Developer   *developerRef `json:"developer"`
-	Team        *teamRef      `json:"team,omitempty"`
+	Team        *ref          `json:"team,omitempty"`
 }
 
 func (s *Server) handleAdminApps(w http.ResponseWriter, r *http.Request) {

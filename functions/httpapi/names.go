@@ -15,23 +15,11 @@ import (
 // applications, not 100 — with the reads of one kind in parallel, and the
 // catalog in one list.
 
-// appRef names an application.
-type appRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
-}
-
 // developerRef names a developer.
 type developerRef struct {
 	ID       string `json:"id"`
 	Email    string `json:"email"`
 	FullName string `json:"full_name"`
-}
-
-// teamRef names a team.
-type teamRef struct {
-	ID   string `json:"id"`
-	Name string `json:"name"`
 }
 
 // apiRef names a published API.
@@ -45,9 +33,9 @@ type apiRef struct {
 // null only when its object went away meanwhile.
 type adminRegistration struct {
 	portal.Registration
-	Application *appRef       `json:"application"`
+	Application *ref          `json:"application"`
 	Developer   *developerRef `json:"developer"`      // the application's owner
-	Team        *teamRef      `json:"team,omitempty"` // for a team-owned application
+	Team        *ref          `json:"team,omitempty"` // for a team-owned application
 	API         *apiRef       `json:"api"`            //
 }
 
@@ -57,11 +45,11 @@ type adminRole struct {
 	API *apiRef `json:"api"` // null for an API no longer published
 }
 
-func refApp(a portal.Application, ok bool) *appRef {
+func refApp(a portal.Application, ok bool) *ref {
 	if !ok {
 		return nil
 	}
-	return &appRef{ID: a.ID, Name: a.Name}
+	return &ref{ID: a.ID, Name: a.Name}
 }
 
 func refDeveloper(d portal.Developer, ok bool) *developerRef {
@@ -71,11 +59,11 @@ func refDeveloper(d portal.Developer, ok bool) *developerRef {
 	return &developerRef{ID: d.ID, Email: d.Email, FullName: d.FullName}
 }
 
-func refTeam(t portal.Team, ok bool) *teamRef {
+func refTeam(t portal.Team, ok bool) *ref {
 	if !ok {
 		return nil
 	}
-	return &teamRef{ID: t.ID, Name: t.Name}
+	return &ref{ID: t.ID, Name: t.Name}
 }
 
 func refAPI(a portal.API, ok bool) *apiRef {

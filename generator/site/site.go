@@ -253,88 +253,77 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 	ops := make([]*spec.Operation, 0, len(a.Spec.Operations)+len(a.Spec.Webhooks))
 	ops = append(ops, a.Spec.Operations...)
 	ops = append(ops, a.Spec.Webhooks...)
-	const chunk = 64
-	for start := 0; start < len(ops); start += chunk {
-		end := min(start+chunk, len(ops))
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(ops []*spec.Operation, first int) {
-			defer func() { <-sem; wg.Done() }()
-			var c batch
-			defer sp.flush(&c)
-			for i, op := range ops {
-				folder := "reference/"
-				switch {
-				case op.Webhook:
-					folder = "webhooks/"
-				case op.Action != "":
-					folder = "operations/"
-				}
-				desc := op.Summary
-				if desc == "" {
-					desc = render.Summary(op.Description, 160)
-				}
-				url := r.OperationURL(op)
-				navKey, navHTML, mark := r.SharedNav(url)
-				w.lazyPage(dir+folder+op.Slug+".md", url, FrontMatter{
-					Title: opTitle(op), Description: desc, Layout: "operation", Weight: first + i + 1,
-					Params: Params{
-						Generated: true, API: api,
-						Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
-						Deprecated: op.Deprecated, Webhook: op.Webhook,
-					},
-				}, append(r.OperationParts(op), "nav"), c.add(sp, r.Operation(op), navKey, navHTML, mark).frags)
-			}
-		}(ops[start:end], start)
-	}
-	for start := 0; start < len(a.Spec.Schemas); start += chunk {
-		end := min(start+chunk, len(a.Spec.Schemas))
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(nss []*spec.NamedSchema, first int) {
-			defer func() { <-sem; wg.Done() }()
-			var c batch
-			defer sp.flush(&c)
-			for i, ns := range nss {
-				desc := render.Summary(ns.Schema.Description, 160)
-				if desc == "" {
-					desc = "The " + ns.Name + " schema of " + title + "."
-				}
-				url := r.SchemaURL(ns)
-				navKey, navHTML, mark := r.SharedNav(url)
-				w.lazyPage(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
-					Title: ns.Name, Description: desc, Layout: "schema", Weight: first + i + 1,
-					Params: Params{Generated: true, API: api, SchemaName: ns.Name},
-				}, append(r.SchemaParts(ns), "nav"), c.add(sp, r.Schema(ns), navKey, navHTML, mark).frags)
-			}
-		}(a.Spec.Schemas[start:end], start)
-	}
-	for start := 0; start < len(a.Spec.Messages); start += chunk {
-		end := min(start+chunk, len(a.Spec.Messages))
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(ms []*spec.Message, first int) {
-			defer func() { <-sem; wg.Done() }()
-			var c batch
-			defer sp.flush(&c)
-			for i, m := range ms {
-				desc := m.Summary
-				if desc == "" {
-					desc = render.Summary(m.Description, 160)
-				}
-				if desc == "" {
-					desc = "The " + render.MessageTitle(m) + " message of " + title + "."
-				}
-				url := r.MessageURL(m)
-				navKey, navHTML, mark := r.SharedNav(url)
-				w.lazyPage(dir+"messages/"+m.Slug+".md", url, FrontMatter{
-					Title: render.MessageTitle(m), Description: desc, Layout: "message", Weight: first + i + 1,
-					Params: Params{Generated: true, API: api, MessageName: m.Name, ContentType: m.ContentType, Deprecated: m.Deprecated},
-				}, append(r.MessageParts(m), "nav"), c.add(sp, r.Message(m), navKey, navHTML, mark).frags)
-			}
-		}(a.Spec.Messages[start:end], start)
-	}
+	inChunks(ops, sp, sem, wg, func(c *batch, op *spec.Operation, i int) {
+		folder := "reference/"
+		switch {
+		case op.Webhook:
+			folder = "webhooks/"
+		case op.Action != "":
+			folder = "operations/"
+		}
+		desc := op.Summary
+		if desc == "" {
+			desc = render.Summary(op.Description, 160)
+		}
+		url := r.OperationURL(op)
+		navKey, navHTML, mark := r.SharedNav(url)
+		w.lazyPage(dir+folder+op.Slug+".md", url, FrontMatter{
+			Title: opTitle(op), Description: desc, Layout: "operation", Weight: i + 1,
+			Params: Params{
+				Generated: true, API: api,
+				Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
+				Deprecated: op.Deprecated, Webhook: op.Webhook,
+			},
+		}, append(r.OperationParts(op), "nav"), c.add(sp, r.Operation(op), navKey, navHTML, mark).frags)
+	})
+	inChunks(a.Spec.Schemas, sp, sem, wg, func(c *batch, ns *spec.NamedSchema, i int) {
+		desc := render.Summary(ns.Schema.Description, 160)
+		if desc == "" {
+			desc = "The " + ns.Name + " schema of " + title + "."
+		}
+		url := r.SchemaURL(ns)
+		navKey, navHTML, mark := r.SharedNav(url)
+		w.lazyPage(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
+			Title: ns.Name, Description: desc, Layout: "schema", Weight: i + 1,
+			Params: Params{Generated: true, API: api, SchemaName: ns.Name},
+		}, append(r.SchemaParts(ns), "nav"), c.add(sp, r.Schema(ns), navKey, navHTML, mark).frags)
+	})
+	inChunks(a.Spec.Messages, sp, sem, wg, func(c *batch, m *spec.Message, i int) {
+		desc := m.Summary
+		if desc == "" {
+			desc = render.Summary(m.Description, 160)
+		}
+		if desc == "" {
+			desc = "The " + render.MessageTitle(m) + " message of " + title + "."
+		}
+		url := r.MessageURL(m)
+		navKey, navHTML, mark := r.SharedNav(url)
+		w.lazyPage(dir+"messages/"+m.Slug+".md", url, FrontMatter{
+			Title: render.MessageTitle(m), Description: desc, Layout: "message", Weight: i + 1,
+			Params: Params{Generated: true, API: api, MessageName: m.Name, ContentType: m.ContentType, Deprecated: m.Deprecated},
+		}, append(r.MessageParts(m), "nav"), c.add(sp, r.Message(m), navKey, navHTML, mark).frags)
+	})
 	return pages + len(ops) + len(a.Spec.Schemas) + len(a.Spec.Messages), searchDocs(a, r, base)
+}
+
+// inChunks calls each on every item with its index, in chunks of 64 on
+// goroutines that sem bounds and wg counts; a chunk's pages share one batch
+// of fragments, flushed to sp when the chunk is done.
+func inChunks[T any](items []T, sp *spill, sem chan struct{}, wg *sync.WaitGroup, each func(c *batch, item T, i int)) {
+	const chunk = 64
+	for start := 0; start < len(items); start += chunk {
+		end := min(start+chunk, len(items))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(part []T, first int) {
+			defer func() { <-sem; wg.Done() }()
+			var c batch
+			defer sp.flush(&c)
+			for i, item := range part {
+				each(&c, item, first+i)
+			}
+		}(items[start:end], start)
+	}
 }
 
 // writeAsyncIndexes writes an AsyncAPI description's channels, operations

@@ -216,31 +216,28 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 	}, with(r.Overview(), "nav", r.Nav(base)))
 	async := a.Spec.Kind == spec.KindAsyncAPI
 	pages++
-	if async {
-		pages += w.writeAsyncIndexes(a, r, api, dir, base)
-	} else {
-		refURL := base + "reference/"
-		w.page(dir+"reference/_index.md", refURL, FrontMatter{
-			Title: "API reference", Description: title + " operations by tag.", Layout: "reference",
+	// indexPage writes the index page of the API's folder (reference/,
+	// schemas/, …): its generated index and the sidebar's nav.
+	indexPage := func(folder, name, desc, layout, index string) {
+		url := base + folder
+		w.page(dir+folder+"_index.md", url, FrontMatter{
+			Title: name, Description: desc, Layout: layout,
 			Params: Params{Generated: true, API: api},
-		}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(refURL)})
+		}, map[string]string{"index": index, "nav": r.Nav(url)})
 		pages++
+	}
+	if async {
+		indexPage("channels/", "Channels", title+" channels, with their operations and messages.", "reference", r.ChannelsIndex())
+		indexPage("operations/", "Operations", title+" operations by channel.", "reference", r.ReferenceIndex())
+		indexPage("messages/", "Messages", title+" messages.", "schemas", r.MessagesIndex())
+	} else {
+		indexPage("reference/", "API reference", title+" operations by tag.", "reference", r.ReferenceIndex())
 	}
 	if len(a.Spec.Webhooks) > 0 {
-		whURL := base + "webhooks/"
-		w.page(dir+"webhooks/_index.md", whURL, FrontMatter{
-			Title: "Webhooks", Description: title + " webhooks.", Layout: "reference",
-			Params: Params{Generated: true, API: api},
-		}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(whURL)})
-		pages++
+		indexPage("webhooks/", "Webhooks", title+" webhooks.", "reference", r.ReferenceIndex())
 	}
 	if !async || len(a.Spec.Schemas) > 0 {
-		schURL := base + "schemas/"
-		w.page(dir+"schemas/_index.md", schURL, FrontMatter{
-			Title: "Schemas", Description: title + " data models.", Layout: "schemas",
-			Params: Params{Generated: true, API: api},
-		}, map[string]string{"index": r.SchemasIndex(), "nav": r.Nav(schURL)})
-		pages++
+		indexPage("schemas/", "Schemas", title+" data models.", "schemas", r.SchemasIndex())
 	}
 	if a.Config.Docs != "" && !exists(filepath.Join(a.Config.Docs, "_index.md")) {
 		w.page(dir+"docs/_index.md", base+"docs/", FrontMatter{Title: "Documentation", Description: title + " guides."}, nil)
@@ -324,28 +321,6 @@ func inChunks[T any](items []T, sp *spill, sem chan struct{}, wg *sync.WaitGroup
 			}
 		}(items[start:end], start)
 	}
-}
-
-// writeAsyncIndexes writes an AsyncAPI description's channels, operations
-// and messages index pages; it returns how many.
-func (w *Writer) writeAsyncIndexes(a *API, r *render.Renderer, api *APIParams, dir, base string) int {
-	title := api.Title
-	chURL := base + "channels/"
-	w.page(dir+"channels/_index.md", chURL, FrontMatter{
-		Title: "Channels", Description: title + " channels, with their operations and messages.", Layout: "reference",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.ChannelsIndex(), "nav": r.Nav(chURL)})
-	opURL := base + "operations/"
-	w.page(dir+"operations/_index.md", opURL, FrontMatter{
-		Title: "Operations", Description: title + " operations by channel.", Layout: "reference",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(opURL)})
-	msgURL := base + "messages/"
-	w.page(dir+"messages/_index.md", msgURL, FrontMatter{
-		Title: "Messages", Description: title + " messages.", Layout: "schemas",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.MessagesIndex(), "nav": r.Nav(msgURL)})
-	return 3
 }
 
 // adapterPage is one entry of a content adapter data file: the page's

@@ -1,7 +1,6 @@
 package generator
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,10 +11,7 @@ import (
 // search index.
 func TestAdminPages(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	httpbin, _ := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
-	cfg := filepath.Join(dir, "portal.yaml")
-	os.WriteFile(cfg, []byte("name: p\napis:\n  - slug: open\n    spec: "+httpbin+"\n"), 0o644)
+	cfg := writeConfig(t, "name: p\napis:\n  - slug: open\n    spec: "+sampleSpec(t, "httpbin.openapi.yaml")+"\n")
 	out, _ := build(t, cfg)
 	for page, file := range map[string]string{
 		"login": "admin/login/index.html", "overview": "admin/index.html", "developers": "admin/developers/index.html",

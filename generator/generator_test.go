@@ -54,6 +54,28 @@ func readFile(t *testing.T, name string) string {
 	return string(data)
 }
 
+// sampleSpec is the absolute path of the description name in sample-specs,
+// for a portal.yaml written in a temporary folder.
+func sampleSpec(t *testing.T, name string) string {
+	t.Helper()
+	p, err := filepath.Abs(filepath.Join("../sample-specs", name))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// writeConfig writes yaml as portal.yaml in a new temporary folder and
+// returns its path.
+func writeConfig(t *testing.T, yaml string) string {
+	t.Helper()
+	cfg := filepath.Join(t.TempDir(), "portal.yaml")
+	if err := os.WriteFile(cfg, []byte(yaml), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return cfg
+}
+
 func TestBuildSample(t *testing.T) {
 	t.Parallel()
 	out, sum := build(t, "../portal.yaml")
@@ -304,19 +326,11 @@ func TestLiveMarkup(t *testing.T) {
 // only security cannot be checked by a gateway gets a warning.
 func TestCatalogAuth(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	abs := func(p string) string {
-		a, err := filepath.Abs(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	cfg := filepath.Join(dir, "portal.yaml")
-	os.WriteFile(cfg, []byte("name: p\napis:\n"+
-		"  - slug: petstore\n    spec: "+abs("../sample-specs/petstore.swagger.json")+"\n"+
-		"  - slug: bearer\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n"+
-		"  - slug: open\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n    auth: none\n"), 0o644)
+	museum := sampleSpec(t, "museum.openapi31.yaml")
+	cfg := writeConfig(t, "name: p\napis:\n"+
+		"  - slug: petstore\n    spec: "+sampleSpec(t, "petstore.swagger.json")+"\n"+
+		"  - slug: bearer\n    spec: "+museum+"\n"+
+		"  - slug: open\n    spec: "+museum+"\n    auth: none\n")
 	data := t.TempDir()
 	b, _ := newBuilt(t, Options{Config: cfg, Data: data, Out: filepath.Join(data, "public")})
 	var cat Catalog

@@ -46,10 +46,7 @@ components:
 func privatePortal(t *testing.T, extra string) string {
 	t.Helper()
 	dir := t.TempDir()
-	httpbin, err := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	httpbin := sampleSpec(t, "httpbin.openapi.yaml")
 	files := map[string]string{
 		"ledger.yaml":                       canarySpec,
 		"docs/ledger/setup.md":              "---\ntitle: Ledger setup\n---\nSet it up. " + canary + "-docs\n",
@@ -179,10 +176,7 @@ func TestInternalPortalIsGated(t *testing.T) {
 // and no account link.
 func TestNoAccounts(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	httpbin, _ := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
-	cfg := filepath.Join(dir, "portal.yaml")
-	os.WriteFile(cfg, []byte("name: p\nauthentication_enabled: false\napis:\n  - slug: open\n    spec: "+httpbin+"\n"), 0o644)
+	cfg := writeConfig(t, "name: p\nauthentication_enabled: false\napis:\n  - slug: open\n    spec: "+sampleSpec(t, "httpbin.openapi.yaml")+"\n")
 	out, sum := build(t, cfg)
 	for _, f := range []string{"login/index.html", "signup/index.html", "account/index.html"} {
 		if _, err := os.Stat(filepath.Join(out, f)); err == nil {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"html"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,19 +71,10 @@ func TestOverviewAndSummaries(t *testing.T) {
 // the upstream's own credentials stay variables.
 func TestSamplesUseTheGateway(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	abs := func(p string) string {
-		a, err := filepath.Abs(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return a
-	}
-	cfg := filepath.Join(dir, "portal.yaml")
-	os.WriteFile(cfg, []byte("name: p\napis:\n"+
-		"  - slug: petstore\n    spec: "+abs("../sample-specs/petstore.swagger.json")+"\n    upstream_url: https://petstore.example/v2\n"+
+	cfg := writeConfig(t, "name: p\napis:\n"+
+		"  - slug: petstore\n    spec: "+sampleSpec(t, "petstore.swagger.json")+"\n    upstream_url: https://petstore.example/v2\n"+
 		"    gateway: {host: api.acme.example, path: /pets-api/}\n"+
-		"  - slug: museum\n    spec: "+abs("../sample-specs/museum.openapi31.yaml")+"\n"), 0o644)
+		"  - slug: museum\n    spec: "+sampleSpec(t, "museum.openapi31.yaml")+"\n")
 	page := func(out, api, op string) string {
 		t.Helper()
 		return html.UnescapeString(readFile(t, filepath.Join(out, "apis", api, "reference", op, "index.html")))

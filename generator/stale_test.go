@@ -20,10 +20,7 @@ import (
 // behind the gate).
 func TestRebuildLeavesNothingStale(t *testing.T) {
 	t.Parallel()
-	spec, err := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	spec := sampleSpec(t, "httpbin.openapi.yaml")
 	before := "name: p\napis:\n  - slug: open\n    spec: " + spec + "\n  - slug: gone\n    spec: " + spec + "\n"
 	afters := map[string]string{
 		"removed": "name: p\napis:\n  - slug: open\n    spec: " + spec + "\n",

@@ -14,12 +14,11 @@ import (
 // so the builder reloads the site when the set of APIs changes.
 func TestWatchAddsAnAPI(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	spec, _ := filepath.Abs("../sample-specs/httpbin.openapi.yaml")
-	cfg := filepath.Join(dir, "portal.yaml")
-	os.WriteFile(cfg, []byte("name: p\napis: []\n"), 0o644)
+	cfg := writeConfig(t, "name: p\napis: []\n")
 	b, _ := newBuilt(t, Options{Config: cfg, Watch: true})
-	os.WriteFile(cfg, []byte("name: p\napis:\n  - slug: h\n    spec: "+spec+"\n"), 0o644)
+	if err := os.WriteFile(cfg, []byte("name: p\napis:\n  - slug: h\n    spec: "+sampleSpec(t, "httpbin.openapi.yaml")+"\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	sum, err := b.Build(context.Background(), cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +37,7 @@ func TestWatchAddsAnAPI(t *testing.T) {
 // every page).
 func TestWatchLoadsOneReloadScript(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	cfg := filepath.Join(dir, "portal.yaml")
-	os.WriteFile(cfg, []byte("name: p\napis: []\n"), 0o644)
+	cfg := writeConfig(t, "name: p\napis: []\n")
 	b, _ := newBuilt(t, Options{Config: cfg, Watch: true, LiveReload: true})
 	home := readFile(t, filepath.Join(b.Options().Out, "index.html"))
 	if !strings.Contains(home, `src="/_portal/livereload.js"`) {

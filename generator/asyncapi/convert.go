@@ -183,7 +183,7 @@ func (c *conv) operation3(id string, t *yaml.Node, pointer string) *spec.Operati
 		c.l.problem(spec.Error, "operation", t, pointer, "operation "+id+" has no channel",
 			"Add channel: {$ref: '#/channels/NAME'} to the operation.")
 	} else {
-		op.Path = channelPath(op.Channel)
+		op.Path = op.Channel.Label()
 	}
 	op.Messages = c.messages3(t, op.Channel, pointer)
 	if rv := yamlnode.MapValue(t, "reply"); rv != nil {
@@ -228,15 +228,6 @@ func (c *conv) messages3(t *yaml.Node, ch *spec.Channel, pointer string) []*spec
 		}
 	}
 	return out
-}
-
-// channelPath is what an operation page shows as its path: the address,
-// else the channel's key.
-func channelPath(ch *spec.Channel) string {
-	if ch.Address != "" {
-		return ch.Address
-	}
-	return ch.Key
 }
 
 // --- 2.x ---

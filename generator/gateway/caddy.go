@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -11,11 +10,9 @@ import (
 // handle block by its own order, which puts request_header after
 // forward_auth). forward_auth hands a denial to the client as the
 // validator wrote it (Kong's JSON); a validator that is down is a 502.
-func (c *conf) caddy(w io.Writer) error {
-	b := &strings.Builder{}
-	p := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
+func (c *conf) caddy(p func(string, ...any)) {
 	q := func(format string, args ...any) { p("\t"+format, args...) } // inside a route
-	c.header(b, "#", "caddy", "Put it in your Caddyfile (or import it from there) after the global options.")
+	c.header(p, "#", "caddy", "Put it in your Caddyfile (or import it from there) after the global options.")
 	for _, group := range c.hostGroups() {
 		p("")
 		site := fmt.Sprintf("http://:%d", c.ListenPort)
@@ -103,8 +100,6 @@ func (c *conf) caddy(w io.Writer) error {
 		p("\t}")
 		p("}")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func regexpQuote(s string) string {

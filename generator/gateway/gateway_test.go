@@ -29,6 +29,22 @@ func testRoutes(t *testing.T) ([]Route, []Skipped, Options) {
 	return routes, skipped, Options{ValidateURL: vu, Origin: "https://developer.acme.example", Listen: "8000", Source: "portal.yaml", Portal: "acme"}
 }
 
+// decodeConfig writes the gateway configuration kind for testRoutes,
+// decodes it, as YAML, into v and returns the routes and options it was
+// written for.
+func decodeConfig(t *testing.T, kind string, v any) ([]Route, Options) {
+	t.Helper()
+	routes, skipped, o := testRoutes(t)
+	var buf bytes.Buffer
+	if err := Write(&buf, kind, o, routes, skipped); err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(buf.Bytes(), v); err != nil {
+		t.Fatalf("not YAML: %v\n%s", err, buf.String())
+	}
+	return routes, o
+}
+
 func TestRoutes(t *testing.T) {
 	t.Parallel()
 	routes, skipped, _ := testRoutes(t)
@@ -55,11 +71,6 @@ func TestRoutes(t *testing.T) {
 // forwardAuth sends only the key and the name, and the key is removed.
 func TestTraefikIsConsistent(t *testing.T) {
 	t.Parallel()
-	routes, skipped, o := testRoutes(t)
-	var buf bytes.Buffer
-	if err := Write(&buf, "traefik", o, routes, skipped); err != nil {
-		t.Fatal(err)
-	}
 	var c struct {
 		HTTP struct {
 			Routers map[string]struct {
@@ -72,9 +83,7 @@ func TestTraefikIsConsistent(t *testing.T) {
 			Services    map[string]any
 		} `yaml:"http"`
 	}
-	if err := yaml.Unmarshal(buf.Bytes(), &c); err != nil {
-		t.Fatalf("not YAML: %v\n%s", err, buf.String())
-	}
+	routes, o := decodeConfig(t, "traefik", &c)
 	if len(c.HTTP.Routers) != len(routes) {
 		t.Fatalf("%d routers, want %d", len(c.HTTP.Routers), len(routes))
 	}
@@ -127,15 +136,8 @@ func TestTraefikIsConsistent(t *testing.T) {
 // cluster defined, and the key removed on keyed routes.
 func TestEnvoyIsConsistent(t *testing.T) {
 	t.Parallel()
-	routes, skipped, o := testRoutes(t)
-	var buf bytes.Buffer
-	if err := Write(&buf, "envoy", o, routes, skipped); err != nil {
-		t.Fatal(err)
-	}
 	var doc map[string]any
-	if err := yaml.Unmarshal(buf.Bytes(), &doc); err != nil {
-		t.Fatalf("not YAML: %v\n%s", err, buf.String())
-	}
+	routes, _ := decodeConfig(t, "envoy", &doc)
 	get := func(v any, path ...any) any {
 		for _, p := range path {
 			switch k := p.(type) {

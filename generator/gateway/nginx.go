@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"io"
 	"strings"
 )
 
@@ -11,10 +10,8 @@ import (
 // back in X-Portal-Message and the error pages render Kong's JSON from it;
 // any other status (the validator's 503, or no answer at all) is nginx's
 // 500, which is answered 503 with Retry-After, fail closed.
-func (c *conf) nginx(w io.Writer) error {
-	b := &strings.Builder{}
-	p := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
-	c.header(b, "#", "nginx", "Include it in nginx's http {} block, e.g. as /etc/nginx/conf.d/portal.conf.")
+func (c *conf) nginx(p func(string, ...any)) {
+	c.header(p, "#", "nginx", "Include it in nginx's http {} block, e.g. as /etc/nginx/conf.d/portal.conf.")
 	p("")
 	p("# The portal's /validate, on kept-alive connections.")
 	p("upstream portal_validate {")
@@ -87,8 +84,6 @@ func (c *conf) nginx(w io.Writer) error {
 		p("    }")
 		p("}")
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func nginxCORS(p func(string, ...any), indent string) {

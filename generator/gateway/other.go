@@ -2,7 +2,6 @@ package gateway
 
 import (
 	"fmt"
-	"io"
 	"slices"
 	"strings"
 )
@@ -48,10 +47,8 @@ func copied(r Route) []string {
 // forwardAuth (Traefik sets X-Forwarded-Uri and -Host itself and passes
 // only the listed request headers), the key removed, the path rewritten
 // for the upstream.
-func (c *conf) traefik(w io.Writer) error {
-	b := &strings.Builder{}
-	p := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
-	c.header(b, "#", "traefik", fmt.Sprintf("A dynamic configuration for Traefik's file provider (v2.10+ and v3). Its routers use the\n# entry point \"portal\": define it in the static configuration (address \"%s:%d\").", c.ListenHost, c.ListenPort))
+func (c *conf) traefik(p func(string, ...any)) {
+	c.header(p, "#", "traefik", fmt.Sprintf("A dynamic configuration for Traefik's file provider (v2.10+ and v3). Its routers use the\n# entry point \"portal\": define it in the static configuration (address \"%s:%d\").", c.ListenHost, c.ListenPort))
 	p("http:")
 	p("  routers:")
 	for _, r := range c.Routes {
@@ -115,8 +112,6 @@ func (c *conf) traefik(w io.Writer) error {
 		p("        servers:")
 		p("          - url: %q", r.Upstream.Scheme+"://"+r.Upstream.Host)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 // envoy writes a static bootstrap for Envoy (v1.27+): the HTTP connection
@@ -127,10 +122,8 @@ func (c *conf) traefik(w io.Writer) error {
 // validator reads the API from that path and the request's host) and
 // denies when it cannot (failure_mode_allow: false); the route strips the
 // key.
-func (c *conf) envoy(w io.Writer) error {
-	b := &strings.Builder{}
-	p := func(format string, args ...any) { fmt.Fprintf(b, format+"\n", args...) }
-	c.header(b, "#", "envoy", "A static bootstrap for Envoy v1.27+: envoy -c envoy.yaml. ext_authz names the API by the path it\n# appends to /validate and the request's Host: the portal matches both to the API's route.")
+func (c *conf) envoy(p func(string, ...any)) {
+	c.header(p, "#", "envoy", "A static bootstrap for Envoy v1.27+: envoy -c envoy.yaml. ext_authz names the API by the path it\n# appends to /validate and the request's Host: the portal matches both to the API's route.")
 	listen := c.ListenHost
 	if listen == "" {
 		listen = "0.0.0.0"
@@ -228,8 +221,6 @@ func (c *conf) envoy(w io.Writer) error {
 	for _, r := range c.Routes {
 		envoyCluster(p, "portal_api_"+r.ID(), r.Upstream.Scheme, hostPort(r.Upstream))
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func envoyCluster(p func(string, ...any), name, scheme, hostport string) {

@@ -21,7 +21,7 @@ func (r *Renderer) channelGroups() []tagGroup {
 	byChan := map[*spec.Channel]int{}
 	for _, ch := range r.api.Channels {
 		byChan[ch] = len(groups)
-		groups = append(groups, tagGroup{Name: channelLabel(ch), Anchor: channelAnchor(ch)})
+		groups = append(groups, tagGroup{Name: ch.Label(), Anchor: channelAnchor(ch)})
 	}
 	var other []*spec.Operation
 	for _, op := range r.api.Operations {
@@ -44,14 +44,6 @@ func (r *Renderer) channelGroups() []tagGroup {
 		}
 	}
 	return out
-}
-
-// channelLabel is how a channel is named: its address, else its key.
-func channelLabel(ch *spec.Channel) string {
-	if ch.Address != "" {
-		return ch.Address
-	}
-	return ch.Key
 }
 
 func channelAnchor(ch *spec.Channel) string { return "channel-" + ch.Slug }
@@ -282,7 +274,7 @@ func (r *Renderer) asyncOperation(op *spec.Operation) map[string]string {
 		out["security"] = r.securityHTML(op.Security, true)
 	}
 	if ch := op.Channel; ch != nil {
-		info := asyncChannelInfo{Sentence: actionSentence(op), Address: channelLabel(ch), URL: r.ChannelURL(ch),
+		info := asyncChannelInfo{Sentence: actionSentence(op), Address: ch.Label(), URL: r.ChannelURL(ch),
 			Dynamic: ch.Address == "", Servers: r.serverLinks(ch.Servers), Desc: r.markdown(ch.Description)}
 		out["channel"] = renderString(asyncChannelView(info))
 		if groups := r.paramGroups(ch.Parameters); len(groups) > 0 {
@@ -302,7 +294,7 @@ func (r *Renderer) asyncOperation(op *spec.Operation) map[string]string {
 	if rp := op.Reply; rp != nil {
 		rv := replyView{Location: rp.AddressLocation, LocationDescHTML: r.markdown(rp.AddressDescription), Messages: r.messageLinks(rp.Messages)}
 		if rp.Channel != nil {
-			rv.Channel = &serverLink{Name: channelLabel(rp.Channel), URL: r.ChannelURL(rp.Channel)}
+			rv.Channel = &serverLink{Name: rp.Channel.Label(), URL: r.ChannelURL(rp.Channel)}
 			if rp.Channel.Address == "" && rv.Location == "" {
 				rv.Desc = "The reply's address is set at run time."
 			}

@@ -349,7 +349,7 @@ func (r *Renderer) asyncNavOps() []navOp {
 		for _, op := range g.Ops {
 			sub := op.Path
 			if op.Channel != nil {
-				sub = channelLabel(op.Channel)
+				sub = op.Channel.Label()
 			}
 			label := firstNonEmpty(op.Title, PlainText(op.Summary, 80), op.ID, sub)
 			if label == sub {

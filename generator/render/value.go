@@ -229,6 +229,28 @@ func newline(buf *bytes.Buffer, indent string, depth int) {
 	}
 }
 
+// writeElems writes an object's members or an array's elements between
+// start and end, each on its own line when indenting; an empty one as {} or [].
+func writeElems[E any](buf *bytes.Buffer, start, end byte, elems []E, indent string, depth int, write func(E) error) error {
+	buf.WriteByte(start)
+	if len(elems) == 0 {
+		buf.WriteByte(end)
+		return nil
+	}
+	for i, e := range elems {
+		if i > 0 {
+			buf.WriteByte(',')
+		}
+		newline(buf, indent, depth+1)
+		if err := write(e); err != nil {
+			return err
+		}
+	}
+	newline(buf, indent, depth)
+	buf.WriteByte(end)
+	return nil
+}
+
 func writeJSON(buf *bytes.Buffer, v any, indent string, depth int) error {
 	switch v := v.(type) {
 	case nil:
@@ -240,44 +262,18 @@ func writeJSON(buf *bytes.Buffer, v any, indent string, depth int) error {
 	case string:
 		writeString(buf, v)
 	case object:
-		if len(v) == 0 {
-			buf.WriteString("{}")
-			return nil
-		}
-		buf.WriteByte('{')
-		for i, m := range v {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			newline(buf, indent, depth+1)
+		return writeElems(buf, '{', '}', v, indent, depth, func(m member) error {
 			writeString(buf, m.Key)
 			buf.WriteByte(':')
 			if indent != "" {
 				buf.WriteByte(' ')
 			}
-			if err := writeJSON(buf, m.Value, indent, depth+1); err != nil {
-				return err
-			}
-		}
-		newline(buf, indent, depth)
-		buf.WriteByte('}')
+			return writeJSON(buf, m.Value, indent, depth+1)
+		})
 	case []any:
-		if len(v) == 0 {
-			buf.WriteString("[]")
-			return nil
-		}
-		buf.WriteByte('[')
-		for i, e := range v {
-			if i > 0 {
-				buf.WriteByte(',')
-			}
-			newline(buf, indent, depth+1)
-			if err := writeJSON(buf, e, indent, depth+1); err != nil {
-				return err
-			}
-		}
-		newline(buf, indent, depth)
-		buf.WriteByte(']')
+		return writeElems(buf, '[', ']', v, indent, depth, func(e any) error {
+			return writeJSON(buf, e, indent, depth+1)
+		})
 	default:
 		var tmp bytes.Buffer
 		enc := json.NewEncoder(&tmp)

@@ -216,31 +216,28 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 	}, with(r.Overview(), "nav", r.Nav(base)))
 	async := a.Spec.Kind == spec.KindAsyncAPI
 	pages++
-	if async {
-		pages += w.writeAsyncIndexes(a, r, api, dir, base)
-	} else {
-		refURL := base + "reference/"
-		w.page(dir+"reference/_index.md", refURL, FrontMatter{
-			Title: "API reference", Description: title + " operations by tag.", Layout: "reference",
+	// indexPage writes the index page of the API's folder (reference/,
+	// schemas/, …): its generated index and the sidebar's nav.
+	indexPage := func(folder, name, desc, layout, index string) {
+		url := base + folder
+		w.page(dir+folder+"_index.md", url, FrontMatter{
+			Title: name, Description: desc, Layout: layout,
 			Params: Params{Generated: true, API: api},
-		}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(refURL)})
+		}, map[string]string{"index": index, "nav": r.Nav(url)})
 		pages++
+	}
+	if async {
+		indexPage("channels/", "Channels", title+" channels, with their operations and messages.", "reference", r.ChannelsIndex())
+		indexPage("operations/", "Operations", title+" operations by channel.", "reference", r.ReferenceIndex())
+		indexPage("messages/", "Messages", title+" messages.", "schemas", r.MessagesIndex())
+	} else {
+		indexPage("reference/", "API reference", title+" operations by tag.", "reference", r.ReferenceIndex())
 	}
 	if len(a.Spec.Webhooks) > 0 {
-		whURL := base + "webhooks/"
-		w.page(dir+"webhooks/_index.md", whURL, FrontMatter{
-			Title: "Webhooks", Description: title + " webhooks.", Layout: "reference",
-			Params: Params{Generated: true, API: api},
-		}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(whURL)})
-		pages++
+		indexPage("webhooks/", "Webhooks", title+" webhooks.", "reference", r.ReferenceIndex())
 	}
 	if !async || len(a.Spec.Schemas) > 0 {
-		schURL := base + "schemas/"
-		w.page(dir+"schemas/_index.md", schURL, FrontMatter{
-			Title: "Schemas", Description: title + " data models.", Layout: "schemas",
-			Params: Params{Generated: true, API: api},
-		}, map[string]string{"index": r.SchemasIndex(), "nav": r.Nav(schURL)})
-		pages++
+		indexPage("schemas/", "Schemas", title+" data models.", "schemas", r.SchemasIndex())
 	}
 	if a.Config.Docs != "" && !exists(filepath.Join(a.Config.Docs, "_index.md")) {
 		w.page(dir+"docs/_index.md", base+"docs/", FrontMatter{Title: "Documentation", Description: title + " guides."}, nil)
@@ -253,110 +250,77 @@ func (w *Writer) writeAPI(a *API, o Options, index int, sp *spill, sem chan stru
 	ops := make([]*spec.Operation, 0, len(a.Spec.Operations)+len(a.Spec.Webhooks))
 	ops = append(ops, a.Spec.Operations...)
 	ops = append(ops, a.Spec.Webhooks...)
-	const chunk = 64
-	for start := 0; start < len(ops); start += chunk {
-		end := min(start+chunk, len(ops))
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(ops []*spec.Operation, first int) {
-			defer func() { <-sem; wg.Done() }()
-			var c batch
-			defer sp.flush(&c)
-			for i, op := range ops {
-				folder := "reference/"
-				switch {
-				case op.Webhook:
-					folder = "webhooks/"
-				case op.Action != "":
-					folder = "operations/"
-				}
-				desc := op.Summary
-				if desc == "" {
-					desc = render.Summary(op.Description, 160)
-				}
-				url := r.OperationURL(op)
-				navKey, navHTML, mark := r.SharedNav(url)
-				w.lazyPage(dir+folder+op.Slug+".md", url, FrontMatter{
-					Title: opTitle(op), Description: desc, Layout: "operation", Weight: first + i + 1,
-					Params: Params{
-						Generated: true, API: api,
-						Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
-						Deprecated: op.Deprecated, Webhook: op.Webhook,
-					},
-				}, append(r.OperationParts(op), "nav"), c.add(sp, r.Operation(op), navKey, navHTML, mark).frags)
-			}
-		}(ops[start:end], start)
-	}
-	for start := 0; start < len(a.Spec.Schemas); start += chunk {
-		end := min(start+chunk, len(a.Spec.Schemas))
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(nss []*spec.NamedSchema, first int) {
-			defer func() { <-sem; wg.Done() }()
-			var c batch
-			defer sp.flush(&c)
-			for i, ns := range nss {
-				desc := render.Summary(ns.Schema.Description, 160)
-				if desc == "" {
-					desc = "The " + ns.Name + " schema of " + title + "."
-				}
-				url := r.SchemaURL(ns)
-				navKey, navHTML, mark := r.SharedNav(url)
-				w.lazyPage(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
-					Title: ns.Name, Description: desc, Layout: "schema", Weight: first + i + 1,
-					Params: Params{Generated: true, API: api, SchemaName: ns.Name},
-				}, append(r.SchemaParts(ns), "nav"), c.add(sp, r.Schema(ns), navKey, navHTML, mark).frags)
-			}
-		}(a.Spec.Schemas[start:end], start)
-	}
-	for start := 0; start < len(a.Spec.Messages); start += chunk {
-		end := min(start+chunk, len(a.Spec.Messages))
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(ms []*spec.Message, first int) {
-			defer func() { <-sem; wg.Done() }()
-			var c batch
-			defer sp.flush(&c)
-			for i, m := range ms {
-				desc := m.Summary
-				if desc == "" {
-					desc = render.Summary(m.Description, 160)
-				}
-				if desc == "" {
-					desc = "The " + render.MessageTitle(m) + " message of " + title + "."
-				}
-				url := r.MessageURL(m)
-				navKey, navHTML, mark := r.SharedNav(url)
-				w.lazyPage(dir+"messages/"+m.Slug+".md", url, FrontMatter{
-					Title: render.MessageTitle(m), Description: desc, Layout: "message", Weight: first + i + 1,
-					Params: Params{Generated: true, API: api, MessageName: m.Name, ContentType: m.ContentType, Deprecated: m.Deprecated},
-				}, append(r.MessageParts(m), "nav"), c.add(sp, r.Message(m), navKey, navHTML, mark).frags)
-			}
-		}(a.Spec.Messages[start:end], start)
-	}
+	inChunks(ops, sp, sem, wg, func(c *batch, op *spec.Operation, i int) {
+		folder := "reference/"
+		switch {
+		case op.Webhook:
+			folder = "webhooks/"
+		case op.Action != "":
+			folder = "operations/"
+		}
+		desc := op.Summary
+		if desc == "" {
+			desc = render.Summary(op.Description, 160)
+		}
+		url := r.OperationURL(op)
+		navKey, navHTML, mark := r.SharedNav(url)
+		w.lazyPage(dir+folder+op.Slug+".md", url, FrontMatter{
+			Title: opTitle(op), Description: desc, Layout: "operation", Weight: i + 1,
+			Params: Params{
+				Generated: true, API: api,
+				Method: op.Method, Path: op.Path, OperationID: op.ID, Tags: op.Tags,
+				Deprecated: op.Deprecated, Webhook: op.Webhook,
+			},
+		}, append(r.OperationParts(op), "nav"), c.add(sp, r.Operation(op), navKey, navHTML, mark).frags)
+	})
+	inChunks(a.Spec.Schemas, sp, sem, wg, func(c *batch, ns *spec.NamedSchema, i int) {
+		desc := render.Summary(ns.Schema.Description, 160)
+		if desc == "" {
+			desc = "The " + ns.Name + " schema of " + title + "."
+		}
+		url := r.SchemaURL(ns)
+		navKey, navHTML, mark := r.SharedNav(url)
+		w.lazyPage(dir+"schemas/"+ns.Slug+".md", url, FrontMatter{
+			Title: ns.Name, Description: desc, Layout: "schema", Weight: i + 1,
+			Params: Params{Generated: true, API: api, SchemaName: ns.Name},
+		}, append(r.SchemaParts(ns), "nav"), c.add(sp, r.Schema(ns), navKey, navHTML, mark).frags)
+	})
+	inChunks(a.Spec.Messages, sp, sem, wg, func(c *batch, m *spec.Message, i int) {
+		desc := m.Summary
+		if desc == "" {
+			desc = render.Summary(m.Description, 160)
+		}
+		if desc == "" {
+			desc = "The " + render.MessageTitle(m) + " message of " + title + "."
+		}
+		url := r.MessageURL(m)
+		navKey, navHTML, mark := r.SharedNav(url)
+		w.lazyPage(dir+"messages/"+m.Slug+".md", url, FrontMatter{
+			Title: render.MessageTitle(m), Description: desc, Layout: "message", Weight: i + 1,
+			Params: Params{Generated: true, API: api, MessageName: m.Name, ContentType: m.ContentType, Deprecated: m.Deprecated},
+		}, append(r.MessageParts(m), "nav"), c.add(sp, r.Message(m), navKey, navHTML, mark).frags)
+	})
 	return pages + len(ops) + len(a.Spec.Schemas) + len(a.Spec.Messages), searchDocs(a, r, base)
 }
 
-// writeAsyncIndexes writes an AsyncAPI description's channels, operations
-// and messages index pages; it returns how many.
-func (w *Writer) writeAsyncIndexes(a *API, r *render.Renderer, api *APIParams, dir, base string) int {
-	title := api.Title
-	chURL := base + "channels/"
-	w.page(dir+"channels/_index.md", chURL, FrontMatter{
-		Title: "Channels", Description: title + " channels, with their operations and messages.", Layout: "reference",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.ChannelsIndex(), "nav": r.Nav(chURL)})
-	opURL := base + "operations/"
-	w.page(dir+"operations/_index.md", opURL, FrontMatter{
-		Title: "Operations", Description: title + " operations by channel.", Layout: "reference",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.ReferenceIndex(), "nav": r.Nav(opURL)})
-	msgURL := base + "messages/"
-	w.page(dir+"messages/_index.md", msgURL, FrontMatter{
-		Title: "Messages", Description: title + " messages.", Layout: "schemas",
-		Params: Params{Generated: true, API: api},
-	}, map[string]string{"index": r.MessagesIndex(), "nav": r.Nav(msgURL)})
-	return 3
+// inChunks calls each on every item with its index, in chunks of 64 on
+// goroutines that sem bounds and wg counts; a chunk's pages share one batch
+// of fragments, flushed to sp when the chunk is done.
+func inChunks[T any](items []T, sp *spill, sem chan struct{}, wg *sync.WaitGroup, each func(c *batch, item T, i int)) {
+	const chunk = 64
+	for start := 0; start < len(items); start += chunk {
+		end := min(start+chunk, len(items))
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(part []T, first int) {
+			defer func() { <-sem; wg.Done() }()
+			var c batch
+			defer sp.flush(&c)
+			for i, item := range part {
+				each(&c, item, first+i)
+			}
+		}(items[start:end], start)
+	}
 }
 
 // adapterPage is one entry of a content adapter data file: the page's

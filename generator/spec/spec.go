@@ -133,6 +133,15 @@ type Channel struct {
 	Pointer      string
 }
 
+// Label is how a channel is named, and what an operation page shows as its
+// path: the address, else the channel's key.
+func (ch *Channel) Label() string {
+	if ch.Address != "" {
+		return ch.Address
+	}
+	return ch.Key
+}
+
 // Message is an AsyncAPI message, with its traits already applied.
 type Message struct {
 	Key           string // component name, or the key it was found under

@@ -489,7 +489,12 @@ func TestServeRebuildsOnChange(t *testing.T) {
 	}
 	hs := httptest.NewServer(s)
 	t.Cleanup(hs.Close)
-	go s.Watch(ctx)
+	// The watcher rebuilds in its own goroutine; the test ends only after
+	// it has stopped, so that no rebuild writes into the folder while it
+	// is removed.
+	watching := make(chan struct{})
+	go func() { s.Watch(ctx); close(watching) }()
+	t.Cleanup(func() { cancel(); <-watching })
 
 	// Listen for the reload event before editing.
 	req, _ := http.NewRequestWithContext(ctx, "GET", hs.URL+"/_portal/livereload", nil)

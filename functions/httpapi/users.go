@@ -5,7 +5,6 @@ import (
 	"net/http"
 
 	"github.com/portal-dev/portal/functions/mail"
-	"github.com/portal-dev/portal/functions/password"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -180,27 +179,12 @@ func (s *Server) reinvite(r *http.Request, email string) (portal.AdminUser, erro
 	return u, err
 }
 
-type acceptRequest struct {
-	Token    string `json:"token"`
-	Password string `json:"password"`
-}
-
 // handleAcceptInvite sets the invited admin user's password from the
 // mailed link and makes them active; they then log in. A withdrawn
 // (disabled) invitation is refused.
-func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request, req acceptRequest) {
-	// Check the password before spending the single-use token.
-	if reason := password.Check(req.Password); reason != "" {
-		s.writeError(w, r, invalid(portal.FieldError{Field: "password", Reason: reason}))
-		return
-	}
+func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request, req passwordRequest) {
 	ctx := r.Context()
-	tok, err := s.store.ConsumeToken(ctx, hashSecret(req.Token), portal.TokenAdminInvite, s.now())
-	if err != nil {
-		s.writeError(w, r, tokenError(err))
-		return
-	}
-	hash, err := password.Hash(req.Password, s.cfg.Password)
+	tok, hash, err := s.spend(ctx, req, portal.TokenAdminInvite)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

@@ -196,3 +196,16 @@ func window(p portal.Page) (from, to int) {
 	}
 	return from, from + p.Size
 }
+
+// SetAdminUserPassword implements portal.AdminStore.
+func (s *Store) SetAdminUserPassword(_ context.Context, id string, version int64, hash string, ev portal.AuditEvent) (portal.AdminUser, error) {
+	return updateVersion(s, "admin user", id, version, ev.Complete(id), readAdminUser,
+		func(u *portal.AdminUser) (*time.Time, *int64) { return &u.UpdatedAt, &u.Version },
+		func(tx *bolt.Tx, _ portal.AdminUser, next *portal.AdminUser) error {
+			next.PasswordHash = hash
+			if next.Status == portal.AdminInvited {
+				next.Status = portal.AdminActive
+			}
+			return putAdminUser(tx, *next)
+		})
+}

@@ -183,3 +183,21 @@ func (s *Store) indexAll(ctx context.Context, q rangeQuery) ([]map[string]types.
 		in.ExclusiveStartKey = out.LastEvaluatedKey
 	}
 }
+
+// SetAdminUserPassword implements portal.AdminStore.
+func (s *Store) SetAdminUserPassword(ctx context.Context, id string, version int64, hash string, ev portal.AuditEvent) (portal.AdminUser, error) {
+	ev = ev.Complete(id)
+	cur, err := s.GetAdminUser(ctx, id)
+	if err != nil {
+		return portal.AdminUser{}, err
+	}
+	next := cur
+	next.PasswordHash, next.UpdatedAt, next.Version = hash, ev.At, cur.Version+1
+	if next.Status == portal.AdminInvited {
+		next.Status = portal.AdminActive
+	}
+	if err := s.writeVersion(ctx, "admin user", id, version, cur.Version, newAdminUserItem(next), ev); err != nil {
+		return portal.AdminUser{}, err
+	}
+	return next, nil
+}

@@ -36,6 +36,10 @@ func (s *Server) handleAdminAuthenticate(w http.ResponseWriter, r *http.Request,
 	if err := s.verifyLogin(w, ctx, key, req.Password, "", func() (string, error) {
 		var err error
 		u, err = s.store.GetAdminUserByEmail(ctx, req.Username)
+		if err == nil && u.Status == portal.AdminInvited {
+			// No password yet: an unknown account, to anyone who tries.
+			return "", portal.Errorf(portal.ENotFound, "invited")
+		}
 		return u.PasswordHash, err
 	}); err != nil {
 		s.writeError(w, r, err)
@@ -142,15 +146,7 @@ func (s *Server) adminSession(r *http.Request, c *http.Cookie) (portal.AdminUser
 // admin users create): a real email address, a name of at most 200
 // characters, and a password by the developers' rule.
 func CreateAdminUser(ctx context.Context, store portal.AdminStore, email, name, pw string, params password.Params, now time.Time) (portal.AdminUser, error) {
-	email = strings.TrimSpace(email)
-	var bad []portal.FieldError
-	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
-		bad = append(bad, portal.FieldError{Field: "email", Reason: "must be an email address such as admin@example.com"})
-	}
-	name = strings.TrimSpace(name)
-	if reason := portal.CheckText(name, 200, true, false); reason != "" {
-		bad = append(bad, portal.FieldError{Field: "full_name", Reason: reason})
-	}
+	email, name, bad := checkAdminUser(email, name)
 	if reason := password.Check(pw); reason != "" {
 		bad = append(bad, portal.FieldError{Field: "password", Reason: reason})
 	}
@@ -172,6 +168,20 @@ func CreateAdminUser(ctx context.Context, store portal.AdminStore, email, name, 
 	}
 	u.Version = 1
 	return u, nil
+}
+
+// checkAdminUser trims and checks a new admin user's email address (a
+// real one) and name (at most 200 characters).
+func checkAdminUser(email, name string) (string, string, []portal.FieldError) {
+	email, name = strings.TrimSpace(email), strings.TrimSpace(name)
+	var bad []portal.FieldError
+	if addr, err := mail.ParseAddress(email); err != nil || addr.Address != email || len(email) > 254 {
+		bad = append(bad, portal.FieldError{Field: "email", Reason: "must be an email address such as admin@example.com"})
+	}
+	if reason := portal.CheckText(name, 200, true, false); reason != "" {
+		bad = append(bad, portal.FieldError{Field: "full_name", Reason: reason})
+	}
+	return email, name, bad
 }
 
 // SetAdminUserStatus disables or enables an admin user named by id or

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/portal-dev/portal/functions/httpapi"
+	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/portal"
 )
 
@@ -465,4 +466,87 @@ func TestAdminUsersAPI(t *testing.T) {
 	e.approve("dev@example.com")
 	want(t, e.do(e.login("dev@example.com"), "GET", "/v3/users", nil), 401)
 	want(t, e.do(nil, "GET", "/v3/users", nil), 401)
+}
+
+// An admin invites another by mail; the invited admin chooses a password
+// from the link (once), becomes active and logs in. Nobody logs in on an
+// invitation, a withdrawn one cannot be accepted, and an address that has
+// an admin user with a password is not invited again.
+func TestAdminInvitation(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	me := e.adminUser(adminEmail)
+	c := e.adminLogin(adminEmail)
+
+	for _, body := range []map[string]string{{"email": "not an address"}, {"email": "new@example.com", "full_name": "Eve\u202e"}} {
+		want(t, e.do(c, "POST", "/v3/invites", body), 400)
+	}
+	inv := e.do(c, "POST", "/v3/invites", map[string]string{"email": "new@example.com", "full_name": "Nina New"})
+	want(t, inv, 201)
+	if v := inv.json(t); v["status"] != "invited" || v["active"] != false || v["email"] != "new@example.com" {
+		t.Fatalf("POST /v3/invites = %s, want an invited, inactive user", inv.body)
+	}
+	id := inv.json(t)["id"].(string)
+	ms := e.mails()
+	last := ms[len(ms)-1]
+	if last.Template != mail.AdminInvite || !strings.Contains(last.To, "new@example.com") || !strings.Contains(last.Text, "http://127.0.0.1:8080/admin/accept/?token=") {
+		t.Fatalf("invitation mail = %s to %s: %q", last.Template, last.To, last.Text)
+	}
+	first := e.lastToken(mail.AdminInvite)
+
+	// Invited, not yet an admin: no login, no enabling by another admin.
+	want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": "new@example.com", "password": goodPassword}), 401)
+	one := e.do(c, "GET", "/v3/users/"+id, nil)
+	if no := e.do(c, "PATCH", "/v3/users/"+id, map[string]bool{"active": true}, "If-Match", one.header.Get("ETag")); no.status != 409 || !strings.Contains(no.detail(t), "has not chosen a password") {
+		t.Errorf("enabling an invited user = %d %s, want 409 saying why", no.status, no.body)
+	}
+
+	// Inviting again sends a new link; the old one stops working.
+	e.clock.Add(time.Minute)
+	want(t, e.do(c, "POST", "/v3/invites", map[string]string{"email": "NEW@example.com"}), 200)
+	second := e.lastToken(mail.AdminInvite)
+	if second == first {
+		t.Fatal("the second invitation mailed the same token")
+	}
+	want(t, e.do(nil, "POST", "/v3/admin/accept-invite", map[string]string{"token": first, "password": goodPassword}), 400)
+	want(t, e.do(nil, "POST", "/v3/admin/accept-invite", map[string]string{"token": second, "password": "short"}), 400)
+	ok := e.do(nil, "POST", "/v3/admin/accept-invite", map[string]string{"token": second, "password": goodPassword})
+	want(t, ok, 200)
+	if ok.json(t)["status"] != "active" {
+		t.Errorf("accepting = %s, want the user active", ok.body)
+	}
+	want(t, e.do(nil, "POST", "/v3/admin/accept-invite", map[string]string{"token": second, "password": goodPassword}), 400)
+	e.adminLogin("new@example.com")
+	if dup := e.do(c, "POST", "/v3/invites", map[string]string{"email": "new@example.com"}); dup.status != 409 || !strings.Contains(dup.detail(t), "already an admin user") {
+		t.Errorf("inviting an active admin = %d %s, want 409", dup.status, dup.body)
+	}
+	actions := e.auditActions(id)
+	if got := strings.Join(actions, " "); got != "admin_user.invited admin_user.invitation_accepted" {
+		t.Errorf("audit events of the invited user = %s", got)
+	}
+
+	// A withdrawn invitation cannot be accepted; inviting again works.
+	e.clock.Add(time.Minute)
+	w2 := e.do(c, "POST", "/v3/invites", map[string]string{"email": "late@example.com"})
+	want(t, w2, 201)
+	lateID, link := w2.json(t)["id"].(string), e.lastToken(mail.AdminInvite)
+	want(t, e.do(c, "PATCH", "/v3/users/"+lateID, map[string]bool{"active": false}, "If-Match", w2.header.Get("ETag")), 200)
+	if no := e.do(nil, "POST", "/v3/admin/accept-invite", map[string]string{"token": link, "password": goodPassword}); no.status != 409 || !strings.Contains(no.detail(t), "withdrawn") {
+		t.Errorf("accepting a withdrawn invitation = %d %s, want 409", no.status, no.body)
+	}
+	again := e.do(c, "POST", "/v3/invites", map[string]string{"email": "late@example.com"})
+	want(t, again, 200)
+	if again.json(t)["status"] != "invited" {
+		t.Errorf("inviting a withdrawn invitation again = %s, want invited", again.body)
+	}
+	want(t, e.do(nil, "POST", "/v3/admin/accept-invite", map[string]string{"token": e.lastToken(mail.AdminInvite), "password": goodPassword}), 200)
+
+	// Only admins invite; the inviter is the actor of the invitations
+	// that changed a user (new@ and late@ created, late@ invited again;
+	// a resent link changes only the token).
+	want(t, e.do(nil, "POST", "/v3/invites", map[string]string{"email": "x@example.com"}), 401)
+	log := e.do(c, "GET", "/v3/audit-events?filter[action][eq]=admin_user.invited&filter[actor][eq]=admin-user:"+me.ID, nil)
+	if n := int(log.json(t)["meta"].(map[string]any)["page"].(map[string]any)["total"].(float64)); n != 3 {
+		t.Errorf("invitations by the admin in the audit log = %d, want 3", n)
+	}
 }

@@ -379,24 +379,31 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request, re
 	})
 }
 
-type resetRequest struct {
+// passwordRequest is a new password with the mailed token that allows it
+// (a reset, an admin invitation).
+type passwordRequest struct {
 	Token    string `json:"token"`
 	Password string `json:"password"`
 }
 
-func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, req resetRequest) {
-	// Check the new password before spending the single-use token.
+// spend checks the new password, then spends the single-use token of
+// kind (a password that breaks the rule costs no token), and returns
+// the token and the password's hash.
+func (s *Server) spend(ctx context.Context, req passwordRequest, kind portal.TokenKind) (portal.Token, string, error) {
 	if reason := password.Check(req.Password); reason != "" {
-		s.writeError(w, r, invalid(portal.FieldError{Field: "password", Reason: reason}))
-		return
+		return portal.Token{}, "", invalid(portal.FieldError{Field: "password", Reason: reason})
 	}
-	ctx := r.Context()
-	tok, err := s.store.ConsumeToken(ctx, hashSecret(req.Token), portal.TokenResetPassword, s.now())
+	tok, err := s.store.ConsumeToken(ctx, hashSecret(req.Token), kind, s.now())
 	if err != nil {
-		s.writeError(w, r, tokenError(err))
-		return
+		return portal.Token{}, "", tokenError(err)
 	}
 	hash, err := password.Hash(req.Password, s.cfg.Password)
+	return tok, hash, err
+}
+
+func (s *Server) handleResetPassword(w http.ResponseWriter, r *http.Request, req passwordRequest) {
+	ctx := r.Context()
+	tok, hash, err := s.spend(ctx, req, portal.TokenResetPassword)
 	if err != nil {
 		s.writeError(w, r, err)
 		return

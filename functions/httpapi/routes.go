@@ -42,6 +42,8 @@ func (s *Server) routes() {
 	m.HandleFunc("GET /v3/users", s.admin(s.handleListUsers))
 	m.HandleFunc("GET /v3/users/{userId}", s.admin(s.handleGetUser))
 	m.HandleFunc("PATCH /v3/users/{userId}", s.admin(withBody(s, s.handlePatchUser)))
+	m.HandleFunc("POST /v3/invites", s.admin(withBody(s, s.handleInvite)))
+	m.HandleFunc("POST /v3/admin/accept-invite", withBody(s, s.handleAcceptInvite))
 
 	// Management API: the portal's settings and developers (admin.go).
 	m.HandleFunc("GET /v3/portals", s.admin(s.handleListPortals))

@@ -4,14 +4,17 @@ import (
 	"context"
 	"net/http"
 
+	"github.com/portal-dev/portal/functions/mail"
+
 	"github.com/portal-dev/portal/functions/portal"
 )
 
 // The admin users over the management API, under Konnect's name for the
 // people of an organisation (/v3/users): the console's Admin users page
-// lists them and disables or enables one. Creating one stays with the
-// CLI (portal admin users create), where the password is typed and never
-// travels through a browser or another admin's hands.
+// lists them, invites one by mail, and disables or enables one. An
+// invited admin chooses their own password from the mailed link (no
+// password travels through another admin's hands); the CLI's portal admin
+// users create makes one directly where the data lives.
 
 // userView is an admin user as the API shows it (the password hash is
 // never encoded), with Konnect's `active` flag beside the status.
@@ -84,6 +87,10 @@ func (s *Server) handlePatchUser(w http.ResponseWriter, r *http.Request, req use
 		s.stale(w, r, newUserView(cur), cur.Version, "the admin user changed since you read it (now "+string(cur.Status)+")")
 		return
 	}
+	if to == portal.AdminActive && cur.PasswordHash == "" {
+		s.stale(w, r, newUserView(cur), cur.Version, cur.Email+" has not chosen a password yet: they become active by accepting an invitation (invite them again for a new link)")
+		return
+	}
 	if cur.Status == to {
 		w.Header().Set("ETag", etag(cur.Version))
 		writeJSON(w, http.StatusOK, newUserView(cur))
@@ -104,5 +111,99 @@ func (s *Server) handlePatchUser(w http.ResponseWriter, r *http.Request, req use
 		return
 	}
 	w.Header().Set("ETag", etag(u.Version))
+	writeJSON(w, http.StatusOK, newUserView(u))
+}
+
+type inviteRequest struct {
+	Email    string `json:"email"`
+	FullName string `json:"full_name"`
+}
+
+// handleInvite (Konnect's POST /v3/invites) makes an invited admin user
+// and mails them a link to choose a password, valid AdminInviteTTL and
+// once. Inviting an address that is still invited sends a new link (the
+// old one stops working); an address of an active or disabled admin user
+// is a 409.
+func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, req inviteRequest) {
+	email, name, bad := checkAdminUser(req.Email, req.FullName)
+	if err := invalid(bad...); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	ctx := r.Context()
+	now := s.now().UTC()
+	status := http.StatusCreated
+	u := portal.AdminUser{ID: newID(), Email: email, FullName: name, Status: portal.AdminInvited, CreatedAt: now, UpdatedAt: now}
+	err := s.store.CreateAdminUser(ctx, u, s.event(actor(r), "admin_user.invited", u.ID, nil))
+	if portal.IsCode(err, portal.EConflict) {
+		u, err = s.reinvite(r, email)
+		status = http.StatusOK
+	} else if err == nil {
+		u.Version = 1
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// The mail names the admin user as a developer's would be named.
+	to := portal.Developer{ID: u.ID, Email: u.Email, FullName: u.FullName}
+	if err := s.sendToken(ctx, now, to, portal.TokenAdminInvite, portal.AdminInviteTTL, mail.AdminInvite, "/admin/accept/"); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	w.Header().Set("ETag", etag(u.Version))
+	writeJSON(w, status, newUserView(u))
+}
+
+// reinvite is the invitation of an address that has an admin user: one
+// still invited is invited again, one whose invitation was withdrawn
+// (disabled before choosing a password) is invited again from the state
+// read; anyone with a password is a 409.
+func (s *Server) reinvite(r *http.Request, email string) (portal.AdminUser, error) {
+	ctx := r.Context()
+	var u portal.AdminUser
+	err := reread(func() error {
+		var err error
+		if u, err = s.store.GetAdminUserByEmail(ctx, email); err != nil {
+			return err
+		}
+		switch {
+		case u.PasswordHash != "":
+			return portal.Errorf(portal.EConflict, "%s is already an admin user (%s)", u.Email, u.Status)
+		case u.Status == portal.AdminInvited:
+			return nil
+		}
+		u, err = s.store.SetAdminUserStatus(ctx, u.ID, u.Version, portal.AdminInvited, s.event(actor(r), "admin_user.invited", u.ID, nil))
+		return err
+	})
+	return u, err
+}
+
+// handleAcceptInvite sets the invited admin user's password from the
+// mailed link and makes them active; they then log in. A withdrawn
+// (disabled) invitation is refused.
+func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request, req passwordRequest) {
+	ctx := r.Context()
+	tok, hash, err := s.spend(ctx, req, portal.TokenAdminInvite)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var u portal.AdminUser
+	err = reread(func() error {
+		cur, err := s.store.GetAdminUser(ctx, tok.DeveloperID)
+		if err != nil {
+			return tokenError(err)
+		}
+		if cur.Status != portal.AdminInvited {
+			return portal.Errorf(portal.EPrecondition, "this invitation was withdrawn or already accepted; ask an admin for a new one")
+		}
+		u, err = s.store.SetAdminUserPassword(ctx, cur.ID, cur.Version, hash, s.event(portal.ActorAdminUser+cur.ID, "admin_user.invitation_accepted", cur.ID, nil))
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
 	writeJSON(w, http.StatusOK, newUserView(u))
 }

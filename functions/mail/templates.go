@@ -31,6 +31,7 @@ const (
 	AppRegistrationApproved = "app-registration-approved"
 	AppRegistrationRejected = "app-registration-rejected"
 	AppRegistrationRevoked  = "app-registration-revoked"
+	AdminInvite             = "admin-invite"
 )
 
 //go:embed templates/*.md

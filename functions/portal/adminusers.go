@@ -13,7 +13,13 @@ type AdminUserStatus string
 const (
 	AdminActive   AdminUserStatus = "active"
 	AdminDisabled AdminUserStatus = "disabled"
+	// AdminInvited is an admin user invited by mail who has not chosen a
+	// password yet: they cannot log in; accepting makes them active.
+	AdminInvited AdminUserStatus = "invited"
 )
+
+// AdminInviteTTL is how long an invitation's link works.
+const AdminInviteTTL = 7 * 24 * time.Hour
 
 // AdminUser is a person who logs in to the admin console with an email
 // address and a password. Scripts use admin tokens instead.
@@ -102,6 +108,11 @@ type AdminStore interface {
 	// step (Precondition otherwise): of two admins disabling each other
 	// at once, one wins and one admin stays.
 	SetAdminUserStatus(ctx context.Context, id string, version int64, to AdminUserStatus, ev AuditEvent) (AdminUser, error)
+	// SetAdminUserPassword stores hash as the admin user's password if
+	// its stored version is version (Conflict otherwise); an invited user
+	// becomes active (the invitation accepted), any other keeps its
+	// status.
+	SetAdminUserPassword(ctx context.Context, id string, version int64, hash string, ev AuditEvent) (AdminUser, error)
 	// ListAllAuditEvents lists the audit log, newest first, filtered,
 	// with the total of matching events.
 	ListAllAuditEvents(ctx context.Context, f AuditFilter, p Page) ([]AuditEvent, int, error)

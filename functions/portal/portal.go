@@ -71,13 +71,14 @@ type TokenKind string
 const (
 	TokenVerifyEmail   TokenKind = "verify-email"
 	TokenResetPassword TokenKind = "reset-password"
+	TokenAdminInvite   TokenKind = "admin-invite" // its DeveloperID is the invited admin user's id
 )
 
 // Token is a single-use secret sent by mail. Only its SHA-256 is stored.
 type Token struct {
 	Hash        string    // hex SHA-256 of the secret
 	Kind        TokenKind //
-	DeveloperID string    //
+	DeveloperID string    // the developer (the admin user for TokenAdminInvite)
 	ExpiresAt   time.Time // stores also expire it with a TTL attribute
 }
 

@@ -299,3 +299,33 @@ func (su suite) testSearchDevelopers(t *testing.T, s portal.FullStore) {
 		}
 	}
 }
+
+// testAdminUserPassword: an invited admin user (no password) becomes
+// active with the password of the accepted invitation; a password on
+// another user keeps its status; a stale version changes nothing.
+func (su suite) testAdminUserPassword(t *testing.T, s portal.FullStore) {
+	inv := adminUser("invited@example.com", su.now())
+	inv.Status, inv.PasswordHash = portal.AdminInvited, ""
+	wantNil(t, "CreateAdminUser(invited)", s.CreateAdminUser(ctx, inv, su.event("admin_user.invited", inv.ID)))
+	_, err := s.SetAdminUserPassword(ctx, inv.ID, 2, "$argon2id$new", su.event("admin_user.invitation_accepted", inv.ID))
+	wantCode(t, "SetAdminUserPassword(stale version)", err, portal.EConflict)
+	_, err = s.SetAdminUserPassword(ctx, newID(), 1, "$argon2id$new", su.event("admin_user.invitation_accepted", "x"))
+	wantCode(t, "SetAdminUserPassword(unknown)", err, portal.ENotFound)
+	ev := su.event("admin_user.invitation_accepted", inv.ID)
+	got, err := s.SetAdminUserPassword(ctx, inv.ID, 1, "$argon2id$new", ev)
+	want := inv
+	want.Status, want.PasswordHash, want.Version, want.UpdatedAt = portal.AdminActive, "$argon2id$new", 2, ev.At
+	wantGot(t, "SetAdminUserPassword(invited)", want, got, err)
+	stored, err := s.GetAdminUserByEmail(ctx, inv.Email)
+	wantGot(t, "GetAdminUserByEmail after accepting", want, stored, err)
+	wantAudit(t, s, inv.ID, "admin_user.invited", "admin_user.invitation_accepted")
+
+	off := su.mustCreateAdminUser(t, s, "off@example.com")
+	off, err = s.SetAdminUserStatus(ctx, off.ID, 1, portal.AdminDisabled, su.event("admin_user.disabled", off.ID))
+	wantNil(t, "SetAdminUserStatus(disable)", err)
+	got, err = s.SetAdminUserPassword(ctx, off.ID, off.Version, "$argon2id$other", su.event("admin_user.password_set", off.ID))
+	wantNil(t, "SetAdminUserPassword(disabled)", err)
+	if got.Status != portal.AdminDisabled || got.PasswordHash != "$argon2id$other" || got.Version != off.Version+1 {
+		t.Errorf("SetAdminUserPassword(disabled) = %s %q v%d, want disabled, the new hash, v%d", got.Status, got.PasswordHash, got.Version, off.Version+1)
+	}
+}

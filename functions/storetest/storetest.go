@@ -83,6 +83,7 @@ func Run(t *testing.T, newStore func(t *testing.T) portal.FullStore, clock func(
 		{"AdminUsersConcurrentEmail", suite.testAdminUsersConcurrentEmail},
 		{"AdminUserDisable", suite.testAdminUserDisable},
 		{"AdminUsersDisableEachOther", suite.testAdminUsersDisableEachOther},
+		{"AdminUserPassword", suite.testAdminUserPassword},
 		{"ListAllAuditEvents", suite.testListAllAuditEvents},
 		{"SearchDevelopers", suite.testSearchDevelopers},
 	}

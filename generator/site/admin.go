@@ -6,6 +6,7 @@ package site
 // every portal, noindex, and not in the sitemap or the search index.
 var adminPages = []struct{ slug, title string }{
 	{"login", "Admin login"},
+	{"accept", "Accept the invitation"},
 	{"", "Overview"},
 	{"developers", "Developers"},
 	{"registrations", "Registrations"},

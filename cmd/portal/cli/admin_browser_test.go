@@ -313,4 +313,38 @@ func TestAdminUsersConsole(t *testing.T) {
 	if text, _ := chromedp.Run(tb, chromedp.Text(css(`#admin`))); !strings.Contains(text, "portal admin users create") {
 		t.Errorf("the page does not say how to add an admin user: %q", text)
 	}
+
+	// An invitation: sent from the form, accepted from the mailed link in
+	// another browser, where the new admin then logs in.
+	do("invite", chromedp.SendKeys(css(`#invite-email`), "nina@example.com"), chromedp.SendKeys(css(`#invite-name`), "Nina New"),
+		chromedp.Click(css(`#admin form.admin-tools button[type=submit]`)))
+	until(t, tb, "the invitation sent", `document.querySelector('.admin-status.is-ok')?.textContent.startsWith('Invitation sent to nina@example.com')`)
+	until(t, tb, "the invited row", `document.querySelector('button[aria-label="Withdraw the invitation of nina@example.com"]') !== null && document.querySelector('.pill-invited') !== null`)
+	shot(t, tb, "admin-users-invited")
+	link := outboxLink(t, srv.Data(), "/admin/accept/")
+	nina := tab(t, browser(t))
+	if err := chromedp.Do(nina, chromedp.Navigate(link), chromedp.WaitVisible(css(`#accept-password`))); err != nil {
+		t.Fatal(err)
+	}
+	if u, _ := chromedp.Run(nina, chromedp.Location()); strings.Contains(u, "token=") {
+		t.Errorf("the accept page keeps the token in the address bar: %s", u)
+	}
+	if err := chromedp.Do(nina, chromedp.SendKeys(css(`#accept-password`), adminPassword), chromedp.SendKeys(css(`#accept-again`), adminPassword+"x"),
+		chromedp.Click(css(`#admin button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	until(t, nina, "the mismatch refused", `document.querySelector('.admin-status.is-error')?.textContent.includes('differ')`)
+	if err := chromedp.Do(nina, chromedp.SetValue(css(`#accept-again`), adminPassword), chromedp.Click(css(`#admin button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	until(t, nina, "the invitation accepted", `document.querySelector('#admin a[href="/admin/login/"]') !== null`)
+	if err := chromedp.Do(nina, chromedp.Click(css(`#admin a[href="/admin/login/"]`)), chromedp.WaitVisible(css(`#admin-email`)),
+		chromedp.SendKeys(css(`#admin-email`), "nina@example.com"), chromedp.SendKeys(css(`#admin-password`), adminPassword),
+		chromedp.Click(css(`#admin button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	until(t, nina, "Nina's console", `location.pathname === '/admin/' && document.querySelector('#admin-who')?.textContent.includes('nina@example.com')`)
+	if u, _ := st.GetAdminUserByEmail(ctx, "nina@example.com"); u.Status != portal.AdminActive {
+		t.Errorf("after accepting, Nina is %v", u.Status)
+	}
 }

@@ -23,7 +23,7 @@ import { el, request } from './dom.js';
     } catch {
       return { status: 0, data: { detail: 'The portal did not answer; check your connection and try again.' } };
     }
-    if (res.status === 401 && page !== 'login') toLogin();
+    if (res.status === 401 && page !== 'login' && page !== 'accept') toLogin();
     return res;
   };
   const problem = (r) => {
@@ -439,38 +439,88 @@ import { el, request } from './dom.js';
     render();
   };
 
-  // admins lists the admin users; one may disable or enable another (not
-  // themselves). Creating one stays with the CLI, where the password is typed.
+  // admins lists the admin users and invites new ones by mail; one may
+  // disable or enable another (not themselves).
   let self = '';
   const admins = () => {
+    const email = el('input', { id: 'invite-email', type: 'email', required: true, autocomplete: 'off' });
+    const name = el('input', { id: 'invite-name', autocomplete: 'off' });
+    const form = el('form', { class: 'admin-tools' }, field('Email', email), field('Name', name),
+      el('button', { type: 'submit', class: 'button button-primary', text: 'Send invitation' }));
+    const invite = async (address, fullName) => {
+      const x = await call('POST', '/invites', { email: address, full_name: fullName });
+      if (x.status !== 201 && x.status !== 200) { say(problem(x), 'error'); return false; }
+      say(`Invitation sent to ${x.data.email}; its link works once, for 7 days.`, 'ok');
+      render();
+      return true;
+    };
+    form.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (await invite(email.value, name.value)) email.value = name.value = '';
+    });
+    // setActive disables or enables u on the state the page showed.
+    const setActive = async (u, to) => {
+      const path = '/users/' + encodeURIComponent(u.id);
+      const cur = await call('GET', path);
+      if (cur.status !== 200) { say(problem(cur), 'error'); return; }
+      if (cur.data.status !== u.status || cur.data.updated_at !== u.updated_at) {
+        conflict(`${u.email} changed since this page was loaded: now ${cur.data.status}.`);
+        return;
+      }
+      const x = await call('PATCH', path, { active: to }, { 'If-Match': cur.etag });
+      if (x.status === 409) { conflict(problem(x)); return; }
+      if (x.status !== 200) { say(problem(x), 'error'); return; }
+      say(`${u.email} is now ${x.data.status}.`, 'ok');
+      render();
+    };
+    const list = el('div');
+    body.replaceChildren(list, el('h2', { text: 'Invite an admin user' }), form,
+      el('p', { class: 'sub' }, 'They choose their own password from the mailed link. Or run ', el('code', { text: 'portal admin users create EMAIL' }),
+        ' where the portal\'s data lives (with ', el('code', { text: '--dynamodb-table TABLE' }), ' for a deployed portal).'));
     render = async () => {
       const r = await call('GET', '/users?page[size]=100');
       if (r.status !== 200) { say(problem(r), 'error'); return; }
       const rows = r.data.data.map((u) => {
-        const path = '/users/' + encodeURIComponent(u.id);
-        const to = !u.active;
-        const act = u.id === self ? el('span', { class: 'sub', text: 'you' }) : button(to ? 'Enable' : 'Disable',
-          { class: 'button button-small' + (to ? '' : ' button-danger'), 'aria-label': (to ? 'Enable ' : 'Disable ') + u.email }, async () => {
-            if (!to && !(await ask(`Disable ${u.email}? Their sessions end at once.`, 'Disable'))) return;
-            const cur = await call('GET', path);
-            if (cur.status !== 200) { say(problem(cur), 'error'); return; }
-            if (cur.data.active !== u.active || cur.data.updated_at !== u.updated_at) {
-              conflict(`${u.email} changed since this page was loaded: now ${cur.data.active ? 'active' : 'disabled'}.`);
-              return;
-            }
-            const x = await call('PATCH', path, { active: to }, { 'If-Match': cur.etag });
-            if (x.status === 409) { conflict(`Someone else changed ${u.email} first.`); return; }
-            if (x.status !== 200) { say(problem(x), 'error'); return; }
-            say(`${u.email} is now ${to ? 'active' : 'disabled'}.`, 'ok');
-            render();
-          });
-        return [who(u), pill(u.active ? 'active' : 'disabled'), when(u.created_at), el('div', { class: 'row-actions' }, act)];
+        const small = (text, label, danger, onClick) => button(text, { class: 'button button-small' + (danger ? ' button-danger' : ''), 'aria-label': label }, onClick);
+        let acts;
+        if (u.id === self) acts = [el('span', { class: 'sub', text: 'you' })];
+        else if (u.status === 'invited') {
+          acts = [small('Resend invitation', 'Resend the invitation to ' + u.email, false, () => invite(u.email, u.full_name)),
+            small('Withdraw', 'Withdraw the invitation of ' + u.email, true, async () => {
+              if (await ask(`Withdraw the invitation of ${u.email}? Its link stops working.`, 'Withdraw')) setActive(u, false);
+            })];
+        } else if (u.active) {
+          acts = [small('Disable', 'Disable ' + u.email, true, async () => {
+            if (await ask(`Disable ${u.email}? Their sessions end at once.`, 'Disable')) setActive(u, false);
+          })];
+        } else acts = [small('Enable', 'Enable ' + u.email, false, () => setActive(u, true))];
+        return [who(u), pill(u.status), when(u.created_at), el('div', { class: 'row-actions' }, ...acts)];
       });
-      body.replaceChildren(table(['Admin user', 'Status', 'Created', 'Actions'], rows, 'No admin users.'),
-        el('p', {}, 'To add an admin user, run ', el('code', { text: 'portal admin users create EMAIL' }),
-          ' where the portal\'s data lives (with ', el('code', { text: '--dynamodb-table TABLE' }), ' for a deployed portal).'));
+      list.replaceChildren(table(['Admin user', 'Status', 'Created', 'Actions'], rows, 'No admin users.'));
     };
     render();
+  };
+
+  // accept sets an invited admin's password from the mailed link; the
+  // token leaves the address bar at once.
+  const accept = () => {
+    const token = params.get('token') || '';
+    history.replaceState(null, '', location.pathname);
+    if (!token) { say('Open this page from the link in your invitation mail.', 'error'); return; }
+    const pw = el('input', { id: 'accept-password', type: 'password', autocomplete: 'new-password', required: true });
+    const again = el('input', { id: 'accept-again', type: 'password', autocomplete: 'new-password', required: true });
+    const f = el('form', { class: 'admin-form' }, field('Choose a password', pw), field('The same password again', again),
+      el('button', { type: 'submit', class: 'button button-primary', text: 'Accept the invitation' }));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (pw.value !== again.value) { say('The two passwords differ; type the same one twice.', 'error'); again.focus(); return; }
+      const r = await call('POST', '/admin/accept-invite', { token, password: pw.value });
+      if (r.status !== 200) { say(problem(r), 'error'); pw.focus(); return; }
+      say('Invitation accepted.', 'ok');
+      body.replaceChildren(el('p', {}, 'Your password is set. ', el('a', { href: '/admin/login/', text: 'Log in' }), ` as ${r.data.email}.`));
+    });
+    body.replaceChildren(f);
+    pw.focus();
   };
 
   const pages = { overview, developers, registrations, applications, teams, apis: apisPage, settings, 'auth-strategies': strategies, audit, admins };
@@ -478,6 +528,7 @@ import { el, request } from './dom.js';
   const start = async () => {
     root.replaceChildren(status, body);
     if (page === 'login') { login(); return; }
+    if (page === 'accept') { accept(); return; }
     const [me, p] = await Promise.all([call('GET', '/admin/me'), call('GET', '/portals')]);
     if (me.status !== 200) { if (me.status !== 401) say(problem(me), 'error'); return; }
     self = me.data.kind === 'user' ? me.data.id : '';

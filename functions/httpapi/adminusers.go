@@ -201,6 +201,9 @@ func SetAdminUserStatus(ctx context.Context, store portal.AdminStore, idOrEmail 
 		if u.Status == to {
 			return portal.Errorf(portal.EPrecondition, "admin user %s is already %s", u.Email, to)
 		}
+		if to == portal.AdminActive && u.PasswordHash == "" {
+			return portal.Errorf(portal.EPrecondition, "admin user %s has not chosen a password yet: invite them again from the console's Admin users page", u.Email)
+		}
 		action := "admin_user.disabled"
 		if to == portal.AdminActive {
 			action = "admin_user.enabled"

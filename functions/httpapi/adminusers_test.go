@@ -534,6 +534,9 @@ func TestAdminInvitation(t *testing.T) {
 	if no := e.do(nil, "POST", "/v3/admin/accept-invite", map[string]string{"token": link, "password": goodPassword}); no.status != 409 || !strings.Contains(no.detail(t), "withdrawn") {
 		t.Errorf("accepting a withdrawn invitation = %d %s, want 409", no.status, no.body)
 	}
+	if _, err := httpapi.SetAdminUserStatus(context.Background(), e.store.(portal.AdminStore), "late@example.com", portal.AdminActive, e.clock.Now()); !portal.IsCode(err, portal.EPrecondition) || !strings.Contains(err.Error(), "has not chosen a password") {
+		t.Errorf("the CLI's enable of a never-accepted user = %v, want Precondition saying why", err)
+	}
 	again := e.do(c, "POST", "/v3/invites", map[string]string{"email": "late@example.com"})
 	want(t, again, 200)
 	if again.json(t)["status"] != "invited" {

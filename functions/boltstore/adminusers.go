@@ -91,7 +91,7 @@ func (s *Store) SetAdminUserStatus(_ context.Context, id string, version int64, 
 			return err
 		}
 		if to == portal.AdminDisabled {
-			if err := deleteAdminSessions(tx, id); err != nil {
+			if err := deleteAdminSessions(tx, id, ""); err != nil {
 				return err
 			}
 		}
@@ -100,12 +100,16 @@ func (s *Store) SetAdminUserStatus(_ context.Context, id string, version int64, 
 	return out, err
 }
 
-func deleteAdminSessions(tx *bolt.Tx, id string) error {
+// deleteAdminSessions ends the admin user's sessions but keep's.
+func deleteAdminSessions(tx *bolt.Tx, id, keep string) error {
 	hashes, err := suffixes(tx.Bucket(bAdminSess), key(id, ""))
 	if err != nil {
 		return err
 	}
 	for _, h := range hashes {
+		if h == keep {
+			continue
+		}
 		if err := deleteSession(tx, portal.Session{Hash: h, AdminUserID: id}); err != nil {
 			return err
 		}
@@ -198,13 +202,16 @@ func window(p portal.Page) (from, to int) {
 }
 
 // SetAdminUserPassword implements portal.AdminStore.
-func (s *Store) SetAdminUserPassword(_ context.Context, id string, version int64, hash string, ev portal.AuditEvent) (portal.AdminUser, error) {
+func (s *Store) SetAdminUserPassword(_ context.Context, id string, version int64, hash, keep string, ev portal.AuditEvent) (portal.AdminUser, error) {
 	return updateVersion(s, "admin user", id, version, ev.Complete(id), readAdminUser,
 		func(u *portal.AdminUser) (*time.Time, *int64) { return &u.UpdatedAt, &u.Version },
 		func(tx *bolt.Tx, _ portal.AdminUser, next *portal.AdminUser) error {
 			next.PasswordHash = hash
 			if next.Status == portal.AdminInvited {
 				next.Status = portal.AdminActive
+			}
+			if err := deleteAdminSessions(tx, id, keep); err != nil {
+				return err
 			}
 			return putAdminUser(tx, *next)
 		})

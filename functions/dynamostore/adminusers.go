@@ -117,20 +117,34 @@ func (s *Store) SetAdminUserStatus(ctx context.Context, id string, version int64
 		return portal.AdminUser{}, err
 	}
 	if to == portal.AdminDisabled {
-		ks, err := s.partitionKeys(ctx, adminUserPK(id), "SESSION#")
-		if err != nil {
+		if err := s.deleteAdminSessions(ctx, id, ""); err != nil {
 			return portal.AdminUser{}, err
-		}
-		for _, k := range ks {
-			if err := s.deleteItem(ctx, sessionPK(strings.TrimPrefix(k.SK, "SESSION#")), "SESSION"); err != nil {
-				return portal.AdminUser{}, err
-			}
-			if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
-				return portal.AdminUser{}, err
-			}
 		}
 	}
 	return next, nil
+}
+
+// deleteAdminSessions ends the admin user's sessions but keep's. It runs
+// after the write that decided it: a session created meanwhile is ended
+// by the same rule when it is next read (a disabled user's session ends).
+func (s *Store) deleteAdminSessions(ctx context.Context, id, keep string) error {
+	ks, err := s.partitionKeys(ctx, adminUserPK(id), "SESSION#")
+	if err != nil {
+		return err
+	}
+	for _, k := range ks {
+		hash := strings.TrimPrefix(k.SK, "SESSION#")
+		if hash == keep {
+			continue
+		}
+		if err := s.deleteItem(ctx, sessionPK(hash), "SESSION"); err != nil {
+			return err
+		}
+		if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // ListAllAuditEvents implements portal.AdminStore: a subject's events are
@@ -185,7 +199,7 @@ func (s *Store) indexAll(ctx context.Context, q rangeQuery) ([]map[string]types.
 }
 
 // SetAdminUserPassword implements portal.AdminStore.
-func (s *Store) SetAdminUserPassword(ctx context.Context, id string, version int64, hash string, ev portal.AuditEvent) (portal.AdminUser, error) {
+func (s *Store) SetAdminUserPassword(ctx context.Context, id string, version int64, hash, keep string, ev portal.AuditEvent) (portal.AdminUser, error) {
 	ev = ev.Complete(id)
 	cur, err := s.GetAdminUser(ctx, id)
 	if err != nil {
@@ -199,5 +213,5 @@ func (s *Store) SetAdminUserPassword(ctx context.Context, id string, version int
 	if err := s.writeVersion(ctx, "admin user", id, version, cur.Version, newAdminUserItem(next), ev); err != nil {
 		return portal.AdminUser{}, err
 	}
-	return next, nil
+	return next, s.deleteAdminSessions(ctx, id, keep)
 }

@@ -553,3 +553,32 @@ func TestAdminInvitation(t *testing.T) {
 		t.Errorf("invitations by the admin in the audit log = %d, want 3", n)
 	}
 }
+
+// An admin user changes their own password: the current one is checked
+// (a wrong one names the field and keeps the session), the other
+// sessions end, and the new password logs in.
+func TestAdminChangePassword(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	me := e.adminUser(adminEmail)
+	c, other := e.adminLogin(adminEmail), e.adminLogin(adminEmail)
+	const newPassword = "Tq7!wNb4-harbour"
+
+	wrong := e.do(c, "POST", "/v3/admin/password", map[string]string{"current_password": "not it", "password": newPassword})
+	if wrong.status != 400 || !strings.Contains(string(wrong.body), `"current_password"`) {
+		t.Errorf("a wrong current password = %d %s, want 400 naming current_password", wrong.status, wrong.body)
+	}
+	want(t, e.do(c, "GET", "/v3/admin/me", nil), 200)
+	want(t, e.do(c, "POST", "/v3/admin/password", map[string]string{"current_password": goodPassword, "password": "short"}), 400)
+	want(t, e.adminDo("POST", "/v3/admin/password", map[string]string{"current_password": goodPassword, "password": newPassword}), 400)
+
+	e.clock.Add(time.Minute)
+	want(t, e.do(c, "POST", "/v3/admin/password", map[string]string{"current_password": goodPassword, "password": newPassword}), 200)
+	want(t, e.do(c, "GET", "/v3/admin/me", nil), 200)
+	want(t, e.do(other, "GET", "/v3/admin/me", nil), 401)
+	want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": adminEmail, "password": goodPassword}), 401)
+	want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": adminEmail, "password": newPassword}), 200)
+	if got := strings.Join(e.auditActions(me.ID), " "); got != "admin_user.created admin_user.password_changed" {
+		t.Errorf("audit events of the admin user = %s", got)
+	}
+}

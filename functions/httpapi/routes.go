@@ -44,6 +44,7 @@ func (s *Server) routes() {
 	m.HandleFunc("PATCH /v3/users/{userId}", s.admin(withBody(s, s.handlePatchUser)))
 	m.HandleFunc("POST /v3/invites", s.admin(withBody(s, s.handleInvite)))
 	m.HandleFunc("POST /v3/admin/accept-invite", withBody(s, s.handleAcceptInvite))
+	m.HandleFunc("POST /v3/admin/password", s.admin(withBody(s, s.handleAdminPassword)))
 
 	// Management API: the portal's settings and developers (admin.go).
 	m.HandleFunc("GET /v3/portals", s.admin(s.handleListPortals))

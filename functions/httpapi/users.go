@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	"github.com/portal-dev/portal/functions/mail"
+	"github.com/portal-dev/portal/functions/password"
 
 	"github.com/portal-dev/portal/functions/portal"
 )
@@ -198,9 +199,52 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request, req 
 		if cur.Status != portal.AdminInvited {
 			return portal.Errorf(portal.EPrecondition, "this invitation was withdrawn or already accepted; ask an admin for a new one")
 		}
-		u, err = s.store.SetAdminUserPassword(ctx, cur.ID, cur.Version, hash, s.event(portal.ActorAdminUser+cur.ID, "admin_user.invitation_accepted", cur.ID, nil))
+		u, err = s.store.SetAdminUserPassword(ctx, cur.ID, cur.Version, hash, "", s.event(portal.ActorAdminUser+cur.ID, "admin_user.invitation_accepted", cur.ID, nil))
 		return err
 	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newUserView(u))
+}
+
+type changePasswordRequest struct {
+	CurrentPassword string `json:"current_password"`
+	Password        string `json:"password"`
+}
+
+// handleAdminPassword changes the logged-in admin user's own password:
+// the current one is checked under the login's throttle, the new one by
+// the developers' rule, and the user's other sessions end. A wrong
+// current password is a 400 naming the field, not a 401 that would end
+// the console's session.
+func (s *Server) handleAdminPassword(w http.ResponseWriter, r *http.Request, req changePasswordRequest) {
+	ctx := r.Context()
+	me, ok := ctx.Value(keyAdminUser).(portal.AdminUser)
+	c, cerr := r.Cookie(s.adminCookie())
+	if !ok || cerr != nil {
+		s.writeError(w, r, portal.Errorf(portal.EInvalid, "an admin token has no password; log in to the console as an admin user to change yours"))
+		return
+	}
+	if reason := password.Check(req.Password); reason != "" {
+		s.writeError(w, r, invalid(portal.FieldError{Field: "password", Reason: reason}))
+		return
+	}
+	err := s.verifyLogin(w, ctx, adminThrottleKey(me.Email), req.CurrentPassword, "", func() (string, error) { return me.PasswordHash, nil })
+	if portal.IsCode(err, portal.EUnauthorized) {
+		err = invalid(portal.FieldError{Field: "current_password", Reason: "is not your current password"})
+	}
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	hash, err := password.Hash(req.Password, s.cfg.Password)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	u, err := s.store.SetAdminUserPassword(ctx, me.ID, me.Version, hash, hashSecret(c.Value), s.event(actor(r), "admin_user.password_changed", me.ID, nil))
 	if err != nil {
 		s.writeError(w, r, err)
 		return

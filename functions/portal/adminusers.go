@@ -111,8 +111,9 @@ type AdminStore interface {
 	// SetAdminUserPassword stores hash as the admin user's password if
 	// its stored version is version (Conflict otherwise); an invited user
 	// becomes active (the invitation accepted), any other keeps its
-	// status.
-	SetAdminUserPassword(ctx context.Context, id string, version int64, hash string, ev AuditEvent) (AdminUser, error)
+	// status. Every session of the user ends but keep's (the hash of the
+	// session that changed it, or "" for none).
+	SetAdminUserPassword(ctx context.Context, id string, version int64, hash, keep string, ev AuditEvent) (AdminUser, error)
 	// ListAllAuditEvents lists the audit log, newest first, filtered,
 	// with the total of matching events.
 	ListAllAuditEvents(ctx context.Context, f AuditFilter, p Page) ([]AuditEvent, int, error)

@@ -307,12 +307,12 @@ func (su suite) testAdminUserPassword(t *testing.T, s portal.FullStore) {
 	inv := adminUser("invited@example.com", su.now())
 	inv.Status, inv.PasswordHash = portal.AdminInvited, ""
 	wantNil(t, "CreateAdminUser(invited)", s.CreateAdminUser(ctx, inv, su.event("admin_user.invited", inv.ID)))
-	_, err := s.SetAdminUserPassword(ctx, inv.ID, 2, "$argon2id$new", su.event("admin_user.invitation_accepted", inv.ID))
+	_, err := s.SetAdminUserPassword(ctx, inv.ID, 2, "$argon2id$new", "", su.event("admin_user.invitation_accepted", inv.ID))
 	wantCode(t, "SetAdminUserPassword(stale version)", err, portal.EConflict)
-	_, err = s.SetAdminUserPassword(ctx, newID(), 1, "$argon2id$new", su.event("admin_user.invitation_accepted", "x"))
+	_, err = s.SetAdminUserPassword(ctx, newID(), 1, "$argon2id$new", "", su.event("admin_user.invitation_accepted", "x"))
 	wantCode(t, "SetAdminUserPassword(unknown)", err, portal.ENotFound)
 	ev := su.event("admin_user.invitation_accepted", inv.ID)
-	got, err := s.SetAdminUserPassword(ctx, inv.ID, 1, "$argon2id$new", ev)
+	got, err := s.SetAdminUserPassword(ctx, inv.ID, 1, "$argon2id$new", "", ev)
 	want := inv
 	want.Status, want.PasswordHash, want.Version, want.UpdatedAt = portal.AdminActive, "$argon2id$new", 2, ev.At
 	wantGot(t, "SetAdminUserPassword(invited)", want, got, err)
@@ -320,10 +320,36 @@ func (su suite) testAdminUserPassword(t *testing.T, s portal.FullStore) {
 	wantGot(t, "GetAdminUserByEmail after accepting", want, stored, err)
 	wantAudit(t, s, inv.ID, "admin_user.invited", "admin_user.invitation_accepted")
 
+	// A changed password ends the user's other sessions, not the one
+	// that changed it, nor another user's.
+	var mine []portal.Session
+	for range 3 {
+		sess := su.session("", time.Hour)
+		sess.AdminUserID = inv.ID
+		wantNil(t, "CreateSession(admin)", s.CreateSession(ctx, sess))
+		mine = append(mine, sess)
+	}
+	other := su.mustCreateAdminUser(t, s, "other@example.com")
+	theirs := su.session("", time.Hour)
+	theirs.AdminUserID = other.ID
+	wantNil(t, "CreateSession(other admin)", s.CreateSession(ctx, theirs))
+	_, err = s.SetAdminUserPassword(ctx, inv.ID, 2, "$argon2id$changed", mine[1].Hash, su.event("admin_user.password_changed", inv.ID))
+	wantNil(t, "SetAdminUserPassword(keeping a session)", err)
+	for i, sess := range mine {
+		_, err := s.GetSession(ctx, sess.Hash, su.now())
+		if i == 1 {
+			wantNil(t, "GetSession(the kept session)", err)
+		} else {
+			wantCode(t, fmt.Sprintf("GetSession(other session %d)", i), err, portal.ENotFound)
+		}
+	}
+	_, err = s.GetSession(ctx, theirs.Hash, su.now())
+	wantNil(t, "GetSession(another admin's)", err)
+
 	off := su.mustCreateAdminUser(t, s, "off@example.com")
 	off, err = s.SetAdminUserStatus(ctx, off.ID, 1, portal.AdminDisabled, su.event("admin_user.disabled", off.ID))
 	wantNil(t, "SetAdminUserStatus(disable)", err)
-	got, err = s.SetAdminUserPassword(ctx, off.ID, off.Version, "$argon2id$other", su.event("admin_user.password_set", off.ID))
+	got, err = s.SetAdminUserPassword(ctx, off.ID, off.Version, "$argon2id$other", "", su.event("admin_user.password_set", off.ID))
 	wantNil(t, "SetAdminUserPassword(disabled)", err)
 	if got.Status != portal.AdminDisabled || got.PasswordHash != "$argon2id$other" || got.Version != off.Version+1 {
 		t.Errorf("SetAdminUserPassword(disabled) = %s %q v%d, want disabled, the new hash, v%d", got.Status, got.PasswordHash, got.Version, off.Version+1)

@@ -347,4 +347,16 @@ func TestAdminUsersConsole(t *testing.T) {
 	if u, _ := st.GetAdminUserByEmail(ctx, "nina@example.com"); u.Status != portal.AdminActive {
 		t.Errorf("after accepting, Nina is %v", u.Status)
 	}
+
+	// Nina changes her password on the same page.
+	const newPassword = "Tq7!wNb4-harbour"
+	if err := chromedp.Do(nina, chromedp.Navigate(base+"/admin/admins/"), chromedp.WaitVisible(css(`#pw-current`)),
+		chromedp.SendKeys(css(`#pw-current`), adminPassword), chromedp.SendKeys(css(`#pw-new`), newPassword), chromedp.SendKeys(css(`#pw-again`), newPassword),
+		chromedp.Click(css(`#pw-again`)), chromedp.KeyEvent(kb.Enter)); err != nil {
+		t.Fatal(err)
+	}
+	until(t, nina, "the password changed", `document.querySelector('.admin-status.is-ok')?.textContent.startsWith('Your password is changed')`)
+	if u, _ := st.GetAdminUserByEmail(ctx, "nina@example.com"); password.Verify(newPassword, u.PasswordHash) != nil {
+		t.Error("after the change, the stored hash is not the new password's")
+	}
 }

@@ -477,6 +477,7 @@ import { el, request } from './dom.js';
     body.replaceChildren(list, el('h2', { text: 'Invite an admin user' }), form,
       el('p', { class: 'sub' }, 'They choose their own password from the mailed link. Or run ', el('code', { text: 'portal admin users create EMAIL' }),
         ' where the portal\'s data lives (with ', el('code', { text: '--dynamodb-table TABLE' }), ' for a deployed portal).'));
+    if (self) body.append(el('h2', { text: 'Your password' }), passwordForm());
     render = async () => {
       const r = await call('GET', '/users?page[size]=100');
       if (r.status !== 200) { say(problem(r), 'error'); return; }
@@ -499,6 +500,25 @@ import { el, request } from './dom.js';
       list.replaceChildren(table(['Admin user', 'Status', 'Created', 'Actions'], rows, 'No admin users.'));
     };
     render();
+  };
+
+  // passwordForm changes the admin's own password; their other sessions
+  // end, this one stays.
+  const passwordForm = () => {
+    const cur = el('input', { id: 'pw-current', type: 'password', autocomplete: 'current-password', required: true });
+    const pw = el('input', { id: 'pw-new', type: 'password', autocomplete: 'new-password', required: true });
+    const again = el('input', { id: 'pw-again', type: 'password', autocomplete: 'new-password', required: true });
+    const f = el('form', { class: 'admin-form' }, field('Current password', cur), field('New password', pw), field('New password again', again),
+      el('button', { type: 'submit', class: 'button', text: 'Change password' }));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      if (pw.value !== again.value) { say('The two new passwords differ; type the same one twice.', 'error'); again.focus(); return; }
+      const r = await call('POST', '/admin/password', { current_password: cur.value, password: pw.value });
+      if (r.status !== 200) { say(problem(r), 'error'); return; }
+      f.reset();
+      say('Your password is changed; your other sessions have ended.', 'ok');
+    });
+    return f;
   };
 
   // accept sets an invited admin's password from the mailed link; the

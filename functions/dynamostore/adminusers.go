@@ -128,23 +128,7 @@ func (s *Store) SetAdminUserStatus(ctx context.Context, id string, version int64
 // after the write that decided it: a session created meanwhile is ended
 // by the same rule when it is next read (a disabled user's session ends).
 func (s *Store) deleteAdminSessions(ctx context.Context, id, keep string) error {
-	ks, err := s.partitionKeys(ctx, adminUserPK(id), "SESSION#")
-	if err != nil {
-		return err
-	}
-	for _, k := range ks {
-		hash := strings.TrimPrefix(k.SK, "SESSION#")
-		if hash == keep {
-			continue
-		}
-		if err := s.deleteItem(ctx, sessionPK(hash), "SESSION"); err != nil {
-			return err
-		}
-		if err := s.deleteItem(ctx, k.PK, k.SK); err != nil {
-			return err
-		}
-	}
-	return nil
+	return s.deleteSessionsOf(ctx, adminUserPK(id), keep)
 }
 
 // ListAllAuditEvents implements portal.AdminStore: a subject's events are

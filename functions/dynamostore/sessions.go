@@ -178,7 +178,13 @@ func (s *Store) DeleteSession(ctx context.Context, hash string) error {
 
 // DeleteDeveloperSessions implements portal.Store.
 func (s *Store) DeleteDeveloperSessions(ctx context.Context, developerID, keep string) error {
-	ks, err := s.partitionKeys(ctx, devPK(developerID), "SESSION#")
+	return s.deleteSessionsOf(ctx, devPK(developerID), keep)
+}
+
+// deleteSessionsOf ends the sessions an owner's partition (a developer's,
+// an admin user's) points at, but keep's: each session and its pointer.
+func (s *Store) deleteSessionsOf(ctx context.Context, owner, keep string) error {
+	ks, err := s.partitionKeys(ctx, owner, "SESSION#")
 	if err != nil {
 		return err
 	}

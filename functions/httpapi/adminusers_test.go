@@ -582,3 +582,41 @@ func TestAdminChangePassword(t *testing.T) {
 		t.Errorf("audit events of the admin user = %s", got)
 	}
 }
+
+// A forgotten admin password: the answer never tells whether the address
+// is an admin user's; an active admin user gets a link, used once, that
+// sets a new password and ends every session.
+func TestAdminPasswordReset(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.adminUser(adminEmail)
+	old := e.adminLogin(adminEmail)
+	sent := len(e.mails())
+	for _, email := range []string{"nobody@example.com", "ops@EXAMPLE.com"} {
+		want(t, e.do(nil, "POST", "/v3/admin/forgot-password", map[string]string{"email": email}), 204)
+	}
+	ms := e.mails()
+	if len(ms) != sent+1 || ms[len(ms)-1].Template != mail.AdminResetPassword || !strings.Contains(ms[len(ms)-1].Text, "/admin/reset-password/?token=") {
+		t.Fatalf("mails after two requests, one for an admin = %d new, want 1 admin reset", len(ms)-sent)
+	}
+	tok := e.lastToken(mail.AdminResetPassword)
+	const newPassword = "Tq7!wNb4-harbour"
+	want(t, e.do(nil, "POST", "/v3/admin/reset-password", map[string]string{"token": tok, "password": "short"}), 400)
+	// A developer's reset does not take an admin's token.
+	want(t, e.do(nil, "POST", "/api/v3/developer/reset-password", map[string]string{"token": tok, "password": newPassword}), 400)
+	want(t, e.do(nil, "POST", "/v3/admin/reset-password", map[string]string{"token": tok, "password": newPassword}), 200)
+	want(t, e.do(nil, "POST", "/v3/admin/reset-password", map[string]string{"token": tok, "password": newPassword}), 400)
+	want(t, e.do(old, "GET", "/v3/admin/me", nil), 401)
+	want(t, e.do(nil, "POST", "/v3/admin/authenticate", map[string]string{"username": adminEmail, "password": newPassword}), 200)
+
+	// A disabled admin user gets no link.
+	e.adminUser("off@example.com")
+	if _, err := httpapi.SetAdminUserStatus(context.Background(), e.store.(portal.AdminStore), "off@example.com", portal.AdminDisabled, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	sent = len(e.mails())
+	want(t, e.do(nil, "POST", "/v3/admin/forgot-password", map[string]string{"email": "off@example.com"}), 204)
+	if n := len(e.mails()) - sent; n != 0 {
+		t.Errorf("a disabled admin user got %d reset mails, want none", n)
+	}
+}

@@ -45,6 +45,8 @@ func (s *Server) routes() {
 	m.HandleFunc("POST /v3/invites", s.admin(withBody(s, s.handleInvite)))
 	m.HandleFunc("POST /v3/admin/accept-invite", withBody(s, s.handleAcceptInvite))
 	m.HandleFunc("POST /v3/admin/password", s.admin(withBody(s, s.handleAdminPassword)))
+	m.HandleFunc("POST /v3/admin/forgot-password", withBody(s, s.handleAdminForgotPassword))
+	m.HandleFunc("POST /v3/admin/reset-password", withBody(s, s.handleAdminResetPassword))
 
 	// Management API: the portal's settings and developers (admin.go).
 	m.HandleFunc("GET /v3/portals", s.admin(s.handleListPortals))

@@ -209,6 +209,58 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request, req 
 	writeJSON(w, http.StatusOK, newUserView(u))
 }
 
+// handleAdminForgotPassword mails an active admin user a link to choose
+// a new password (once, within ResetTTL). As for developers, the answer
+// goes out first, so that neither it nor its timing tells which addresses
+// are admin users; the mails to one address are throttled.
+func (s *Server) handleAdminForgotPassword(w http.ResponseWriter, r *http.Request, req forgotRequest) {
+	now := s.now()
+	s.answerFirst(w, r, http.StatusNoContent, func(ctx context.Context) error {
+		u, err := s.store.GetAdminUserByEmail(ctx, req.Email)
+		if portal.IsCode(err, portal.ENotFound) || (err == nil && u.Status != portal.AdminActive) {
+			return nil
+		}
+		if err != nil {
+			return err
+		}
+		to := portal.Developer{ID: u.ID, Email: u.Email, FullName: u.FullName}
+		return s.sendToken(ctx, now, to, portal.TokenAdminReset, s.cfg.ResetTTL, mail.AdminResetPassword, "/admin/reset-password/")
+	})
+}
+
+// handleAdminResetPassword sets an active admin user's password from the
+// mailed link and ends all their sessions; they then log in.
+func (s *Server) handleAdminResetPassword(w http.ResponseWriter, r *http.Request, req passwordRequest) {
+	ctx := r.Context()
+	tok, hash, err := s.spend(ctx, req, portal.TokenAdminReset)
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	var u portal.AdminUser
+	err = reread(func() error {
+		cur, err := s.store.GetAdminUser(ctx, tok.DeveloperID)
+		if err != nil {
+			return tokenError(err)
+		}
+		if cur.Status != portal.AdminActive {
+			return portal.Errorf(portal.EForbidden, "this admin user is %s; another admin can enable it", cur.Status)
+		}
+		u, err = s.store.SetAdminUserPassword(ctx, cur.ID, cur.Version, hash, "", s.event(portal.ActorAdminUser+cur.ID, "admin_user.password_reset", cur.ID, nil))
+		return err
+	})
+	if err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	// A successful reset proves the address: the login throttle starts anew.
+	if err := s.store.ClearLoginFailures(ctx, adminThrottleKey(u.Email)); err != nil {
+		s.writeError(w, r, err)
+		return
+	}
+	writeJSON(w, http.StatusOK, newUserView(u))
+}
+
 type changePasswordRequest struct {
 	CurrentPassword string `json:"current_password"`
 	Password        string `json:"password"`

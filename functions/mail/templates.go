@@ -32,6 +32,7 @@ const (
 	AppRegistrationRejected = "app-registration-rejected"
 	AppRegistrationRevoked  = "app-registration-revoked"
 	AdminInvite             = "admin-invite"
+	AdminResetPassword      = "admin-reset-password"
 )
 
 //go:embed templates/*.md

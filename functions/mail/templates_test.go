@@ -19,7 +19,7 @@ var update = flag.Bool("update", false, "rewrite testdata/*.golden")
 func TestTemplateNames(t *testing.T) {
 	t.Parallel()
 	want := []string{
-		AccountAccessApproved, AccountAccessRejected, AccountAccessRevoked, AdminInvite,
+		AccountAccessApproved, AccountAccessRejected, AccountAccessRevoked, AdminInvite, AdminResetPassword,
 		AppRegistrationApproved, AppRegistrationRejected, AppRegistrationRevoked,
 		ConfirmEmailAddress, ResetPassword,
 	}

@@ -72,13 +72,14 @@ const (
 	TokenVerifyEmail   TokenKind = "verify-email"
 	TokenResetPassword TokenKind = "reset-password"
 	TokenAdminInvite   TokenKind = "admin-invite" // its DeveloperID is the invited admin user's id
+	TokenAdminReset    TokenKind = "admin-reset"  // its DeveloperID is the admin user's id
 )
 
 // Token is a single-use secret sent by mail. Only its SHA-256 is stored.
 type Token struct {
 	Hash        string    // hex SHA-256 of the secret
 	Kind        TokenKind //
-	DeveloperID string    // the developer (the admin user for TokenAdminInvite)
+	DeveloperID string    // the developer (the admin user for TokenAdminInvite and TokenAdminReset)
 	ExpiresAt   time.Time // stores also expire it with a TTL attribute
 }
 

@@ -4,19 +4,28 @@ package site
 // of a script island (js/admin.js) over the management API (/v3), for an
 // admin user's session. Nothing private is in them; they are public in
 // every portal, noindex, and not in the sitemap or the search index.
-var adminPages = []struct{ slug, title string }{
-	{"login", "Admin login"},
-	{"accept", "Accept the invitation"},
-	{"", "Overview"},
-	{"developers", "Developers"},
-	{"registrations", "Registrations"},
-	{"applications", "Applications"},
-	{"teams", "Teams"},
-	{"apis", "APIs"},
-	{"settings", "Settings"},
-	{"auth-strategies", "Auth strategies"},
-	{"audit", "Audit log"},
-	{"admins", "Admin users"},
+//
+// The signed-out pages (signedOut) — login, an invitation's acceptance, a
+// forgotten password — have no nav and no "who is logged in"; the layout
+// and the script read that from the page's admin_signed_out param.
+var adminPages = []struct {
+	slug, title string
+	signedOut   bool
+}{
+	{"login", "Admin login", true},
+	{"accept", "Accept the invitation", true},
+	{"forgot-password", "Forgot your admin password", true},
+	{"reset-password", "Choose a new admin password", true},
+	{"", "Overview", false},
+	{"developers", "Developers", false},
+	{"registrations", "Registrations", false},
+	{"applications", "Applications", false},
+	{"teams", "Teams", false},
+	{"apis", "APIs", false},
+	{"settings", "Settings", false},
+	{"auth-strategies", "Auth strategies", false},
+	{"audit", "Audit log", false},
+	{"admins", "Admin users", false},
 }
 
 func (w *Writer) writeAdminPages() int {
@@ -30,7 +39,7 @@ func (w *Writer) writeAdminPages() int {
 		}
 		// The weight orders the console's nav (layouts/admin.html), which
 		// lists these pages.
-		fm := FrontMatter{Title: p.title, Layout: "admin", Weight: i + 1, Params: Params{Generated: true, AdminPage: page}}
+		fm := FrontMatter{Title: p.title, Layout: "admin", Weight: i + 1, Params: Params{Generated: true, AdminPage: page, AdminSignedOut: p.signedOut}}
 		fm.Sitemap = map[string]any{"disable": true}
 		w.page(file, url, fm, nil)
 	}

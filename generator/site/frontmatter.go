@@ -72,6 +72,9 @@ type Params struct {
 	// Admin console pages: login, overview, developers, registrations,
 	// applications, teams, apis, settings, auth-strategies, audit.
 	AdminPage string `json:"admin_page,omitempty"`
+	// AdminSignedOut marks the console's pages for someone not logged in
+	// (login, accept an invitation, a forgotten password).
+	AdminSignedOut bool `json:"admin_signed_out,omitempty"`
 	// AppsPage names a page of My Apps: list (/apps/) or app
 	// (/apps/app/?id=…).
 	AppsPage string `json:"apps_page,omitempty"`

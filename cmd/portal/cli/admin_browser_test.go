@@ -359,4 +359,22 @@ func TestAdminUsersConsole(t *testing.T) {
 	if u, _ := st.GetAdminUserByEmail(ctx, "nina@example.com"); password.Verify(newPassword, u.PasswordHash) != nil {
 		t.Error("after the change, the stored hash is not the new password's")
 	}
+
+	// Nina logs out and forgets it: from the login page's link, a mailed
+	// link, a new password.
+	const third = "Lp3$zRk8-meadow"
+	if err := chromedp.Do(nina, chromedp.Click(css(`#admin-who button`)), chromedp.WaitVisible(css(`a[href="/admin/forgot-password/"]`)),
+		chromedp.Click(css(`a[href="/admin/forgot-password/"]`)), chromedp.WaitVisible(css(`#forgot-email`)),
+		chromedp.SendKeys(css(`#forgot-email`), "nina@example.com"), chromedp.Click(css(`#admin button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	until(t, nina, "the link on its way", `document.querySelector('.admin-status.is-ok')?.textContent.includes('on its way')`)
+	if err := chromedp.Do(nina, chromedp.Navigate(outboxLink(t, srv.Data(), "/admin/reset-password/")), chromedp.WaitVisible(css(`#accept-password`)),
+		chromedp.SendKeys(css(`#accept-password`), third), chromedp.SendKeys(css(`#accept-again`), third), chromedp.Click(css(`#admin button[type=submit]`))); err != nil {
+		t.Fatal(err)
+	}
+	until(t, nina, "the password reset", `document.querySelector('.admin-status.is-ok')?.textContent === 'Password reset.'`)
+	if u, _ := st.GetAdminUserByEmail(ctx, "nina@example.com"); password.Verify(third, u.PasswordHash) != nil {
+		t.Error("after the reset, the stored hash is not the new password's")
+	}
 }

@@ -12,6 +12,7 @@ import { el, request } from './dom.js';
   const root = document.getElementById('admin');
   if (!root) return;
   const page = root.dataset.page;
+  const signedOut = 'signedOut' in root.dataset; // login, accept, forgot and reset
   const api = root.dataset.api || '/v3';
   const params = new URLSearchParams(location.search);
   let portal = ''; // /portals/<id>
@@ -23,7 +24,7 @@ import { el, request } from './dom.js';
     } catch {
       return { status: 0, data: { detail: 'The portal did not answer; check your connection and try again.' } };
     }
-    if (res.status === 401 && page !== 'login' && page !== 'accept') toLogin();
+    if (res.status === 401 && !signedOut) toLogin();
     return res;
   };
   const problem = (r) => {
@@ -134,7 +135,8 @@ import { el, request } from './dom.js';
     const email = el('input', { id: 'admin-email', name: 'username', type: 'email', autocomplete: 'username', required: true });
     const pw = el('input', { id: 'admin-password', name: 'password', type: 'password', autocomplete: 'current-password', required: true });
     const f = el('form', { class: 'admin-form' },
-      field('Email', email), field('Password', pw), el('button', { type: 'submit', class: 'button button-primary', text: 'Log in' }));
+      field('Email', email), field('Password', pw), el('button', { type: 'submit', class: 'button button-primary', text: 'Log in' }),
+      el('a', { href: '/admin/forgot-password/', text: 'Forgot your password?' }));
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
       say('Logging in…');
@@ -521,26 +523,39 @@ import { el, request } from './dom.js';
     return f;
   };
 
-  // accept sets an invited admin's password from the mailed link; the
-  // token leaves the address bar at once.
-  const accept = () => {
+  // choose sets a password from a mailed link (an invitation, a reset):
+  // the token leaves the address bar at once.
+  const choose = (path, action, done) => {
     const token = params.get('token') || '';
     history.replaceState(null, '', location.pathname);
-    if (!token) { say('Open this page from the link in your invitation mail.', 'error'); return; }
+    if (!token) { say('Open this page from the link in your mail.', 'error'); return; }
     const pw = el('input', { id: 'accept-password', type: 'password', autocomplete: 'new-password', required: true });
     const again = el('input', { id: 'accept-again', type: 'password', autocomplete: 'new-password', required: true });
     const f = el('form', { class: 'admin-form' }, field('Choose a password', pw), field('The same password again', again),
-      el('button', { type: 'submit', class: 'button button-primary', text: 'Accept the invitation' }));
+      el('button', { type: 'submit', class: 'button button-primary', text: action }));
     f.addEventListener('submit', async (e) => {
       e.preventDefault();
       if (pw.value !== again.value) { say('The two passwords differ; type the same one twice.', 'error'); again.focus(); return; }
-      const r = await call('POST', '/admin/accept-invite', { token, password: pw.value });
+      const r = await call('POST', path, { token, password: pw.value });
       if (r.status !== 200) { say(problem(r), 'error'); pw.focus(); return; }
-      say('Invitation accepted.', 'ok');
+      say(done, 'ok');
       body.replaceChildren(el('p', {}, 'Your password is set. ', el('a', { href: '/admin/login/', text: 'Log in' }), ` as ${r.data.email}.`));
     });
     body.replaceChildren(f);
     pw.focus();
+  };
+
+  const forgot = () => {
+    const email = el('input', { id: 'forgot-email', type: 'email', autocomplete: 'username', required: true });
+    const f = el('form', { class: 'admin-form' }, field('Email', email), el('button', { type: 'submit', class: 'button button-primary', text: 'Mail me a link' }));
+    f.addEventListener('submit', async (e) => {
+      e.preventDefault();
+      const r = await call('POST', '/admin/forgot-password', { email: email.value });
+      if (r.status !== 204) { say(problem(r), 'error'); return; }
+      say(`If ${email.value} is an active admin user's address, a link to choose a new password is on its way; it works once, for 60 minutes.`, 'ok');
+    });
+    body.replaceChildren(f);
+    email.focus();
   };
 
   const pages = { overview, developers, registrations, applications, teams, apis: apisPage, settings, 'auth-strategies': strategies, audit, admins };
@@ -548,7 +563,9 @@ import { el, request } from './dom.js';
   const start = async () => {
     root.replaceChildren(status, body);
     if (page === 'login') { login(); return; }
-    if (page === 'accept') { accept(); return; }
+    if (page === 'accept') { choose('/admin/accept-invite', 'Accept the invitation', 'Invitation accepted.'); return; }
+    if (page === 'forgot-password') { forgot(); return; }
+    if (page === 'reset-password') { choose('/admin/reset-password', 'Set the new password', 'Password reset.'); return; }
     const [me, p] = await Promise.all([call('GET', '/admin/me'), call('GET', '/portals')]);
     if (me.status !== 200) { if (me.status !== 401) say(problem(me), 'error'); return; }
     self = me.data.kind === 'user' ? me.data.id : '';

@@ -184,11 +184,24 @@ func (s *Server) reinvite(r *http.Request, email string) (portal.AdminUser, erro
 // mailed link and makes them active; they then log in. A withdrawn
 // (disabled) invitation is refused.
 func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request, req passwordRequest) {
-	ctx := r.Context()
-	tok, hash, err := s.spend(ctx, req, portal.TokenAdminInvite)
+	u, err := s.passwordByLink(r.Context(), req, portal.TokenAdminInvite, portal.AdminInvited, "admin_user.invitation_accepted", func(portal.AdminUser) error {
+		return portal.Errorf(portal.EPrecondition, "this invitation was withdrawn or already accepted; ask an admin for a new one")
+	})
 	if err != nil {
 		s.writeError(w, r, err)
 		return
+	}
+	writeJSON(w, http.StatusOK, newUserView(u))
+}
+
+// passwordByLink spends a mailed link's token of kind (an invitation, a
+// reset) and sets the password of the admin user it names, if that user
+// is at status from (refused says why not); every session of the user
+// ends.
+func (s *Server) passwordByLink(ctx context.Context, req passwordRequest, kind portal.TokenKind, from portal.AdminUserStatus, action string, refused func(portal.AdminUser) error) (portal.AdminUser, error) {
+	tok, hash, err := s.spend(ctx, req, kind)
+	if err != nil {
+		return portal.AdminUser{}, err
 	}
 	var u portal.AdminUser
 	err = reread(func() error {
@@ -196,17 +209,13 @@ func (s *Server) handleAcceptInvite(w http.ResponseWriter, r *http.Request, req 
 		if err != nil {
 			return tokenError(err)
 		}
-		if cur.Status != portal.AdminInvited {
-			return portal.Errorf(portal.EPrecondition, "this invitation was withdrawn or already accepted; ask an admin for a new one")
+		if cur.Status != from {
+			return refused(cur)
 		}
-		u, err = s.store.SetAdminUserPassword(ctx, cur.ID, cur.Version, hash, "", s.event(portal.ActorAdminUser+cur.ID, "admin_user.invitation_accepted", cur.ID, nil))
+		u, err = s.store.SetAdminUserPassword(ctx, cur.ID, cur.Version, hash, "", s.event(portal.ActorAdminUser+cur.ID, action, cur.ID, nil))
 		return err
 	})
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	writeJSON(w, http.StatusOK, newUserView(u))
+	return u, err
 }
 
 // handleAdminForgotPassword mails an active admin user a link to choose
@@ -232,22 +241,8 @@ func (s *Server) handleAdminForgotPassword(w http.ResponseWriter, r *http.Reques
 // mailed link and ends all their sessions; they then log in.
 func (s *Server) handleAdminResetPassword(w http.ResponseWriter, r *http.Request, req passwordRequest) {
 	ctx := r.Context()
-	tok, hash, err := s.spend(ctx, req, portal.TokenAdminReset)
-	if err != nil {
-		s.writeError(w, r, err)
-		return
-	}
-	var u portal.AdminUser
-	err = reread(func() error {
-		cur, err := s.store.GetAdminUser(ctx, tok.DeveloperID)
-		if err != nil {
-			return tokenError(err)
-		}
-		if cur.Status != portal.AdminActive {
-			return portal.Errorf(portal.EForbidden, "this admin user is %s; another admin can enable it", cur.Status)
-		}
-		u, err = s.store.SetAdminUserPassword(ctx, cur.ID, cur.Version, hash, "", s.event(portal.ActorAdminUser+cur.ID, "admin_user.password_reset", cur.ID, nil))
-		return err
+	u, err := s.passwordByLink(ctx, req, portal.TokenAdminReset, portal.AdminActive, "admin_user.password_reset", func(cur portal.AdminUser) error {
+		return portal.Errorf(portal.EForbidden, "this admin user is %s; another admin can enable it", cur.Status)
 	})
 	if err != nil {
 		s.writeError(w, r, err)

@@ -408,7 +408,7 @@ func (s *Server) handlePatchDeveloper(w http.ResponseWriter, r *http.Request, re
 	}
 	// Only the call that changed the status reaches here, so each change
 	// sends one mail.
-	if err := s.mailTo(ctx, d, mailForStatus[to], s.cfg.BaseURL+"/"); err != nil {
+	if err := s.mailTo(ctx, developerRecipient(d), mailForStatus[to], s.cfg.BaseURL+"/"); err != nil {
 		s.log.WarnContext(ctx, "status mail not sent", "developer", id, "err", err)
 	}
 	writeJSON(w, http.StatusOK, d)

@@ -106,7 +106,7 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request, req signUp
 		s.writeError(w, r, err)
 		return
 	}
-	if err := s.sendToken(ctx, now, d, portal.TokenVerifyEmail, s.cfg.VerifyTTL, "confirm-email-address", "/verify-email/"); err != nil {
+	if err := s.sendToken(ctx, now, developerRecipient(d), portal.TokenVerifyEmail, s.cfg.VerifyTTL, "confirm-email-address", "/verify-email/"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -119,25 +119,32 @@ func (s *Server) handleSignUp(w http.ResponseWriter, r *http.Request, req signUp
 // A dropped mail changes nothing in the answer, which must not tell
 // either.
 // now is the request's time.
-func (s *Server) sendToken(ctx context.Context, now time.Time, d portal.Developer, kind portal.TokenKind, ttl time.Duration, template, path string) error {
-	ok, err := s.store.TakeMailSlot(ctx, d.Email, template, now, s.cfg.MailWindow, s.cfg.MailLimit)
+func (s *Server) sendToken(ctx context.Context, now time.Time, to recipient, kind portal.TokenKind, ttl time.Duration, template, path string) error {
+	ok, err := s.store.TakeMailSlot(ctx, to.Email, template, now, s.cfg.MailWindow, s.cfg.MailLimit)
 	if err != nil {
 		return err
 	}
 	if !ok {
 		id, _ := ctx.Value(keyRequestID).(string)
-		s.log.InfoContext(ctx, "mail dropped: too many to one address", "request_id", id, "template", template, "developer", d.ID)
+		s.log.InfoContext(ctx, "mail dropped: too many to one address", "request_id", id, "template", template, "to", to.ID)
 		return nil
 	}
 	tok, hash := secret()
-	if err := s.store.PutToken(ctx, portal.Token{Hash: hash, Kind: kind, DeveloperID: d.ID, ExpiresAt: now.Add(ttl)}); err != nil {
+	if err := s.store.PutToken(ctx, portal.Token{Hash: hash, Kind: kind, DeveloperID: to.ID, ExpiresAt: now.Add(ttl)}); err != nil {
 		return err
 	}
-	return s.mailTo(ctx, d, template, s.cfg.BaseURL+path+"?"+url.Values{"token": {tok}}.Encode())
+	return s.mailTo(ctx, to, template, s.cfg.BaseURL+path+"?"+url.Values{"token": {tok}}.Encode())
 }
 
-func (s *Server) mailTo(ctx context.Context, d portal.Developer, template, link string) error {
-	return s.mail.Send(ctx, d.Email, template, mail.Data{FullName: d.FullName, Email: d.Email, Link: link})
+// recipient is whom a mail goes to: a developer, or an admin user (an
+// invitation, a reset). A token mailed to one names the recipient's id.
+type recipient struct{ ID, Email, FullName string }
+
+func developerRecipient(d portal.Developer) recipient { return recipient{d.ID, d.Email, d.FullName} }
+func adminRecipient(u portal.AdminUser) recipient     { return recipient{u.ID, u.Email, u.FullName} }
+
+func (s *Server) mailTo(ctx context.Context, to recipient, template, link string) error {
+	return s.mail.Send(ctx, to.Email, template, mail.Data{FullName: to.FullName, Email: to.Email, Link: link})
 }
 
 type tokenRequest struct {
@@ -375,7 +382,7 @@ func (s *Server) handleForgotPassword(w http.ResponseWriter, r *http.Request, re
 		if err != nil {
 			return err
 		}
-		return s.sendToken(ctx, now, d, portal.TokenResetPassword, s.cfg.ResetTTL, "reset-password", "/reset-password/")
+		return s.sendToken(ctx, now, developerRecipient(d), portal.TokenResetPassword, s.cfg.ResetTTL, "reset-password", "/reset-password/")
 	})
 }
 

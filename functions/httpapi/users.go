@@ -6,7 +6,6 @@ import (
 
 	"github.com/portal-dev/portal/functions/mail"
 	"github.com/portal-dev/portal/functions/password"
-
 	"github.com/portal-dev/portal/functions/portal"
 )
 
@@ -56,8 +55,8 @@ type userPatch struct {
 }
 
 // handlePatchUser disables or enables an admin user, on the state it was
-// decided on (If-Match). Disabling ends the user's sessions at once (the
-// store does it in the same step). An admin cannot disable their own
+// decided on (If-Match). Disabling ends the user's sessions (the store
+// does it with the write). An admin cannot disable their own
 // account: the console would lock out the one person using it.
 func (s *Server) handlePatchUser(w http.ResponseWriter, r *http.Request, req userPatch) {
 	if req.Active == nil {
@@ -122,9 +121,9 @@ type inviteRequest struct {
 
 // handleInvite (Konnect's POST /v3/invites) makes an invited admin user
 // and mails them a link to choose a password, valid AdminInviteTTL and
-// once. Inviting an address that is still invited sends a new link (the
-// old one stops working); an address of an active or disabled admin user
-// is a 409.
+// once. Inviting an address again sends a new link (the old one stops
+// working), see reinvite; an address whose admin user has a password is a
+// 409.
 func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, req inviteRequest) {
 	email, name, bad := checkAdminUser(req.Email, req.FullName)
 	if err := invalid(bad...); err != nil {
@@ -146,9 +145,7 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, req invite
 		s.writeError(w, r, err)
 		return
 	}
-	// The mail names the admin user as a developer's would be named.
-	to := portal.Developer{ID: u.ID, Email: u.Email, FullName: u.FullName}
-	if err := s.sendToken(ctx, now, to, portal.TokenAdminInvite, portal.AdminInviteTTL, mail.AdminInvite, "/admin/accept/"); err != nil {
+	if err := s.sendToken(ctx, now, adminRecipient(u), portal.TokenAdminInvite, portal.AdminInviteTTL, mail.AdminInvite, "/admin/accept/"); err != nil {
 		s.writeError(w, r, err)
 		return
 	}
@@ -163,20 +160,22 @@ func (s *Server) handleInvite(w http.ResponseWriter, r *http.Request, req invite
 func (s *Server) reinvite(r *http.Request, email string) (portal.AdminUser, error) {
 	ctx := r.Context()
 	var u portal.AdminUser
+	var taken error // a refusal, not a lost race: not read again
 	err := reread(func() error {
 		var err error
-		if u, err = s.store.GetAdminUserByEmail(ctx, email); err != nil {
+		if u, err = s.store.GetAdminUserByEmail(ctx, email); err != nil || u.Status == portal.AdminInvited {
 			return err
 		}
-		switch {
-		case u.PasswordHash != "":
-			return portal.Errorf(portal.EConflict, "%s is already an admin user (%s)", u.Email, u.Status)
-		case u.Status == portal.AdminInvited:
+		if u.PasswordHash != "" {
+			taken = portal.Errorf(portal.EConflict, "%s is already an admin user (%s)", u.Email, u.Status)
 			return nil
 		}
 		u, err = s.store.SetAdminUserStatus(ctx, u.ID, u.Version, portal.AdminInvited, s.event(actor(r), "admin_user.invited", u.ID, nil))
 		return err
 	})
+	if err == nil {
+		err = taken
+	}
 	return u, err
 }
 
@@ -232,8 +231,7 @@ func (s *Server) handleAdminForgotPassword(w http.ResponseWriter, r *http.Reques
 		if err != nil {
 			return err
 		}
-		to := portal.Developer{ID: u.ID, Email: u.Email, FullName: u.FullName}
-		return s.sendToken(ctx, now, to, portal.TokenAdminReset, s.cfg.ResetTTL, mail.AdminResetPassword, "/admin/reset-password/")
+		return s.sendToken(ctx, now, adminRecipient(u), portal.TokenAdminReset, s.cfg.ResetTTL, mail.AdminResetPassword, "/admin/reset-password/")
 	})
 }
 
